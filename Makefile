@@ -1,0 +1,49 @@
+# One entry point. CI runs `make test` (through .ci/run).
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/vaxelstat
+
+.PHONY: install demo serve test test-sqlite test-postgres bench lint lock clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock requirements-dev.lock
+	@PY=$$(scripts/find-python) || exit 1; \
+	  test -x $(BIN)/python || "$$PY" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . || \
+	  $(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+demo: install
+	$(BIN)/vaxelstat demo
+
+serve: install
+	$(BIN)/vaxelstat serve
+
+# The suite runs twice: on the embedded default (SQLite app database) and on PostgreSQL.
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	env -u DATABASE_URL $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+test-postgres: install
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m vaxelstat.bench
+
+lint: install
+	$(BIN)/ruff format --check vaxelstat tests
+	$(BIN)/ruff check vaxelstat tests
+	$(BIN)/mypy vaxelstat
+
+lock:
+	@PY=$$(scripts/find-python) || exit 1; rm -rf /tmp/vaxelstat-lock; \
+	  "$$PY" -m venv /tmp/vaxelstat-lock && /tmp/vaxelstat-lock/bin/pip install --quiet . && \
+	  /tmp/vaxelstat-lock/bin/pip freeze --exclude vaxelstat --exclude pip > requirements.lock.new && \
+	  echo "requirements.lock.new written: review and move into place"
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

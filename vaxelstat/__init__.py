@@ -1,0 +1,1 @@
+"""Växelstatistik: call statistics for hosted business switchboards."""

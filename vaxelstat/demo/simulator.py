@@ -1,0 +1,519 @@
+"""A deterministic simulation of the demo company's switchboard.
+
+The simulated PBX writes what a FreePBX-style Asterisk writes: CDR rows (Master.csv, 21 columns)
+and queue_log lines. Its dialplan forks the CDR at each routing step (time condition, IVR,
+queue, ring group, voicemail), as `ForkCDR()` does, so every step leaves a row.
+
+Arrivals follow Swedish office hours (lunch dip, Monday peak, quiet weekends); callers have
+limited patience (Weibull, so the urge to hang up grows with waiting); agents answer or not;
+busy users give busy; unanswered calls go to voicemail or are forwarded.
+"""
+
+import math
+import random
+import zoneinfo
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from vaxelstat.demo import switchboard as sb
+
+# Relative call volume by local hour and by weekday (Monday = 0).
+HOUR_WEIGHT = {7: 0.25, 8: 0.75, 9: 1.0, 10: 1.0, 11: 0.85, 12: 0.45, 13: 0.8, 14: 0.9,
+               15: 0.8, 16: 0.55, 17: 0.2, 18: 0.1}
+NIGHT_WEIGHT = 0.02
+DAY_WEIGHT = (1.25, 1.05, 1.0, 1.0, 0.85, 0.08, 0.05)
+# Calls per hour at weight 1.0, per stream.
+BASE_RATE = {"main": 42.0, "did": 10.0, "out": 18.0, "internal": 8.0}
+SLOT_S = 900
+RING_TIMEOUT_S = 25
+AGENT_RING_S = 15
+WRAPUP_S = 10
+
+
+@dataclass(slots=True)
+class CdrRow:
+    src: str
+    dst: str
+    dcontext: str
+    clid: str
+    channel: str
+    dstchannel: str
+    lastapp: str
+    lastdata: str
+    start: int
+    answer: int | None
+    end: int
+    disposition: str
+    uniqueid: str
+    linkedid: str
+    sequence: int
+    accountcode: str = ""
+    amaflags: str = "DOCUMENTATION"
+    userfield: str = ""
+    peeraccount: str = ""
+
+    @property
+    def duration(self) -> int:
+        return self.end - self.start
+
+    @property
+    def billsec(self) -> int:
+        return self.end - self.answer if self.answer is not None else 0
+
+
+@dataclass(slots=True)
+class QueueLogLine:
+    epoch: int
+    callid: str
+    queue: str
+    agent: str
+    event: str
+    data: tuple[str, ...] = ()
+
+
+@dataclass
+class SimResult:
+    cdr: list[CdrRow]
+    queue_log: list[QueueLogLine]
+    # Simulated truth, e.g. stats["queue:400:abandoned"], stats["calls"].
+    stats: Counter[str]
+    start: datetime
+    end: datetime
+
+
+@dataclass(slots=True)
+class _Call:
+    linkedid: str
+    src: str
+    clid: str
+    channel: str
+    internal: bool
+    rows: list[CdrRow] = field(default_factory=list)
+    qlog: list[QueueLogLine] = field(default_factory=list)
+    last: int = 0
+
+    def note(self, t: int) -> None:
+        self.last = max(self.last, t)
+
+
+class Pbx:
+    def __init__(self, rng: random.Random, tz: zoneinfo.ZoneInfo) -> None:
+        self.rng = rng
+        self.tz = tz
+        self.people = {p.ext: p for p in sb.people()}
+        self.busy_until: defaultdict[str, int] = defaultdict(int)
+        self.last_answer: defaultdict[str, int] = defaultdict(int)
+        self.counter = 0
+        self.sequence = 0
+        self.stats: Counter[str] = Counter()
+        self.callers = self._caller_pool(2500)
+        weights = [1.0 / (i + 1) ** 0.7 for i in range(len(self.callers))]
+        self.caller_cum = [sum(weights[: i + 1]) for i in range(len(weights))]
+
+    # -- identities -------------------------------------------------------------------------
+
+    def _caller_pool(self, n: int) -> list[tuple[str, str]]:
+        pool = []
+        firms = ["Byggare AB", "Kvarnen HB", "Norrlandsfrakt", "Vårdcentralen", "Ekonomibyrån",
+                 "Skolkontoret", "Hyresgästen", "Bilverkstaden"]
+        for _ in range(n):
+            if self.rng.random() < 0.6:
+                number = "07" + "".join(str(self.rng.randint(0, 9)) for _ in range(8))
+            else:
+                number = "08" + "".join(str(self.rng.randint(0, 9)) for _ in range(7))
+            name = self.rng.choice(firms) if self.rng.random() < 0.3 else ""
+            pool.append((number, name))
+        return pool
+
+    def channel(self, peer: str, t: int) -> tuple[str, str]:
+        self.counter += 1
+        return f"PJSIP/{peer}-{self.counter:08x}", f"{t}.{self.counter}"
+
+    def local_hour(self, t: int) -> tuple[int, float]:
+        local = datetime.fromtimestamp(t, self.tz)
+        return local.weekday(), local.hour + local.minute / 60
+
+    def external_call(self, t: int) -> _Call:
+        if self.rng.random() < 0.04:
+            number, name = "anonymous", "Anonymous"
+        else:
+            number, name = self.callers[
+                self.rng.choices(range(len(self.callers)), cum_weights=self.caller_cum)[0]
+            ]
+        chan, uid = self.channel(sb.TRUNK, t)
+        clid = f'"{name}" <{number}>' if name else f'"{number}" <{number}>'
+        return _Call(uid, number, clid, chan, internal=False)
+
+    def user_call(self, t: int, ext: str) -> _Call:
+        chan, uid = self.channel(ext, t)
+        return _Call(uid, ext, f'"{self.people[ext].name}" <{ext}>', chan, internal=True)
+
+    def row(self, call: _Call, **fields: object) -> CdrRow:
+        self.sequence += 1
+        fields.setdefault("channel", call.channel)
+        fields.setdefault("dstchannel", "")
+        fields.setdefault("uniqueid", call.linkedid)
+        r = CdrRow(src=call.src, clid=call.clid, linkedid=call.linkedid,
+                   sequence=self.sequence, **fields)  # type: ignore[arg-type]
+        call.rows.append(r)
+        call.note(r.end)
+        return r
+
+    def qlog(self, call: _Call, epoch: int, queue: str, agent: str, event: str,
+             *data: object) -> None:
+        call.qlog.append(QueueLogLine(epoch, call.linkedid, queue, agent, event,
+                                      tuple(str(d) for d in data)))
+        call.note(epoch)
+
+    def talk(self, mean: float) -> int:
+        sigma = 0.8
+        return max(5, int(self.rng.lognormvariate(math.log(mean) - sigma**2 / 2, sigma)))
+
+    def patience(self, scale: float) -> int:
+        return max(2, int(self.rng.weibullvariate(scale, 1.6)))
+
+    # -- flows ------------------------------------------------------------------------------
+
+    def main_number(self, t: int) -> _Call:
+        call = self.external_call(t)
+        weekday, hour = self.local_hour(t)
+        is_open = weekday < 5 and sb.OPEN_HOURS[0] <= hour < sb.OPEN_HOURS[1]
+        cond = "08:00-17:00,mon-fri,*,*"
+        if not is_open:
+            end = t + min(12, self.patience(20))
+            self.row(call, dst=sb.RULE_ID, dcontext="timeconditions", lastapp="Playback",
+                     lastdata="custom/stangt", start=t, answer=t, end=end,
+                     disposition="ANSWERED")
+            self.stats["rule:not_connected"] += 1
+            return call
+        self.row(call, dst=sb.RULE_ID, dcontext="timeconditions", lastapp="GotoIfTime",
+                 lastdata=f"{cond}?{sb.IVR_CONTEXT},s,1", start=t, answer=None, end=t,
+                 disposition="NO ANSWER")
+        self.stats["rule:connected"] += 1
+        menu = min(30, 3 + int(self.rng.expovariate(1 / 5)))
+        r = self.rng.random()
+        if r < 0.04:
+            self.row(call, dst="s", dcontext=sb.IVR_CONTEXT, lastapp="BackGround",
+                     lastdata="custom/huvudmeny", start=t, answer=t, end=t + menu,
+                     disposition="ANSWERED")
+            self.stats["ivr:not_connected"] += 1
+            return call
+        r = self.rng.random()
+        if r < 0.04:
+            key, menu, target = "t", 10, sb.QUEUES[0]
+        elif r < 0.04 + sb.QUEUES[0].ivr_share:
+            key, target = "1", sb.QUEUES[0]
+        elif r < 0.04 + sb.QUEUES[0].ivr_share + sb.QUEUES[1].ivr_share:
+            key, target = "2", sb.QUEUES[1]
+        else:
+            key, target = "3", sb.HUNT_GROUPS[0]
+        self.row(call, dst=key, dcontext=sb.IVR_CONTEXT, lastapp="BackGround",
+                 lastdata="custom/huvudmeny", start=t, answer=t, end=t + menu,
+                 disposition="ANSWERED")
+        self.stats["ivr:connected"] += 1
+        if isinstance(target, sb.Queue):
+            self.queue(call, target, t + menu)
+        else:
+            self.hunt(call, target, t + menu)
+        return call
+
+    def logged_in(self, q: sb.Queue, member: str, t: int) -> bool:
+        weekday, hour = self.local_hour(t)
+        start, end = q.login.get(member, sb.OPEN_HOURS)
+        return weekday < 5 and start <= hour < end
+
+    def queue(self, call: _Call, q: sb.Queue, t: int) -> None:
+        key = f"queue:{q.number}"
+        self.stats[f"{key}:incoming"] += 1
+        self.qlog(call, t, q.number, "NONE", "ENTERQUEUE", "", call.src, 1)
+        qdata = f"{q.number},t,,,{q.timeout_s}"
+        members = [m for m in q.members if self.logged_in(q, m, t)]
+        if not members:
+            self.qlog(call, t + 1, q.number, "NONE", "EXITEMPTY", 1, 1, 1)
+            self.row(call, dst=q.number, dcontext="ext-queues", lastapp="Queue", lastdata=qdata,
+                     start=t, answer=None, end=t + 1, disposition="NO ANSWER")
+            self.stats[f"{key}:no_agent"] += 1
+            self.voicemail(call, q.number, t + 1, "u")
+            return
+        patience = self.patience(100)
+        key_press = t + self.rng.randint(15, 90) if self.rng.random() < 0.03 else None
+        give_up = t + patience
+        skip_until: dict[str, int] = {}
+        now = t
+        while True:
+            free = [m for m in members if self.busy_until[m] <= now and skip_until.get(m, 0) <= now]
+            if not free:
+                candidates = [max(self.busy_until[m], skip_until.get(m, 0)) for m in members]
+                now = max(now + 1, min(candidates))
+            ends = {"abandon": give_up, "timeout": t + q.timeout_s}
+            if key_press:
+                ends["key"] = key_press
+            first_end, end_at = min(ends.items(), key=lambda kv: kv[1])
+            if not free and now < end_at:
+                continue
+            if not free or end_at <= now:
+                self.queue_exit(call, q, t, first_end, min(end_at, now) if free else end_at)
+                return
+            agent = min(free, key=lambda m: self.last_answer[m])
+            person = self.people[agent]
+            iface = f"Local/{agent}@from-queue/n"
+            agent_chan = f"Local/{agent}@from-queue-{self.counter + 1:08x};1"
+            self.counter += 1
+            answers = self.rng.random() < person.answer_prob
+            ring = self.rng.randint(2, 10) if answers else AGENT_RING_S
+            if now + ring > end_at:
+                self.busy_until[agent] = max(self.busy_until[agent], end_at)
+                self.row(call, dst=q.number, dcontext="ext-queues", lastapp="Queue",
+                         lastdata=qdata, dstchannel=agent_chan, start=now, answer=None,
+                         end=end_at, disposition="NO ANSWER")
+                self.queue_exit(call, q, t, first_end, end_at)
+                return
+            if not answers:
+                self.qlog(call, now + ring, q.number, iface, "RINGNOANSWER", ring * 1000)
+                self.row(call, dst=q.number, dcontext="ext-queues", lastapp="Queue",
+                         lastdata=qdata, dstchannel=agent_chan, start=now, answer=None,
+                         end=now + ring, disposition="NO ANSWER")
+                self.stats[f"ext:{agent}:ringnoanswer"] += 1
+                skip_until[agent] = now + ring + 30
+                now += ring
+                continue
+            connect = now + ring
+            talk = self.talk(q.mean_talk_s)
+            self.qlog(call, connect, q.number, iface, "CONNECT", connect - t,
+                      f"{connect}.{self.counter}", ring)
+            who = "COMPLETECALLER" if self.rng.random() < 0.6 else "COMPLETEAGENT"
+            self.qlog(call, connect + talk, q.number, iface, who, connect - t, talk, 1)
+            self.row(call, dst=q.number, dcontext="ext-queues", lastapp="Queue", lastdata=qdata,
+                     dstchannel=agent_chan, start=now, answer=connect, end=connect + talk,
+                     disposition="ANSWERED")
+            self.busy_until[agent] = connect + talk + WRAPUP_S
+            self.last_answer[agent] = connect
+            self.stats[f"{key}:answered"] += 1
+            self.stats[f"{key}:wait_answered"] += connect - t
+            return
+
+    def queue_exit(self, call: _Call, q: sb.Queue, t: int, reason: str, at: int) -> None:
+        key = f"queue:{q.number}"
+        wait = at - t
+        if reason == "abandon":
+            self.qlog(call, at, q.number, "NONE", "ABANDON", 1, 1, wait)
+            self.stats[f"{key}:abandoned"] += 1
+            self.stats[f"{key}:wait_abandoned"] += wait
+            if not call.rows or call.rows[-1].lastapp != "Queue":
+                self.row(call, dst=q.number, dcontext="ext-queues", lastapp="Queue",
+                         lastdata=f"{q.number},t,,,{q.timeout_s}", start=t, answer=None,
+                         end=at, disposition="NO ANSWER")
+            return
+        if reason == "timeout":
+            self.qlog(call, at, q.number, "NONE", "EXITWITHTIMEOUT", 1, 1, wait)
+        else:
+            self.qlog(call, at, q.number, "NONE", "EXITWITHKEY", "0", 1, 1, wait)
+        self.row(call, dst=q.number, dcontext="ext-queues", lastapp="Queue",
+                 lastdata=f"{q.number},t,,,{q.timeout_s}", start=t, answer=None, end=at,
+                 disposition="NO ANSWER")
+        self.stats[f"{key}:forwarded"] += 1
+        self.voicemail(call, q.number, at, "u")
+
+    def voicemail(self, call: _Call, mailbox: str, t: int, why: str) -> None:
+        length = self.rng.randint(4, 40)
+        self.row(call, dst=f"vm{why}{mailbox}", dcontext="ext-local", lastapp="VoiceMail",
+                 lastdata=f"{mailbox}@default,{why}", start=t, answer=t, end=t + length,
+                 disposition="ANSWERED")
+
+    def hunt(self, call: _Call, g: sb.HuntGroup, t: int) -> None:
+        key = f"group:{g.number}"
+        self.stats[f"{key}:incoming"] += 1
+        dial = "&".join(f"PJSIP/{m}" for m in g.members) + f",{g.ring_s},tr"
+        free = [m for m in g.members if self.busy_until[m] <= t]
+        if not free:
+            for m in g.members:
+                chan, _ = self.channel(m, t)
+                self.row(call, dst=g.number, dcontext="ext-group", lastapp="Dial", lastdata=dial,
+                         dstchannel=chan, start=t, answer=None, end=t, disposition="BUSY")
+            self.stats[f"{key}:no_agent"] += 1
+            self.voicemail(call, g.number, t, "u")
+            return
+        patience = self.patience(45)
+        picks = {m: t + self.rng.randint(2, 12) for m in free
+                 if self.rng.random() < self.people[m].answer_prob * 0.7}
+        winner = min(picks, key=lambda m: picks[m]) if picks else None
+        if winner and picks[winner] - t <= min(g.ring_s, patience):
+            answer = picks[winner]
+            talk = self.talk(180)
+            for m in g.members:
+                chan, _ = self.channel(m, t)
+                if m == winner:
+                    self.row(call, dst=g.number, dcontext="ext-group", lastapp="Dial",
+                             lastdata=dial, dstchannel=chan, start=t, answer=answer,
+                             end=answer + talk, disposition="ANSWERED")
+                elif m in free:
+                    self.row(call, dst=g.number, dcontext="ext-group", lastapp="Dial",
+                             lastdata=dial, dstchannel=chan, start=t, answer=None, end=answer,
+                             disposition="NO ANSWER")
+            self.busy_until[winner] = answer + talk
+            self.stats[f"{key}:answered"] += 1
+            return
+        gave_up = patience < g.ring_s
+        end = t + (patience if gave_up else g.ring_s)
+        for m in free:
+            chan, _ = self.channel(m, t)
+            self.row(call, dst=g.number, dcontext="ext-group", lastapp="Dial", lastdata=dial,
+                     dstchannel=chan, start=t, answer=None, end=end, disposition="NO ANSWER")
+        if gave_up:
+            self.stats[f"{key}:abandoned"] += 1
+        else:
+            self.stats[f"{key}:forwarded"] += 1
+            self.voicemail(call, g.number, end, "u")
+
+    def ring_user(self, call: _Call, ext: str, t: int, dcontext: str, patience: int,
+                  forwarded: bool = False) -> None:
+        """Ring one extension directly, then follow its busy / no-answer handling."""
+        person = self.people[ext]
+        key = f"ext:{ext}"
+        chan, _ = self.channel(ext, t)
+        lastdata = f"PJSIP/{ext},{RING_TIMEOUT_S},tr"
+        if self.busy_until[ext] > t:
+            self.row(call, dst=ext, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
+                     dstchannel=chan, start=t, answer=None, end=t + 1, disposition="BUSY")
+            self.stats[f"{key}:in_busy"] += 1
+            if person.voicemail and not call.internal:
+                self.voicemail(call, ext, t + 1, "b")
+            return
+        answers = self.rng.random() < person.answer_prob
+        ring = self.rng.randint(3, 15) if answers else RING_TIMEOUT_S
+        if ring > patience:
+            self.row(call, dst=ext, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
+                     dstchannel=chan, start=t, answer=None, end=t + patience,
+                     disposition="NO ANSWER")
+            self.stats[f"{key}:in_no_answer"] += 1
+            return
+        if answers:
+            talk = self.talk(90 if call.internal else 200)
+            self.row(call, dst=ext, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
+                     dstchannel=chan, start=t, answer=t + ring, end=t + ring + talk,
+                     disposition="ANSWERED")
+            self.busy_until[ext] = t + ring + talk
+            self.stats[f"{key}:in_answered"] += 1
+            return
+        self.row(call, dst=ext, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
+                 dstchannel=chan, start=t, answer=None, end=t + ring, disposition="NO ANSWER")
+        now = t + ring
+        if person.forward_to and not forwarded:
+            self.stats[f"{key}:in_forwarded"] += 1
+            if person.forward_to in self.people:
+                self.ring_user(call, person.forward_to, now, "from-internal",
+                               patience - ring, forwarded=True)
+            else:
+                self.dial_out(call, person.forward_to, now, "from-internal")
+        elif person.voicemail and not call.internal:
+            self.stats[f"{key}:in_voicemail"] += 1
+            self.voicemail(call, ext, now, "u")
+        else:
+            self.stats[f"{key}:in_no_answer"] += 1
+
+    def dial_out(self, call: _Call, number: str, t: int, dcontext: str) -> str:
+        chan, _ = self.channel(sb.TRUNK, t)
+        lastdata = f"PJSIP/{number}@{sb.TRUNK},300,T"
+        r = self.rng.random()
+        if r < 0.72:
+            ring = self.rng.randint(3, 20)
+            talk = self.talk(200)
+            self.row(call, dst=number, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
+                     dstchannel=chan, start=t, answer=t + ring, end=t + ring + talk,
+                     disposition="ANSWERED")
+            return "answered"
+        if r < 0.78:
+            self.row(call, dst=number, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
+                     dstchannel=chan, start=t, answer=None, end=t + 2, disposition="BUSY")
+            return "busy"
+        self.row(call, dst=number, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
+                 dstchannel=chan, start=t, answer=None, end=t + self.rng.randint(10, 40),
+                 disposition="NO ANSWER")
+        return "no_answer"
+
+    def direct(self, t: int) -> _Call:
+        call = self.external_call(t)
+        ext = self.rng.choice(list(self.people))
+        self.ring_user(call, ext, t, "from-did-direct", self.patience(45))
+        return call
+
+    def outgoing(self, t: int) -> _Call | None:
+        ext = self.rng.choice(list(self.people))
+        if self.busy_until[ext] > t:
+            return None
+        call = self.user_call(t, ext)
+        number = self.callers[self.rng.randrange(len(self.callers))][0]
+        outcome = self.dial_out(call, number, t, "from-internal")
+        if outcome == "answered":
+            self.busy_until[ext] = call.last
+        self.stats[f"ext:{ext}:out_{outcome}"] += 1
+        return call
+
+    def internal(self, t: int) -> _Call | None:
+        a, b = self.rng.sample(list(self.people), 2)
+        if self.busy_until[a] > t:
+            return None
+        call = self.user_call(t, a)
+        self.ring_user(call, b, t, "from-internal", self.patience(30))
+        if call.rows[-1].disposition == "ANSWERED":
+            self.busy_until[a] = call.last
+        return call
+
+
+def rate_per_hour(stream: str, weekday: int, hour: int) -> float:
+    return BASE_RATE[stream] * HOUR_WEIGHT.get(hour, NIGHT_WEIGHT) * DAY_WEIGHT[weekday]
+
+
+def arrivals(rng: random.Random, start: int, end: int, tz: zoneinfo.ZoneInfo,
+             scale: float) -> list[tuple[int, str]]:
+    """Draw arrival times per stream, slot by slot in UTC, at the local hour's rate.
+
+    Slots step in UTC so that the daylight saving changes neither skip nor repeat an hour.
+    """
+    result = []
+    slot = start
+    while slot < end:
+        local = datetime.fromtimestamp(slot, tz)
+        for stream in BASE_RATE:
+            rate = rate_per_hour(stream, local.weekday(), local.hour) * scale / 3600
+            t = float(slot)
+            while True:
+                t += rng.expovariate(rate)
+                if t >= min(slot + SLOT_S, end):
+                    break
+                result.append((int(t), stream))
+        slot += SLOT_S
+    result.sort(key=lambda a: a[0])
+    return result
+
+
+def simulate(seed: int = 1, end: datetime | None = None, days: int = 90,
+             timezone: str = "Europe/Stockholm", scale: float = 1.0) -> SimResult:
+    """Simulate `days` days of traffic up to `end` (default: now), the same for the same seed."""
+    end = (end or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    start = end - timedelta(days=days)
+    tz = zoneinfo.ZoneInfo(timezone)
+    rng = random.Random(seed)
+    pbx = Pbx(rng, tz)
+    end_epoch = int(end.timestamp())
+    cdr: list[CdrRow] = []
+    qlog: list[QueueLogLine] = []
+    flows = {"main": pbx.main_number, "did": pbx.direct, "out": pbx.outgoing,
+             "internal": pbx.internal}
+    totals: Counter[str] = Counter()
+    for t, stream in arrivals(rng, int(start.timestamp()), end_epoch, tz, scale):
+        pbx.stats = Counter()
+        call = flows[stream](t)
+        # A call still in progress at the end has not been logged yet.
+        if call is None or call.last > end_epoch:
+            continue
+        totals.update(pbx.stats)
+        totals["calls"] += 1
+        totals[f"calls:{stream}"] += 1
+        cdr.extend(call.rows)
+        qlog.extend(call.qlog)
+    # Asterisk appends a CDR when it is finalised, so the file is in end-time order.
+    cdr.sort(key=lambda r: (r.end, r.sequence))
+    qlog.sort(key=lambda q: q.epoch)
+    return SimResult(cdr, qlog, totals, start, end)

@@ -1,0 +1,113 @@
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"Unknown time zone: {value}")
+
+
+class Organization(models.Model):
+    """A customer company with its switchboard."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField("namn", max_length=200)
+    timezone = models.CharField(
+        "tidszon", max_length=64, default="Europe/Stockholm", validators=[validate_timezone]
+    )
+    # Answered within this many seconds counts towards the service level.
+    service_level_seconds = models.PositiveIntegerField("servicenivåtid (s)", default=20)
+    # Calls abandoned within this many seconds are left out of the service level's denominator.
+    short_abandon_seconds = models.PositiveIntegerField("kort avbrott (s)", default=5)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class CollectionPoint(models.Model):
+    """A data source (insamlingspunkt): where one PBX's logs arrive, and how to read them."""
+
+    class Format(models.TextChoices):
+        ASTERISK_CDR = "asterisk-cdr", "Asterisk CDR"
+        ASTERISK_QUEUE_LOG = "asterisk-queue-log", "Asterisk queue_log"
+        ASTERISK = "asterisk", "Asterisk (CDR + queue_log)"
+        BROADWORKS = "broadworks", "BroadWorks"
+        FREESWITCH_CSV = "freeswitch-csv", "FreeSWITCH CSV"
+        FREESWITCH_JSON = "freeswitch-json", "FreeSWITCH JSON"
+        CSV = "csv", "CSV"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="collection_points"
+    )
+    name = models.CharField("namn", max_length=200)
+    format = models.CharField(max_length=32, choices=Format.choices)
+    # Format settings, e.g. {"source_timezone": "Europe/Stockholm", "trunk_contexts": [...]}.
+    settings = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        unique_together = [("organization", "name")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.organization.slug}/{self.name}"
+
+
+class MeasuredObject(models.Model):
+    """A mätobjekt: a user, a group or a number whose calls are measured."""
+
+    class Kind(models.TextChoices):
+        USER = "user", "Användare"
+        ACD = "acd", "Svarsgrupp (ACD/Telefonist)"
+        HUNT = "hunt", "Sökgrupp"
+        RULE = "rule", "Extra växelnummer (regelbaserat)"
+        IVR = "ivr", "IVR (Knappval)"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="objects_measured"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    number = models.CharField("nummer", max_length=64)
+    aliases = models.JSONField("alias", default=list, blank=True)
+    display_name = models.CharField("visningsnamn", max_length=200, blank=True)
+    # How the source names this object, e.g. "queue:400" or "ext:1001"; stable across imports.
+    source_identity = models.CharField(max_length=200)
+    collection_point = models.ForeignKey(
+        CollectionPoint, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    members = models.ManyToManyField(
+        "self", through="GroupMembership", symmetrical=False, related_name="groups"
+    )
+
+    class Meta:
+        unique_together = [("organization", "kind", "source_identity")]
+        ordering = ["kind", "number"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if self.display_name:
+            return f"{self.display_name} ({self.number})"
+        return self.number
+
+
+class GroupMembership(models.Model):
+    """A user's membership of an ACD or hunt group."""
+
+    group = models.ForeignKey(MeasuredObject, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(MeasuredObject, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        unique_together = [("group", "member")]

@@ -2,5 +2,4 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("vaxelstat.web.urls")),
-    path("ingest/", include("vaxelstat.ingest.urls")),
 ]

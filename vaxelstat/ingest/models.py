@@ -1,0 +1,45 @@
+from django.db import models
+
+
+class ImportRun(models.Model):
+    """One file read into the call store, and what became of its records."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE)
+    collection_point = models.ForeignKey("orgs.CollectionPoint", on_delete=models.CASCADE)
+    format = models.CharField(max_length=32)
+    file_name = models.CharField(max_length=1000)
+    file_sha256 = models.CharField(max_length=64)
+    started = models.DateTimeField()
+    finished = models.DateTimeField()
+    lines_read = models.PositiveIntegerField(default=0)
+    legs_imported = models.PositiveIntegerField(default=0)
+    # Legs whose natural key was stored before: a re-import adds nothing.
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    rejected_by_reason = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-started"]
+
+
+class RejectedRecord(models.Model):
+    """A record that could not be imported, kept so it can be seen, fixed and re-imported."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE)
+    collection_point = models.ForeignKey("orgs.CollectionPoint", on_delete=models.CASCADE)
+    import_run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejects")
+    file_name = models.CharField(max_length=1000)
+    line = models.PositiveIntegerField()
+    reason = models.CharField(max_length=40)
+    detail = models.CharField(max_length=500)
+    raw = models.TextField()
+    raw_sha1 = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collection_point", "file_name", "line", "raw_sha1"],
+                name="rejected_record_once",
+            )
+        ]
+        ordering = ["file_name", "line"]

@@ -1,0 +1,11 @@
+"""One module per source format, each with FORMAT and parse(path, settings) -> ParseResult."""
+
+from types import ModuleType
+
+from vaxelstat.ingest.parsers import asterisk_cdr, asterisk_queue_log
+
+PARSERS: dict[str, ModuleType] = {m.FORMAT: m for m in (asterisk_cdr, asterisk_queue_log)}
+# The formats of SPEC §12 that the ingestion issue adds.
+PLANNED = ("broadworks", "freeswitch-csv", "freeswitch-json", "csv")
+# A collection point of format "asterisk" takes both Asterisk files.
+POINT_FORMATS = {"asterisk": ("asterisk-cdr", "asterisk-queue-log")}

@@ -1,0 +1,270 @@
+"""Asterisk CDR (cdr_csv Master.csv, cdr_custom) → user, hunt group, IVR and rule legs.
+
+Layouts are told apart by column count (FORMATS.md §1.1): 18 (cdr_csv with uniqueid and
+userfield), 21 (plus peeraccount, linkedid, sequence) and 19 (cdr_custom's default mapping).
+Rows are grouped into calls by linkedid (uniqueid where there is none) and walked in sequence
+order. The contexts follow FreePBX (SPEC §13): `timeconditions` is a rule-based number, `ivr-N`
+an IVR, `ext-group` a ring group, `ext-queues` an ACD queue (its legs come from queue_log),
+VoiceMail the voicemail.
+
+A call is held by one object at a time. When a later row sends the call elsewhere, the holder
+that did not answer becomes forwarded (`in_forwarded` for a user, `forwarded` for a group) and
+the new destination's leg names it in "forwarded from"; voicemail turns an unanswered user's
+leg into `in_voicemail`.
+"""
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from vaxelstat.calls.legs import Leg
+from vaxelstat.ingest.parsers.base import (
+    ParseResult,
+    Reason,
+    Reject,
+    SourceSettings,
+    caller,
+    channel_peer,
+    local_to_utc,
+    parse_clid,
+    read_lines,
+)
+
+FORMAT = "asterisk-cdr"
+
+_CDR_CSV = ["accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp",
+            "lastdata", "start", "answer", "end", "duration", "billsec", "disposition",
+            "amaflags", "uniqueid", "userfield", "peeraccount", "linkedid", "sequence"]
+_CDR_CUSTOM = ["clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp", "lastdata",
+               "start", "answer", "end", "duration", "billsec", "disposition", "amaflags",
+               "accountcode", "uniqueid", "userfield", "sequence"]
+LAYOUTS = {18: _CDR_CSV[:18], 19: _CDR_CUSTOM, 21: _CDR_CSV}
+
+
+@dataclass
+class Row:
+    line: int
+    src: str
+    dst: str
+    dcontext: str
+    clid: str
+    channel: str
+    dstchannel: str
+    lastapp: str
+    lastdata: str
+    start: datetime
+    answer: datetime | None
+    end: datetime
+    billsec: int
+    disposition: str
+    uniqueid: str
+    linkedid: str
+    sequence: int
+
+    @property
+    def ring_s(self) -> int:
+        """Seconds from this row's start until answer, or until it ended unanswered."""
+        until = self.answer or self.end
+        return max(0, int((until - self.start).total_seconds()))
+
+
+def _read_row(number: int, fields: list[str], settings: SourceSettings) -> Row:
+    values = dict(zip(LAYOUTS[len(fields)], fields, strict=True))
+    uniqueid = values.get("uniqueid", "")
+    try:
+        hint: float | None = float(uniqueid.rsplit("-", 1)[-1])
+    except ValueError:
+        hint = None
+    start = local_to_utc(values["start"], settings.timezone, hint)
+    end = local_to_utc(values["end"], settings.timezone, hint) if values["end"] else start
+    answer = None
+    if values["answer"] and values["disposition"] == "ANSWERED":
+        answer = local_to_utc(values["answer"], settings.timezone, hint)
+    return Row(
+        line=number, src=values["src"], dst=values["dst"], dcontext=values["dcontext"],
+        clid=values["clid"], channel=values["channel"], dstchannel=values["dstchannel"],
+        lastapp=values["lastapp"], lastdata=values["lastdata"], start=start, answer=answer,
+        end=end, billsec=int(values["billsec"] or 0), disposition=values["disposition"],
+        uniqueid=uniqueid, linkedid=values.get("linkedid") or uniqueid,
+        sequence=int(values.get("sequence") or 0),
+    )
+
+
+def parse(path: Path, settings: SourceSettings) -> ParseResult:
+    result = ParseResult()
+    calls: dict[str, list[Row]] = defaultdict(list)
+    for number, text in read_lines(path):
+        result.lines += 1
+        try:
+            fields = next(csv.reader([text]))
+        except csv.Error as exc:
+            result.rejects.append(Reject(number, Reason.MALFORMED, str(exc), text))
+            continue
+        if len(fields) not in LAYOUTS:
+            counts = ", ".join(str(n) for n in LAYOUTS)
+            result.rejects.append(Reject(number, Reason.UNKNOWN_LAYOUT,
+                                         f"{len(fields)} columns (expected {counts})", text))
+            continue
+        try:
+            row = _read_row(number, fields, settings)
+        except ValueError as exc:
+            reason = Reason.BAD_TIME if "time data" in str(exc) else Reason.BAD_NUMBER
+            result.rejects.append(Reject(number, reason, str(exc), text))
+            continue
+        calls[row.linkedid].append(row)
+    for call_id, rows in calls.items():
+        rows.sort(key=lambda r: (r.sequence, r.start, r.line))
+        _Call(call_id, rows, settings, result).walk()
+    return result
+
+
+class _Call:
+    """Walk one call's rows in order, handing the call from holder to holder."""
+
+    def __init__(self, call_id: str, rows: list[Row], settings: SourceSettings,
+                 result: ParseResult) -> None:
+        self.call_id = call_id
+        self.rows = rows
+        self.settings = settings
+        self.result = result
+        first = rows[0]
+        name, number = parse_clid(first.clid)
+        self.from_number, self.from_name = caller(first.src or number, name)
+        origin = channel_peer(first.channel)
+        self.internal = settings.is_extension(origin)
+        if self.internal and name:
+            result.names.setdefault(f"ext:{origin}", name)
+        # The leg of the object holding the call, unanswered, until the call moves on.
+        self.holder: Leg | None = None
+
+    def leg(self, row: Row, suffix: str, kind: str, identity: str, number: str,
+            **fields: object) -> Leg:
+        leg = Leg(
+            leg_id=f"cdr:{row.uniqueid}:{row.sequence}:{suffix}", call_id=self.call_id,
+            object_kind=kind, object_identity=identity, object_number=number, start=row.start,
+            direction=str(fields.pop("direction", "in")),
+            internal=bool(fields.pop("internal", self.internal)),
+            type=str(fields.pop("type")), from_number=self.from_number,
+            from_name=self.from_name, **fields,  # type: ignore[arg-type]
+        )
+        self.result.legs.append(leg)
+        return leg
+
+    def move_to(self, destination: str) -> str:
+        """The call leaves its holder for `destination`; return the holder's number."""
+        holder, self.holder = self.holder, None
+        if holder is None:
+            return ""
+        holder.forwarded_to = destination
+        if holder.type == "in_no_answer":
+            holder.type = "in_forwarded"
+        elif holder.type == "abandoned" or holder.object_kind in ("rule", "ivr"):
+            holder.type = "forwarded" if holder.object_kind == "hunt" else "connected"
+        return holder.object_number
+
+    def walk(self) -> None:
+        i = 0
+        while i < len(self.rows):
+            row = self.rows[i]
+            if row.dcontext == "ext-group" and row.lastapp == "Dial":
+                block = [r for r in self.rows[i:] if r.dcontext == "ext-group"
+                         and r.dst == row.dst and r.start == row.start]
+                self.hunt(block)
+                i += len(block)
+                continue
+            if row.lastapp == "Queue":
+                # The queue's legs come from queue_log; here the call only passes through.
+                self.move_to(row.dst)
+                while i < len(self.rows) and self.rows[i].lastapp == "Queue" \
+                        and self.rows[i].dst == row.dst:
+                    i += 1
+                continue
+            if row.dcontext == "timeconditions":
+                self.routing(row, "rule", f"tc:{row.dst}", row.dst, wait=0)
+            elif row.dcontext.startswith("ivr-"):
+                self.routing(row, "ivr", f"ivr:{row.dcontext}", row.dcontext,
+                             wait=int((row.end - row.start).total_seconds()),
+                             note=f"key {row.dst}" if row.dst not in ("s", "h", "") else "")
+            elif row.lastapp == "VoiceMail":
+                self.voicemail(row)
+            elif row.lastapp == "Dial":
+                self.dial(row)
+            i += 1
+
+    def routing(self, row: Row, kind: str, identity: str, number: str, wait: int,
+                note: str = "") -> None:
+        forwarded_from = self.move_to(number)
+        self.holder = self.leg(row, kind, kind, identity, number, type="not_connected",
+                               wait_s=wait, forwarded_from=forwarded_from, note=note)
+
+    def voicemail(self, row: Row) -> None:
+        mailbox, _, options = row.lastdata.partition("@")
+        busy = options.endswith(",b")
+        holder = self.holder
+        if holder is not None and holder.object_number == mailbox:
+            self.holder = None
+            if holder.type == "in_no_answer":
+                holder.type = "in_voicemail"
+            elif holder.type == "abandoned":
+                holder.type = "forwarded"
+            holder.forwarded_to = holder.forwarded_to or f"voicemail {mailbox}"
+            holder.note = holder.note or "voicemail"
+            return
+        forwarded_from = self.move_to(f"voicemail {mailbox}")
+        if self.settings.is_extension(mailbox) and mailbox not in self._group_numbers():
+            self.leg(row, "vm", "user", f"ext:{mailbox}", mailbox,
+                     type="in_busy" if busy else "in_voicemail", forwarded_from=forwarded_from,
+                     note="voicemail")
+
+    def _group_numbers(self) -> set[str]:
+        return {r.dst for r in self.rows if r.dcontext in ("ext-group", "ext-queues")}
+
+    def dial(self, row: Row) -> None:
+        a = channel_peer(row.channel)
+        b = channel_peer(row.dstchannel)
+        b_is_user = self.settings.is_extension(b)
+        forwarded_from = self.move_to(row.dst if not b_is_user else b)
+        answered = row.disposition == "ANSWERED"
+        if self.settings.is_extension(a) and not forwarded_from and row.src == a:
+            self.leg(row, "out", "user", f"ext:{a}", a, direction="out",
+                     internal=b_is_user, type="out_answered" if answered else "out_unanswered",
+                     to_number=row.dst, wait_s=row.ring_s, talk_s=row.billsec,
+                     member_number=a)
+        if not b_is_user:
+            return
+        kind = {"ANSWERED": "in_answered", "BUSY": "in_busy"}.get(row.disposition,
+                                                                   "in_no_answer")
+        leg = self.leg(row, "in", "user", f"ext:{b}", b, type=kind, to_number=row.dst,
+                       forwarded_from=forwarded_from, member_number=b, wait_s=row.ring_s,
+                       talk_s=row.billsec)
+        if not answered:
+            self.holder = leg
+
+    def hunt(self, block: list[Row]) -> None:
+        first = block[0]
+        number = first.dst
+        identity = f"group:{number}"
+        forwarded_from = self.move_to(number)
+        winner = next((r for r in block if r.disposition == "ANSWERED"), None)
+        rang = [r for r in block if r.disposition not in ("BUSY", "CONGESTION", "FAILED")]
+        for r in block:
+            self.result.memberships.add((identity, f"ext:{channel_peer(r.dstchannel)}"))
+        if winner is not None:
+            member = channel_peer(winner.dstchannel)
+            self.leg(first, "group", "hunt", identity, number, type="answered",
+                     wait_s=winner.ring_s, talk_s=winner.billsec, member_number=member,
+                     forwarded_from=forwarded_from)
+        else:
+            kind = "abandoned" if rang else "no_agent"
+            wait = max(r.ring_s for r in block)
+            self.holder = self.leg(first, "group", "hunt", identity, number, type=kind,
+                                   wait_s=wait, forwarded_from=forwarded_from)
+        for r in rang:
+            member = channel_peer(r.dstchannel)
+            answered = r is winner
+            self.leg(r, f"member:{member}", "user", f"ext:{member}", member,
+                     type="in_answered" if answered else "in_no_answer", group_from=number,
+                     member_number=member, wait_s=r.ring_s,
+                     talk_s=r.billsec if answered else 0, forwarded_from=forwarded_from)

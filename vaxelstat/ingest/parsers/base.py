@@ -1,0 +1,129 @@
+"""What every parser shares: the source settings, the result, typed rejections, line reading."""
+
+import re
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from vaxelstat.calls.legs import Leg
+
+
+class Reason(StrEnum):
+    """Why a record was rejected."""
+
+    MALFORMED = "malformed"  # cannot be split into the format's fields
+    UNKNOWN_LAYOUT = "unknown_layout"  # a column count the format does not have
+    BAD_TIME = "bad_time"  # a time that cannot be read
+    BAD_NUMBER = "bad_number"  # a number field that is not a number
+    NO_START_EVENT = "no_start_event"  # an event of a call whose start is not in the file
+    INCOMPLETE_CALL = "incomplete_call"  # a call that has not ended in the file
+
+
+@dataclass(frozen=True)
+class Reject:
+    line: int
+    reason: Reason
+    detail: str
+    raw: str
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """How to read one collection point's logs."""
+
+    # Time zone of local times in the logs (Asterisk CSV writes local time without offset).
+    timezone: zoneinfo.ZoneInfo
+    # Channel peers that are trunks, e.g. {"trunk"}; a peer matching extension_pattern and
+    # not listed here is an extension.
+    trunk_peers: frozenset[str] = frozenset()
+    extension_pattern: re.Pattern[str] = re.compile(r"^\d{2,6}$")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], default_timezone: str) -> "SourceSettings":
+        return cls(
+            timezone=zoneinfo.ZoneInfo(data.get("source_timezone") or default_timezone),
+            trunk_peers=frozenset(data.get("trunk_peers", [])),
+            extension_pattern=re.compile(data.get("extension_pattern", r"^\d{2,6}$")),
+        )
+
+    def is_extension(self, peer: str) -> bool:
+        return peer not in self.trunk_peers and bool(self.extension_pattern.match(peer))
+
+
+@dataclass
+class ParseResult:
+    legs: list[Leg] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    lines: int = 0
+    # Display names the logs show, by object identity (e.g. a caller ID name of an extension).
+    names: dict[str, str] = field(default_factory=dict)
+    # (group identity, member identity) pairs seen in the logs.
+    memberships: set[tuple[str, str]] = field(default_factory=set)
+
+
+def read_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield (line number, text) for each non-empty line.
+
+    Bytes that are not UTF-8 are read as Latin-1, line by line, so they never fail a file.
+    """
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            raw = raw.rstrip(b"\r\n")
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")
+            yield number, text
+
+
+def local_to_utc(text: str, tz: zoneinfo.ZoneInfo, hint_epoch: float | None = None) -> datetime:
+    """Read 'YYYY-MM-DD HH:MM:SS' local time as UTC.
+
+    In the hour repeated when daylight saving ends, the local time names two instants; the
+    hint (an epoch the record also carries, such as Asterisk's uniqueid) picks the nearer.
+    """
+    naive = datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S")
+    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    if first == second or hint_epoch is None:
+        return first
+    return min((first, second), key=lambda d: abs(d.timestamp() - hint_epoch))
+
+
+def parse_clid(clid: str) -> tuple[str, str]:
+    """Split an Asterisk caller ID '"Name" <number>' into (name, number)."""
+    m = re.match(r'^\s*"?(.*?)"?\s*<([^>]*)>\s*$', clid)
+    if not m:
+        return "", clid.strip()
+    return m.group(1).strip(), m.group(2).strip()
+
+
+HIDDEN_NUMBERS = frozenset({"", "anonymous", "unknown", "restricted", "private", "unavailable"})
+
+
+def caller(number: str, name: str) -> tuple[str, str]:
+    """Normalise a caller: a hidden number becomes ("", ""), a name equal to the number ""."""
+    if number.strip().lower() in HIDDEN_NUMBERS:
+        return "", ""
+    return number, "" if name == number else name
+
+
+def channel_peer(channel: str) -> str:
+    """The endpoint behind an Asterisk channel name.
+
+    'PJSIP/1001-0000001a' → '1001'; 'Local/1001@from-queue-0000002b;1' → '1001';
+    'SIP/trunk-00000003' → 'trunk'; 'Agent/1141' → '1141'.
+    """
+    if not channel:
+        return ""
+    _, _, rest = channel.partition("/")
+    if channel.startswith("Local/"):
+        return rest.split("@", 1)[0]
+    rest = rest.split("/", 1)[0]
+    return rest.rsplit("-", 1)[0] if re.search(r"-[0-9a-f]{6,}$", rest) else rest

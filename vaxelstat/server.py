@@ -1,0 +1,104 @@
+"""`vaxelstat serve`: web threads, the background worker and the spool collector in one process.
+
+In the embedded default one process owns the DuckDB call store; this is that process.
+"""
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from vaxelstat import control
+from vaxelstat.calls.store import close_stores, get_store
+from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS
+from vaxelstat.ingest.pipeline import UnreadableFile, import_file
+from vaxelstat.orgs.models import CollectionPoint
+
+log = logging.getLogger(__name__)
+
+
+def spool_folder(point: CollectionPoint) -> Path:
+    return settings.SPOOL_DIR / point.organization.slug / point.name
+
+
+def file_format(point: CollectionPoint, path: Path) -> str | None:
+    """The parser for a spooled file: the point's format, or for an Asterisk point, by name."""
+    formats = POINT_FORMATS.get(point.format, (point.format,))
+    if len(formats) == 1:
+        return formats[0] if formats[0] in PARSERS else None
+    return "asterisk-queue-log" if "queue_log" in path.name else "asterisk-cdr"
+
+
+def collect_spool_once() -> int:
+    """Import every file waiting in a spool folder; move it to done/ or rejected/."""
+    handled = 0
+    for point in CollectionPoint.objects.select_related("organization"):
+        folder = spool_folder(point)
+        for sub in ("done", "rejected"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        for path in sorted(p for p in folder.iterdir() if p.is_file()
+                           and not p.name.startswith(".")):
+            fmt = file_format(point, path)
+            target = "rejected"
+            try:
+                if fmt is None:
+                    raise UnreadableFile(f"{path}: no parser for {point.format}")
+                summary = import_file(point.organization, point, fmt, path)
+                if summary.lines_read > summary.rejected:
+                    target = "done"
+            except UnreadableFile as exc:
+                log.warning("%s", exc)
+            shutil.move(str(path), folder / target / path.name)
+            handled += 1
+    return handled
+
+
+def _loop(name: str, every_s: float, job: Callable[[], object], stop: threading.Event) -> None:
+    while not stop.wait(every_s):
+        try:
+            job()
+        except Exception:
+            log.exception("%s failed", name)
+        finally:
+            close_old_connections()
+
+
+# Periodic work of the background worker: (name, every seconds, job).
+WORKER_JOBS: list[tuple[str, float, Callable[[], object]]] = [
+    ("spool collector", 5.0, collect_spool_once),
+    ("call store compaction", 24 * 3600.0, lambda: get_store().compact()),
+]
+
+
+def serve(host: str, port: int, threads: int = 8) -> None:
+    from waitress import create_server
+
+    from vaxelstat.wsgi import application
+
+    get_store()  # Hold the store before announcing, so other processes hand work over.
+    server = create_server(application, host=host, port=port, threads=threads)
+    actual_port = server.effective_port  # type: ignore[attr-defined]
+    settings.CONTROL_TOKEN = control.announce(actual_port)
+    stop = threading.Event()
+    workers = [
+        threading.Thread(target=_loop, args=(name, every, job, stop), name=name, daemon=True)
+        for name, every, job in WORKER_JOBS
+    ]
+    for worker in workers:
+        worker.start()
+    print(f"Växelstatistik is serving on http://{host}:{actual_port}/ (Ctrl-C stops)",
+          flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        control.withdraw()
+        time.sleep(0.1)
+        close_stores()

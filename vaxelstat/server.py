@@ -82,7 +82,7 @@ def serve(host: str, port: int, threads: int = 8) -> None:
 
     get_store()  # Hold the store before announcing, so other processes hand work over.
     server = create_server(application, host=host, port=port, threads=threads)
-    actual_port = server.effective_port  # type: ignore[attr-defined]
+    actual_port = int(server.effective_port)  # type: ignore[attr-defined]
     settings.CONTROL_TOKEN = control.announce(actual_port)
     stop = threading.Event()
     workers = [

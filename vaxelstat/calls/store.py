@@ -51,11 +51,19 @@ class CallStore:
     def count(self, org_id: int) -> int:
         raise NotImplementedError
 
+    def legs(self, org_id: int) -> list[dict[str, Any]]:
+        """Every leg of the organization, oldest first, as dicts of STORE_COLUMNS."""
+        raise NotImplementedError
+
     def delete_organization(self, org_id: int) -> int:
         raise NotImplementedError
 
     def compact(self) -> None:
         """Rewrite the store in (organization, start) order."""
+        raise NotImplementedError
+
+    def unscoped_delete_all(self) -> None:
+        """Delete every organization's legs (for tests)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -145,6 +153,17 @@ class DuckDBStore(CallStore):
             cur.close()
         return int(n)
 
+    def legs(self, org_id: int) -> list[dict[str, Any]]:
+        cur = self._cursor()
+        try:
+            cur.execute(
+                "SELECT * FROM legs WHERE org_id = ? ORDER BY start_utc, leg_id", [org_id]
+            )
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        finally:
+            cur.close()
+
     def delete_organization(self, org_id: int) -> int:
         with self._write_lock:
             cur = self._cursor()
@@ -153,6 +172,14 @@ class DuckDBStore(CallStore):
             finally:
                 cur.close()
         return int(n)
+
+    def unscoped_delete_all(self) -> None:
+        with self._write_lock:
+            cur = self._cursor()
+            try:
+                cur.execute("DELETE FROM legs")
+            finally:
+                cur.close()
 
     def compact(self) -> None:
         with self._write_lock:

@@ -219,3 +219,17 @@ def test_layouts_by_column_count_and_bad_rows(tmp_path: Path) -> None:
     assert [(r.line, r.reason) for r in result.rejects] == [
         (3, Reason.UNKNOWN_LAYOUT), (4, Reason.BAD_TIME)]
     assert len(result.legs) == 2
+
+
+def test_an_internal_call_forwarded_and_answered_is_answered_for_the_caller(
+        tmp_path: Path) -> None:
+    result = parse(
+        tmp_path,
+        cdr("1003", "1008", "from-internal", "PJSIP/1003-00000001", "PJSIP/1008-00000002",
+            "Dial", "PJSIP/1008,25,tr", "10:00:00", "", "10:00:25", "NO ANSWER"),
+        cdr("1003", "1009", "from-internal", "PJSIP/1003-00000001", "PJSIP/1009-00000003",
+            "Dial", "PJSIP/1009,25,tr", "10:00:25", "10:00:30", "10:01:30", "ANSWERED"),
+    )
+    assert summary(result) == {("ext:1003", "out_answered", 30, 60),
+                               ("ext:1008", "in_forwarded", 25, 0),
+                               ("ext:1009", "in_answered", 5, 60)}

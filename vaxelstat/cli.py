@@ -3,12 +3,32 @@
 import os
 import sys
 
+# Django's own commands that must run without migrating first.
+_NO_AUTO_MIGRATE = {"migrate", "makemigrations", "sqlmigrate", "showmigrations", "help",
+                    "check", "shell", "dbshell", "version", "--help", "-h", "--version"}
+
+
+def _migrate_if_needed() -> None:
+    """Bring the app database up to date, so every command works on a fresh data directory."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0)
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaxelstat.settings")
+    import django
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["vaxelstat", *sys.argv[1:]])
+    argv = sys.argv[1:]
+    if argv and argv[0] not in _NO_AUTO_MIGRATE:
+        django.setup()
+        _migrate_if_needed()
+    execute_from_command_line(["vaxelstat", *argv])
 
 
 if __name__ == "__main__":

@@ -456,8 +456,13 @@ class Pbx:
             return None
         call = self.user_call(t, a)
         self.ring_user(call, b, t, "from-internal", self.patience(30))
-        if call.rows[-1].disposition == "ANSWERED":
+        if any(r.disposition == "ANSWERED" for r in call.rows):
             self.busy_until[a] = call.last
+            self.stats[f"ext:{a}:out_answered"] += 1
+        elif call.rows[0].disposition == "BUSY":
+            self.stats[f"ext:{a}:out_busy"] += 1
+        else:
+            self.stats[f"ext:{a}:out_no_answer"] += 1
         return call
 
 

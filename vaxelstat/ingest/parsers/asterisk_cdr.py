@@ -138,6 +138,8 @@ class _Call:
             result.names.setdefault(f"ext:{origin}", name)
         # The leg of the object holding the call, unanswered, until the call moves on.
         self.holder: Leg | None = None
+        # The calling user's leg, answered once anyone the call reaches answers.
+        self.out_leg: Leg | None = None
 
     def leg(self, row: Row, suffix: str, kind: str, identity: str, number: str,
             **fields: object) -> Leg:
@@ -228,10 +230,15 @@ class _Call:
         forwarded_from = self.move_to(row.dst if not b_is_user else b)
         answered = row.disposition == "ANSWERED"
         if self.settings.is_extension(a) and not forwarded_from and row.src == a:
-            self.leg(row, "out", "user", f"ext:{a}", a, direction="out",
-                     internal=b_is_user, type="out_answered" if answered else "out_unanswered",
-                     to_number=row.dst, wait_s=row.ring_s, talk_s=row.billsec,
-                     member_number=a)
+            self.out_leg = self.leg(
+                row, "out", "user", f"ext:{a}", a, direction="out", internal=b_is_user,
+                type="out_answered" if answered else "out_unanswered", to_number=row.dst,
+                wait_s=row.ring_s, talk_s=row.billsec, member_number=a)
+        elif answered and self.out_leg is not None and self.out_leg.type == "out_unanswered":
+            # Forwarded, and answered further on: the caller's call was answered after all.
+            out = self.out_leg
+            out.type, out.talk_s = "out_answered", row.billsec
+            out.wait_s = int(((row.answer or row.end) - out.start).total_seconds())
         if not b_is_user:
             return
         kind = {"ANSWERED": "in_answered", "BUSY": "in_busy"}.get(row.disposition,

@@ -1,0 +1,140 @@
+"""Importing files: the pipeline, its de-duplication, and the command's exit codes."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from vaxelstat.calls.store import get_store
+from vaxelstat.demo import switchboard as sb
+from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
+from vaxelstat.demo.simulator import simulate
+from vaxelstat.ingest.models import ImportRun, RejectedRecord
+from vaxelstat.ingest.pipeline import collection_point_for, import_file
+from vaxelstat.orgs.models import CollectionPoint, GroupMembership, MeasuredObject
+
+T = 1700000000
+GOOD = f"{T}|a|400|NONE|ENTERQUEUE||0701|1\n{T + 9}|a|400|NONE|ABANDON|1|1|9\n"
+
+
+def run_import(*args: str) -> int:
+    try:
+        call_command("import", *args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def test_a_good_file_imports_and_a_second_import_adds_nothing(org, tmp_path: Path,
+                                                              capsys) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text(GOOD)
+    assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 0
+    assert f"{path}: read 2, imported 1, duplicates 0, rejected 0" in capsys.readouterr().out
+    assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 0
+    assert f"{path}: read 2, imported 0, duplicates 1, rejected 0" in capsys.readouterr().out
+    assert get_store().count(org.id) == 1
+    assert ImportRun.objects.filter(organization=org).count() == 2
+
+
+def test_bad_lines_are_named_and_the_good_ones_imported(org, tmp_path: Path, capsys) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text(GOOD + "garbage\n")
+    assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 3
+    captured = capsys.readouterr()
+    assert f"{path}:3: malformed: fewer than 5 fields" in captured.err
+    assert get_store().count(org.id) == 1
+    reject = RejectedRecord.objects.get(organization=org)
+    assert (reject.line, reject.reason, reject.raw) == (3, "malformed", "garbage")
+    run = ImportRun.objects.get(organization=org)
+    assert (run.lines_read, run.legs_imported, run.rejected, run.rejected_by_reason) == (
+        3, 1, 1, {"malformed": 1})
+    # Importing it again stores nothing twice: no legs, no rejected records.
+    assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 3
+    assert get_store().count(org.id) == 1
+    assert RejectedRecord.objects.filter(organization=org).count() == 1
+
+
+def test_nothing_readable_exits_1(org, tmp_path: Path, capsys) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text("garbage\nmore garbage\n")
+    assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 1
+    missing = tmp_path / "missing"
+    assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(missing)) == 1
+    assert "No such file" in capsys.readouterr().err
+
+
+def test_wrong_usage_is_an_error_with_exit_2(org, tmp_path: Path) -> None:
+    with pytest.raises(CommandError) as unknown_org:
+        call_command("import", "--org", "nobody", "--format", "asterisk-cdr", str(tmp_path))
+    assert unknown_org.value.returncode == 2
+    with pytest.raises(CommandError) as planned:
+        call_command("import", "--org", "acme", "--format", "broadworks", str(tmp_path))
+    assert planned.value.returncode == 2
+
+
+def test_org_add_validates_its_input(db, capsys) -> None:
+    call_command("org", "add", "kund", "--name", "Kund AB", "--timezone", "Europe/Helsinki")
+    assert "Created organization kund" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="slug"):
+        call_command("org", "add", "kund", "--name", "Again")
+    with pytest.raises(CommandError, match="Unknown time zone"):
+        call_command("org", "add", "other", "--name", "X", "--timezone", "Mars/Olympus")
+
+
+def test_the_simulator_round_trips_through_the_asterisk_logs(org, tmp_path: Path) -> None:
+    """Simulate, write the logs, import them: the legs agree with the simulated truth."""
+    result = simulate(seed=3, days=14)
+    write_master_csv(result.cdr, tmp_path / "Master.csv", org.timezone)
+    write_queue_log(result.queue_log, tmp_path / "queue_log")
+    point = CollectionPoint.objects.create(
+        organization=org, name="pbx", format="asterisk",
+        settings={"trunk_peers": [sb.TRUNK]})
+    for fmt, name in (("asterisk-cdr", "Master.csv"), ("asterisk-queue-log", "queue_log")):
+        summary = import_file(org, point, fmt, tmp_path / name)
+        assert summary.rejects == []
+    counts: dict[tuple[str, str, str], int] = {}
+    for leg in get_store().legs(org.id):
+        identity = MeasuredObject.objects.get(id=leg["object_id"]).source_identity
+        key = (leg["object_kind"], identity, leg["type"])
+        counts[key] = counts.get(key, 0) + 1
+    s = result.stats
+
+    def legs(kind: str, type_: str, identity: str | None = None) -> int:
+        return sum(n for (k, i, t), n in counts.items()
+                   if k == kind and t == type_ and identity in (None, i))
+
+    def truth(suffix: str) -> int:
+        return sum(n for key, n in s.items() if key.startswith("ext:") and
+                   key.endswith(f":{suffix}"))
+
+    for q in sb.QUEUES:
+        for type_ in ("answered", "abandoned", "forwarded", "no_agent"):
+            assert legs("acd", type_, f"queue:{q.number}") == s[f"queue:{q.number}:{type_}"]
+    for type_ in ("answered", "abandoned", "forwarded", "no_agent"):
+        assert legs("hunt", type_) == s[f"group:600:{type_}"]
+    for kind in ("rule", "ivr"):
+        for type_ in ("connected", "not_connected"):
+            assert legs(kind, type_) == s[f"{kind}:{type_}"]
+    answered_in_groups = sum(s[f"queue:{q.number}:answered"] for q in sb.QUEUES) + s[
+        "group:600:answered"]
+    assert legs("user", "in_answered") == truth("in_answered") + answered_in_groups
+    for type_ in ("in_busy", "in_voicemail", "in_forwarded", "out_answered"):
+        assert legs("user", type_) == truth(type_), type_
+    assert legs("user", "out_unanswered") == truth("out_busy") + truth("out_no_answer")
+    # Objects keep their identity and get the members the logs show.
+    assert MeasuredObject.objects.get(organization=org, source_identity="ext:1001").display_name \
+        == "Anna Lindqvist"
+    support = MeasuredObject.objects.get(organization=org, source_identity="queue:401")
+    members = set(GroupMembership.objects.filter(group=support)
+                  .values_list("member__number", flat=True))
+    assert members == set(sb.QUEUES[1].members)
+
+
+def test_a_collection_point_is_found_or_made_per_format(org) -> None:
+    both = CollectionPoint.objects.create(organization=org, name="pbx", format="asterisk")
+    assert collection_point_for(org, "asterisk-cdr") == both
+    assert collection_point_for(org, "asterisk-queue-log") == both
+    named = collection_point_for(org, "asterisk-cdr", "Kontoret")
+    assert named.name == "Kontoret" and named != both

@@ -1,0 +1,109 @@
+"""The installed command in processes of its own, on the embedded default (SQLite, DuckDB)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+VAXELSTAT = str(Path(sys.executable).with_name("vaxelstat"))
+T = 1700000000
+
+
+def env_for(data: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "CALLSTORE_URL", "DJANGO_SETTINGS_MODULE")}
+    env["VAXELSTAT_DATA"] = str(data)
+    return env
+
+
+def vaxelstat(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([VAXELSTAT, *args], env=env_for(data), capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    return tmp_path / "var"
+
+
+@pytest.fixture
+def server(data: Path) -> Iterator[dict]:
+    assert vaxelstat(data, "org", "add", "acme", "--name", "Acme AB").returncode == 0
+    process = subprocess.Popen([VAXELSTAT, "serve", "--port", "0"], env=env_for(data),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    info_path = data / "server.json"
+    for _ in range(200):
+        if info_path.exists():
+            break
+        time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail(f"server did not start: {process.communicate()[0]}")
+    info = json.loads(info_path.read_text())
+    yield {"process": process, **info}
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=20)
+
+
+def test_the_cli_works_on_a_fresh_data_directory(data: Path, tmp_path: Path) -> None:
+    result = vaxelstat(data, "org", "add", "acme", "--name", "Acme AB")
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "queue_log"
+    path.write_text(f"{T}|a|400|NONE|ENTERQUEUE||0701|1\n{T + 9}|a|400|NONE|ABANDON|1|1|9\nx\n")
+    result = vaxelstat(data, "import", "--org", "acme", "--format", "asterisk-queue-log",
+                       str(path))
+    assert result.returncode == 3
+    assert f"{path}:3: malformed" in result.stderr
+    assert "imported 1" in result.stdout
+    usage = vaxelstat(data, "import", "--org", "acme", "--format", "nonsense", str(path))
+    assert usage.returncode == 2 and "invalid choice" in usage.stderr
+
+
+def test_import_is_handed_to_the_server_that_holds_the_store(server: dict, data: Path,
+                                                             tmp_path: Path) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text(f"{T}|a|400|NONE|ENTERQUEUE||0701|1\n{T + 9}|a|400|NONE|ABANDON|1|1|9\n")
+    result = vaxelstat(data, "import", "--org", "acme", "--format", "asterisk-queue-log",
+                       str(path))
+    assert result.returncode == 0, result.stderr
+    assert "imported 1, duplicates 0" in result.stdout
+    again = vaxelstat(data, "import", "--org", "acme", "--format", "asterisk-queue-log",
+                      str(path))
+    assert "imported 0, duplicates 1" in again.stdout
+
+    # The spool collector picks up a file dropped in the collection point's folder.
+    spool = data / "spool" / "acme" / "asterisk-queue-log"
+    for _ in range(200):
+        if (spool / "done").exists():
+            break
+        time.sleep(0.05)
+    (spool / ".partial").write_text(f"{T + 100}|b|400|NONE|ENTERQUEUE||0702|1\n"
+                                    f"{T + 104}|b|400|NONE|ABANDON|1|1|4\n")
+    (spool / ".partial").rename(spool / "queue_log.1")
+    for _ in range(300):
+        if (spool / "done" / "queue_log.1").exists():
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the spool collector did not take the file")
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{server['port']}/login/") as response:
+        assert response.status == 200
+        assert "Logga in" in response.read().decode()
+
+
+def test_the_server_withdraws_its_announcement_on_stop(server: dict, data: Path) -> None:
+    server["process"].send_signal(signal.SIGINT)
+    server["process"].wait(timeout=20)
+    assert not (data / "server.json").exists()
+    result = vaxelstat(data, "org", "list")
+    assert "acme" in result.stdout

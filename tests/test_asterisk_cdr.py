@@ -7,14 +7,27 @@ from pathlib import Path
 from vaxelstat.ingest.parsers import asterisk_cdr
 from vaxelstat.ingest.parsers.base import Reason, SourceSettings
 
-SETTINGS = SourceSettings(timezone=zoneinfo.ZoneInfo("Europe/Stockholm"),
-                          trunk_peers=frozenset({"trunk"}))
+SETTINGS = SourceSettings(
+    timezone=zoneinfo.ZoneInfo("Europe/Stockholm"), trunk_peers=frozenset({"trunk"})
+)
 SEQ = iter(range(1, 10_000))
 
 
-def cdr(src: str, dst: str, dcontext: str, channel: str, dstchannel: str, lastapp: str,
-        lastdata: str, start: str, answer: str, end: str, disposition: str,
-        linkedid: str = "1700000000.1", clid: str = "") -> str:
+def cdr(
+    src: str,
+    dst: str,
+    dcontext: str,
+    channel: str,
+    dstchannel: str,
+    lastapp: str,
+    lastdata: str,
+    start: str,
+    answer: str,
+    end: str,
+    disposition: str,
+    linkedid: str = "1700000000.1",
+    clid: str = "",
+) -> str:
     """One 21-column cdr_csv line; times are local 'HH:MM:SS' on 2023-11-14."""
 
     def t(hms: str) -> str:
@@ -28,12 +41,28 @@ def cdr(src: str, dst: str, dcontext: str, channel: str, dstchannel: str, lastap
     billsec = secs(end) - secs(answer) if answer else 0
     clid = clid or f'"{src}" <{src}>'
     q = [f'"{v}"' for v in ("", src, dst, dcontext)]
-    return ",".join([
-        *q, '"' + clid.replace('"', '""') + '"', f'"{channel}"', f'"{dstchannel}"',
-        f'"{lastapp}"', f'"{lastdata}"', t(start), t(answer), t(end), str(duration),
-        str(billsec), f'"{disposition}"', '"DOCUMENTATION"', f'"{linkedid}"', '""', '""',
-        f'"{linkedid}"', str(next(SEQ)),
-    ])
+    return ",".join(
+        [
+            *q,
+            '"' + clid.replace('"', '""') + '"',
+            f'"{channel}"',
+            f'"{dstchannel}"',
+            f'"{lastapp}"',
+            f'"{lastdata}"',
+            t(start),
+            t(answer),
+            t(end),
+            str(duration),
+            str(billsec),
+            f'"{disposition}"',
+            '"DOCUMENTATION"',
+            f'"{linkedid}"',
+            '""',
+            '""',
+            f'"{linkedid}"',
+            str(next(SEQ)),
+        ]
+    )
 
 
 def parse(tmp_path: Path, *lines: str) -> asterisk_cdr.ParseResult:
@@ -50,9 +79,22 @@ TRUNK = "PJSIP/trunk-00000001"
 
 
 def test_incoming_answered(tmp_path: Path) -> None:
-    result = parse(tmp_path, cdr("0701112233", "1001", "from-did-direct", TRUNK,
-                                 "PJSIP/1001-00000002", "Dial", "PJSIP/1001,25,tr",
-                                 "10:00:00", "10:00:06", "10:03:06", "ANSWERED"))
+    result = parse(
+        tmp_path,
+        cdr(
+            "0701112233",
+            "1001",
+            "from-did-direct",
+            TRUNK,
+            "PJSIP/1001-00000002",
+            "Dial",
+            "PJSIP/1001,25,tr",
+            "10:00:00",
+            "10:00:06",
+            "10:03:06",
+            "ANSWERED",
+        ),
+    )
     assert summary(result) == {("ext:1001", "in_answered", 6, 180)}
     leg = result.legs[0]
     assert leg.direction == "in" and not leg.internal and leg.from_number == "0701112233"
@@ -63,10 +105,32 @@ def test_incoming_answered(tmp_path: Path) -> None:
 def test_no_answer_then_voicemail(tmp_path: Path) -> None:
     result = parse(
         tmp_path,
-        cdr("0701112233", "1001", "from-did-direct", TRUNK, "PJSIP/1001-00000002", "Dial",
-            "PJSIP/1001,25,tr", "10:00:00", "", "10:00:25", "NO ANSWER"),
-        cdr("0701112233", "vmu1001", "ext-local", TRUNK, "", "VoiceMail", "1001@default,u",
-            "10:00:25", "10:00:25", "10:00:55", "ANSWERED"),
+        cdr(
+            "0701112233",
+            "1001",
+            "from-did-direct",
+            TRUNK,
+            "PJSIP/1001-00000002",
+            "Dial",
+            "PJSIP/1001,25,tr",
+            "10:00:00",
+            "",
+            "10:00:25",
+            "NO ANSWER",
+        ),
+        cdr(
+            "0701112233",
+            "vmu1001",
+            "ext-local",
+            TRUNK,
+            "",
+            "VoiceMail",
+            "1001@default,u",
+            "10:00:25",
+            "10:00:25",
+            "10:00:55",
+            "ANSWERED",
+        ),
     )
     assert summary(result) == {("ext:1001", "in_voicemail", 25, 0)}
 
@@ -74,10 +138,32 @@ def test_no_answer_then_voicemail(tmp_path: Path) -> None:
 def test_busy_stays_busy_when_the_busy_greeting_plays(tmp_path: Path) -> None:
     result = parse(
         tmp_path,
-        cdr("0701112233", "1001", "from-did-direct", TRUNK, "PJSIP/1001-00000002", "Dial",
-            "PJSIP/1001,25,tr", "10:00:00", "", "10:00:01", "BUSY"),
-        cdr("0701112233", "vmb1001", "ext-local", TRUNK, "", "VoiceMail", "1001@default,b",
-            "10:00:01", "10:00:01", "10:00:20", "ANSWERED"),
+        cdr(
+            "0701112233",
+            "1001",
+            "from-did-direct",
+            TRUNK,
+            "PJSIP/1001-00000002",
+            "Dial",
+            "PJSIP/1001,25,tr",
+            "10:00:00",
+            "",
+            "10:00:01",
+            "BUSY",
+        ),
+        cdr(
+            "0701112233",
+            "vmb1001",
+            "ext-local",
+            TRUNK,
+            "",
+            "VoiceMail",
+            "1001@default,b",
+            "10:00:01",
+            "10:00:01",
+            "10:00:20",
+            "ANSWERED",
+        ),
     )
     assert summary(result) == {("ext:1001", "in_busy", 1, 0)}
 
@@ -85,10 +171,32 @@ def test_busy_stays_busy_when_the_busy_greeting_plays(tmp_path: Path) -> None:
 def test_forwarded_on_no_answer_to_a_mobile(tmp_path: Path) -> None:
     result = parse(
         tmp_path,
-        cdr("0701112233", "1007", "from-did-direct", TRUNK, "PJSIP/1007-00000002", "Dial",
-            "PJSIP/1007,25,tr", "10:00:00", "", "10:00:25", "NO ANSWER"),
-        cdr("0701112233", "0709998877", "from-internal", TRUNK, "PJSIP/trunk-00000003", "Dial",
-            "PJSIP/0709998877@trunk,300,T", "10:00:25", "10:00:30", "10:02:00", "ANSWERED"),
+        cdr(
+            "0701112233",
+            "1007",
+            "from-did-direct",
+            TRUNK,
+            "PJSIP/1007-00000002",
+            "Dial",
+            "PJSIP/1007,25,tr",
+            "10:00:00",
+            "",
+            "10:00:25",
+            "NO ANSWER",
+        ),
+        cdr(
+            "0701112233",
+            "0709998877",
+            "from-internal",
+            TRUNK,
+            "PJSIP/trunk-00000003",
+            "Dial",
+            "PJSIP/0709998877@trunk,300,T",
+            "10:00:25",
+            "10:00:30",
+            "10:02:00",
+            "ANSWERED",
+        ),
     )
     assert summary(result) == {("ext:1007", "in_forwarded", 25, 0)}
     assert result.legs[0].forwarded_to == "0709998877"
@@ -97,13 +205,37 @@ def test_forwarded_on_no_answer_to_a_mobile(tmp_path: Path) -> None:
 def test_forwarded_to_a_colleague(tmp_path: Path) -> None:
     result = parse(
         tmp_path,
-        cdr("0701112233", "1008", "from-did-direct", TRUNK, "PJSIP/1008-00000002", "Dial",
-            "PJSIP/1008,25,tr", "10:00:00", "", "10:00:25", "NO ANSWER"),
-        cdr("0701112233", "1009", "from-internal", TRUNK, "PJSIP/1009-00000003", "Dial",
-            "PJSIP/1009,25,tr", "10:00:25", "10:00:29", "10:01:29", "ANSWERED"),
+        cdr(
+            "0701112233",
+            "1008",
+            "from-did-direct",
+            TRUNK,
+            "PJSIP/1008-00000002",
+            "Dial",
+            "PJSIP/1008,25,tr",
+            "10:00:00",
+            "",
+            "10:00:25",
+            "NO ANSWER",
+        ),
+        cdr(
+            "0701112233",
+            "1009",
+            "from-internal",
+            TRUNK,
+            "PJSIP/1009-00000003",
+            "Dial",
+            "PJSIP/1009,25,tr",
+            "10:00:25",
+            "10:00:29",
+            "10:01:29",
+            "ANSWERED",
+        ),
     )
-    assert summary(result) == {("ext:1008", "in_forwarded", 25, 0),
-                               ("ext:1009", "in_answered", 4, 60)}
+    assert summary(result) == {
+        ("ext:1008", "in_forwarded", 25, 0),
+        ("ext:1009", "in_answered", 4, 60),
+    }
     legs = {leg.object_number: leg for leg in result.legs}
     assert legs["1008"].forwarded_to == "1009"
     assert legs["1009"].forwarded_from == "1008"
@@ -113,18 +245,54 @@ def test_ring_group_answered_by_the_second_member(tmp_path: Path) -> None:
     dial = "PJSIP/1020&PJSIP/1021&PJSIP/1022,20,tr"
     result = parse(
         tmp_path,
-        cdr("0701112233", "600", "ext-group", TRUNK, "PJSIP/1020-00000002", "Dial", dial,
-            "10:00:00", "", "10:00:07", "NO ANSWER"),
-        cdr("0701112233", "600", "ext-group", TRUNK, "PJSIP/1021-00000003", "Dial", dial,
-            "10:00:00", "10:00:07", "10:02:07", "ANSWERED"),
-        cdr("0701112233", "600", "ext-group", TRUNK, "PJSIP/1022-00000004", "Dial", dial,
-            "10:00:00", "", "10:00:07", "NO ANSWER"),
+        cdr(
+            "0701112233",
+            "600",
+            "ext-group",
+            TRUNK,
+            "PJSIP/1020-00000002",
+            "Dial",
+            dial,
+            "10:00:00",
+            "",
+            "10:00:07",
+            "NO ANSWER",
+        ),
+        cdr(
+            "0701112233",
+            "600",
+            "ext-group",
+            TRUNK,
+            "PJSIP/1021-00000003",
+            "Dial",
+            dial,
+            "10:00:00",
+            "10:00:07",
+            "10:02:07",
+            "ANSWERED",
+        ),
+        cdr(
+            "0701112233",
+            "600",
+            "ext-group",
+            TRUNK,
+            "PJSIP/1022-00000004",
+            "Dial",
+            dial,
+            "10:00:00",
+            "",
+            "10:00:07",
+            "NO ANSWER",
+        ),
     )
     # One answered call for the group, not a missed one; members who did not pick up get
     # an unanswered leg each, with the group in "Gruppsamtal från".
     assert summary(result) == {
-        ("group:600", "answered", 7, 120), ("ext:1021", "in_answered", 7, 120),
-        ("ext:1020", "in_no_answer", 7, 0), ("ext:1022", "in_no_answer", 7, 0)}
+        ("group:600", "answered", 7, 120),
+        ("ext:1021", "in_answered", 7, 120),
+        ("ext:1020", "in_no_answer", 7, 0),
+        ("ext:1022", "in_no_answer", 7, 0),
+    }
     assert {leg.group_from for leg in result.legs if leg.object_kind == "user"} == {"600"}
 
 
@@ -132,29 +300,111 @@ def test_ring_group_overflow_to_voicemail_and_abandoned(tmp_path: Path) -> None:
     dial = "PJSIP/1020&PJSIP/1021,20,tr"
     result = parse(
         tmp_path,
-        cdr("0701", "600", "ext-group", TRUNK, "PJSIP/1020-00000002", "Dial", dial,
-            "10:00:00", "", "10:00:20", "NO ANSWER", linkedid="1.1"),
-        cdr("0701", "600", "ext-group", TRUNK, "PJSIP/1021-00000003", "Dial", dial,
-            "10:00:00", "", "10:00:20", "NO ANSWER", linkedid="1.1"),
-        cdr("0701", "vmu600", "ext-local", TRUNK, "", "VoiceMail", "600@default,u",
-            "10:00:20", "10:00:20", "10:00:40", "ANSWERED", linkedid="1.1"),
-        cdr("0702", "600", "ext-group", TRUNK, "PJSIP/1020-00000005", "Dial", dial,
-            "11:00:00", "", "11:00:09", "NO ANSWER", linkedid="2.1"),
+        cdr(
+            "0701",
+            "600",
+            "ext-group",
+            TRUNK,
+            "PJSIP/1020-00000002",
+            "Dial",
+            dial,
+            "10:00:00",
+            "",
+            "10:00:20",
+            "NO ANSWER",
+            linkedid="1.1",
+        ),
+        cdr(
+            "0701",
+            "600",
+            "ext-group",
+            TRUNK,
+            "PJSIP/1021-00000003",
+            "Dial",
+            dial,
+            "10:00:00",
+            "",
+            "10:00:20",
+            "NO ANSWER",
+            linkedid="1.1",
+        ),
+        cdr(
+            "0701",
+            "vmu600",
+            "ext-local",
+            TRUNK,
+            "",
+            "VoiceMail",
+            "600@default,u",
+            "10:00:20",
+            "10:00:20",
+            "10:00:40",
+            "ANSWERED",
+            linkedid="1.1",
+        ),
+        cdr(
+            "0702",
+            "600",
+            "ext-group",
+            TRUNK,
+            "PJSIP/1020-00000005",
+            "Dial",
+            dial,
+            "11:00:00",
+            "",
+            "11:00:09",
+            "NO ANSWER",
+            linkedid="2.1",
+        ),
     )
-    groups = {leg.call_id: (leg.type, leg.wait_s) for leg in result.legs
-              if leg.object_kind == "hunt"}
+    groups = {
+        leg.call_id: (leg.type, leg.wait_s) for leg in result.legs if leg.object_kind == "hunt"
+    }
     assert groups == {"1.1": ("forwarded", 20), "2.1": ("abandoned", 9)}
 
 
 def test_rule_and_ivr_route_the_main_number_to_a_queue(tmp_path: Path) -> None:
     result = parse(
         tmp_path,
-        cdr("0701", "1", "timeconditions", TRUNK, "", "GotoIfTime", "08:00-17:00?ivr-1,s,1",
-            "10:00:00", "", "10:00:00", "NO ANSWER"),
-        cdr("0701", "2", "ivr-1", TRUNK, "", "BackGround", "custom/huvudmeny",
-            "10:00:00", "10:00:00", "10:00:08", "ANSWERED"),
-        cdr("0701", "401", "ext-queues", TRUNK, "Local/1010@from-queue-00000009;1", "Queue",
-            "401,t,,,300", "10:00:08", "10:00:12", "10:04:00", "ANSWERED"),
+        cdr(
+            "0701",
+            "1",
+            "timeconditions",
+            TRUNK,
+            "",
+            "GotoIfTime",
+            "08:00-17:00?ivr-1,s,1",
+            "10:00:00",
+            "",
+            "10:00:00",
+            "NO ANSWER",
+        ),
+        cdr(
+            "0701",
+            "2",
+            "ivr-1",
+            TRUNK,
+            "",
+            "BackGround",
+            "custom/huvudmeny",
+            "10:00:00",
+            "10:00:00",
+            "10:00:08",
+            "ANSWERED",
+        ),
+        cdr(
+            "0701",
+            "401",
+            "ext-queues",
+            TRUNK,
+            "Local/1010@from-queue-00000009;1",
+            "Queue",
+            "401,t,,,300",
+            "10:00:08",
+            "10:00:12",
+            "10:04:00",
+            "ANSWERED",
+        ),
     )
     assert summary(result) == {("tc:1", "connected", 0, 0), ("ivr:ivr-1", "connected", 8, 0)}
     legs = {leg.object_kind: leg for leg in result.legs}
@@ -165,34 +415,99 @@ def test_rule_and_ivr_route_the_main_number_to_a_queue(tmp_path: Path) -> None:
 def test_closed_rule_and_hang_up_in_the_menu_are_not_connected(tmp_path: Path) -> None:
     result = parse(
         tmp_path,
-        cdr("0701", "1", "timeconditions", TRUNK, "", "Playback", "custom/stangt",
-            "18:00:00", "18:00:00", "18:00:12", "ANSWERED", linkedid="1.1"),
-        cdr("0702", "1", "timeconditions", TRUNK, "", "GotoIfTime", "08:00-17:00?ivr-1,s,1",
-            "10:00:00", "", "10:00:00", "NO ANSWER", linkedid="2.1"),
-        cdr("0702", "s", "ivr-1", TRUNK, "", "BackGround", "custom/huvudmeny",
-            "10:00:00", "10:00:00", "10:00:05", "ANSWERED", linkedid="2.1"),
+        cdr(
+            "0701",
+            "1",
+            "timeconditions",
+            TRUNK,
+            "",
+            "Playback",
+            "custom/stangt",
+            "18:00:00",
+            "18:00:00",
+            "18:00:12",
+            "ANSWERED",
+            linkedid="1.1",
+        ),
+        cdr(
+            "0702",
+            "1",
+            "timeconditions",
+            TRUNK,
+            "",
+            "GotoIfTime",
+            "08:00-17:00?ivr-1,s,1",
+            "10:00:00",
+            "",
+            "10:00:00",
+            "NO ANSWER",
+            linkedid="2.1",
+        ),
+        cdr(
+            "0702",
+            "s",
+            "ivr-1",
+            TRUNK,
+            "",
+            "BackGround",
+            "custom/huvudmeny",
+            "10:00:00",
+            "10:00:00",
+            "10:00:05",
+            "ANSWERED",
+            linkedid="2.1",
+        ),
     )
     got = {(leg.call_id, leg.object_kind, leg.type) for leg in result.legs}
-    assert got == {("1.1", "rule", "not_connected"), ("2.1", "rule", "connected"),
-                   ("2.1", "ivr", "not_connected")}
+    assert got == {
+        ("1.1", "rule", "not_connected"),
+        ("2.1", "rule", "connected"),
+        ("2.1", "ivr", "not_connected"),
+    }
 
 
 def test_outgoing_and_internal_calls(tmp_path: Path) -> None:
     result = parse(
         tmp_path,
-        cdr("1003", "0701112233", "from-internal", "PJSIP/1003-00000001",
-            "PJSIP/trunk-00000002", "Dial", "PJSIP/0701112233@trunk,300,T",
-            "10:00:00", "10:00:09", "10:05:09", "ANSWERED", linkedid="1.1",
-            clid='"Maria Karlsson" <1003>'),
-        cdr("1003", "1004", "from-internal", "PJSIP/1003-00000003", "PJSIP/1004-00000004",
-            "Dial", "PJSIP/1004,25,tr", "11:00:00", "", "11:00:25", "NO ANSWER",
-            linkedid="2.1"),
+        cdr(
+            "1003",
+            "0701112233",
+            "from-internal",
+            "PJSIP/1003-00000001",
+            "PJSIP/trunk-00000002",
+            "Dial",
+            "PJSIP/0701112233@trunk,300,T",
+            "10:00:00",
+            "10:00:09",
+            "10:05:09",
+            "ANSWERED",
+            linkedid="1.1",
+            clid='"Maria Karlsson" <1003>',
+        ),
+        cdr(
+            "1003",
+            "1004",
+            "from-internal",
+            "PJSIP/1003-00000003",
+            "PJSIP/1004-00000004",
+            "Dial",
+            "PJSIP/1004,25,tr",
+            "11:00:00",
+            "",
+            "11:00:25",
+            "NO ANSWER",
+            linkedid="2.1",
+        ),
     )
-    got = {(leg.call_id, leg.object_identity, leg.type, leg.direction, leg.internal)
-           for leg in result.legs}
-    assert got == {("1.1", "ext:1003", "out_answered", "out", False),
-                   ("2.1", "ext:1003", "out_unanswered", "out", True),
-                   ("2.1", "ext:1004", "in_no_answer", "in", True)}
+    got = {
+        (leg.call_id, leg.object_identity, leg.type, leg.direction, leg.internal)
+        for leg in result.legs
+    }
+    assert got == {
+        ("1.1", "ext:1003", "out_answered", "out", False),
+        ("2.1", "ext:1003", "out_unanswered", "out", True),
+        ("2.1", "ext:1004", "in_no_answer", "in", True),
+    }
     assert result.names == {"ext:1003": "Maria Karlsson"}
 
 
@@ -200,36 +515,91 @@ def test_the_repeated_autumn_hour_is_resolved_by_the_uniqueid_epoch(tmp_path: Pa
     # 2023-10-29 02:30 happened twice in Stockholm: 00:30 UTC and 01:30 UTC.
     lines = []
     for epoch in (1698539400, 1698543000):
-        lines.append(cdr("0701", "1001", "from-did-direct", TRUNK, "PJSIP/1001-00000002",
-                         "Dial", "PJSIP/1001,25,tr", "02:30:00", "02:30:05", "02:31:05",
-                         "ANSWERED", linkedid=f"{epoch}.1").replace("2023-11-14",
-                                                                    "2023-10-29"))
+        lines.append(
+            cdr(
+                "0701",
+                "1001",
+                "from-did-direct",
+                TRUNK,
+                "PJSIP/1001-00000002",
+                "Dial",
+                "PJSIP/1001,25,tr",
+                "02:30:00",
+                "02:30:05",
+                "02:31:05",
+                "ANSWERED",
+                linkedid=f"{epoch}.1",
+            ).replace("2023-11-14", "2023-10-29")
+        )
     result = parse(tmp_path, *lines)
     starts = sorted(leg.start for leg in result.legs)
-    assert starts == [datetime(2023, 10, 29, 0, 30, tzinfo=UTC),
-                      datetime(2023, 10, 29, 1, 30, tzinfo=UTC)]
+    assert starts == [
+        datetime(2023, 10, 29, 0, 30, tzinfo=UTC),
+        datetime(2023, 10, 29, 1, 30, tzinfo=UTC),
+    ]
 
 
 def test_layouts_by_column_count_and_bad_rows(tmp_path: Path) -> None:
-    line21 = cdr("0701", "1001", "from-did-direct", TRUNK, "PJSIP/1001-00000002", "Dial",
-                 "PJSIP/1001", "10:00:00", "10:00:05", "10:01:05", "ANSWERED")
+    line21 = cdr(
+        "0701",
+        "1001",
+        "from-did-direct",
+        TRUNK,
+        "PJSIP/1001-00000002",
+        "Dial",
+        "PJSIP/1001",
+        "10:00:00",
+        "10:00:05",
+        "10:01:05",
+        "ANSWERED",
+    )
     line18 = ",".join(line21.split(",")[:18])
-    result = parse(tmp_path, line21, line18, '"only","three","columns"',
-                   line21.replace('"2023-11-14 10:00:00"', '"yesterday"', 1))
+    result = parse(
+        tmp_path,
+        line21,
+        line18,
+        '"only","three","columns"',
+        line21.replace('"2023-11-14 10:00:00"', '"yesterday"', 1),
+    )
     assert [(r.line, r.reason) for r in result.rejects] == [
-        (3, Reason.UNKNOWN_LAYOUT), (4, Reason.BAD_TIME)]
+        (3, Reason.UNKNOWN_LAYOUT),
+        (4, Reason.BAD_TIME),
+    ]
     assert len(result.legs) == 2
 
 
-def test_an_internal_call_forwarded_and_answered_is_answered_for_the_caller(
-        tmp_path: Path) -> None:
+def test_an_internal_call_forwarded_and_answered_is_answered_for_the_caller(tmp_path: Path) -> None:
     result = parse(
         tmp_path,
-        cdr("1003", "1008", "from-internal", "PJSIP/1003-00000001", "PJSIP/1008-00000002",
-            "Dial", "PJSIP/1008,25,tr", "10:00:00", "", "10:00:25", "NO ANSWER"),
-        cdr("1003", "1009", "from-internal", "PJSIP/1003-00000001", "PJSIP/1009-00000003",
-            "Dial", "PJSIP/1009,25,tr", "10:00:25", "10:00:30", "10:01:30", "ANSWERED"),
+        cdr(
+            "1003",
+            "1008",
+            "from-internal",
+            "PJSIP/1003-00000001",
+            "PJSIP/1008-00000002",
+            "Dial",
+            "PJSIP/1008,25,tr",
+            "10:00:00",
+            "",
+            "10:00:25",
+            "NO ANSWER",
+        ),
+        cdr(
+            "1003",
+            "1009",
+            "from-internal",
+            "PJSIP/1003-00000001",
+            "PJSIP/1009-00000003",
+            "Dial",
+            "PJSIP/1009,25,tr",
+            "10:00:25",
+            "10:00:30",
+            "10:01:30",
+            "ANSWERED",
+        ),
     )
-    assert summary(result) == {("ext:1003", "out_answered", 30, 60),
-                               ("ext:1008", "in_forwarded", 25, 0),
-                               ("ext:1009", "in_answered", 5, 60)}
+    assert summary(result) == {
+        ("ext:1003", "out_answered", 30, 60),
+        ("ext:1008", "in_forwarded", 25, 0),
+        ("ext:1009", "in_answered", 5, 60),
+    }

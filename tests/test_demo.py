@@ -21,8 +21,11 @@ def test_demo_creates_the_switchboard_and_a_refresh_does_not_double_it(db, capsy
     assert names["tc:1"] == "Kontorstid"
     assert objects.filter(kind="user").count() == 25
     legs = get_store().count(org.id)
-    assert legs == sum(ImportRun.objects.filter(organization=org)
-                       .values_list("legs_imported", flat=True)) > 1000
+    assert (
+        legs
+        == sum(ImportRun.objects.filter(organization=org).values_list("legs_imported", flat=True))
+        > 1000
+    )
 
     password = out.split("with password ")[1].split()[0]
     assert "admin@demo.example" in out and "http://127.0.0.1:8000/" in out
@@ -32,5 +35,6 @@ def test_demo_creates_the_switchboard_and_a_refresh_does_not_double_it(db, capsy
 
     call_command("demo", "--no-serve", "--days", "7", "--seed", "5")
     assert get_store().count(org.id) == sum(
-        ImportRun.objects.filter(organization=org).values_list("legs_imported", flat=True))
+        ImportRun.objects.filter(organization=org).values_list("legs_imported", flat=True)
+    )
     assert User.objects.filter(email="admin@demo.example").count() == 1

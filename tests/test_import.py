@@ -26,8 +26,7 @@ def run_import(*args: str) -> int:
     return 0
 
 
-def test_a_good_file_imports_and_a_second_import_adds_nothing(org, tmp_path: Path,
-                                                              capsys) -> None:
+def test_a_good_file_imports_and_a_second_import_adds_nothing(org, tmp_path: Path, capsys) -> None:
     path = tmp_path / "queue_log"
     path.write_text(GOOD)
     assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 0
@@ -49,7 +48,11 @@ def test_bad_lines_are_named_and_the_good_ones_imported(org, tmp_path: Path, cap
     assert (reject.line, reject.reason, reject.raw) == (3, "malformed", "garbage")
     run = ImportRun.objects.get(organization=org)
     assert (run.lines_read, run.legs_imported, run.rejected, run.rejected_by_reason) == (
-        3, 1, 1, {"malformed": 1})
+        3,
+        1,
+        1,
+        {"malformed": 1},
+    )
     # Importing it again stores nothing twice: no legs, no rejected records.
     assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 3
     assert get_store().count(org.id) == 1
@@ -89,8 +92,8 @@ def test_the_simulator_round_trips_through_the_asterisk_logs(org, tmp_path: Path
     write_master_csv(result.cdr, tmp_path / "Master.csv", org.timezone)
     write_queue_log(result.queue_log, tmp_path / "queue_log")
     point = CollectionPoint.objects.create(
-        organization=org, name="pbx", format="asterisk",
-        settings={"trunk_peers": [sb.TRUNK]})
+        organization=org, name="pbx", format="asterisk", settings={"trunk_peers": [sb.TRUNK]}
+    )
     for fmt, name in (("asterisk-cdr", "Master.csv"), ("asterisk-queue-log", "queue_log")):
         summary = import_file(org, point, fmt, tmp_path / name)
         assert summary.rejects == []
@@ -102,12 +105,16 @@ def test_the_simulator_round_trips_through_the_asterisk_logs(org, tmp_path: Path
     s = result.stats
 
     def legs(kind: str, type_: str, identity: str | None = None) -> int:
-        return sum(n for (k, i, t), n in counts.items()
-                   if k == kind and t == type_ and identity in (None, i))
+        return sum(
+            n
+            for (k, i, t), n in counts.items()
+            if k == kind and t == type_ and identity in (None, i)
+        )
 
     def truth(suffix: str) -> int:
-        return sum(n for key, n in s.items() if key.startswith("ext:") and
-                   key.endswith(f":{suffix}"))
+        return sum(
+            n for key, n in s.items() if key.startswith("ext:") and key.endswith(f":{suffix}")
+        )
 
     for q in sb.QUEUES:
         for type_ in ("answered", "abandoned", "forwarded", "no_agent"):
@@ -117,18 +124,22 @@ def test_the_simulator_round_trips_through_the_asterisk_logs(org, tmp_path: Path
     for kind in ("rule", "ivr"):
         for type_ in ("connected", "not_connected"):
             assert legs(kind, type_) == s[f"{kind}:{type_}"]
-    answered_in_groups = sum(s[f"queue:{q.number}:answered"] for q in sb.QUEUES) + s[
-        "group:600:answered"]
+    answered_in_groups = (
+        sum(s[f"queue:{q.number}:answered"] for q in sb.QUEUES) + s["group:600:answered"]
+    )
     assert legs("user", "in_answered") == truth("in_answered") + answered_in_groups
     for type_ in ("in_busy", "in_voicemail", "in_forwarded", "out_answered"):
         assert legs("user", type_) == truth(type_), type_
     assert legs("user", "out_unanswered") == truth("out_busy") + truth("out_no_answer")
     # Objects keep their identity and get the members the logs show.
-    assert MeasuredObject.objects.get(organization=org, source_identity="ext:1001").display_name \
+    assert (
+        MeasuredObject.objects.get(organization=org, source_identity="ext:1001").display_name
         == "Anna Lindqvist"
+    )
     support = MeasuredObject.objects.get(organization=org, source_identity="queue:401")
-    members = set(GroupMembership.objects.filter(group=support)
-                  .values_list("member__number", flat=True))
+    members = set(
+        GroupMembership.objects.filter(group=support).values_list("member__number", flat=True)
+    )
     assert members == set(sb.QUEUES[1].members)
 
 

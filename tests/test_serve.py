@@ -19,15 +19,19 @@ T = 1700000000
 
 
 def env_for(data: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "CALLSTORE_URL", "DJANGO_SETTINGS_MODULE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "CALLSTORE_URL", "DJANGO_SETTINGS_MODULE")
+    }
     env["VAXELSTAT_DATA"] = str(data)
     return env
 
 
 def vaxelstat(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([VAXELSTAT, *args], env=env_for(data), capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [VAXELSTAT, *args], env=env_for(data), capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture
@@ -38,8 +42,13 @@ def data(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(data: Path) -> Iterator[dict]:
     assert vaxelstat(data, "org", "add", "acme", "--name", "Acme AB").returncode == 0
-    process = subprocess.Popen([VAXELSTAT, "serve", "--port", "0"], env=env_for(data),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [VAXELSTAT, "serve", "--port", "0"],
+        env=env_for(data),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     info_path = data / "server.json"
     for _ in range(200):
         if info_path.exists():
@@ -59,8 +68,7 @@ def test_the_cli_works_on_a_fresh_data_directory(data: Path, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     path = tmp_path / "queue_log"
     path.write_text(f"{T}|a|400|NONE|ENTERQUEUE||0701|1\n{T + 9}|a|400|NONE|ABANDON|1|1|9\nx\n")
-    result = vaxelstat(data, "import", "--org", "acme", "--format", "asterisk-queue-log",
-                       str(path))
+    result = vaxelstat(data, "import", "--org", "acme", "--format", "asterisk-queue-log", str(path))
     assert result.returncode == 3
     assert f"{path}:3: malformed" in result.stderr
     assert "imported 1" in result.stdout
@@ -68,16 +76,15 @@ def test_the_cli_works_on_a_fresh_data_directory(data: Path, tmp_path: Path) -> 
     assert usage.returncode == 2 and "invalid choice" in usage.stderr
 
 
-def test_import_is_handed_to_the_server_that_holds_the_store(server: dict, data: Path,
-                                                             tmp_path: Path) -> None:
+def test_import_is_handed_to_the_server_that_holds_the_store(
+    server: dict, data: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "queue_log"
     path.write_text(f"{T}|a|400|NONE|ENTERQUEUE||0701|1\n{T + 9}|a|400|NONE|ABANDON|1|1|9\n")
-    result = vaxelstat(data, "import", "--org", "acme", "--format", "asterisk-queue-log",
-                       str(path))
+    result = vaxelstat(data, "import", "--org", "acme", "--format", "asterisk-queue-log", str(path))
     assert result.returncode == 0, result.stderr
     assert "imported 1, duplicates 0" in result.stdout
-    again = vaxelstat(data, "import", "--org", "acme", "--format", "asterisk-queue-log",
-                      str(path))
+    again = vaxelstat(data, "import", "--org", "acme", "--format", "asterisk-queue-log", str(path))
     assert "imported 0, duplicates 1" in again.stdout
 
     # The spool collector picks up a file dropped in the collection point's folder.
@@ -86,8 +93,9 @@ def test_import_is_handed_to_the_server_that_holds_the_store(server: dict, data:
         if (spool / "done").exists():
             break
         time.sleep(0.05)
-    (spool / ".partial").write_text(f"{T + 100}|b|400|NONE|ENTERQUEUE||0702|1\n"
-                                    f"{T + 104}|b|400|NONE|ABANDON|1|1|4\n")
+    (spool / ".partial").write_text(
+        f"{T + 100}|b|400|NONE|ENTERQUEUE||0702|1\n{T + 104}|b|400|NONE|ABANDON|1|1|4\n"
+    )
     (spool / ".partial").rename(spool / "queue_log.1")
     for _ in range(300):
         if (spool / "done" / "queue_log.1").exists():

@@ -34,7 +34,8 @@ def test_a_seed_gives_the_same_log_lines(fortnight: SimResult) -> None:
     again = simulate(seed=7, end=END, days=14)
     assert [cdr_line(r, TZ) for r in again.cdr] == [cdr_line(r, TZ) for r in fortnight.cdr]
     assert [queue_log_line(q) for q in again.queue_log] == [
-        queue_log_line(q) for q in fortnight.queue_log]
+        queue_log_line(q) for q in fortnight.queue_log
+    ]
     other = simulate(seed=8, end=END, days=14)
     assert other.stats["calls"] != fortnight.stats["calls"]
 
@@ -75,11 +76,28 @@ def test_abandonment_rises_with_waiting(quarter: SimResult) -> None:
 
 def test_the_switchboard_has_every_kind_of_call(quarter: SimResult) -> None:
     s = quarter.stats
-    for key in ("queue:400:answered", "queue:400:abandoned", "queue:400:forwarded",
-                "queue:401:no_agent", "group:600:answered", "group:600:forwarded",
-                "group:600:abandoned", "ivr:not_connected", "rule:not_connected"):
+    for key in (
+        "queue:400:answered",
+        "queue:400:abandoned",
+        "queue:400:forwarded",
+        "queue:401:no_agent",
+        "group:600:answered",
+        "group:600:forwarded",
+        "group:600:abandoned",
+        "ivr:not_connected",
+        "rule:not_connected",
+    ):
         assert s[key] > 0, key
     user_kinds = Counter(k.rsplit(":", 1)[1] for k in s if k.startswith("ext:"))
-    for kind in ("in_answered", "in_busy", "in_voicemail", "in_forwarded", "in_no_answer",
-                 "out_answered", "out_busy", "out_no_answer", "ringnoanswer"):
+    for kind in (
+        "in_answered",
+        "in_busy",
+        "in_voicemail",
+        "in_forwarded",
+        "in_no_answer",
+        "out_answered",
+        "out_busy",
+        "out_no_answer",
+        "ringnoanswer",
+    ):
         assert user_kinds[kind] > 0, kind

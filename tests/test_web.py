@@ -17,14 +17,18 @@ def world(db, tmp_path):  # type: ignore[no-untyped-def]
     b = Organization.objects.create(slug="b", name="Beta AB")
     for org, queue, calls in ((a, "400", 3), (b, "777", 2)):
         path = tmp_path / f"{org.slug}.queue_log"
-        path.write_text("".join(
-            f"{T + i}|c{i}|{queue}|NONE|ENTERQUEUE||0701|1\n{T + i + 5}|c{i}|{queue}|NONE|"
-            f"ABANDON|1|1|5\n" for i in range(calls)))
-        point = CollectionPoint.objects.create(organization=org, name="pbx",
-                                               format="asterisk-queue-log")
+        path.write_text(
+            "".join(
+                f"{T + i}|c{i}|{queue}|NONE|ENTERQUEUE||0701|1\n{T + i + 5}|c{i}|{queue}|NONE|"
+                f"ABANDON|1|1|5\n"
+                for i in range(calls)
+            )
+        )
+        point = CollectionPoint.objects.create(
+            organization=org, name="pbx", format="asterisk-queue-log"
+        )
         import_file(org, point, "asterisk-queue-log", path)
-    User.objects.create_user("alice@a.example", "pw-alice-123", organization=a,
-                             is_org_admin=True)
+    User.objects.create_user("alice@a.example", "pw-alice-123", organization=a, is_org_admin=True)
     User.objects.create_user("charlie@b.example", "pw-charlie-123", organization=b)
     return a, b
 
@@ -35,12 +39,11 @@ def test_pages_need_a_login(world, client: Client) -> None:
 
 
 def test_login_with_email_and_see_the_objects_and_their_calls(world, client: Client) -> None:
-    response = client.post("/login/", {"username": "alice@a.example",
-                                       "password": "pw-alice-123"})
+    response = client.post("/login/", {"username": "alice@a.example", "password": "pw-alice-123"})
     assert response.status_code == 302
     page = client.get("/").content.decode()
     assert "Alfa AB" in page
-    assert "<td>400</td><td></td><td class=\"num\">3</td>" in page
+    assert '<td>400</td><td></td><td class="num">3</td>' in page
     assert "777" not in page and "Beta AB" not in page
 
 
@@ -56,18 +59,25 @@ def test_charlie_sees_only_his_organization(world, client: Client) -> None:
     assert "Alfa AB" not in page and "<td>400</td>" not in page
 
 
-def test_the_control_endpoint_refuses_without_the_servers_token(world, client: Client,
-                                                               settings) -> None:
+def test_the_control_endpoint_refuses_without_the_servers_token(
+    world, client: Client, settings
+) -> None:
     settings.CONTROL_TOKEN = "secret-token"
     body = '{"argv": ["import", "--org", "a", "--format", "asterisk-cdr", "/etc/passwd"]}'
-    assert client.post("/_control/run", body, content_type="application/json").status_code \
-        == 404
-    wrong = client.post("/_control/run", body, content_type="application/json",
-                        headers={"X-Vaxelstat-Token": "guess"})
+    assert client.post("/_control/run", body, content_type="application/json").status_code == 404
+    wrong = client.post(
+        "/_control/run",
+        body,
+        content_type="application/json",
+        headers={"X-Vaxelstat-Token": "guess"},
+    )
     assert wrong.status_code == 404
-    other = client.post("/_control/run", '{"argv": ["flush"]}',
-                        content_type="application/json",
-                        headers={"X-Vaxelstat-Token": "secret-token"})
+    other = client.post(
+        "/_control/run",
+        '{"argv": ["flush"]}',
+        content_type="application/json",
+        headers={"X-Vaxelstat-Token": "secret-token"},
+    )
     assert other.status_code == 403
 
 
@@ -75,4 +85,5 @@ def test_leg_fields_match_the_store_columns() -> None:
     from vaxelstat.calls.legs import LEG_FIELDS, STORE_COLUMN_NAMES
 
     assert set(LEG_FIELDS) - {"object_identity", "object_number", "start"} <= set(
-        STORE_COLUMN_NAMES)
+        STORE_COLUMN_NAMES
+    )

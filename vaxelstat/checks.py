@@ -10,24 +10,37 @@ from django.core.checks import Tags, Warning, register
 def production_settings(app_configs: Any, **kwargs: Any) -> list[Warning]:
     problems = []
     if settings.DEBUG:
-        problems.append(Warning(
-            "DEBUG is on.", hint="Set VAXELSTAT_PRODUCTION=1 (and leave VAXELSTAT_DEBUG unset).",
-            id="vaxelstat.W001"))
+        problems.append(
+            Warning(
+                "DEBUG is on.",
+                hint="Set VAXELSTAT_PRODUCTION=1 (and leave VAXELSTAT_DEBUG unset).",
+                id="vaxelstat.W001",
+            )
+        )
     if (settings.DATA_DIR / "secret_key").exists() and not _env("VAXELSTAT_SECRET_KEY"):
-        problems.append(Warning(
-            "The secret key is read from a file in the data directory.",
-            hint="Set VAXELSTAT_SECRET_KEY from your secret store in production.",
-            id="vaxelstat.W002"))
+        problems.append(
+            Warning(
+                "The secret key is read from a file in the data directory.",
+                hint="Set VAXELSTAT_SECRET_KEY from your secret store in production.",
+                id="vaxelstat.W002",
+            )
+        )
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        problems.append(Warning(
-            "The app database is SQLite.",
-            hint="Set DATABASE_URL=postgres://... for a production service.",
-            id="vaxelstat.W003"))
+        problems.append(
+            Warning(
+                "The app database is SQLite.",
+                hint="Set DATABASE_URL=postgres://... for a production service.",
+                id="vaxelstat.W003",
+            )
+        )
     if "*" in settings.ALLOWED_HOSTS:
-        problems.append(Warning(
-            "ALLOWED_HOSTS allows any host.",
-            hint="List the service's host names in VAXELSTAT_ALLOWED_HOSTS.",
-            id="vaxelstat.W004"))
+        problems.append(
+            Warning(
+                "ALLOWED_HOSTS allows any host.",
+                hint="List the service's host names in VAXELSTAT_ALLOWED_HOSTS.",
+                id="vaxelstat.W004",
+            )
+        )
     return problems
 
 

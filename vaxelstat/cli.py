@@ -4,8 +4,20 @@ import os
 import sys
 
 # Django's own commands that must run without migrating first.
-_NO_AUTO_MIGRATE = {"migrate", "makemigrations", "sqlmigrate", "showmigrations", "help",
-                    "check", "shell", "dbshell", "version", "--help", "-h", "--version"}
+_NO_AUTO_MIGRATE = {
+    "migrate",
+    "makemigrations",
+    "sqlmigrate",
+    "showmigrations",
+    "help",
+    "check",
+    "shell",
+    "dbshell",
+    "version",
+    "--help",
+    "-h",
+    "--version",
+}
 
 
 def _migrate_if_needed() -> None:

@@ -102,8 +102,11 @@ def run_here(argv: list[str]) -> dict[str, Any]:
 def run_view(request: HttpRequest) -> HttpResponse:
     token = getattr(settings, "CONTROL_TOKEN", None)
     supplied = request.headers.get(TOKEN_HEADER, "")
-    if (not token or request.META.get("REMOTE_ADDR") not in ("127.0.0.1", "::1")
-            or not secrets.compare_digest(token, supplied)):
+    if (
+        not token
+        or request.META.get("REMOTE_ADDR") not in ("127.0.0.1", "::1")
+        or not secrets.compare_digest(token, supplied)
+    ):
         return HttpResponse(status=404)
     try:
         argv = json.loads(request.body)["argv"]

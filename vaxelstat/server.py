@@ -41,8 +41,9 @@ def collect_spool_once() -> int:
         folder = spool_folder(point)
         for sub in ("done", "rejected"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
-        for path in sorted(p for p in folder.iterdir() if p.is_file()
-                           and not p.name.startswith(".")):
+        for path in sorted(
+            p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+        ):
             fmt = file_format(point, path)
             target = "rejected"
             try:
@@ -91,8 +92,7 @@ def serve(host: str, port: int, threads: int = 8) -> None:
     ]
     for worker in workers:
         worker.start()
-    print(f"Växelstatistik is serving on http://{host}:{actual_port}/ (Ctrl-C stops)",
-          flush=True)
+    print(f"Växelstatistik is serving on http://{host}:{actual_port}/ (Ctrl-C stops)", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:

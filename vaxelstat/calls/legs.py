@@ -3,12 +3,24 @@
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-USER_TYPES = ("in_answered", "in_no_answer", "in_busy", "in_voicemail", "in_forwarded",
-              "out_answered", "out_unanswered")
+USER_TYPES = (
+    "in_answered",
+    "in_no_answer",
+    "in_busy",
+    "in_voicemail",
+    "in_forwarded",
+    "out_answered",
+    "out_unanswered",
+)
 GROUP_TYPES = ("answered", "abandoned", "no_agent", "forwarded")
 ROUTING_TYPES = ("connected", "not_connected")
-TYPES_BY_KIND = {"user": USER_TYPES, "acd": GROUP_TYPES, "hunt": GROUP_TYPES,
-                 "rule": ROUTING_TYPES, "ivr": ROUTING_TYPES}
+TYPES_BY_KIND = {
+    "user": USER_TYPES,
+    "acd": GROUP_TYPES,
+    "hunt": GROUP_TYPES,
+    "rule": ROUTING_TYPES,
+    "ivr": ROUTING_TYPES,
+}
 
 TYPE_LABELS = {
     "in_answered": "Ink. besvarat",

@@ -36,7 +36,8 @@ class LoadResult:
 class CallStore:
     """The interface every engine implements."""
 
-    url: str
+    def __init__(self, url: str) -> None:
+        self.url = url
 
     def load(self, org_id: int, csv_path: Path) -> LoadResult:
         """Append the legs of a CSV file with STORE_COLUMNS, skipping known natural keys.
@@ -101,8 +102,9 @@ class DuckDBStore(CallStore):
             cur = self._cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
+                # Column names and types are the constants of STORE_COLUMNS; values are bound.
                 cur.execute(
-                    f"CREATE TEMP TABLE incoming AS SELECT * FROM read_csv(?, header = true, "
+                    f"CREATE TEMP TABLE incoming AS SELECT * FROM read_csv(?, header = true, "  # noqa: S608
                     f"columns = {{{types}}}, quote = '\"', escape = '\"', nullstr = '\\N', "
                     f"timestampformat = '%Y-%m-%d %H:%M:%S')",
                     [str(csv_path)],
@@ -116,7 +118,7 @@ class DuckDBStore(CallStore):
                 if wrong_org:
                     raise ValueError(f"{csv_path}: legs of another organization")
                 (inserted,) = cur.execute(
-                    f"INSERT INTO legs ({names}) SELECT {names} FROM ("
+                    f"INSERT INTO legs ({names}) SELECT {names} FROM ("  # noqa: S608
                     f"  SELECT *, row_number() OVER (PARTITION BY collection_point_id, leg_id"
                     f"    ORDER BY start_utc) AS n FROM incoming WHERE org_id = ?) i"
                     f" WHERE n = 1 AND NOT EXISTS (SELECT 1 FROM legs l WHERE l.org_id = ?"
@@ -156,9 +158,7 @@ class DuckDBStore(CallStore):
     def legs(self, org_id: int) -> list[dict[str, Any]]:
         cur = self._cursor()
         try:
-            cur.execute(
-                "SELECT * FROM legs WHERE org_id = ? ORDER BY start_utc, leg_id", [org_id]
-            )
+            cur.execute("SELECT * FROM legs WHERE org_id = ? ORDER BY start_utc, leg_id", [org_id])
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
         finally:
@@ -187,8 +187,7 @@ class DuckDBStore(CallStore):
             try:
                 cur.execute("BEGIN TRANSACTION")
                 cur.execute(
-                    "CREATE OR REPLACE TABLE legs AS SELECT * FROM legs "
-                    "ORDER BY org_id, start_utc"
+                    "CREATE OR REPLACE TABLE legs AS SELECT * FROM legs ORDER BY org_id, start_utc"
                 )
                 cur.execute("COMMIT")
                 cur.execute("CHECKPOINT")

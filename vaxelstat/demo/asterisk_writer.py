@@ -24,11 +24,27 @@ def cdr_line(row: CdrRow, tz: zoneinfo.ZoneInfo) -> str:
 
     answer = _q(local(row.answer)) if row.answer is not None else ""
     fields = [
-        _q(row.accountcode), _q(row.src), _q(row.dst), _q(row.dcontext), _q(row.clid),
-        _q(row.channel), _q(row.dstchannel), _q(row.lastapp), _q(row.lastdata),
-        _q(local(row.start)), answer, _q(local(row.end)), str(row.duration), str(row.billsec),
-        _q(row.disposition), _q(row.amaflags), _q(row.uniqueid), _q(row.userfield),
-        _q(row.peeraccount), _q(row.linkedid), str(row.sequence),
+        _q(row.accountcode),
+        _q(row.src),
+        _q(row.dst),
+        _q(row.dcontext),
+        _q(row.clid),
+        _q(row.channel),
+        _q(row.dstchannel),
+        _q(row.lastapp),
+        _q(row.lastdata),
+        _q(local(row.start)),
+        answer,
+        _q(local(row.end)),
+        str(row.duration),
+        str(row.billsec),
+        _q(row.disposition),
+        _q(row.amaflags),
+        _q(row.uniqueid),
+        _q(row.userfield),
+        _q(row.peeraccount),
+        _q(row.linkedid),
+        str(row.sequence),
     ]
     return ",".join(fields)
 

@@ -15,12 +15,25 @@ import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from vaxelstat.demo import switchboard as sb
 
 # Relative call volume by local hour and by weekday (Monday = 0).
-HOUR_WEIGHT = {7: 0.25, 8: 0.75, 9: 1.0, 10: 1.0, 11: 0.85, 12: 0.45, 13: 0.8, 14: 0.9,
-               15: 0.8, 16: 0.55, 17: 0.2, 18: 0.1}
+HOUR_WEIGHT = {
+    7: 0.25,
+    8: 0.75,
+    9: 1.0,
+    10: 1.0,
+    11: 0.85,
+    12: 0.45,
+    13: 0.8,
+    14: 0.9,
+    15: 0.8,
+    16: 0.55,
+    17: 0.2,
+    18: 0.1,
+}
 NIGHT_WEIGHT = 0.02
 DAY_WEIGHT = (1.25, 1.05, 1.0, 1.0, 0.85, 0.08, 0.05)
 # Calls per hour at weight 1.0, per stream.
@@ -115,8 +128,16 @@ class Pbx:
 
     def _caller_pool(self, n: int) -> list[tuple[str, str]]:
         pool = []
-        firms = ["Byggare AB", "Kvarnen HB", "Norrlandsfrakt", "Vårdcentralen", "Ekonomibyrån",
-                 "Skolkontoret", "Hyresgästen", "Bilverkstaden"]
+        firms = [
+            "Byggare AB",
+            "Kvarnen HB",
+            "Norrlandsfrakt",
+            "Vårdcentralen",
+            "Ekonomibyrån",
+            "Skolkontoret",
+            "Hyresgästen",
+            "Bilverkstaden",
+        ]
         for _ in range(n):
             if self.rng.random() < 0.6:
                 number = "07" + "".join(str(self.rng.randint(0, 9)) for _ in range(8))
@@ -149,21 +170,24 @@ class Pbx:
         chan, uid = self.channel(ext, t)
         return _Call(uid, ext, f'"{self.people[ext].name}" <{ext}>', chan, internal=True)
 
-    def row(self, call: _Call, **fields: object) -> CdrRow:
+    def row(self, call: _Call, **fields: Any) -> CdrRow:
         self.sequence += 1
         fields.setdefault("channel", call.channel)
         fields.setdefault("dstchannel", "")
         fields.setdefault("uniqueid", call.linkedid)
-        r = CdrRow(src=call.src, clid=call.clid, linkedid=call.linkedid,
-                   sequence=self.sequence, **fields)  # type: ignore[arg-type]
+        r = CdrRow(
+            src=call.src, clid=call.clid, linkedid=call.linkedid, sequence=self.sequence, **fields
+        )
         call.rows.append(r)
         call.note(r.end)
         return r
 
-    def qlog(self, call: _Call, epoch: int, queue: str, agent: str, event: str,
-             *data: object) -> None:
-        call.qlog.append(QueueLogLine(epoch, call.linkedid, queue, agent, event,
-                                      tuple(str(d) for d in data)))
+    def qlog(
+        self, call: _Call, epoch: int, queue: str, agent: str, event: str, *data: object
+    ) -> None:
+        call.qlog.append(
+            QueueLogLine(epoch, call.linkedid, queue, agent, event, tuple(str(d) for d in data))
+        )
         call.note(epoch)
 
     def talk(self, mean: float) -> int:
@@ -182,24 +206,49 @@ class Pbx:
         cond = "08:00-17:00,mon-fri,*,*"
         if not is_open:
             end = t + min(12, self.patience(20))
-            self.row(call, dst=sb.RULE_ID, dcontext="timeconditions", lastapp="Playback",
-                     lastdata="custom/stangt", start=t, answer=t, end=end,
-                     disposition="ANSWERED")
+            self.row(
+                call,
+                dst=sb.RULE_ID,
+                dcontext="timeconditions",
+                lastapp="Playback",
+                lastdata="custom/stangt",
+                start=t,
+                answer=t,
+                end=end,
+                disposition="ANSWERED",
+            )
             self.stats["rule:not_connected"] += 1
             return call
-        self.row(call, dst=sb.RULE_ID, dcontext="timeconditions", lastapp="GotoIfTime",
-                 lastdata=f"{cond}?{sb.IVR_CONTEXT},s,1", start=t, answer=None, end=t,
-                 disposition="NO ANSWER")
+        self.row(
+            call,
+            dst=sb.RULE_ID,
+            dcontext="timeconditions",
+            lastapp="GotoIfTime",
+            lastdata=f"{cond}?{sb.IVR_CONTEXT},s,1",
+            start=t,
+            answer=None,
+            end=t,
+            disposition="NO ANSWER",
+        )
         self.stats["rule:connected"] += 1
         menu = min(30, 3 + int(self.rng.expovariate(1 / 5)))
         r = self.rng.random()
         if r < 0.04:
-            self.row(call, dst="s", dcontext=sb.IVR_CONTEXT, lastapp="BackGround",
-                     lastdata="custom/huvudmeny", start=t, answer=t, end=t + menu,
-                     disposition="ANSWERED")
+            self.row(
+                call,
+                dst="s",
+                dcontext=sb.IVR_CONTEXT,
+                lastapp="BackGround",
+                lastdata="custom/huvudmeny",
+                start=t,
+                answer=t,
+                end=t + menu,
+                disposition="ANSWERED",
+            )
             self.stats["ivr:not_connected"] += 1
             return call
         r = self.rng.random()
+        target: sb.Queue | sb.HuntGroup
         if r < 0.04:
             key, menu, target = "t", 10, sb.QUEUES[0]
         elif r < 0.04 + sb.QUEUES[0].ivr_share:
@@ -208,9 +257,17 @@ class Pbx:
             key, target = "2", sb.QUEUES[1]
         else:
             key, target = "3", sb.HUNT_GROUPS[0]
-        self.row(call, dst=key, dcontext=sb.IVR_CONTEXT, lastapp="BackGround",
-                 lastdata="custom/huvudmeny", start=t, answer=t, end=t + menu,
-                 disposition="ANSWERED")
+        self.row(
+            call,
+            dst=key,
+            dcontext=sb.IVR_CONTEXT,
+            lastapp="BackGround",
+            lastdata="custom/huvudmeny",
+            start=t,
+            answer=t,
+            end=t + menu,
+            disposition="ANSWERED",
+        )
         self.stats["ivr:connected"] += 1
         if isinstance(target, sb.Queue):
             self.queue(call, target, t + menu)
@@ -231,8 +288,17 @@ class Pbx:
         members = [m for m in q.members if self.logged_in(q, m, t)]
         if not members:
             self.qlog(call, t + 1, q.number, "NONE", "EXITEMPTY", 1, 1, 1)
-            self.row(call, dst=q.number, dcontext="ext-queues", lastapp="Queue", lastdata=qdata,
-                     start=t, answer=None, end=t + 1, disposition="NO ANSWER")
+            self.row(
+                call,
+                dst=q.number,
+                dcontext="ext-queues",
+                lastapp="Queue",
+                lastdata=qdata,
+                start=t,
+                answer=None,
+                end=t + 1,
+                disposition="NO ANSWER",
+            )
             self.stats[f"{key}:no_agent"] += 1
             self.voicemail(call, q.number, t + 1, "u")
             return
@@ -264,29 +330,64 @@ class Pbx:
             ring = self.rng.randint(2, 10) if answers else AGENT_RING_S
             if now + ring > end_at:
                 self.busy_until[agent] = max(self.busy_until[agent], end_at)
-                self.row(call, dst=q.number, dcontext="ext-queues", lastapp="Queue",
-                         lastdata=qdata, dstchannel=agent_chan, start=now, answer=None,
-                         end=end_at, disposition="NO ANSWER")
+                self.row(
+                    call,
+                    dst=q.number,
+                    dcontext="ext-queues",
+                    lastapp="Queue",
+                    lastdata=qdata,
+                    dstchannel=agent_chan,
+                    start=now,
+                    answer=None,
+                    end=end_at,
+                    disposition="NO ANSWER",
+                )
                 self.queue_exit(call, q, t, first_end, end_at)
                 return
             if not answers:
                 self.qlog(call, now + ring, q.number, iface, "RINGNOANSWER", ring * 1000)
-                self.row(call, dst=q.number, dcontext="ext-queues", lastapp="Queue",
-                         lastdata=qdata, dstchannel=agent_chan, start=now, answer=None,
-                         end=now + ring, disposition="NO ANSWER")
+                self.row(
+                    call,
+                    dst=q.number,
+                    dcontext="ext-queues",
+                    lastapp="Queue",
+                    lastdata=qdata,
+                    dstchannel=agent_chan,
+                    start=now,
+                    answer=None,
+                    end=now + ring,
+                    disposition="NO ANSWER",
+                )
                 self.stats[f"ext:{agent}:ringnoanswer"] += 1
                 skip_until[agent] = now + ring + 30
                 now += ring
                 continue
             connect = now + ring
             talk = self.talk(q.mean_talk_s)
-            self.qlog(call, connect, q.number, iface, "CONNECT", connect - t,
-                      f"{connect}.{self.counter}", ring)
+            self.qlog(
+                call,
+                connect,
+                q.number,
+                iface,
+                "CONNECT",
+                connect - t,
+                f"{connect}.{self.counter}",
+                ring,
+            )
             who = "COMPLETECALLER" if self.rng.random() < 0.6 else "COMPLETEAGENT"
             self.qlog(call, connect + talk, q.number, iface, who, connect - t, talk, 1)
-            self.row(call, dst=q.number, dcontext="ext-queues", lastapp="Queue", lastdata=qdata,
-                     dstchannel=agent_chan, start=now, answer=connect, end=connect + talk,
-                     disposition="ANSWERED")
+            self.row(
+                call,
+                dst=q.number,
+                dcontext="ext-queues",
+                lastapp="Queue",
+                lastdata=qdata,
+                dstchannel=agent_chan,
+                start=now,
+                answer=connect,
+                end=connect + talk,
+                disposition="ANSWERED",
+            )
             self.busy_until[agent] = connect + talk + WRAPUP_S
             self.last_answer[agent] = connect
             self.stats[f"{key}:answered"] += 1
@@ -301,25 +402,49 @@ class Pbx:
             self.stats[f"{key}:abandoned"] += 1
             self.stats[f"{key}:wait_abandoned"] += wait
             if not call.rows or call.rows[-1].lastapp != "Queue":
-                self.row(call, dst=q.number, dcontext="ext-queues", lastapp="Queue",
-                         lastdata=f"{q.number},t,,,{q.timeout_s}", start=t, answer=None,
-                         end=at, disposition="NO ANSWER")
+                self.row(
+                    call,
+                    dst=q.number,
+                    dcontext="ext-queues",
+                    lastapp="Queue",
+                    lastdata=f"{q.number},t,,,{q.timeout_s}",
+                    start=t,
+                    answer=None,
+                    end=at,
+                    disposition="NO ANSWER",
+                )
             return
         if reason == "timeout":
             self.qlog(call, at, q.number, "NONE", "EXITWITHTIMEOUT", 1, 1, wait)
         else:
             self.qlog(call, at, q.number, "NONE", "EXITWITHKEY", "0", 1, 1, wait)
-        self.row(call, dst=q.number, dcontext="ext-queues", lastapp="Queue",
-                 lastdata=f"{q.number},t,,,{q.timeout_s}", start=t, answer=None, end=at,
-                 disposition="NO ANSWER")
+        self.row(
+            call,
+            dst=q.number,
+            dcontext="ext-queues",
+            lastapp="Queue",
+            lastdata=f"{q.number},t,,,{q.timeout_s}",
+            start=t,
+            answer=None,
+            end=at,
+            disposition="NO ANSWER",
+        )
         self.stats[f"{key}:forwarded"] += 1
         self.voicemail(call, q.number, at, "u")
 
     def voicemail(self, call: _Call, mailbox: str, t: int, why: str) -> None:
         length = self.rng.randint(4, 40)
-        self.row(call, dst=f"vm{why}{mailbox}", dcontext="ext-local", lastapp="VoiceMail",
-                 lastdata=f"{mailbox}@default,{why}", start=t, answer=t, end=t + length,
-                 disposition="ANSWERED")
+        self.row(
+            call,
+            dst=f"vm{why}{mailbox}",
+            dcontext="ext-local",
+            lastapp="VoiceMail",
+            lastdata=f"{mailbox}@default,{why}",
+            start=t,
+            answer=t,
+            end=t + length,
+            disposition="ANSWERED",
+        )
 
     def hunt(self, call: _Call, g: sb.HuntGroup, t: int) -> None:
         key = f"group:{g.number}"
@@ -329,14 +454,27 @@ class Pbx:
         if not free:
             for m in g.members:
                 chan, _ = self.channel(m, t)
-                self.row(call, dst=g.number, dcontext="ext-group", lastapp="Dial", lastdata=dial,
-                         dstchannel=chan, start=t, answer=None, end=t, disposition="BUSY")
+                self.row(
+                    call,
+                    dst=g.number,
+                    dcontext="ext-group",
+                    lastapp="Dial",
+                    lastdata=dial,
+                    dstchannel=chan,
+                    start=t,
+                    answer=None,
+                    end=t,
+                    disposition="BUSY",
+                )
             self.stats[f"{key}:no_agent"] += 1
             self.voicemail(call, g.number, t, "u")
             return
         patience = self.patience(45)
-        picks = {m: t + self.rng.randint(2, 12) for m in free
-                 if self.rng.random() < self.people[m].answer_prob * 0.7}
+        picks = {
+            m: t + self.rng.randint(2, 12)
+            for m in free
+            if self.rng.random() < self.people[m].answer_prob * 0.7
+        }
         winner = min(picks, key=lambda m: picks[m]) if picks else None
         if winner and picks[winner] - t <= min(g.ring_s, patience):
             answer = picks[winner]
@@ -344,13 +482,31 @@ class Pbx:
             for m in g.members:
                 chan, _ = self.channel(m, t)
                 if m == winner:
-                    self.row(call, dst=g.number, dcontext="ext-group", lastapp="Dial",
-                             lastdata=dial, dstchannel=chan, start=t, answer=answer,
-                             end=answer + talk, disposition="ANSWERED")
+                    self.row(
+                        call,
+                        dst=g.number,
+                        dcontext="ext-group",
+                        lastapp="Dial",
+                        lastdata=dial,
+                        dstchannel=chan,
+                        start=t,
+                        answer=answer,
+                        end=answer + talk,
+                        disposition="ANSWERED",
+                    )
                 elif m in free:
-                    self.row(call, dst=g.number, dcontext="ext-group", lastapp="Dial",
-                             lastdata=dial, dstchannel=chan, start=t, answer=None, end=answer,
-                             disposition="NO ANSWER")
+                    self.row(
+                        call,
+                        dst=g.number,
+                        dcontext="ext-group",
+                        lastapp="Dial",
+                        lastdata=dial,
+                        dstchannel=chan,
+                        start=t,
+                        answer=None,
+                        end=answer,
+                        disposition="NO ANSWER",
+                    )
             self.busy_until[winner] = answer + talk
             self.stats[f"{key}:answered"] += 1
             return
@@ -358,24 +514,45 @@ class Pbx:
         end = t + (patience if gave_up else g.ring_s)
         for m in free:
             chan, _ = self.channel(m, t)
-            self.row(call, dst=g.number, dcontext="ext-group", lastapp="Dial", lastdata=dial,
-                     dstchannel=chan, start=t, answer=None, end=end, disposition="NO ANSWER")
+            self.row(
+                call,
+                dst=g.number,
+                dcontext="ext-group",
+                lastapp="Dial",
+                lastdata=dial,
+                dstchannel=chan,
+                start=t,
+                answer=None,
+                end=end,
+                disposition="NO ANSWER",
+            )
         if gave_up:
             self.stats[f"{key}:abandoned"] += 1
         else:
             self.stats[f"{key}:forwarded"] += 1
             self.voicemail(call, g.number, end, "u")
 
-    def ring_user(self, call: _Call, ext: str, t: int, dcontext: str, patience: int,
-                  forwarded: bool = False) -> None:
+    def ring_user(
+        self, call: _Call, ext: str, t: int, dcontext: str, patience: int, forwarded: bool = False
+    ) -> None:
         """Ring one extension directly, then follow its busy / no-answer handling."""
         person = self.people[ext]
         key = f"ext:{ext}"
         chan, _ = self.channel(ext, t)
         lastdata = f"PJSIP/{ext},{RING_TIMEOUT_S},tr"
         if self.busy_until[ext] > t:
-            self.row(call, dst=ext, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
-                     dstchannel=chan, start=t, answer=None, end=t + 1, disposition="BUSY")
+            self.row(
+                call,
+                dst=ext,
+                dcontext=dcontext,
+                lastapp="Dial",
+                lastdata=lastdata,
+                dstchannel=chan,
+                start=t,
+                answer=None,
+                end=t + 1,
+                disposition="BUSY",
+            )
             self.stats[f"{key}:in_busy"] += 1
             if person.voicemail and not call.internal:
                 self.voicemail(call, ext, t + 1, "b")
@@ -383,27 +560,56 @@ class Pbx:
         answers = self.rng.random() < person.answer_prob
         ring = self.rng.randint(3, 15) if answers else RING_TIMEOUT_S
         if ring > patience:
-            self.row(call, dst=ext, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
-                     dstchannel=chan, start=t, answer=None, end=t + patience,
-                     disposition="NO ANSWER")
+            self.row(
+                call,
+                dst=ext,
+                dcontext=dcontext,
+                lastapp="Dial",
+                lastdata=lastdata,
+                dstchannel=chan,
+                start=t,
+                answer=None,
+                end=t + patience,
+                disposition="NO ANSWER",
+            )
             self.stats[f"{key}:in_no_answer"] += 1
             return
         if answers:
             talk = self.talk(90 if call.internal else 200)
-            self.row(call, dst=ext, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
-                     dstchannel=chan, start=t, answer=t + ring, end=t + ring + talk,
-                     disposition="ANSWERED")
+            self.row(
+                call,
+                dst=ext,
+                dcontext=dcontext,
+                lastapp="Dial",
+                lastdata=lastdata,
+                dstchannel=chan,
+                start=t,
+                answer=t + ring,
+                end=t + ring + talk,
+                disposition="ANSWERED",
+            )
             self.busy_until[ext] = t + ring + talk
             self.stats[f"{key}:in_answered"] += 1
             return
-        self.row(call, dst=ext, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
-                 dstchannel=chan, start=t, answer=None, end=t + ring, disposition="NO ANSWER")
+        self.row(
+            call,
+            dst=ext,
+            dcontext=dcontext,
+            lastapp="Dial",
+            lastdata=lastdata,
+            dstchannel=chan,
+            start=t,
+            answer=None,
+            end=t + ring,
+            disposition="NO ANSWER",
+        )
         now = t + ring
         if person.forward_to and not forwarded:
             self.stats[f"{key}:in_forwarded"] += 1
             if person.forward_to in self.people:
-                self.ring_user(call, person.forward_to, now, "from-internal",
-                               patience - ring, forwarded=True)
+                self.ring_user(
+                    call, person.forward_to, now, "from-internal", patience - ring, forwarded=True
+                )
             else:
                 self.dial_out(call, person.forward_to, now, "from-internal")
         elif person.voicemail and not call.internal:
@@ -419,17 +625,45 @@ class Pbx:
         if r < 0.72:
             ring = self.rng.randint(3, 20)
             talk = self.talk(200)
-            self.row(call, dst=number, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
-                     dstchannel=chan, start=t, answer=t + ring, end=t + ring + talk,
-                     disposition="ANSWERED")
+            self.row(
+                call,
+                dst=number,
+                dcontext=dcontext,
+                lastapp="Dial",
+                lastdata=lastdata,
+                dstchannel=chan,
+                start=t,
+                answer=t + ring,
+                end=t + ring + talk,
+                disposition="ANSWERED",
+            )
             return "answered"
         if r < 0.78:
-            self.row(call, dst=number, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
-                     dstchannel=chan, start=t, answer=None, end=t + 2, disposition="BUSY")
+            self.row(
+                call,
+                dst=number,
+                dcontext=dcontext,
+                lastapp="Dial",
+                lastdata=lastdata,
+                dstchannel=chan,
+                start=t,
+                answer=None,
+                end=t + 2,
+                disposition="BUSY",
+            )
             return "busy"
-        self.row(call, dst=number, dcontext=dcontext, lastapp="Dial", lastdata=lastdata,
-                 dstchannel=chan, start=t, answer=None, end=t + self.rng.randint(10, 40),
-                 disposition="NO ANSWER")
+        self.row(
+            call,
+            dst=number,
+            dcontext=dcontext,
+            lastapp="Dial",
+            lastdata=lastdata,
+            dstchannel=chan,
+            start=t,
+            answer=None,
+            end=t + self.rng.randint(10, 40),
+            disposition="NO ANSWER",
+        )
         return "no_answer"
 
     def direct(self, t: int) -> _Call:
@@ -470,8 +704,9 @@ def rate_per_hour(stream: str, weekday: int, hour: int) -> float:
     return BASE_RATE[stream] * HOUR_WEIGHT.get(hour, NIGHT_WEIGHT) * DAY_WEIGHT[weekday]
 
 
-def arrivals(rng: random.Random, start: int, end: int, tz: zoneinfo.ZoneInfo,
-             scale: float) -> list[tuple[int, str]]:
+def arrivals(
+    rng: random.Random, start: int, end: int, tz: zoneinfo.ZoneInfo, scale: float
+) -> list[tuple[int, str]]:
     """Draw arrival times per stream, slot by slot in UTC, at the local hour's rate.
 
     Slots step in UTC so that the daylight saving changes neither skip nor repeat an hour.
@@ -493,8 +728,13 @@ def arrivals(rng: random.Random, start: int, end: int, tz: zoneinfo.ZoneInfo,
     return result
 
 
-def simulate(seed: int = 1, end: datetime | None = None, days: int = 90,
-             timezone: str = "Europe/Stockholm", scale: float = 1.0) -> SimResult:
+def simulate(
+    seed: int = 1,
+    end: datetime | None = None,
+    days: int = 90,
+    timezone: str = "Europe/Stockholm",
+    scale: float = 1.0,
+) -> SimResult:
     """Simulate `days` days of traffic up to `end` (default: now), the same for the same seed."""
     end = (end or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     start = end - timedelta(days=days)
@@ -504,8 +744,12 @@ def simulate(seed: int = 1, end: datetime | None = None, days: int = 90,
     end_epoch = int(end.timestamp())
     cdr: list[CdrRow] = []
     qlog: list[QueueLogLine] = []
-    flows = {"main": pbx.main_number, "did": pbx.direct, "out": pbx.outgoing,
-             "internal": pbx.internal}
+    flows = {
+        "main": pbx.main_number,
+        "did": pbx.direct,
+        "out": pbx.outgoing,
+        "internal": pbx.internal,
+    }
     totals: Counter[str] = Counter()
     for t, stream in arrivals(rng, int(start.timestamp()), end_epoch, tz, scale):
         pbx.stats = Counter()

@@ -49,11 +49,31 @@ RULE_NAME = "Kontorstid"
 OPEN_HOURS = (8.0, 17.0)  # local time, Monday to Friday
 
 _NAMES = [
-    "Anna Lindqvist", "Erik Johansson", "Maria Karlsson", "Lars Nilsson", "Karin Eriksson",
-    "Johan Larsson", "Eva Olsson", "Per Persson", "Kristina Svensson", "Anders Gustafsson",
-    "Sara Pettersson", "Mikael Jonsson", "Emma Jansson", "Fredrik Hansson", "Linnéa Bengtsson",
-    "Oskar Lindberg", "Ingrid Åström", "Gustav Öberg", "Elin Sandberg", "Henrik Forsberg",
-    "Sofia Lundgren", "Magnus Holm", "Ida Wallin", "Nils Ekström", "Hanna Sjöberg",
+    "Anna Lindqvist",
+    "Erik Johansson",
+    "Maria Karlsson",
+    "Lars Nilsson",
+    "Karin Eriksson",
+    "Johan Larsson",
+    "Eva Olsson",
+    "Per Persson",
+    "Kristina Svensson",
+    "Anders Gustafsson",
+    "Sara Pettersson",
+    "Mikael Jonsson",
+    "Emma Jansson",
+    "Fredrik Hansson",
+    "Linnéa Bengtsson",
+    "Oskar Lindberg",
+    "Ingrid Åström",
+    "Gustav Öberg",
+    "Elin Sandberg",
+    "Henrik Forsberg",
+    "Sofia Lundgren",
+    "Magnus Holm",
+    "Ida Wallin",
+    "Nils Ekström",
+    "Hanna Sjöberg",
 ]
 
 
@@ -63,16 +83,28 @@ def people() -> list[Person]:
         ext = str(1001 + i)
         forward_to = {"1007": "0701234567", "1008": "1009", "1016": "0739876543"}.get(ext)
         answer_prob = 0.9 if i < 15 else 0.7
-        result.append(Person(ext, name, answer_prob, voicemail=ext not in {"1024"},
-                             forward_to=forward_to))
+        result.append(
+            Person(ext, name, answer_prob, voicemail=ext not in {"1024"}, forward_to=forward_to)
+        )
     return result
 
 
 QUEUES = (
-    Queue("400", "Växel", ("1001", "1002", "1003"), login={"1003": (10.0, 15.0)},
-          mean_talk_s=120.0, ivr_share=0.55),
-    Queue("401", "Support", ("1010", "1011", "1012", "1013"),
-          login={m: (8.0, 16.5) for m in ("1010", "1011", "1012", "1013")},
-          mean_talk_s=300.0, ivr_share=0.33),
+    Queue(
+        "400",
+        "Växel",
+        ("1001", "1002", "1003"),
+        login={"1003": (10.0, 15.0)},
+        mean_talk_s=120.0,
+        ivr_share=0.55,
+    ),
+    Queue(
+        "401",
+        "Support",
+        ("1010", "1011", "1012", "1013"),
+        login={m: (8.0, 16.5) for m in ("1010", "1011", "1012", "1013")},
+        mean_talk_s=300.0,
+        ivr_share=0.33,
+    ),
 )
 HUNT_GROUPS = (HuntGroup("600", "Ekonomi", ("1020", "1021", "1022")),)

@@ -21,6 +21,9 @@ class ImportRun(models.Model):
     class Meta:
         ordering = ["-started"]
 
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.started:%Y-%m-%d %H:%M})"
+
 
 class RejectedRecord(models.Model):
     """A record that could not be imported, kept so it can be seen, fixed and re-imported."""
@@ -43,3 +46,6 @@ class RejectedRecord(models.Model):
             )
         ]
         ordering = ["file_name", "line"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}:{self.line}: {self.reason}"

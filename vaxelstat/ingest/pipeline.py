@@ -48,7 +48,8 @@ def collection_point_for(org: Organization, fmt: str, name: str | None = None) -
         )
         return point
     matching = [
-        p for p in org.collection_points.all()
+        p
+        for p in org.collection_points.all()
         if p.format == fmt or fmt in POINT_FORMATS.get(p.format, ())
     ]
     if len(matching) == 1:
@@ -59,21 +60,31 @@ def collection_point_for(org: Organization, fmt: str, name: str | None = None) -
     return point
 
 
-def _resolve_objects(org: Organization, point: CollectionPoint, legs: list[Leg],
-                     names: dict[str, str],
-                     memberships: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+def _resolve_objects(
+    org: Organization,
+    point: CollectionPoint,
+    legs: list[Leg],
+    names: dict[str, str],
+    memberships: set[tuple[str, str]],
+) -> dict[tuple[str, str], int]:
     """Find or create the measured object of every (kind, identity); return their ids."""
     wanted: dict[tuple[str, str], str] = {}
     for leg in legs:
         wanted.setdefault((leg.object_kind, leg.object_identity), leg.object_number)
     existing = {
-        (o.kind, o.source_identity): o
-        for o in MeasuredObject.objects.filter(organization=org)
+        (o.kind, o.source_identity): o for o in MeasuredObject.objects.filter(organization=org)
     }
     new = [
-        MeasuredObject(organization=org, kind=kind, source_identity=identity, number=number,
-                       display_name=names.get(identity, ""), collection_point=point)
-        for (kind, identity), number in wanted.items() if (kind, identity) not in existing
+        MeasuredObject(
+            organization=org,
+            kind=kind,
+            source_identity=identity,
+            number=number,
+            display_name=names.get(identity, ""),
+            collection_point=point,
+        )
+        for (kind, identity), number in wanted.items()
+        if (kind, identity) not in existing
     ]
     MeasuredObject.objects.bulk_create(new)
     for obj in MeasuredObject.objects.filter(organization=org):
@@ -85,34 +96,57 @@ def _resolve_objects(org: Organization, point: CollectionPoint, legs: list[Leg],
     by_identity = {identity: o for (_, identity), o in existing.items()}
     pairs = [
         GroupMembership(group=by_identity[g], member=by_identity[m])
-        for g, m in memberships if g in by_identity and m in by_identity
+        for g, m in memberships
+        if g in by_identity and m in by_identity
     ]
     GroupMembership.objects.bulk_create(pairs, ignore_conflicts=True)
     return {key: o.id for key, o in existing.items()}
 
 
-def _write_store_csv(path: Path, org: Organization, point: CollectionPoint, run_id: int,
-                     legs: list[Leg], object_ids: dict[tuple[str, str], int]) -> None:
+def _write_store_csv(
+    path: Path,
+    org: Organization,
+    point: CollectionPoint,
+    run_id: int,
+    legs: list[Leg],
+    object_ids: dict[tuple[str, str], int],
+) -> None:
     tz = org.tzinfo
     with open(path, "w", encoding="utf-8", newline="") as f:
         out = csv.writer(f, quoting=csv.QUOTE_ALL)
         out.writerow(STORE_COLUMN_NAMES)
         for leg in sorted(legs, key=lambda leg: leg.start):
             start = leg.start.astimezone(UTC)
-            out.writerow([
-                org.id, object_ids[(leg.object_kind, leg.object_identity)], leg.object_kind,
-                point.id, run_id, leg.leg_id, leg.call_id,
-                start.strftime("%Y-%m-%d %H:%M:%S"),
-                start.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-                leg.direction, "true" if leg.internal else "false", leg.type,
-                leg.from_number, leg.from_name, leg.forwarded_from, leg.group_from,
-                leg.member_number, leg.member_name, leg.to_number, leg.wait_s, leg.talk_s,
-                leg.forwarded_to, leg.note,
-            ])
+            out.writerow(
+                [
+                    org.id,
+                    object_ids[(leg.object_kind, leg.object_identity)],
+                    leg.object_kind,
+                    point.id,
+                    run_id,
+                    leg.leg_id,
+                    leg.call_id,
+                    start.strftime("%Y-%m-%d %H:%M:%S"),
+                    start.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                    leg.direction,
+                    "true" if leg.internal else "false",
+                    leg.type,
+                    leg.from_number,
+                    leg.from_name,
+                    leg.forwarded_from,
+                    leg.group_from,
+                    leg.member_number,
+                    leg.member_name,
+                    leg.to_number,
+                    leg.wait_s,
+                    leg.talk_s,
+                    leg.forwarded_to,
+                    leg.note,
+                ]
+            )
 
 
-def import_file(org: Organization, point: CollectionPoint, fmt: str,
-                path: Path) -> ImportSummary:
+def import_file(org: Organization, point: CollectionPoint, fmt: str, path: Path) -> ImportSummary:
     """Import one file: all its accepted legs, or none; re-importing it adds nothing."""
     if fmt not in PARSERS:
         raise UnreadableFile(f"{path}: format {fmt!r} cannot be read yet")
@@ -127,17 +161,28 @@ def import_file(org: Organization, point: CollectionPoint, fmt: str,
     with transaction.atomic():
         object_ids = _resolve_objects(org, point, parsed.legs, parsed.names, parsed.memberships)
         run = ImportRun.objects.create(
-            organization=org, collection_point=point, format=fmt, file_name=str(path),
-            file_sha256=digest, started=started, finished=started, lines_read=parsed.lines,
+            organization=org,
+            collection_point=point,
+            format=fmt,
+            file_name=str(path),
+            file_sha256=digest,
+            started=started,
+            finished=started,
+            lines_read=parsed.lines,
             rejected=len(parsed.rejects),
             rejected_by_reason=dict(Counter(str(r.reason) for r in parsed.rejects)),
         )
         RejectedRecord.objects.bulk_create(
             [
                 RejectedRecord(
-                    organization=org, collection_point=point, import_run=run,
-                    file_name=str(path), line=r.line, reason=str(r.reason),
-                    detail=r.detail[:500], raw=r.raw,
+                    organization=org,
+                    collection_point=point,
+                    import_run=run,
+                    file_name=str(path),
+                    line=r.line,
+                    reason=str(r.reason),
+                    detail=r.detail[:500],
+                    raw=r.raw,
                     raw_sha1=hashlib.sha1(r.raw.encode("utf-8", "replace")).hexdigest(),
                 )
                 for r in parsed.rejects
@@ -154,6 +199,12 @@ def import_file(org: Organization, point: CollectionPoint, fmt: str,
         run.finished = timezone.now()
         run.save(update_fields=["legs_imported", "duplicates", "finished"])
     summary.imported, summary.duplicates = loaded.inserted, loaded.duplicates
-    log.debug("%s: %d lines, %d legs imported, %d duplicates, %d rejected", path,
-             summary.lines_read, summary.imported, summary.duplicates, summary.rejected)
+    log.debug(
+        "%s: %d lines, %d legs imported, %d duplicates, %d rejected",
+        path,
+        summary.lines_read,
+        summary.imported,
+        summary.duplicates,
+        summary.rejected,
+    )
     return summary

@@ -111,3 +111,6 @@ class GroupMembership(models.Model):
 
     class Meta:
         unique_together = [("group", "member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} in {self.group}"

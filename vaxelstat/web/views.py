@@ -9,8 +9,9 @@ from vaxelstat.orgs.models import MeasuredObject, Organization
 def current_organization(request: HttpRequest) -> Organization:
     """The organization the request works in: the user's own, or for an operator the chosen one."""
     user = request.user
-    if getattr(user, "organization_id", None):
-        return user.organization  # type: ignore[union-attr]
+    own = getattr(user, "organization", None)
+    if own is not None:
+        return own
     if getattr(user, "is_superuser", False):
         slug = request.GET.get("org")
         orgs = Organization.objects.all()
@@ -33,7 +34,13 @@ def start(request: HttpRequest) -> HttpResponse:
         if objects:
             groups.append((label, objects))
     operator_orgs = Organization.objects.all() if request.user.is_superuser else None
-    return render(request, "web/start.html", {
-        "org": org, "groups": groups, "total": sum(counts.values()),
-        "operator_orgs": operator_orgs,
-    })
+    return render(
+        request,
+        "web/start.html",
+        {
+            "org": org,
+            "groups": groups,
+            "total": sum(counts.values()),
+            "operator_orgs": operator_orgs,
+        },
+    )

@@ -5,52 +5,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('format', models.CharField(max_length=32)),
-                ('file_name', models.CharField(max_length=1000)),
-                ('file_sha256', models.CharField(max_length=64)),
-                ('started', models.DateTimeField()),
-                ('finished', models.DateTimeField()),
-                ('lines_read', models.PositiveIntegerField(default=0)),
-                ('legs_imported', models.PositiveIntegerField(default=0)),
-                ('duplicates', models.PositiveIntegerField(default=0)),
-                ('rejected', models.PositiveIntegerField(default=0)),
-                ('rejected_by_reason', models.JSONField(default=dict)),
-                ('collection_point', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='orgs.collectionpoint')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='orgs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("format", models.CharField(max_length=32)),
+                ("file_name", models.CharField(max_length=1000)),
+                ("file_sha256", models.CharField(max_length=64)),
+                ("started", models.DateTimeField()),
+                ("finished", models.DateTimeField()),
+                ("lines_read", models.PositiveIntegerField(default=0)),
+                ("legs_imported", models.PositiveIntegerField(default=0)),
+                ("duplicates", models.PositiveIntegerField(default=0)),
+                ("rejected", models.PositiveIntegerField(default=0)),
+                ("rejected_by_reason", models.JSONField(default=dict)),
+                (
+                    "collection_point",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="orgs.collectionpoint"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="orgs.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started'],
+                "ordering": ["-started"],
             },
         ),
         migrations.CreateModel(
-            name='RejectedRecord',
+            name="RejectedRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=1000)),
-                ('line', models.PositiveIntegerField()),
-                ('reason', models.CharField(max_length=40)),
-                ('detail', models.CharField(max_length=500)),
-                ('raw', models.TextField()),
-                ('raw_sha1', models.CharField(max_length=40)),
-                ('collection_point', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='orgs.collectionpoint')),
-                ('import_run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rejects', to='ingest.importrun')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='orgs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=1000)),
+                ("line", models.PositiveIntegerField()),
+                ("reason", models.CharField(max_length=40)),
+                ("detail", models.CharField(max_length=500)),
+                ("raw", models.TextField()),
+                ("raw_sha1", models.CharField(max_length=40)),
+                (
+                    "collection_point",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="orgs.collectionpoint"
+                    ),
+                ),
+                (
+                    "import_run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rejects",
+                        to="ingest.importrun",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="orgs.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['file_name', 'line'],
-                'constraints': [models.UniqueConstraint(fields=('collection_point', 'file_name', 'line', 'raw_sha1'), name='rejected_record_once')],
+                "ordering": ["file_name", "line"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("collection_point", "file_name", "line", "raw_sha1"),
+                        name="rejected_record_once",
+                    )
+                ],
             },
         ),
     ]

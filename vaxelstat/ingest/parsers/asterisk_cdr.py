@@ -34,12 +34,50 @@ from vaxelstat.ingest.parsers.base import (
 
 FORMAT = "asterisk-cdr"
 
-_CDR_CSV = ["accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp",
-            "lastdata", "start", "answer", "end", "duration", "billsec", "disposition",
-            "amaflags", "uniqueid", "userfield", "peeraccount", "linkedid", "sequence"]
-_CDR_CUSTOM = ["clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp", "lastdata",
-               "start", "answer", "end", "duration", "billsec", "disposition", "amaflags",
-               "accountcode", "uniqueid", "userfield", "sequence"]
+_CDR_CSV = [
+    "accountcode",
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+    "uniqueid",
+    "userfield",
+    "peeraccount",
+    "linkedid",
+    "sequence",
+]
+_CDR_CUSTOM = [
+    "clid",
+    "src",
+    "dst",
+    "dcontext",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+    "accountcode",
+    "uniqueid",
+    "userfield",
+    "sequence",
+]
 LAYOUTS = {18: _CDR_CSV[:18], 19: _CDR_CUSTOM, 21: _CDR_CSV}
 
 
@@ -83,11 +121,22 @@ def _read_row(number: int, fields: list[str], settings: SourceSettings) -> Row:
     if values["answer"] and values["disposition"] == "ANSWERED":
         answer = local_to_utc(values["answer"], settings.timezone, hint)
     return Row(
-        line=number, src=values["src"], dst=values["dst"], dcontext=values["dcontext"],
-        clid=values["clid"], channel=values["channel"], dstchannel=values["dstchannel"],
-        lastapp=values["lastapp"], lastdata=values["lastdata"], start=start, answer=answer,
-        end=end, billsec=int(values["billsec"] or 0), disposition=values["disposition"],
-        uniqueid=uniqueid, linkedid=values.get("linkedid") or uniqueid,
+        line=number,
+        src=values["src"],
+        dst=values["dst"],
+        dcontext=values["dcontext"],
+        clid=values["clid"],
+        channel=values["channel"],
+        dstchannel=values["dstchannel"],
+        lastapp=values["lastapp"],
+        lastdata=values["lastdata"],
+        start=start,
+        answer=answer,
+        end=end,
+        billsec=int(values["billsec"] or 0),
+        disposition=values["disposition"],
+        uniqueid=uniqueid,
+        linkedid=values.get("linkedid") or uniqueid,
         sequence=int(values.get("sequence") or 0),
     )
 
@@ -104,8 +153,14 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
             continue
         if len(fields) not in LAYOUTS:
             counts = ", ".join(str(n) for n in LAYOUTS)
-            result.rejects.append(Reject(number, Reason.UNKNOWN_LAYOUT,
-                                         f"{len(fields)} columns (expected {counts})", text))
+            result.rejects.append(
+                Reject(
+                    number,
+                    Reason.UNKNOWN_LAYOUT,
+                    f"{len(fields)} columns (expected {counts})",
+                    text,
+                )
+            )
             continue
         try:
             row = _read_row(number, fields, settings)
@@ -123,8 +178,9 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
 class _Call:
     """Walk one call's rows in order, handing the call from holder to holder."""
 
-    def __init__(self, call_id: str, rows: list[Row], settings: SourceSettings,
-                 result: ParseResult) -> None:
+    def __init__(
+        self, call_id: str, rows: list[Row], settings: SourceSettings, result: ParseResult
+    ) -> None:
         self.call_id = call_id
         self.rows = rows
         self.settings = settings
@@ -141,15 +197,22 @@ class _Call:
         # The calling user's leg, answered once anyone the call reaches answers.
         self.out_leg: Leg | None = None
 
-    def leg(self, row: Row, suffix: str, kind: str, identity: str, number: str,
-            **fields: object) -> Leg:
+    def leg(
+        self, row: Row, suffix: str, kind: str, identity: str, number: str, **fields: object
+    ) -> Leg:
         leg = Leg(
-            leg_id=f"cdr:{row.uniqueid}:{row.sequence}:{suffix}", call_id=self.call_id,
-            object_kind=kind, object_identity=identity, object_number=number, start=row.start,
+            leg_id=f"cdr:{row.uniqueid}:{row.sequence}:{suffix}",
+            call_id=self.call_id,
+            object_kind=kind,
+            object_identity=identity,
+            object_number=number,
+            start=row.start,
             direction=str(fields.pop("direction", "in")),
             internal=bool(fields.pop("internal", self.internal)),
-            type=str(fields.pop("type")), from_number=self.from_number,
-            from_name=self.from_name, **fields,  # type: ignore[arg-type]
+            type=str(fields.pop("type")),
+            from_number=self.from_number,
+            from_name=self.from_name,
+            **fields,  # type: ignore[arg-type]
         )
         self.result.legs.append(leg)
         return leg
@@ -171,35 +234,56 @@ class _Call:
         while i < len(self.rows):
             row = self.rows[i]
             if row.dcontext == "ext-group" and row.lastapp == "Dial":
-                block = [r for r in self.rows[i:] if r.dcontext == "ext-group"
-                         and r.dst == row.dst and r.start == row.start]
+                block = [
+                    r
+                    for r in self.rows[i:]
+                    if r.dcontext == "ext-group" and r.dst == row.dst and r.start == row.start
+                ]
                 self.hunt(block)
                 i += len(block)
                 continue
             if row.lastapp == "Queue":
                 # The queue's legs come from queue_log; here the call only passes through.
                 self.move_to(row.dst)
-                while i < len(self.rows) and self.rows[i].lastapp == "Queue" \
-                        and self.rows[i].dst == row.dst:
+                while (
+                    i < len(self.rows)
+                    and self.rows[i].lastapp == "Queue"
+                    and self.rows[i].dst == row.dst
+                ):
                     i += 1
                 continue
             if row.dcontext == "timeconditions":
                 self.routing(row, "rule", f"tc:{row.dst}", row.dst, wait=0)
             elif row.dcontext.startswith("ivr-"):
-                self.routing(row, "ivr", f"ivr:{row.dcontext}", row.dcontext,
-                             wait=int((row.end - row.start).total_seconds()),
-                             note=f"key {row.dst}" if row.dst not in ("s", "h", "") else "")
+                self.routing(
+                    row,
+                    "ivr",
+                    f"ivr:{row.dcontext}",
+                    row.dcontext,
+                    wait=int((row.end - row.start).total_seconds()),
+                    note=f"key {row.dst}" if row.dst not in ("s", "h", "") else "",
+                )
             elif row.lastapp == "VoiceMail":
                 self.voicemail(row)
             elif row.lastapp == "Dial":
                 self.dial(row)
             i += 1
 
-    def routing(self, row: Row, kind: str, identity: str, number: str, wait: int,
-                note: str = "") -> None:
+    def routing(
+        self, row: Row, kind: str, identity: str, number: str, wait: int, note: str = ""
+    ) -> None:
         forwarded_from = self.move_to(number)
-        self.holder = self.leg(row, kind, kind, identity, number, type="not_connected",
-                               wait_s=wait, forwarded_from=forwarded_from, note=note)
+        self.holder = self.leg(
+            row,
+            kind,
+            kind,
+            identity,
+            number,
+            type="not_connected",
+            wait_s=wait,
+            forwarded_from=forwarded_from,
+            note=note,
+        )
 
     def voicemail(self, row: Row) -> None:
         mailbox, _, options = row.lastdata.partition("@")
@@ -216,9 +300,16 @@ class _Call:
             return
         forwarded_from = self.move_to(f"voicemail {mailbox}")
         if self.settings.is_extension(mailbox) and mailbox not in self._group_numbers():
-            self.leg(row, "vm", "user", f"ext:{mailbox}", mailbox,
-                     type="in_busy" if busy else "in_voicemail", forwarded_from=forwarded_from,
-                     note="voicemail")
+            self.leg(
+                row,
+                "vm",
+                "user",
+                f"ext:{mailbox}",
+                mailbox,
+                type="in_busy" if busy else "in_voicemail",
+                forwarded_from=forwarded_from,
+                note="voicemail",
+            )
 
     def _group_numbers(self) -> set[str]:
         return {r.dst for r in self.rows if r.dcontext in ("ext-group", "ext-queues")}
@@ -231,9 +322,19 @@ class _Call:
         answered = row.disposition == "ANSWERED"
         if self.settings.is_extension(a) and not forwarded_from and row.src == a:
             self.out_leg = self.leg(
-                row, "out", "user", f"ext:{a}", a, direction="out", internal=b_is_user,
-                type="out_answered" if answered else "out_unanswered", to_number=row.dst,
-                wait_s=row.ring_s, talk_s=row.billsec, member_number=a)
+                row,
+                "out",
+                "user",
+                f"ext:{a}",
+                a,
+                direction="out",
+                internal=b_is_user,
+                type="out_answered" if answered else "out_unanswered",
+                to_number=row.dst,
+                wait_s=row.ring_s,
+                talk_s=row.billsec,
+                member_number=a,
+            )
         elif answered and self.out_leg is not None and self.out_leg.type == "out_unanswered":
             # Forwarded, and answered further on: the caller's call was answered after all.
             out = self.out_leg
@@ -241,11 +342,20 @@ class _Call:
             out.wait_s = int(((row.answer or row.end) - out.start).total_seconds())
         if not b_is_user:
             return
-        kind = {"ANSWERED": "in_answered", "BUSY": "in_busy"}.get(row.disposition,
-                                                                   "in_no_answer")
-        leg = self.leg(row, "in", "user", f"ext:{b}", b, type=kind, to_number=row.dst,
-                       forwarded_from=forwarded_from, member_number=b, wait_s=row.ring_s,
-                       talk_s=row.billsec)
+        kind = {"ANSWERED": "in_answered", "BUSY": "in_busy"}.get(row.disposition, "in_no_answer")
+        leg = self.leg(
+            row,
+            "in",
+            "user",
+            f"ext:{b}",
+            b,
+            type=kind,
+            to_number=row.dst,
+            forwarded_from=forwarded_from,
+            member_number=b,
+            wait_s=row.ring_s,
+            talk_s=row.billsec,
+        )
         if not answered:
             self.holder = leg
 
@@ -260,18 +370,44 @@ class _Call:
             self.result.memberships.add((identity, f"ext:{channel_peer(r.dstchannel)}"))
         if winner is not None:
             member = channel_peer(winner.dstchannel)
-            self.leg(first, "group", "hunt", identity, number, type="answered",
-                     wait_s=winner.ring_s, talk_s=winner.billsec, member_number=member,
-                     forwarded_from=forwarded_from)
+            self.leg(
+                first,
+                "group",
+                "hunt",
+                identity,
+                number,
+                type="answered",
+                wait_s=winner.ring_s,
+                talk_s=winner.billsec,
+                member_number=member,
+                forwarded_from=forwarded_from,
+            )
         else:
             kind = "abandoned" if rang else "no_agent"
             wait = max(r.ring_s for r in block)
-            self.holder = self.leg(first, "group", "hunt", identity, number, type=kind,
-                                   wait_s=wait, forwarded_from=forwarded_from)
+            self.holder = self.leg(
+                first,
+                "group",
+                "hunt",
+                identity,
+                number,
+                type=kind,
+                wait_s=wait,
+                forwarded_from=forwarded_from,
+            )
         for r in rang:
             member = channel_peer(r.dstchannel)
             answered = r is winner
-            self.leg(r, f"member:{member}", "user", f"ext:{member}", member,
-                     type="in_answered" if answered else "in_no_answer", group_from=number,
-                     member_number=member, wait_s=r.ring_s,
-                     talk_s=r.billsec if answered else 0, forwarded_from=forwarded_from)
+            self.leg(
+                r,
+                f"member:{member}",
+                "user",
+                f"ext:{member}",
+                member,
+                type="in_answered" if answered else "in_no_answer",
+                group_from=number,
+                member_number=member,
+                wait_s=r.ring_s,
+                talk_s=r.billsec if answered else 0,
+                forwarded_from=forwarded_from,
+            )

@@ -23,13 +23,26 @@ from vaxelstat.ingest.parsers.base import (
 FORMAT = "asterisk-queue-log"
 
 TERMINAL = {
-    "COMPLETECALLER", "COMPLETEAGENT", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER",
-    "ABANDON", "EXITEMPTY", "EXITWITHTIMEOUT", "EXITWITHKEY", "SYSCOMPAT",
+    "COMPLETECALLER",
+    "COMPLETEAGENT",
+    "TRANSFER",
+    "BLINDTRANSFER",
+    "ATTENDEDTRANSFER",
+    "ABANDON",
+    "EXITEMPTY",
+    "EXITWITHTIMEOUT",
+    "EXITWITHKEY",
+    "SYSCOMPAT",
 }
 CALL_EVENTS = TERMINAL | {"ENTERQUEUE", "CONNECT", "RINGNOANSWER", "RINGCANCELED"}
 # Where the talk time is among the data fields of each ending event after CONNECT.
-TALK_FIELD = {"COMPLETECALLER": 1, "COMPLETEAGENT": 1, "TRANSFER": 3, "BLINDTRANSFER": 3,
-              "ATTENDEDTRANSFER": 3}
+TALK_FIELD = {
+    "COMPLETECALLER": 1,
+    "COMPLETEAGENT": 1,
+    "TRANSFER": 3,
+    "BLINDTRANSFER": 3,
+    "ATTENDEDTRANSFER": 3,
+}
 # Where the wait is among the data fields of each unanswered ending event.
 WAIT_FIELD = {"ABANDON": 2, "EXITEMPTY": 2, "EXITWITHTIMEOUT": 2, "EXITWITHKEY": 3}
 
@@ -81,17 +94,28 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
             if event == "ENTERQUEUE":
                 if key in open_calls:
                     old = open_calls.pop(key)
-                    result.rejects.append(Reject(old.line, Reason.INCOMPLETE_CALL,
-                                                 "entered the queue again before leaving",
-                                                 old.raw))
+                    result.rejects.append(
+                        Reject(
+                            old.line,
+                            Reason.INCOMPLETE_CALL,
+                            "entered the queue again before leaving",
+                            old.raw,
+                        )
+                    )
                 name = data[3] if len(data) > 3 else ""
                 num, name = caller(data[1] if len(data) > 1 else "", name)
                 open_calls[key] = _QueueCall(callid, queue, epoch, number, text, num, name)
                 continue
             call = open_calls.get(key)
             if call is None:
-                result.rejects.append(Reject(number, Reason.NO_START_EVENT,
-                                             f"{event} without ENTERQUEUE for {callid}", text))
+                result.rejects.append(
+                    Reject(
+                        number,
+                        Reason.NO_START_EVENT,
+                        f"{event} without ENTERQUEUE for {callid}",
+                        text,
+                    )
+                )
                 continue
             member = agent_number(agent)
             if event == "RINGNOANSWER":
@@ -110,9 +134,14 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
         except ValueError as exc:
             result.rejects.append(Reject(number, Reason.BAD_NUMBER, str(exc), text))
     for call in open_calls.values():
-        result.rejects.append(Reject(call.line, Reason.INCOMPLETE_CALL,
-                                     f"no terminal event for {call.callid} in {call.queue}",
-                                     call.raw))
+        result.rejects.append(
+            Reject(
+                call.line,
+                Reason.INCOMPLETE_CALL,
+                f"no terminal event for {call.callid} in {call.queue}",
+                call.raw,
+            )
+        )
     result.rejects.sort(key=lambda r: r.line)
     return result
 
@@ -121,15 +150,23 @@ def _utc(epoch: int) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-def _legs(call: _QueueCall, event: str, epoch: int, data: list[str],
-          settings: SourceSettings) -> list[Leg]:
+def _legs(
+    call: _QueueCall, event: str, epoch: int, data: list[str], settings: SourceSettings
+) -> list[Leg]:
     internal = settings.is_extension(call.caller_number)
     base = f"ql:{call.callid}:{call.queue}:{call.enter}"
     group = Leg(
-        leg_id=base, call_id=call.callid, object_kind="acd",
-        object_identity=f"queue:{call.queue}", object_number=call.queue, start=_utc(call.enter),
-        direction="in", internal=internal, type="answered",
-        from_number=call.caller_number, from_name=call.caller_name,
+        leg_id=base,
+        call_id=call.callid,
+        object_kind="acd",
+        object_identity=f"queue:{call.queue}",
+        object_number=call.queue,
+        start=_utc(call.enter),
+        direction="in",
+        internal=internal,
+        type="answered",
+        from_number=call.caller_number,
+        from_name=call.caller_name,
     )
     legs = [group]
     answered_by = ""
@@ -140,18 +177,31 @@ def _legs(call: _QueueCall, event: str, epoch: int, data: list[str],
         if event.endswith("TRANSFER"):
             group.note = "transferred"
             group.forwarded_to = data[0] if data else ""
-        legs.append(Leg(
-            leg_id=f"{base}:{answered_by}", call_id=call.callid, object_kind="user",
-            object_identity=f"ext:{answered_by}", object_number=answered_by,
-            start=_utc(connected - ring), direction="in", internal=internal,
-            type="in_answered", from_number=call.caller_number, from_name=call.caller_name,
-            group_from=call.queue, member_number=answered_by, wait_s=ring, talk_s=talk,
-        ))
+        legs.append(
+            Leg(
+                leg_id=f"{base}:{answered_by}",
+                call_id=call.callid,
+                object_kind="user",
+                object_identity=f"ext:{answered_by}",
+                object_number=answered_by,
+                start=_utc(connected - ring),
+                direction="in",
+                internal=internal,
+                type="in_answered",
+                from_number=call.caller_number,
+                from_name=call.caller_name,
+                group_from=call.queue,
+                member_number=answered_by,
+                wait_s=ring,
+                talk_s=talk,
+            )
+        )
     else:
         field_at = WAIT_FIELD.get(event)
         has_wait = field_at is not None and len(data) > field_at and data[field_at].strip()
-        group.wait_s = _int(data[field_at]) if has_wait and field_at is not None else (
-            epoch - call.enter)
+        group.wait_s = (
+            _int(data[field_at]) if has_wait and field_at is not None else (epoch - call.enter)
+        )
         if event == "ABANDON":
             group.type = "abandoned"
         elif event == "EXITEMPTY":
@@ -165,11 +215,22 @@ def _legs(call: _QueueCall, event: str, epoch: int, data: list[str],
     for member, (first, total) in sorted(call.rings.items()):
         if member == answered_by:
             continue
-        legs.append(Leg(
-            leg_id=f"{base}:{member}", call_id=call.callid, object_kind="user",
-            object_identity=f"ext:{member}", object_number=member, start=_utc(first),
-            direction="in", internal=internal, type="in_no_answer",
-            from_number=call.caller_number, from_name=call.caller_name,
-            group_from=call.queue, member_number=member, wait_s=total,
-        ))
+        legs.append(
+            Leg(
+                leg_id=f"{base}:{member}",
+                call_id=call.callid,
+                object_kind="user",
+                object_identity=f"ext:{member}",
+                object_number=member,
+                start=_utc(first),
+                direction="in",
+                internal=internal,
+                type="in_no_answer",
+                from_number=call.caller_number,
+                from_name=call.caller_name,
+                group_from=call.queue,
+                member_number=member,
+                wait_s=total,
+            )
+        )
     return legs

@@ -6,86 +6,181 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CollectionPoint',
+            name="CollectionPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='namn')),
-                ('format', models.CharField(choices=[('asterisk-cdr', 'Asterisk CDR'), ('asterisk-queue-log', 'Asterisk queue_log'), ('asterisk', 'Asterisk (CDR + queue_log)'), ('broadworks', 'BroadWorks'), ('freeswitch-csv', 'FreeSWITCH CSV'), ('freeswitch-json', 'FreeSWITCH JSON'), ('csv', 'CSV')], max_length=32)),
-                ('settings', models.JSONField(blank=True, default=dict)),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="namn")),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("asterisk-cdr", "Asterisk CDR"),
+                            ("asterisk-queue-log", "Asterisk queue_log"),
+                            ("asterisk", "Asterisk (CDR + queue_log)"),
+                            ("broadworks", "BroadWorks"),
+                            ("freeswitch-csv", "FreeSWITCH CSV"),
+                            ("freeswitch-json", "FreeSWITCH JSON"),
+                            ("csv", "CSV"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("settings", models.JSONField(blank=True, default=dict)),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='GroupMembership',
+            name="GroupMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200, verbose_name='namn')),
-                ('timezone', models.CharField(default='Europe/Stockholm', max_length=64, validators=[vaxelstat.orgs.models.validate_timezone], verbose_name='tidszon')),
-                ('service_level_seconds', models.PositiveIntegerField(default=20, verbose_name='servicenivåtid (s)')),
-                ('short_abandon_seconds', models.PositiveIntegerField(default=5, verbose_name='kort avbrott (s)')),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200, verbose_name="namn")),
+                (
+                    "timezone",
+                    models.CharField(
+                        default="Europe/Stockholm",
+                        max_length=64,
+                        validators=[vaxelstat.orgs.models.validate_timezone],
+                        verbose_name="tidszon",
+                    ),
+                ),
+                (
+                    "service_level_seconds",
+                    models.PositiveIntegerField(default=20, verbose_name="servicenivåtid (s)"),
+                ),
+                (
+                    "short_abandon_seconds",
+                    models.PositiveIntegerField(default=5, verbose_name="kort avbrott (s)"),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='MeasuredObject',
+            name="MeasuredObject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('user', 'Användare'), ('acd', 'Svarsgrupp (ACD/Telefonist)'), ('hunt', 'Sökgrupp'), ('rule', 'Extra växelnummer (regelbaserat)'), ('ivr', 'IVR (Knappval)')], max_length=8)),
-                ('number', models.CharField(max_length=64, verbose_name='nummer')),
-                ('aliases', models.JSONField(blank=True, default=list, verbose_name='alias')),
-                ('display_name', models.CharField(blank=True, max_length=200, verbose_name='visningsnamn')),
-                ('source_identity', models.CharField(max_length=200)),
-                ('collection_point', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='orgs.collectionpoint')),
-                ('members', models.ManyToManyField(related_name='groups', through='orgs.GroupMembership', to='orgs.measuredobject')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objects_measured', to='orgs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("user", "Användare"),
+                            ("acd", "Svarsgrupp (ACD/Telefonist)"),
+                            ("hunt", "Sökgrupp"),
+                            ("rule", "Extra växelnummer (regelbaserat)"),
+                            ("ivr", "IVR (Knappval)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("number", models.CharField(max_length=64, verbose_name="nummer")),
+                ("aliases", models.JSONField(blank=True, default=list, verbose_name="alias")),
+                (
+                    "display_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="visningsnamn"),
+                ),
+                ("source_identity", models.CharField(max_length=200)),
+                (
+                    "collection_point",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="orgs.collectionpoint",
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        related_name="groups",
+                        through="orgs.GroupMembership",
+                        to="orgs.measuredobject",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="objects_measured",
+                        to="orgs.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', 'number'],
-                'unique_together': {('organization', 'kind', 'source_identity')},
+                "ordering": ["kind", "number"],
+                "unique_together": {("organization", "kind", "source_identity")},
             },
         ),
         migrations.AddField(
-            model_name='groupmembership',
-            name='group',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.measuredobject'),
+            model_name="groupmembership",
+            name="group",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="orgs.measuredobject",
+            ),
         ),
         migrations.AddField(
-            model_name='groupmembership',
-            name='member',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.measuredobject'),
+            model_name="groupmembership",
+            name="member",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="orgs.measuredobject",
+            ),
         ),
         migrations.AddField(
-            model_name='collectionpoint',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='collection_points', to='orgs.organization'),
+            model_name="collectionpoint",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="collection_points",
+                to="orgs.organization",
+            ),
         ),
         migrations.AlterUniqueTogether(
-            name='groupmembership',
-            unique_together={('group', 'member')},
+            name="groupmembership",
+            unique_together={("group", "member")},
         ),
         migrations.AlterUniqueTogether(
-            name='collectionpoint',
-            unique_together={('organization', 'name')},
+            name="collectionpoint",
+            unique_together={("organization", "name")},
         ),
     ]

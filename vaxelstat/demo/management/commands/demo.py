@@ -43,15 +43,19 @@ class Command(BaseCommand):
         try:
             store = get_store()
         except StoreBusy as exc:
-            raise CommandError(f"{exc}. Stop the running server first (it holds the store).",
-                               returncode=1) from exc
+            raise CommandError(
+                f"{exc}. Stop the running server first (it holds the store).", returncode=1
+            ) from exc
         org, _ = Organization.objects.get_or_create(
             slug="demo", defaults={"name": "Demo AB", "timezone": "Europe/Stockholm"}
         )
         point, _ = CollectionPoint.objects.update_or_create(
-            organization=org, name="Demo-växeln",
-            defaults={"format": CollectionPoint.Format.ASTERISK, "settings": {
-                "source_timezone": "Europe/Stockholm", "trunk_peers": [sb.TRUNK]}},
+            organization=org,
+            name="Demo-växeln",
+            defaults={
+                "format": CollectionPoint.Format.ASTERISK,
+                "settings": {"source_timezone": "Europe/Stockholm", "trunk_peers": [sb.TRUNK]},
+            },
         )
         # A refresh simulates anew up to now, so the old calls go first.
         store.delete_organization(org.id)
@@ -65,16 +69,21 @@ class Command(BaseCommand):
         master, queue_log = folder / "Master.csv", folder / "queue_log"
         write_master_csv(result.cdr, master, org.timezone)
         write_queue_log(result.queue_log, queue_log)
-        self.stdout.write(f"  {result.stats['calls']} calls: {len(result.cdr)} CDR rows, "
-                          f"{len(result.queue_log)} queue_log lines in {folder}")
+        self.stdout.write(
+            f"  {result.stats['calls']} calls: {len(result.cdr)} CDR rows, "
+            f"{len(result.queue_log)} queue_log lines in {folder}"
+        )
         for fmt, path in (("asterisk-cdr", master), ("asterisk-queue-log", queue_log)):
             summary = import_file(org, point, fmt, path)
-            self.stdout.write(f"  imported {path.name}: {summary.imported} legs, "
-                              f"{summary.duplicates} duplicates, {summary.rejected} rejected")
+            self.stdout.write(
+                f"  imported {path.name}: {summary.imported} legs, "
+                f"{summary.duplicates} duplicates, {summary.rejected} rejected"
+            )
             if summary.rejected:
                 raise CommandError(f"The demo's own logs were rejected ({path})")
-        for obj in MeasuredObject.objects.filter(organization=org,
-                                                 source_identity__in=OBJECT_NAMES):
+        for obj in MeasuredObject.objects.filter(
+            organization=org, source_identity__in=OBJECT_NAMES
+        ):
             obj.display_name = OBJECT_NAMES[obj.source_identity]
             if obj.kind == MeasuredObject.Kind.RULE:
                 obj.aliases = [sb.MAIN_NUMBER]

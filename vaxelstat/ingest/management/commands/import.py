@@ -20,8 +20,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="organization slug")
         parser.add_argument("--format", required=True, choices=[*PARSERS, *PLANNED])
-        parser.add_argument("--point", help="collection point name (default: the one for "
-                            "this format, created if needed)")
+        parser.add_argument(
+            "--point",
+            help="collection point name (default: the one for this format, created if needed)",
+        )
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -30,16 +32,22 @@ class Command(BaseCommand):
         except Organization.DoesNotExist:
             raise CommandError(f"No organization {options['org']!r}", returncode=2) from None
         if options["format"] not in PARSERS:
-            raise CommandError(f"Format {options['format']!r} is not supported yet",
-                               returncode=2)
+            raise CommandError(f"Format {options['format']!r} is not supported yet", returncode=2)
         try:
             get_store()
         except StoreBusy:
             code = control.hand_over(
-                ["import", "--org", org.slug, "--format", options["format"],
-                 *(["--point", options["point"]] if options["point"] else []),
-                 *(str(p.resolve()) for p in options["paths"])],
-                self.stdout, self.stderr,
+                [
+                    "import",
+                    "--org",
+                    org.slug,
+                    "--format",
+                    options["format"],
+                    *(["--point", options["point"]] if options["point"] else []),
+                    *(str(p.resolve()) for p in options["paths"]),
+                ],
+                self.stdout,
+                self.stderr,
             )
             sys.exit(code)
         point = collection_point_for(org, options["format"], options["point"])

@@ -22,8 +22,7 @@ class Command(BaseCommand):
             for org in Organization.objects.order_by("slug"):
                 self.stdout.write(f"{org.slug}\t{org.name}\t{org.timezone}")
             return
-        org = Organization(slug=options["slug"], name=options["name"],
-                           timezone=options["timezone"])
+        org = Organization(slug=options["slug"], name=options["name"], timezone=options["timezone"])
         try:
             org.full_clean()
         except ValidationError as exc:

@@ -22,5 +22,6 @@ class Command(BaseCommand):
         except StoreBusy as exc:
             raise CommandError(f"{exc}: is another server running?", returncode=1) from exc
         except OSError as exc:
-            raise CommandError(f"Cannot listen on {options['host']}:{options['port']}: {exc}",
-                               returncode=1) from exc
+            raise CommandError(
+                f"Cannot listen on {options['host']}:{options['port']}: {exc}", returncode=1
+            ) from exc

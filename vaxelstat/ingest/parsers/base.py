@@ -88,7 +88,10 @@ def local_to_utc(text: str, tz: zoneinfo.ZoneInfo, hint_epoch: float | None = No
     In the hour repeated when daylight saving ends, the local time names two instants; the
     hint (an epoch the record also carries, such as Asterisk's uniqueid) picks the nearer.
     """
-    naive = datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S")
+    try:
+        naive = datetime.fromisoformat(text[:19])  # Much faster than strptime.
+    except ValueError:
+        raise ValueError(f"time data {text!r} is not YYYY-MM-DD HH:MM:SS") from None
     first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
     second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
     if first == second or hint_epoch is None:

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from vaxelstat.demo.simulator import CdrRow, QueueLogLine
+from vaxelstat.demo.records import CdrRow, QueueLogLine
 
 
 def _q(value: str) -> str:

@@ -178,22 +178,8 @@ def _legs(
             group.note = "transferred"
             group.forwarded_to = data[0] if data else ""
         legs.append(
-            Leg(
-                leg_id=f"{base}:{answered_by}",
-                call_id=call.callid,
-                object_kind="user",
-                object_identity=f"ext:{answered_by}",
-                object_number=answered_by,
-                start=_utc(connected - ring),
-                direction="in",
-                internal=internal,
-                type="in_answered",
-                from_number=call.caller_number,
-                from_name=call.caller_name,
-                group_from=call.queue,
-                member_number=answered_by,
-                wait_s=ring,
-                talk_s=talk,
+            _member_leg(
+                call, base, answered_by, "in_answered", connected - ring, ring, talk, internal
             )
         )
     else:
@@ -215,22 +201,35 @@ def _legs(
     for member, (first, total) in sorted(call.rings.items()):
         if member == answered_by:
             continue
-        legs.append(
-            Leg(
-                leg_id=f"{base}:{member}",
-                call_id=call.callid,
-                object_kind="user",
-                object_identity=f"ext:{member}",
-                object_number=member,
-                start=_utc(first),
-                direction="in",
-                internal=internal,
-                type="in_no_answer",
-                from_number=call.caller_number,
-                from_name=call.caller_name,
-                group_from=call.queue,
-                member_number=member,
-                wait_s=total,
-            )
-        )
+        legs.append(_member_leg(call, base, member, "in_no_answer", first, total, 0, internal))
     return legs
+
+
+def _member_leg(
+    call: _QueueCall,
+    base: str,
+    member: str,
+    type_: str,
+    start: int,
+    wait: int,
+    talk: int,
+    internal: bool,
+) -> Leg:
+    """A member's leg of a queue call: rung (and answered or not), with the group named."""
+    return Leg(
+        leg_id=f"{base}:{member}",
+        call_id=call.callid,
+        object_kind="user",
+        object_identity=f"ext:{member}",
+        object_number=member,
+        start=_utc(start),
+        direction="in",
+        internal=internal,
+        type=type_,
+        from_number=call.caller_number,
+        from_name=call.caller_name,
+        group_from=call.queue,
+        member_number=member,
+        wait_s=wait,
+        talk_s=talk,
+    )

@@ -6,8 +6,6 @@ from django.conf import settings
 
 from vaxelstat.calls import store as store_module
 
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
-
 
 @pytest.fixture(scope="session", autouse=True)
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:

@@ -15,8 +15,8 @@ leg into `in_voicemail`.
 
 import csv
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from vaxelstat.calls.legs import Leg
@@ -108,18 +108,25 @@ class Row:
         return max(0, int((until - self.start).total_seconds()))
 
 
-def _read_row(number: int, fields: list[str], settings: SourceSettings) -> Row:
-    values = dict(zip(LAYOUTS[len(fields)], fields, strict=True))
+def _read_row(number: int, values: dict[str, str], settings: SourceSettings) -> Row:
     uniqueid = values.get("uniqueid", "")
     try:
         hint: float | None = float(uniqueid.rsplit("-", 1)[-1])
     except ValueError:
         hint = None
-    start = local_to_utc(values["start"], settings.timezone, hint)
-    end = local_to_utc(values["end"], settings.timezone, hint) if values["end"] else start
-    answer = None
-    if values["answer"] and values["disposition"] == "ANSWERED":
-        answer = local_to_utc(values["answer"], settings.timezone, hint)
+    if "calldate" in values:
+        # A DB table has the start only: answer and end follow from duration and billsec.
+        start = local_to_utc(values["calldate"], settings.timezone, hint)
+        duration = int(values.get("duration") or 0)
+        billsec = int(values.get("billsec") or 0)
+        end = start + timedelta(seconds=duration)
+        answer = end - timedelta(seconds=billsec) if values["disposition"] == "ANSWERED" else None
+    else:
+        start = local_to_utc(values["start"], settings.timezone, hint)
+        end = local_to_utc(values["end"], settings.timezone, hint) if values["end"] else start
+        answer = None
+        if values["answer"] and values["disposition"] == "ANSWERED":
+            answer = local_to_utc(values["answer"], settings.timezone, hint)
     return Row(
         line=number,
         src=values["src"],
@@ -141,17 +148,45 @@ def _read_row(number: int, fields: list[str], settings: SourceSettings) -> Row:
     )
 
 
+def _header(fields: list[str]) -> list[str] | None:
+    """The column names if `fields` is a DB export's header line, else None."""
+    names = [f.strip().lower() for f in fields]
+    needed = {"src", "dst", "dcontext", "channel", "disposition"}
+    if needed <= set(names) and ("calldate" in names or "start" in names):
+        return names
+    return None
+
+
 def parse(path: Path, settings: SourceSettings) -> ParseResult:
     result = ParseResult()
     calls: dict[str, list[Row]] = defaultdict(list)
+    header: list[str] | None = None
     for number, text in read_lines(path):
-        result.lines += 1
         try:
             fields = next(csv.reader([text]))
         except csv.Error as exc:
+            result.lines += 1
             result.rejects.append(Reject(number, Reason.MALFORMED, str(exc), text))
             continue
-        if len(fields) not in LAYOUTS:
+        if number == 1 and (header := _header(fields)) is not None:
+            continue
+        result.lines += 1
+        if header is not None:
+            if len(fields) != len(header):
+                result.rejects.append(
+                    Reject(
+                        number,
+                        Reason.UNKNOWN_LAYOUT,
+                        f"{len(fields)} columns, the header has {len(header)}",
+                        text,
+                    )
+                )
+                continue
+            # DB exports write NULL for an empty value.
+            values = {k: "" if v == "NULL" else v for k, v in zip(header, fields, strict=True)}
+        elif len(fields) in LAYOUTS:
+            values = dict(zip(LAYOUTS[len(fields)], fields, strict=True))
+        else:
             counts = ", ".join(str(n) for n in LAYOUTS)
             result.rejects.append(
                 Reject(
@@ -163,10 +198,13 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
             )
             continue
         try:
-            row = _read_row(number, fields, settings)
+            row = _read_row(number, values, settings)
         except ValueError as exc:
             reason = Reason.BAD_TIME if "time data" in str(exc) else Reason.BAD_NUMBER
             result.rejects.append(Reject(number, reason, str(exc), text))
+            continue
+        except KeyError as exc:
+            result.rejects.append(Reject(number, Reason.UNKNOWN_LAYOUT, f"no column {exc}", text))
             continue
         calls[row.linkedid].append(row)
     for call_id, rows in calls.items():
@@ -182,20 +220,28 @@ class _Call:
         self, call_id: str, rows: list[Row], settings: SourceSettings, result: ParseResult
     ) -> None:
         self.call_id = call_id
-        self.rows = rows
+        self.rows = _join_local_halves(rows)
         self.settings = settings
         self.result = result
-        first = rows[0]
+        first = self.rows[0]
         name, number = parse_clid(first.clid)
         self.from_number, self.from_name = caller(first.src or number, name)
         origin = channel_peer(first.channel)
-        self.internal = settings.is_extension(origin)
+        self.internal = self.is_user_side(origin, first)
         if self.internal and name:
             result.names.setdefault(f"ext:{origin}", name)
         # The leg of the object holding the call, unanswered, until the call moves on.
         self.holder: Leg | None = None
         # The calling user's leg, answered once anyone the call reaches answers.
         self.out_leg: Leg | None = None
+        # Answered users' legs by extension: a later row of the same pairing adds talk time.
+        self.answered: dict[str, Leg] = {}
+
+    def is_user_side(self, peer: str, row: Row) -> bool:
+        """Whether a calling channel's peer is a user: an extension, not entering from outside."""
+        return self.settings.is_extension(peer) and row.dcontext not in (
+            self.settings.inbound_contexts
+        )
 
     def leg(
         self, row: Row, suffix: str, kind: str, identity: str, number: str, **fields: object
@@ -230,31 +276,50 @@ class _Call:
         return holder.object_number
 
     def walk(self) -> None:
-        i = 0
-        while i < len(self.rows):
-            row = self.rows[i]
+        done: set[int] = set()
+
+        def take(block: list[Row]) -> list[Row]:
+            done.update(id(r) for r in block)
+            return block
+
+        for i, row in enumerate(self.rows):
+            if id(row) in done:
+                continue
+            later = [r for r in self.rows[i:] if id(r) not in done]
             if row.dcontext == "ext-group" and row.lastapp == "Dial":
-                block = [
-                    r
-                    for r in self.rows[i:]
-                    if r.dcontext == "ext-group" and r.dst == row.dst and r.start == row.start
-                ]
-                self.hunt(block)
-                i += len(block)
+                self.hunt(
+                    take(
+                        [
+                            r
+                            for r in later
+                            if r.dcontext == "ext-group"
+                            and r.dst == row.dst
+                            and r.start == row.start
+                        ]
+                    )
+                )
+                continue
+            if row.lastapp == "Dial" and "&" in row.lastdata.split(",", 1)[0]:
+                self.parallel(
+                    take(
+                        [
+                            r
+                            for r in later
+                            if r.lastapp == "Dial"
+                            and r.lastdata == row.lastdata
+                            and r.start == row.start
+                        ]
+                    )
+                )
                 continue
             if row.lastapp == "Queue":
                 # The queue's legs come from queue_log; here the call only passes through.
                 self.move_to(row.dst)
-                while (
-                    i < len(self.rows)
-                    and self.rows[i].lastapp == "Queue"
-                    and self.rows[i].dst == row.dst
-                ):
-                    i += 1
+                take([r for r in later if r.lastapp == "Queue" and r.dst == row.dst])
                 continue
-            if row.dcontext == "timeconditions":
+            if row.dcontext in self.settings.rule_contexts:
                 self.routing(row, "rule", f"tc:{row.dst}", row.dst, wait=0)
-            elif row.dcontext.startswith("ivr-"):
+            elif self.settings.is_ivr(row.dcontext):
                 self.routing(
                     row,
                     "ivr",
@@ -267,7 +332,6 @@ class _Call:
                 self.voicemail(row)
             elif row.lastapp == "Dial":
                 self.dial(row)
-            i += 1
 
     def routing(
         self, row: Row, kind: str, identity: str, number: str, wait: int, note: str = ""
@@ -314,13 +378,27 @@ class _Call:
     def _group_numbers(self) -> set[str]:
         return {r.dst for r in self.rows if r.dcontext in ("ext-group", "ext-queues")}
 
-    def dial(self, row: Row) -> None:
+    def dial(self, row: Row, forwarded_from: str | None = None) -> Leg | None:
+        """One Dial row: the caller's outgoing leg, and the dialled user's incoming leg."""
         a = channel_peer(row.channel)
         b = channel_peer(row.dstchannel)
         b_is_user = self.settings.is_extension(b)
-        forwarded_from = self.move_to(row.dst if not b_is_user else b)
+        earlier = self.answered.get(b)
+        if earlier is not None and row.start >= earlier.start:
+            # The same pairing again (after a Local channel optimised away, say): more talk.
+            earlier.talk_s += row.billsec
+            if self.out_leg is not None:
+                self.out_leg.talk_s += row.billsec
+            return None
+        if forwarded_from is None:
+            forwarded_from = self.move_to(row.dst if not b_is_user else b)
         answered = row.disposition == "ANSWERED"
-        if self.settings.is_extension(a) and not forwarded_from and row.src == a:
+        if (
+            self.is_user_side(a, row)
+            and not forwarded_from
+            and row.src == a
+            and self.out_leg is None
+        ):
             self.out_leg = self.leg(
                 row,
                 "out",
@@ -332,7 +410,7 @@ class _Call:
                 type="out_answered" if answered else "out_unanswered",
                 to_number=row.dst,
                 wait_s=row.ring_s,
-                talk_s=row.billsec,
+                talk_s=row.billsec if answered else 0,
                 member_number=a,
             )
         elif answered and self.out_leg is not None and self.out_leg.type == "out_unanswered":
@@ -341,7 +419,7 @@ class _Call:
             out.type, out.talk_s = "out_answered", row.billsec
             out.wait_s = int(((row.answer or row.end) - out.start).total_seconds())
         if not b_is_user:
-            return
+            return None
         kind = {"ANSWERED": "in_answered", "BUSY": "in_busy"}.get(row.disposition, "in_no_answer")
         leg = self.leg(
             row,
@@ -354,10 +432,20 @@ class _Call:
             forwarded_from=forwarded_from,
             member_number=b,
             wait_s=row.ring_s,
-            talk_s=row.billsec,
+            talk_s=row.billsec if answered else 0,
         )
-        if not answered:
+        if answered:
+            self.answered[b] = leg
+        else:
             self.holder = leg
+        return leg
+
+    def parallel(self, block: list[Row]) -> None:
+        """Dial(A&B&…): one call that rings several at once, answered by at most one."""
+        forwarded_from = self.move_to(block[0].dst)
+        legs = [leg for r in block if (leg := self.dial(r, forwarded_from)) is not None]
+        unanswered = [leg for leg in legs if leg.type != "in_answered"]
+        self.holder = unanswered[0] if unanswered and len(unanswered) == len(legs) else None
 
     def hunt(self, block: list[Row]) -> None:
         first = block[0]
@@ -411,3 +499,34 @@ class _Call:
                 talk_s=r.billsec if answered else 0,
                 forwarded_from=forwarded_from,
             )
+
+
+def _join_local_halves(rows: list[Row]) -> list[Row]:
+    """Replace a Dial to `Local/X@ctx-N;1` by what its `;2` half dialled, and drop the half.
+
+    Ring groups and follow-me built from Local channels log both halves (FORMATS.md §1.2);
+    the ;2 half's rows hold the real endpoint and whether it answered (the answered attempt,
+    else the last).
+    """
+    inner: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        if r.channel.startswith("Local/") and r.channel.endswith(";2") and r.lastapp == "Dial":
+            inner[r.channel[:-2]].append(r)
+    if not inner:
+        return rows
+    used: set[int] = set()
+    joined = []
+    for r in rows:
+        halves = inner.get(r.dstchannel[:-2], []) if r.dstchannel.endswith(";1") else []
+        if halves:
+            used.update(id(h) for h in halves)
+            half = next((h for h in halves if h.disposition == "ANSWERED"), halves[-1])
+            r = replace(
+                r,
+                dstchannel=half.dstchannel,
+                disposition=half.disposition,
+                answer=half.answer,
+                billsec=half.billsec,
+            )
+        joined.append(r)
+    return [r for r in joined if id(r) not in used]

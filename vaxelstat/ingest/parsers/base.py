@@ -31,27 +31,52 @@ class Reject:
     raw: str
 
 
+# FreePBX's contexts (SPEC §13): where a call from a trunk enters, and the IVR and rule ones.
+INBOUND_CONTEXTS = ("from-trunk", "from-pstn", "ext-did", "from-did-direct", "public")
+DEFAULT_EXTENSION_PATTERN = r"^\d{2,5}$"
+
+
 @dataclass(frozen=True)
 class SourceSettings:
-    """How to read one collection point's logs."""
+    """How to read one collection point's logs.
+
+    Every field has a default that reads FreePBX; other dialplans declare theirs in the
+    collection point's settings (`from_dict` names the keys).
+    """
 
     # Time zone of local times in the logs (Asterisk CSV writes local time without offset).
     timezone: zoneinfo.ZoneInfo
-    # Channel peers that are trunks, e.g. {"trunk"}; a peer matching extension_pattern and
-    # not listed here is an extension.
+    # Channel peers that are trunks, e.g. {"trunk"}: never extensions.
     trunk_peers: frozenset[str] = frozenset()
-    extension_pattern: re.Pattern[str] = re.compile(r"^\d{2,6}$")
+    # Peers that are extensions whatever their name, e.g. {"client1"}.
+    extensions: frozenset[str] = frozenset()
+    # Other peers are extensions when they match this.
+    extension_pattern: re.Pattern[str] = re.compile(DEFAULT_EXTENSION_PATTERN)
+    # Contexts where calls from outside enter: their calling channel is external.
+    inbound_contexts: frozenset[str] = frozenset(INBOUND_CONTEXTS)
+    # Contexts of IVR menus (besides FreePBX's ivr-N) and of rule-based numbers.
+    ivr_contexts: frozenset[str] = frozenset()
+    rule_contexts: frozenset[str] = frozenset({"timeconditions"})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], default_timezone: str) -> "SourceSettings":
         return cls(
             timezone=zoneinfo.ZoneInfo(data.get("source_timezone") or default_timezone),
             trunk_peers=frozenset(data.get("trunk_peers", [])),
-            extension_pattern=re.compile(data.get("extension_pattern", r"^\d{2,6}$")),
+            extensions=frozenset(data.get("extensions", [])),
+            extension_pattern=re.compile(data.get("extension_pattern", DEFAULT_EXTENSION_PATTERN)),
+            inbound_contexts=frozenset(data.get("inbound_contexts", INBOUND_CONTEXTS)),
+            ivr_contexts=frozenset(data.get("ivr_contexts", [])),
+            rule_contexts=frozenset(data.get("rule_contexts", ["timeconditions"])),
         )
 
     def is_extension(self, peer: str) -> bool:
+        if peer in self.extensions:
+            return True
         return peer not in self.trunk_peers and bool(self.extension_pattern.match(peer))
+
+    def is_ivr(self, context: str) -> bool:
+        return context in self.ivr_contexts or context.startswith("ivr-")
 
 
 @dataclass

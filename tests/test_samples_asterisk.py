@@ -1,0 +1,115 @@
+"""What the real Asterisk logs in ../shared/samples yield (see their PROVENANCE.md)."""
+
+import zoneinfo
+from collections import Counter
+
+from samples import SAMPLES, needs_samples
+
+from vaxelstat.ingest.parsers import asterisk_cdr, asterisk_queue_log
+from vaxelstat.ingest.parsers.base import SourceSettings
+
+pytestmark = needs_samples
+
+
+def settings(tz: str, **fields: frozenset[str]) -> SourceSettings:
+    return SourceSettings(timezone=zoneinfo.ZoneInfo(tz), **fields)  # type: ignore[arg-type]
+
+
+def test_every_asterisk_cdr_sample_imports_without_a_crash() -> None:
+    files = [
+        *sorted((SAMPLES / "asterisk-cdr").iterdir()),
+        SAMPLES / "pbxware-asterisk-db-export" / "cdr.csv",
+    ]
+    for path in files:
+        result = asterisk_cdr.parse(path, settings("UTC"))
+        assert result.lines > 0, path
+        assert result.rejects == [], (path, result.rejects[:3])
+
+
+def test_every_queue_log_sample_imports_without_a_crash() -> None:
+    files = [
+        *sorted((SAMPLES / "asterisk-queue_log" / "wazo-xivo-doc").iterdir()),
+        SAMPLES / "pbxware-asterisk-db-export" / "queue_log.csv",
+    ]
+    for path in files:
+        result = asterisk_queue_log.parse(path, settings("Europe/Paris"))
+        assert result.lines > 0, path
+
+
+def test_pbxware_queue_log_gives_its_108_queued_calls() -> None:
+    result = asterisk_queue_log.parse(
+        SAMPLES / "pbxware-asterisk-db-export" / "queue_log.csv", settings("America/New_York")
+    )
+    groups = Counter((leg.type, leg.note) for leg in result.legs if leg.object_kind == "acd")
+    # 108 ENTERQUEUE: 91 answered (89 completed, 2 transferred), 12 abandoned, 1 timed out,
+    # and 4 still in the queue when the export ends.
+    assert groups == {
+        ("answered", ""): 89,
+        ("answered", "transferred"): 2,
+        ("abandoned", ""): 12,
+        ("forwarded", "timeout"): 1,
+    }
+    incomplete = [r for r in result.rejects if r.reason == "incomplete_call"]
+    assert len(incomplete) == 4 and len(result.rejects) == 4
+    answered_by = Counter(
+        leg.member_number
+        for leg in result.legs
+        if leg.object_kind == "acd" and leg.type == "answered"
+    )
+    # Callback agents Agent/11xx answer, as extension numbers.
+    assert sum(answered_by.values()) == 91
+    assert all(m.startswith("11") and len(m) == 4 for m in answered_by)
+    agents = Counter(leg.type for leg in result.legs if leg.object_kind == "user")
+    # Ring-all cycles log 360 RINGNOANSWER; each member counts once per call it missed.
+    assert agents["in_answered"] == 91 and agents["in_no_answer"] < 360
+    abandoned_wait = [leg.wait_s for leg in result.legs if leg.type == "abandoned"]
+    assert 191 in abandoned_wait and 197 in abandoned_wait  # htime of the first two
+
+
+def test_wazo_dialplan_refusals_are_calls_no_agent_could_take() -> None:
+    folder = SAMPLES / "asterisk-queue_log" / "wazo-xivo-doc"
+    notes = {}
+    for name in (
+        "03_call_on_a_queue_with_join_empty_conditions_met.psv",
+        "06_call_on_a_full_queue.psv",
+        "07_call_on_a_closed_queue.psv",
+    ):
+        (leg,) = asterisk_queue_log.parse(folder / name, settings("Europe/Paris")).legs
+        notes[name[:2]] = (leg.type, leg.note, leg.wait_s)
+    assert notes == {
+        "03": ("no_agent", "", 0),
+        "06": ("no_agent", "full", 0),
+        "07": ("no_agent", "closed", 0),
+    }
+
+
+def test_parallel_ringing_gives_one_answered_call_not_a_missed_one() -> None:
+    """The 21-column Master.csv: Dial(Local/ch1&Local/ch2&Local/ch3) where ch1 rings SIP/301."""
+    result = asterisk_cdr.parse(
+        SAMPLES / "asterisk-cdr" / "mineevburyat_dj-asterisk-cdr_Master.csv",
+        settings(
+            "Asia/Irkutsk",
+            inbound_contexts=frozenset({"stadion-pstn"}),
+            trunk_peers=frozenset({"stadionpbx"}),
+        ),
+    )
+    call = [leg for leg in result.legs if leg.call_id == "1706407446.50"]
+    assert [(leg.object_identity, leg.type, leg.wait_s, leg.talk_s) for leg in call] == [
+        ("ext:301", "in_answered", 6, 17)
+    ]
+    assert not call[0].internal and call[0].from_number == "89025348783"
+    types = Counter(leg.type for leg in result.legs)
+    assert types == {"in_answered": 19, "in_no_answer": 9}
+    # The byte 0xA5 in a caller ID does not fail the file.
+    assert result.rejects == []
+
+
+def test_an_ivr_context_declared_on_the_collection_point() -> None:
+    result = asterisk_cdr.parse(
+        SAMPLES / "asterisk-cdr" / "BugaDM_TelephonySwitching_Master.csv",
+        settings("Europe/Moscow", ivr_contexts=frozenset({"menu"})),
+    )
+    keys = Counter(leg.note for leg in result.legs if leg.object_kind == "ivr")
+    assert keys["key 4"] == 10 and keys["key t"] == 7
+    voicemail = Counter(leg.type for leg in result.legs if leg.note == "voicemail")
+    assert voicemail == {"in_busy": 3, "in_voicemail": 3}

@@ -21,6 +21,8 @@ class Reason(StrEnum):
     BAD_NUMBER = "bad_number"  # a number field that is not a number
     NO_START_EVENT = "no_start_event"  # an event of a call whose start is not in the file
     INCOMPLETE_CALL = "incomplete_call"  # a call that has not ended in the file
+    DUPLICATE = "duplicate"  # the same record (natural key) again in the same file
+    MISSING_FIELD = "missing_field"  # a field the format needs is absent or empty
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class SourceSettings:
     # Contexts of IVR menus (besides FreePBX's ivr-N) and of rule-based numbers.
     ivr_contexts: frozenset[str] = frozenset()
     rule_contexts: frozenset[str] = frozenset({"timeconditions"})
+    # FreeSWITCH mod_cdr_csv: the template's variable names, when not the stock example.
+    csv_template: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], default_timezone: str) -> "SourceSettings":
@@ -68,6 +72,7 @@ class SourceSettings:
             inbound_contexts=frozenset(data.get("inbound_contexts", INBOUND_CONTEXTS)),
             ivr_contexts=frozenset(data.get("ivr_contexts", [])),
             rule_contexts=frozenset(data.get("rule_contexts", ["timeconditions"])),
+            csv_template=tuple(data.get("csv_template", ())),
         )
 
     def is_extension(self, peer: str) -> bool:
@@ -122,6 +127,23 @@ def local_to_utc(text: str, tz: zoneinfo.ZoneInfo, hint_epoch: float | None = No
     if first == second or hint_epoch is None:
         return first
     return min((first, second), key=lambda d: abs(d.timestamp() - hint_epoch))
+
+
+_LOOSE_STAMP = re.compile(
+    r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$"
+)
+
+
+def loose_local_to_utc(text: str, tz: zoneinfo.ZoneInfo) -> datetime:
+    """Read a local time written by a program or re-written by a spreadsheet as UTC.
+
+    Accepts '2023-10-11 08:43:13' and '2020/2/10 22:41' (seconds lost: they count as 0).
+    """
+    m = _LOOSE_STAMP.match(text.strip())
+    if not m:
+        raise ValueError(f"time data {text!r} is not a date and time")
+    y, mo, d, h, mi, sec = (int(g) if g else 0 for g in m.groups())
+    return local_to_utc(f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{sec:02d}", tz)
 
 
 def parse_clid(clid: str) -> tuple[str, str]:

@@ -1,0 +1,241 @@
+"""FreeSWITCH channel records → legs: what the CSV and JSON siblings share (FORMATS.md §5).
+
+FreeSWITCH writes one record per channel. An A-leg (the caller's channel) names its B-leg in
+`bleg_uuid`; a B-leg may name its A-leg in `originating_leg_uuid`. Records are grouped into
+calls by those links before any leg is decided. A user answered when the user's own channel
+(the B-leg) was answered, not when the A-leg was (an IVR or voicemail answers that too).
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from vaxelstat.calls.legs import Leg
+from vaxelstat.ingest.parsers.base import ParseResult, Reason, Reject, SourceSettings, caller
+
+# Hangup causes of a user's channel that mean busy, and that mean another phone answered.
+BUSY_CAUSES = {"USER_BUSY", "CALL_REJECTED"}
+# FreeSWITCH's inbound context: a call from a gateway.
+PUBLIC_CONTEXTS = {"public"}
+
+
+@dataclass
+class Channel:
+    line: int
+    raw: str
+    uuid: str
+    bleg_uuid: str
+    origin_uuid: str
+    caller_name: str
+    caller_number: str
+    destination: str
+    context: str
+    start: datetime
+    answer: datetime | None
+    end: datetime
+    billsec: int
+    hangup_cause: str
+    last_app: str = ""
+    dialed_user: str = ""
+    # mod_callcenter's variables (cc_queue, cc_agent, cc_*_epoch, cc_cause, cc_cancel_reason).
+    cc: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def answered(self) -> bool:
+        return self.answer is not None and self.billsec > 0
+
+    @property
+    def ring_s(self) -> int:
+        return max(0, int(((self.answer or self.end) - self.start).total_seconds()))
+
+
+def add_channels(channels: list[Channel], settings: SourceSettings, result: ParseResult) -> None:
+    """Group channel records into calls and append each call's legs to `result`."""
+    by_uuid: dict[str, Channel] = {}
+    for ch in channels:
+        if ch.uuid in by_uuid:
+            result.rejects.append(
+                Reject(
+                    ch.line,
+                    Reason.DUPLICATE,
+                    f"uuid {ch.uuid} again (first on line {by_uuid[ch.uuid].line})",
+                    ch.raw,
+                )
+            )
+            continue
+        by_uuid[ch.uuid] = ch
+    b_legs: dict[str, list[Channel]] = {}
+    for ch in by_uuid.values():
+        if ch.bleg_uuid in by_uuid and ch.bleg_uuid != ch.uuid:
+            b_legs.setdefault(ch.uuid, []).append(by_uuid[ch.bleg_uuid])
+    for ch in by_uuid.values():
+        if ch.origin_uuid in by_uuid and ch.origin_uuid != ch.uuid:
+            legs = b_legs.setdefault(ch.origin_uuid, [])
+            if ch not in legs:
+                legs.append(ch)
+    is_b = {id(b) for bs in b_legs.values() for b in bs}
+    for ch in by_uuid.values():
+        if id(ch) not in is_b:
+            _Call(ch, b_legs.get(ch.uuid, []), settings, result).legs()
+
+
+class _Call:
+    def __init__(
+        self, a: Channel, bs: list[Channel], settings: SourceSettings, result: ParseResult
+    ) -> None:
+        self.a, self.bs, self.settings, self.result = a, bs, settings, result
+        self.inbound = a.context in PUBLIC_CONTEXTS | settings.inbound_contexts
+
+    def leg(
+        self, ch: Channel, suffix: str, kind: str, identity: str, number: str, **fields: object
+    ) -> None:
+        from_number, from_name = caller(self.a.caller_number, self.a.caller_name)
+        if self.a.caller_name == "Outbound Call":
+            from_number = from_name = ""  # a B-leg alone: its caller is not in the file
+        self.result.legs.append(
+            Leg(
+                leg_id=f"fs:{ch.uuid}:{suffix}",
+                call_id=self.a.uuid,
+                object_kind=kind,
+                object_identity=identity,
+                object_number=number,
+                start=ch.start,
+                direction=str(fields.pop("direction", "in")),
+                internal=bool(fields.pop("internal", self.caller_is_user)),
+                type=str(fields.pop("type")),
+                from_number=from_number,
+                from_name=from_name,
+                **fields,  # type: ignore[arg-type]
+            )
+        )
+
+    @property
+    def caller_is_user(self) -> bool:
+        return not self.inbound and self.settings.is_extension(self.a.caller_number)
+
+    def callee(self, b: Channel | None) -> str:
+        """The extension a channel rang: dialed_user, an extension destination, or for a
+        B-leg named "Outbound Call", its own caller number (FreeSWITCH's B-leg profile)."""
+        candidates = [b.dialed_user, b.destination] if b else []
+        candidates += [self.a.dialed_user, self.a.destination]
+        if b is not None and b.caller_name == "Outbound Call":
+            candidates.append(b.caller_number)
+        return next((c for c in candidates if c and self.settings.is_extension(c)), "")
+
+    def legs(self) -> None:
+        a = self.a
+        if a.caller_name == "Outbound Call" and not self.bs:
+            # A B-leg whose A-leg is not in the file: the user it rang is its caller number.
+            self.user_in(a, a.caller_number if self.settings.is_extension(a.caller_number) else "")
+            return
+        if a.cc.get("cc_queue"):
+            self.queue()
+        if self.settings.is_ivr(a.context) or a.last_app == "ivr":
+            number = a.context if self.settings.is_ivr(a.context) else a.destination
+            menu_end = self.bs[0].start if self.bs else a.end
+            self.leg(
+                a,
+                "ivr",
+                "ivr",
+                f"ivr:{number}",
+                number,
+                type="connected" if self.bs else "not_connected",
+                wait_s=max(0, int((menu_end - a.start).total_seconds())),
+            )
+        # Without B-legs (or last_app, which the stock CSV template lacks), the A-leg's own
+        # answer stands for the callee's, unless an application other than bridge answered.
+        bridged = a.last_app in ("bridge", "")
+        answered = any(b.answered for b in self.bs) or (not self.bs and a.answered and bridged)
+        if self.caller_is_user:
+            talk = max([b.billsec for b in self.bs if b.answered] or [a.billsec if answered else 0])
+            self.leg(
+                a,
+                "out",
+                "user",
+                f"ext:{a.caller_number}",
+                a.caller_number,
+                direction="out",
+                type="out_answered" if answered else "out_unanswered",
+                to_number=a.destination,
+                member_number=a.caller_number,
+                internal=self.settings.is_extension(a.destination),
+                wait_s=next((b.ring_s for b in self.bs if b.answered), a.ring_s),
+                talk_s=talk,
+            )
+        for b in self.bs:
+            self.user_in(b, self.callee(b))
+        if not self.bs and (bridged or a.last_app == "voicemail") and not a.cc.get("cc_queue"):
+            self.user_in(a, self.callee(None), suffix="callee")
+
+    def user_in(self, ch: Channel, ext: str, suffix: str = "in") -> None:
+        if not ext:
+            return
+        if ch.answered and ch.last_app != "voicemail":
+            kind = "in_answered"
+        elif self.a.last_app == "voicemail" or ch.last_app == "voicemail":
+            kind = "in_voicemail"
+        elif ch.hangup_cause in BUSY_CAUSES:
+            kind = "in_busy"
+        else:
+            kind = "in_no_answer"
+        self.leg(
+            ch,
+            suffix,
+            "user",
+            f"ext:{ext}",
+            ext,
+            type=kind,
+            member_number=ext,
+            to_number=self.a.destination,
+            wait_s=ch.ring_s,
+            talk_s=ch.billsec if kind == "in_answered" else 0,
+            note="answered elsewhere" if ch.hangup_cause == "LOSE_RACE" else "",
+        )
+
+    def queue(self) -> None:
+        a, cc = self.a, self.a.cc
+        queue = cc["cc_queue"].split("@", 1)[0]
+
+        def epoch(name: str) -> int:
+            value = cc.get(name, "")
+            return int(value) if value.isdigit() and value != "0" else 0
+
+        joined = epoch("cc_queue_joined_epoch") or int(a.start.timestamp())
+        answered, canceled = epoch("cc_queue_answered_epoch"), epoch("cc_queue_canceled_epoch")
+        agent = cc.get("cc_agent", "").split("@", 1)[0]
+        reason = cc.get("cc_cancel_reason", "")
+        fields: dict[str, object] = {}
+        if answered:
+            ended = epoch("cc_queue_terminated_epoch") or int(a.end.timestamp())
+            fields.update(
+                type="answered",
+                wait_s=answered - joined,
+                talk_s=ended - answered,
+                member_number=agent,
+            )
+        else:
+            gone = canceled or int(a.end.timestamp())
+            kind, note = {
+                "TIMEOUT": ("forwarded", "timeout"),
+                "EXIT_WITH_KEY": ("forwarded", "key"),
+                "NO_AGENT_TIMEOUT": ("no_agent", ""),
+            }.get(reason, ("abandoned", ""))
+            fields.update(type=kind, note=note, wait_s=gone - joined)
+        start = datetime.fromtimestamp(joined, UTC)
+        from_number, from_name = caller(a.caller_number, a.caller_name)
+        self.result.legs.append(
+            Leg(
+                leg_id=f"fs:{a.uuid}:queue",
+                call_id=a.uuid,
+                object_kind="acd",
+                object_identity=f"queue:{queue}",
+                object_number=queue,
+                start=start,
+                direction="in",
+                internal=self.caller_is_user,
+                from_number=from_number,
+                from_name=from_name,
+                **fields,  # type: ignore[arg-type]
+            )
+        )
+        if agent:
+            self.result.memberships.add((f"queue:{queue}", f"ext:{agent}"))

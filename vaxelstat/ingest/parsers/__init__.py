@@ -5,14 +5,16 @@ from types import ModuleType
 from vaxelstat.ingest.parsers import (
     asterisk_cdr,
     asterisk_queue_log,
+    broadworks,
     freeswitch_csv,
     freeswitch_json,
 )
 
 PARSERS: dict[str, ModuleType] = {
-    m.FORMAT: m for m in (asterisk_cdr, asterisk_queue_log, freeswitch_csv, freeswitch_json)
+    m.FORMAT: m
+    for m in (asterisk_cdr, asterisk_queue_log, broadworks, freeswitch_csv, freeswitch_json)
 }
 # The formats of SPEC §12 that the ingestion issue adds.
-PLANNED = ("broadworks", "csv")
+PLANNED = ("csv",)
 # A collection point of format "asterisk" takes both Asterisk files.
 POINT_FORMATS = {"asterisk": ("asterisk-cdr", "asterisk-queue-log")}

@@ -73,7 +73,7 @@ def test_wrong_usage_is_an_error_with_exit_2(org, tmp_path: Path) -> None:
         call_command("import", "--org", "nobody", "--format", "asterisk-cdr", str(tmp_path))
     assert unknown_org.value.returncode == 2
     with pytest.raises(CommandError) as planned:
-        call_command("import", "--org", "acme", "--format", "broadworks", str(tmp_path))
+        call_command("import", "--org", "acme", "--format", "csv", str(tmp_path))
     assert planned.value.returncode == 2
 
 

@@ -72,9 +72,18 @@ def test_wrong_usage_is_an_error_with_exit_2(org, tmp_path: Path) -> None:
     with pytest.raises(CommandError) as unknown_org:
         call_command("import", "--org", "nobody", "--format", "asterisk-cdr", str(tmp_path))
     assert unknown_org.value.returncode == 2
-    with pytest.raises(CommandError) as planned:
-        call_command("import", "--org", "acme", "--format", "csv", str(tmp_path))
-    assert planned.value.returncode == 2
+    with pytest.raises(CommandError) as bad_mapping:
+        call_command(
+            "import",
+            "--org",
+            "acme",
+            "--format",
+            "csv",
+            "--mapping",
+            str(tmp_path / "missing.json"),
+            str(tmp_path),
+        )
+    assert bad_mapping.value.returncode == 2
 
 
 def test_org_add_validates_its_input(db, capsys) -> None:

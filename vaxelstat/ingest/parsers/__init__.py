@@ -6,15 +6,21 @@ from vaxelstat.ingest.parsers import (
     asterisk_cdr,
     asterisk_queue_log,
     broadworks,
+    canonical_csv,
     freeswitch_csv,
     freeswitch_json,
 )
 
 PARSERS: dict[str, ModuleType] = {
     m.FORMAT: m
-    for m in (asterisk_cdr, asterisk_queue_log, broadworks, freeswitch_csv, freeswitch_json)
+    for m in (
+        asterisk_cdr,
+        asterisk_queue_log,
+        broadworks,
+        canonical_csv,
+        freeswitch_csv,
+        freeswitch_json,
+    )
 }
-# The formats of SPEC §12 that the ingestion issue adds.
-PLANNED = ("csv",)
 # A collection point of format "asterisk" takes both Asterisk files.
 POINT_FORMATS = {"asterisk": ("asterisk-cdr", "asterisk-queue-log")}

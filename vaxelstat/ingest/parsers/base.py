@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from vaxelstat.calls.legs import Leg
+from vaxelstat.ingest import progress
 
 
 class Reason(StrEnum):
@@ -61,6 +62,8 @@ class SourceSettings:
     rule_contexts: frozenset[str] = frozenset({"timeconditions"})
     # FreeSWITCH mod_cdr_csv: the template's variable names, when not the stock example.
     csv_template: tuple[str, ...] = ()
+    # The canonical CSV: other column names and vocabularies (see canonical_csv).
+    mapping: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], default_timezone: str) -> "SourceSettings":
@@ -73,6 +76,7 @@ class SourceSettings:
             ivr_contexts=frozenset(data.get("ivr_contexts", [])),
             rule_contexts=frozenset(data.get("rule_contexts", ["timeconditions"])),
             csv_template=tuple(data.get("csv_template", ())),
+            mapping=dict(data.get("mapping", {})),
         )
 
     def is_extension(self, peer: str) -> bool:
@@ -100,8 +104,13 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
 
     Bytes that are not UTF-8 are read as Latin-1, line by line, so they never fail a file.
     """
+    total = path.stat().st_size
+    done = 0
     with open(path, "rb") as f:
         for number, raw in enumerate(f, start=1):
+            done += len(raw)
+            if number % 50_000 == 0:
+                progress.report(done, total)
             raw = raw.rstrip(b"\r\n")
             if not raw.strip():
                 continue
@@ -110,6 +119,7 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
             except UnicodeDecodeError:
                 text = raw.decode("latin-1")
             yield number, text
+    progress.report(total, total)
 
 
 def local_to_utc(text: str, tz: zoneinfo.ZoneInfo, hint_epoch: float | None = None) -> datetime:

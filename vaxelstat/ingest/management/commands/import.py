@@ -1,12 +1,14 @@
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from vaxelstat import control
 from vaxelstat.calls.store import StoreBusy, get_store
-from vaxelstat.ingest.parsers import PARSERS, PLANNED
+from vaxelstat.ingest import progress
+from vaxelstat.ingest.parsers import PARSERS
 from vaxelstat.ingest.pipeline import UnreadableFile, collection_point_for, import_file
 from vaxelstat.orgs.models import Organization
 
@@ -19,10 +21,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="organization slug")
-        parser.add_argument("--format", required=True, choices=[*PARSERS, *PLANNED])
+        parser.add_argument("--format", required=True, choices=list(PARSERS))
         parser.add_argument(
             "--point",
             help="collection point name (default: the one for this format, created if needed)",
+        )
+        parser.add_argument(
+            "--mapping",
+            type=Path,
+            help="for --format csv: a JSON file of other column names and values, kept on the "
+            "collection point for later imports",
         )
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
@@ -31,8 +39,10 @@ class Command(BaseCommand):
             org = Organization.objects.get(slug=options["org"])
         except Organization.DoesNotExist:
             raise CommandError(f"No organization {options['org']!r}", returncode=2) from None
-        if options["format"] not in PARSERS:
-            raise CommandError(f"Format {options['format']!r} is not supported yet", returncode=2)
+        point = collection_point_for(org, options["format"], options["point"])
+        if options["mapping"]:
+            point.settings = {**point.settings, "mapping": read_mapping(options["mapping"])}
+            point.save(update_fields=["settings"])
         try:
             get_store()
         except StoreBusy:
@@ -43,18 +53,19 @@ class Command(BaseCommand):
                     org.slug,
                     "--format",
                     options["format"],
-                    *(["--point", options["point"]] if options["point"] else []),
+                    "--point",
+                    point.name,
                     *(str(p.resolve()) for p in options["paths"]),
                 ],
                 self.stdout,
                 self.stderr,
             )
             sys.exit(code)
-        point = collection_point_for(org, options["format"], options["point"])
         read_any = rejected_any = False
         for path in options["paths"]:
             try:
-                summary = import_file(org, point, options["format"], path)
+                with progress.reporting(progress_bar(self.stderr, path)):
+                    summary = import_file(org, point, options["format"], path)
             except UnreadableFile as exc:
                 self.stderr.write(str(exc))
                 rejected_any = True
@@ -71,3 +82,32 @@ class Command(BaseCommand):
             sys.exit(1)
         if rejected_any:
             sys.exit(3)
+
+
+def read_mapping(path: Path) -> dict[str, Any]:
+    try:
+        mapping = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"{path}: not a readable JSON mapping ({exc})", returncode=2) from exc
+    if not isinstance(mapping, dict) or not set(mapping) <= {"columns", "values"}:
+        raise CommandError(f'{path}: a mapping has "columns" and "values"', returncode=2)
+    return mapping
+
+
+def progress_bar(out: OutputWrapper, path: Path) -> progress.Callback | None:
+    """A bar on stderr for a file of more than 5 MB, when stderr is a terminal."""
+    try:
+        large = path.stat().st_size > 5_000_000
+    except OSError:
+        return None
+    if not large or not out.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        bar = "#" * int(share * 30)
+        out.write(f"\r{path.name}: {bar:<30} {share:4.0%}", ending="")
+        if done >= total:
+            out.write("")
+
+    return show

@@ -146,8 +146,15 @@ def _write_store_csv(
             )
 
 
-def import_file(org: Organization, point: CollectionPoint, fmt: str, path: Path) -> ImportSummary:
-    """Import one file: all its accepted legs, or none; re-importing it adds nothing."""
+def import_file(
+    org: Organization, point: CollectionPoint, fmt: str, path: Path, source_name: str = ""
+) -> ImportSummary:
+    """Import one file: all its accepted legs, or none; re-importing it adds nothing.
+
+    `source_name` names the file in the summary and the rejected records when `path` is a
+    temporary copy (a pushed file).
+    """
+    source_name = source_name or str(path)
     if fmt not in PARSERS:
         raise UnreadableFile(f"{path}: format {fmt!r} cannot be read yet")
     try:
@@ -164,7 +171,7 @@ def import_file(org: Organization, point: CollectionPoint, fmt: str, path: Path)
             organization=org,
             collection_point=point,
             format=fmt,
-            file_name=str(path),
+            file_name=source_name,
             file_sha256=digest,
             started=started,
             finished=started,
@@ -178,7 +185,7 @@ def import_file(org: Organization, point: CollectionPoint, fmt: str, path: Path)
                     organization=org,
                     collection_point=point,
                     import_run=run,
-                    file_name=str(path),
+                    file_name=source_name,
                     line=r.line,
                     reason=str(r.reason),
                     detail=r.detail[:500],

@@ -1,3 +1,5 @@
+import hashlib
+import secrets
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -51,8 +53,11 @@ class CollectionPoint(models.Model):
     )
     name = models.CharField("namn", max_length=200)
     format = models.CharField(max_length=32, choices=Format.choices)
-    # Format settings, e.g. {"source_timezone": "Europe/Stockholm", "trunk_contexts": [...]}.
+    # Format settings, e.g. {"source_timezone": "Europe/Stockholm", "trunk_peers": [...]}.
     settings = models.JSONField(default=dict, blank=True)
+    # SHA-256 of the token that may push files to this point over HTTP; the token itself is
+    # shown once, when made.
+    push_token_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -61,6 +66,16 @@ class CollectionPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization.slug}/{self.name}"
+
+    def new_push_token(self) -> str:
+        """Make a new push token (the old one stops working) and return it; save to keep."""
+        token = secrets.token_urlsafe(32)
+        self.push_token_sha256 = hash_token(token)
+        return token
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class MeasuredObject(models.Model):

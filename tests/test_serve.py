@@ -115,3 +115,36 @@ def test_the_server_withdraws_its_announcement_on_stop(server: dict, data: Path)
     assert not (data / "server.json").exists()
     result = vaxelstat(data, "org", "list")
     assert "acme" in result.stdout
+
+
+def test_an_import_killed_half_way_leaves_the_store_as_it_was(data: Path, tmp_path: Path) -> None:
+    from vaxelstat.calls.store import DuckDBStore
+    from vaxelstat.demo.asterisk_writer import write_master_csv
+    from vaxelstat.demo.simulator import simulate
+
+    assert vaxelstat(data, "org", "add", "acme", "--name", "Acme AB").returncode == 0
+    master = tmp_path / "Master.csv"
+    write_master_csv(simulate(seed=2, days=45).cdr, master, "Europe/Stockholm")
+    command = [VAXELSTAT, "import", "--org", "acme", "--format", "asterisk-cdr", str(master)]
+
+    def stored() -> int:
+        store = DuckDBStore(f"duckdb:///{data / 'calls.duckdb'}")
+        try:
+            return sum(store.counts_by_object(1).values())
+        finally:
+            store.close()
+
+    counts = []
+    for delay in (0.5, 1.0, 1.5, 2.0, 2.5):
+        process = subprocess.Popen(command, env=env_for(data), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.kill()
+        process.wait()
+        counts.append(stored())
+    finished = vaxelstat(data, *command[1:])
+    assert finished.returncode == 0, finished.stderr
+    total = stored()
+    assert total > 10_000
+    # Each killed import stored all of its legs or none.
+    assert set(counts) <= {0, total}, counts

@@ -158,3 +158,35 @@ def test_a_collection_point_is_found_or_made_per_format(org) -> None:
     assert collection_point_for(org, "asterisk-queue-log") == both
     named = collection_point_for(org, "asterisk-cdr", "Kontoret")
     assert named.name == "Kontoret" and named != both
+
+
+def test_a_fixed_file_imports_its_once_rejected_records(org, tmp_path: Path) -> None:
+    path = tmp_path / "queue_log"
+    broken = f"{T}|b|400|NONE|ENTERQUEUE||0702|1\n{T + 4}|b|400|NONE|ABANDON|1|1|x4\n"
+    path.write_text(GOOD + f"{T}|b|400|NONE|ENTERQUEUE||0702|1\nnonsense\n")
+    assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 3
+    assert [(r.line, r.resolved) for r in RejectedRecord.objects.order_by("line")] == [
+        (3, False),
+        (4, False),
+    ]
+    path.write_text(GOOD + broken.replace("x4", "4"))
+    assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 0
+    assert get_store().count(org.id) == 2
+    assert set(RejectedRecord.objects.values_list("resolved", flat=True)) == {True}
+
+
+def test_operator_admins_see_imports_and_rejected_records(org, tmp_path: Path, client) -> None:
+    from vaxelstat.accounts.models import User
+
+    path = tmp_path / "queue_log"
+    path.write_text(GOOD + "garbage\n")
+    run_import("--org", "acme", "--format", "asterisk-queue-log", str(path))
+    run = ImportRun.objects.get()
+    User.objects.create_user("user@acme.example", "pw-user-12345", organization=org)
+    client.login(username="user@acme.example", password="pw-user-12345")
+    assert client.get("/operator/imports/").status_code == 404
+    User.objects.create_superuser("ops@operator.example", "pw-ops-12345")
+    client.login(username="ops@operator.example", password="pw-ops-12345")
+    page = client.get("/operator/imports/", {"run": run.id}).content.decode()
+    assert str(path) in page and "malformed: 1" in page
+    assert "<code>garbage</code>" in page and "fewer than 5 fields" in page

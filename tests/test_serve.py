@@ -136,8 +136,9 @@ def test_an_import_killed_half_way_leaves_the_store_as_it_was(data: Path, tmp_pa
 
     counts = []
     for delay in (0.5, 1.0, 1.5, 2.0, 2.5):
-        process = subprocess.Popen(command, env=env_for(data), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command, env=env_for(data), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(delay)
         process.kill()
         process.wait()

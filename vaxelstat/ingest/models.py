@@ -37,6 +37,8 @@ class RejectedRecord(models.Model):
     detail = models.CharField(max_length=500)
     raw = models.TextField()
     raw_sha1 = models.CharField(max_length=40)
+    # Set when a later import of the same file no longer rejects this record (it was fixed).
+    resolved = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

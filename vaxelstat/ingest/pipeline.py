@@ -40,6 +40,10 @@ class ImportSummary:
         return len(self.rejects)
 
 
+def raw_digest(raw: str) -> str:
+    return hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()
+
+
 def collection_point_for(org: Organization, fmt: str, name: str | None = None) -> CollectionPoint:
     """The named collection point, the organization's only one reading `fmt`, or a new one."""
     if name:
@@ -190,7 +194,7 @@ def import_file(
                     reason=str(r.reason),
                     detail=r.detail[:500],
                     raw=r.raw,
-                    raw_sha1=hashlib.sha1(r.raw.encode("utf-8", "replace")).hexdigest(),
+                    raw_sha1=raw_digest(r.raw),
                 )
                 for r in parsed.rejects
             ],
@@ -202,6 +206,12 @@ def import_file(
             _write_store_csv(Path(tmp.name), org, point, run.id, parsed.legs, object_ids)
             # The store commits last: if it fails, the app database rolls back with it.
             loaded = get_store().load(org.id, Path(tmp.name))
+        # Records rejected before that this import of the same file no longer rejects have
+        # been fixed (and their legs imported now).
+        still = [raw_digest(r.raw) for r in parsed.rejects]
+        RejectedRecord.objects.filter(
+            collection_point=point, file_name=source_name, resolved=False
+        ).exclude(raw_sha1__in=still).update(resolved=True)
         run.legs_imported, run.duplicates = loaded.inserted, loaded.duplicates
         run.finished = timezone.now()
         run.save(update_fields=["legs_imported", "duplicates", "finished"])

@@ -3,6 +3,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from vaxelstat.calls.store import get_store
+from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
 
 
@@ -43,4 +44,22 @@ def start(request: HttpRequest) -> HttpResponse:
             "total": sum(counts.values()),
             "operator_orgs": operator_orgs,
         },
+    )
+
+
+def operator_required(request: HttpRequest) -> None:
+    """Operator pages answer 404 to everyone else, as if they did not exist."""
+    if not request.user.is_authenticated or not request.user.is_superuser:
+        raise Http404
+
+
+def imports(request: HttpRequest) -> HttpResponse:
+    """Operator admins: each import's summary, and the records it rejected."""
+    operator_required(request)
+    runs = ImportRun.objects.select_related("organization", "collection_point")[:200]
+    run_id = request.GET.get("run")
+    selected = ImportRun.objects.filter(id=run_id).first() if run_id and run_id.isdigit() else None
+    rejects = selected.rejects.all()[:1000] if selected else []
+    return render(
+        request, "web/imports.html", {"runs": runs, "selected": selected, "rejects": rejects}
     )

@@ -9,17 +9,29 @@ file that one process at a time may open for writing: a second process gets Stor
 hands its work to the process that holds the store (see vaxelstat.control).
 """
 
+import csv
 import re
+import tempfile
 import threading
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import duckdb
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from vaxelstat.calls.legs import STORE_COLUMN_NAMES, STORE_COLUMNS
+from vaxelstat.calls import fast_queue_log
+from vaxelstat.calls.legs import (
+    LEG_FIELDS,
+    STAGE_COLUMN_NAMES,
+    STAGE_COLUMNS,
+    STORE_COLUMN_NAMES,
+    STORE_COLUMNS,
+    Leg,
+)
 
 
 class StoreBusy(Exception):
@@ -39,11 +51,8 @@ class CallStore:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    def load(self, org_id: int, csv_path: Path) -> LoadResult:
-        """Append the legs of a CSV file with STORE_COLUMNS, skipping known natural keys.
-
-        All of the file's new legs are stored, or none.
-        """
+    def staging(self) -> "Staging":
+        """A place to put one file's legs before they are committed to the store."""
         raise NotImplementedError
 
     def counts_by_object(self, org_id: int) -> dict[int, int]:
@@ -73,8 +82,6 @@ class CallStore:
 
 class DuckDBStore(CallStore):
     def __init__(self, url: str) -> None:
-        import duckdb
-
         self.url = url
         self.path = Path(urlparse(url).path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,46 +102,8 @@ class DuckDBStore(CallStore):
         # web threads, the worker and the collector out of each other's way.
         return self._con.cursor()
 
-    def load(self, org_id: int, csv_path: Path) -> LoadResult:
-        types = ", ".join(f"'{name}': '{kind}'" for name, kind in STORE_COLUMNS)
-        names = ", ".join(STORE_COLUMN_NAMES)
-        with self._write_lock:
-            cur = self._cursor()
-            try:
-                cur.execute("BEGIN TRANSACTION")
-                # Column names and types are the constants of STORE_COLUMNS; values are bound.
-                cur.execute(
-                    f"CREATE TEMP TABLE incoming AS SELECT * FROM read_csv(?, header = true, "  # noqa: S608
-                    f"columns = {{{types}}}, quote = '\"', escape = '\"', nullstr = '\\N', "
-                    f"timestampformat = '%Y-%m-%d %H:%M:%S')",
-                    [str(csv_path)],
-                )
-                (total,) = cur.execute(
-                    "SELECT count(*) FROM incoming WHERE org_id = ?", [org_id]
-                ).fetchone()
-                (wrong_org,) = cur.execute(
-                    "SELECT count(*) FROM incoming WHERE org_id <> ?", [org_id]
-                ).fetchone()
-                if wrong_org:
-                    raise ValueError(f"{csv_path}: legs of another organization")
-                (inserted,) = cur.execute(
-                    f"INSERT INTO legs ({names}) SELECT {names} FROM ("  # noqa: S608
-                    f"  SELECT *, row_number() OVER (PARTITION BY collection_point_id, leg_id"
-                    f"    ORDER BY start_utc) AS n FROM incoming WHERE org_id = ?) i"
-                    f" WHERE n = 1 AND NOT EXISTS (SELECT 1 FROM legs l WHERE l.org_id = ?"
-                    f"  AND l.collection_point_id = i.collection_point_id"
-                    f"  AND l.leg_id = i.leg_id)"
-                    f" ORDER BY start_utc",
-                    [org_id, org_id],
-                ).fetchone()
-                cur.execute("DROP TABLE incoming")
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            finally:
-                cur.close()
-        return LoadResult(inserted=inserted, duplicates=total - inserted)
+    def staging(self) -> "DuckDBStaging":
+        return DuckDBStaging(self)
 
     def counts_by_object(self, org_id: int) -> dict[int, int]:
         cur = self._cursor()
@@ -196,6 +165,170 @@ class DuckDBStore(CallStore):
 
     def close(self) -> None:
         self._con.close()
+
+
+class Staging:
+    """One file's legs, staged by object identity until the objects have ids.
+
+    Legs come from a parser (`add_legs`) or, where the engine has one, from a fast path that
+    reads the file itself (`add_fast`). `commit` stores the legs whose natural key is new, all
+    of them or none.
+    """
+
+    lines = 0
+
+    def __enter__(self) -> "Staging":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add_legs(self, legs: list[Leg]) -> None:
+        raise NotImplementedError
+
+    def add_fast(self, fmt: str, path: Path, source: Any) -> bool:
+        """Read `path` with the engine's fast path for `fmt`; False where there is none."""
+        return False
+
+    def fast_rejects(self) -> list[tuple[int, str, str, str]]:
+        """(line, reason, detail, raw) of the records the fast path rejected."""
+        return []
+
+    def fast_memberships(self) -> set[tuple[str, str]]:
+        return set()
+
+    def objects(self) -> list[tuple[str, str, str]]:
+        """(kind, identity, number) of every object the staged legs name."""
+        raise NotImplementedError
+
+    def commit(
+        self,
+        org_id: int,
+        point_id: int,
+        import_id: int,
+        timezone: str,
+        object_ids: dict[tuple[str, str], int],
+    ) -> LoadResult:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class DuckDBStaging(Staging):
+    def __init__(self, store: DuckDBStore) -> None:
+        self.store = store
+        self.cur = store._cursor()
+        self.cur.execute("SET TimeZone = 'UTC'")
+        columns = ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
+        self.cur.execute(f"CREATE OR REPLACE TEMP TABLE staged ({columns})")
+        self.fast = False
+
+    def add_legs(self, legs: list[Leg]) -> None:
+        tmp_dir = settings.DATA_DIR / "tmp"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            dir=tmp_dir, suffix=".csv", mode="w", encoding="utf-8", newline=""
+        ) as tmp:
+            out = csv.writer(tmp, quoting=csv.QUOTE_ALL)
+            out.writerow(STAGE_COLUMN_NAMES)
+            for leg in legs:
+                row = [getattr(leg, name) for name in LEG_FIELDS]
+                row[LEG_FIELDS.index("start")] = leg.start.astimezone(UTC).strftime(
+                    "%Y-%m-%d %H:%M:%S"
+                )
+                row[LEG_FIELDS.index("internal")] = "true" if leg.internal else "false"
+                out.writerow(row)
+            tmp.flush()
+            types = ", ".join(f"'{name}': '{kind}'" for name, kind in STAGE_COLUMNS)
+            # Column names and types are the constants of STAGE_COLUMNS; the path is bound.
+            self.cur.execute(
+                f"INSERT INTO staged SELECT * FROM read_csv(?, header = true, "  # noqa: S608
+                f"columns = {{{types}}}, quote = '\"', escape = '\"', nullstr = '\\N', "
+                f"timestampformat = '%Y-%m-%d %H:%M:%S')",
+                [tmp.name],
+            )
+
+    def add_fast(self, fmt: str, path: Path, source: Any) -> bool:
+        if fmt != "asterisk-queue-log" or not fast_queue_log.is_native(path):
+            return False
+        try:
+            fast_queue_log.stage(
+                self.cur,
+                path,
+                source.extension_pattern.pattern,
+                sorted(source.trunk_peers),
+                sorted(source.extensions),
+            )
+        except duckdb.Error:
+            # Not UTF-8, say: the reference parser reads what the fast path cannot.
+            return False
+        (self.lines,) = self.cur.execute("SELECT count(*) FROM ql_ev").fetchone()
+        self.fast = True
+        return True
+
+    def fast_rejects(self) -> list[tuple[int, str, str, str]]:
+        if not self.fast:
+            return []
+        return self.cur.execute("SELECT * FROM ql_rejects ORDER BY line").fetchall()
+
+    def fast_memberships(self) -> set[tuple[str, str]]:
+        if not self.fast:
+            return set()
+        return set(self.cur.execute("SELECT grp, member FROM staged_memberships").fetchall())
+
+    def objects(self) -> list[tuple[str, str, str]]:
+        return self.cur.execute(
+            "SELECT object_kind, object_identity, any_value(object_number) FROM staged GROUP BY ALL"
+        ).fetchall()
+
+    def commit(
+        self,
+        org_id: int,
+        point_id: int,
+        import_id: int,
+        timezone: str,
+        object_ids: dict[tuple[str, str], int],
+    ) -> LoadResult:
+        cur = self.cur
+        cur.execute(
+            "CREATE OR REPLACE TEMP TABLE staged_ids (kind VARCHAR, identity VARCHAR, "
+            "object_id BIGINT)"
+        )
+        if object_ids:
+            cur.executemany(
+                "INSERT INTO staged_ids VALUES (?, ?, ?)",
+                [(k, i, o) for (k, i), o in object_ids.items()],
+            )
+        # The leg's own fields, after org_id … start_local.
+        rest = ", ".join(f"s.{name}" for name in STORE_COLUMN_NAMES[9:])
+        with self.store._write_lock:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                (total,) = cur.execute("SELECT count(*) FROM staged").fetchone()
+                # Column names are the constants of STORE_COLUMNS; values are bound.
+                (inserted,) = cur.execute(
+                    f"INSERT INTO legs ({', '.join(STORE_COLUMN_NAMES)}) "  # noqa: S608
+                    f"SELECT ?, m.object_id, s.object_kind, ?, ?, s.leg_id, s.call_id, "
+                    f"s.start_utc, timezone(?, s.start_utc::TIMESTAMPTZ), "
+                    f"{rest} "
+                    f"FROM (SELECT *, row_number() OVER (PARTITION BY leg_id ORDER BY start_utc)"
+                    f"  AS n FROM staged) s "
+                    f"JOIN staged_ids m "
+                    f"  ON m.kind = s.object_kind AND m.identity = s.object_identity "
+                    f"WHERE s.n = 1 AND NOT EXISTS (SELECT 1 FROM legs l WHERE l.org_id = ? "
+                    f"  AND l.collection_point_id = ? AND l.leg_id = s.leg_id) "
+                    f"ORDER BY s.start_utc",
+                    [org_id, point_id, import_id, timezone, org_id, point_id],
+                ).fetchone()
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return LoadResult(inserted=inserted, duplicates=total - inserted)
+
+    def close(self) -> None:
+        self.cur.close()
 
 
 # Engines by CALLSTORE_URL scheme. The report engine issue adds chdb:// and clickhouse://.

@@ -1,23 +1,18 @@
 """Source file → parser → measured objects → call store, with a stored summary per file."""
 
-import csv
 import hashlib
 import logging
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from vaxelstat.calls.legs import STORE_COLUMN_NAMES, Leg
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest.models import ImportRun, RejectedRecord
 from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS
-from vaxelstat.ingest.parsers.base import Reject, SourceSettings
+from vaxelstat.ingest.parsers.base import Reason, Reject, SourceSettings
 from vaxelstat.orgs.models import CollectionPoint, GroupMembership, MeasuredObject, Organization
 
 log = logging.getLogger(__name__)
@@ -67,14 +62,11 @@ def collection_point_for(org: Organization, fmt: str, name: str | None = None) -
 def _resolve_objects(
     org: Organization,
     point: CollectionPoint,
-    legs: list[Leg],
+    objects: list[tuple[str, str, str]],
     names: dict[str, str],
     memberships: set[tuple[str, str]],
 ) -> dict[tuple[str, str], int]:
-    """Find or create the measured object of every (kind, identity); return their ids."""
-    wanted: dict[tuple[str, str], str] = {}
-    for leg in legs:
-        wanted.setdefault((leg.object_kind, leg.object_identity), leg.object_number)
+    """Find or create the measured object of every (kind, identity, number); return ids."""
     existing = {
         (o.kind, o.source_identity): o for o in MeasuredObject.objects.filter(organization=org)
     }
@@ -87,12 +79,13 @@ def _resolve_objects(
             display_name=names.get(identity, ""),
             collection_point=point,
         )
-        for (kind, identity), number in wanted.items()
+        for kind, identity, number in objects
         if (kind, identity) not in existing
     ]
-    MeasuredObject.objects.bulk_create(new)
-    for obj in MeasuredObject.objects.filter(organization=org):
-        existing[(obj.kind, obj.source_identity)] = obj
+    if new:
+        MeasuredObject.objects.bulk_create(new)
+        for obj in MeasuredObject.objects.filter(organization=org):
+            existing[(obj.kind, obj.source_identity)] = obj
     unnamed = [o for o in existing.values() if not o.display_name and o.source_identity in names]
     for obj in unnamed:
         obj.display_name = names[obj.source_identity]
@@ -105,49 +98,6 @@ def _resolve_objects(
     ]
     GroupMembership.objects.bulk_create(pairs, ignore_conflicts=True)
     return {key: o.id for key, o in existing.items()}
-
-
-def _write_store_csv(
-    path: Path,
-    org: Organization,
-    point: CollectionPoint,
-    run_id: int,
-    legs: list[Leg],
-    object_ids: dict[tuple[str, str], int],
-) -> None:
-    tz = org.tzinfo
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        out = csv.writer(f, quoting=csv.QUOTE_ALL)
-        out.writerow(STORE_COLUMN_NAMES)
-        for leg in sorted(legs, key=lambda leg: leg.start):
-            start = leg.start.astimezone(UTC)
-            out.writerow(
-                [
-                    org.id,
-                    object_ids[(leg.object_kind, leg.object_identity)],
-                    leg.object_kind,
-                    point.id,
-                    run_id,
-                    leg.leg_id,
-                    leg.call_id,
-                    start.strftime("%Y-%m-%d %H:%M:%S"),
-                    start.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-                    leg.direction,
-                    "true" if leg.internal else "false",
-                    leg.type,
-                    leg.from_number,
-                    leg.from_name,
-                    leg.forwarded_from,
-                    leg.group_from,
-                    leg.member_number,
-                    leg.member_name,
-                    leg.to_number,
-                    leg.wait_s,
-                    leg.talk_s,
-                    leg.forwarded_to,
-                    leg.note,
-                ]
-            )
 
 
 def import_file(
@@ -167,54 +117,63 @@ def import_file(
         raise UnreadableFile(f"{path}: {exc.strerror or exc}") from exc
     started = timezone.now()
     source = SourceSettings.from_dict(point.settings, org.timezone)
-    parsed = PARSERS[fmt].parse(path, source)
-    summary = ImportSummary(path, lines_read=parsed.lines, rejects=parsed.rejects)
-    with transaction.atomic():
-        object_ids = _resolve_objects(org, point, parsed.legs, parsed.names, parsed.memberships)
-        run = ImportRun.objects.create(
-            organization=org,
-            collection_point=point,
-            format=fmt,
-            file_name=source_name,
-            file_sha256=digest,
-            started=started,
-            finished=started,
-            lines_read=parsed.lines,
-            rejected=len(parsed.rejects),
-            rejected_by_reason=dict(Counter(str(r.reason) for r in parsed.rejects)),
-        )
-        RejectedRecord.objects.bulk_create(
-            [
-                RejectedRecord(
-                    organization=org,
-                    collection_point=point,
-                    import_run=run,
-                    file_name=source_name,
-                    line=r.line,
-                    reason=str(r.reason),
-                    detail=r.detail[:500],
-                    raw=r.raw,
-                    raw_sha1=raw_digest(r.raw),
-                )
-                for r in parsed.rejects
-            ],
-            ignore_conflicts=True,
-        )
-        tmp_dir = settings.DATA_DIR / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=".csv") as tmp:
-            _write_store_csv(Path(tmp.name), org, point, run.id, parsed.legs, object_ids)
+    with get_store().staging() as staging:
+        if staging.add_fast(fmt, path, source):
+            lines = staging.lines
+            rejects = [
+                Reject(line, Reason(reason), detail, raw)
+                for line, reason, detail, raw in staging.fast_rejects()
+            ]
+            names: dict[str, str] = {}
+            memberships = staging.fast_memberships()
+        else:
+            parsed = PARSERS[fmt].parse(path, source)
+            staging.add_legs(parsed.legs)
+            lines, rejects = parsed.lines, parsed.rejects
+            names, memberships = parsed.names, parsed.memberships
+        summary = ImportSummary(path, lines_read=lines, rejects=rejects)
+        with transaction.atomic():
+            object_ids = _resolve_objects(org, point, staging.objects(), names, memberships)
+            run = ImportRun.objects.create(
+                organization=org,
+                collection_point=point,
+                format=fmt,
+                file_name=source_name,
+                file_sha256=digest,
+                started=started,
+                finished=started,
+                lines_read=lines,
+                rejected=len(rejects),
+                rejected_by_reason=dict(Counter(str(r.reason) for r in rejects)),
+            )
+            RejectedRecord.objects.bulk_create(
+                [
+                    RejectedRecord(
+                        organization=org,
+                        collection_point=point,
+                        import_run=run,
+                        file_name=source_name,
+                        line=r.line,
+                        reason=str(r.reason),
+                        detail=r.detail[:500],
+                        raw=r.raw,
+                        raw_sha1=raw_digest(r.raw),
+                    )
+                    for r in rejects
+                ],
+                ignore_conflicts=True,
+            )
+            # Records rejected before that this import of the same file no longer rejects
+            # have been fixed (and their legs imported now).
+            still = [raw_digest(r.raw) for r in rejects]
+            RejectedRecord.objects.filter(
+                collection_point=point, file_name=source_name, resolved=False
+            ).exclude(raw_sha1__in=still).update(resolved=True)
             # The store commits last: if it fails, the app database rolls back with it.
-            loaded = get_store().load(org.id, Path(tmp.name))
-        # Records rejected before that this import of the same file no longer rejects have
-        # been fixed (and their legs imported now).
-        still = [raw_digest(r.raw) for r in parsed.rejects]
-        RejectedRecord.objects.filter(
-            collection_point=point, file_name=source_name, resolved=False
-        ).exclude(raw_sha1__in=still).update(resolved=True)
-        run.legs_imported, run.duplicates = loaded.inserted, loaded.duplicates
-        run.finished = timezone.now()
-        run.save(update_fields=["legs_imported", "duplicates", "finished"])
+            loaded = staging.commit(org.id, point.id, run.id, org.timezone, object_ids)
+            run.legs_imported, run.duplicates = loaded.inserted, loaded.duplicates
+            run.finished = timezone.now()
+            run.save(update_fields=["legs_imported", "duplicates", "finished"])
     summary.imported, summary.duplicates = loaded.inserted, loaded.duplicates
     log.debug(
         "%s: %d lines, %d legs imported, %d duplicates, %d rejected",

@@ -1,0 +1,87 @@
+"""The engine's fast paths give exactly the legs and rejections of the reference parsers."""
+
+import zoneinfo
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+
+from vaxelstat.calls.legs import LEG_FIELDS
+from vaxelstat.calls.store import get_store
+from vaxelstat.demo.asterisk_writer import write_queue_log
+from vaxelstat.demo.simulator import simulate
+from vaxelstat.ingest.parsers import asterisk_queue_log
+from vaxelstat.ingest.parsers.base import SourceSettings
+
+SETTINGS = SourceSettings(timezone=zoneinfo.ZoneInfo("Europe/Stockholm"))
+T = 1700000000
+EDGE_CASES = f"""\
+{T}|a|400|NONE|ENTERQUEUE||0701112233|1|Anna
+{T + 15}|a|400|Local/1001@from-queue/n|RINGNOANSWER|15000
+{T + 30}|a|400|PJSIP/1001-0000abcd|RINGNOANSWER|15000
+{T + 35}|a|400|Local/1002@from-queue/n|CONNECT|35|{T}.9|5
+{T + 200}|a|400|Local/1002@from-queue/n|BLINDTRANSFER|1005|from-internal|35|165|1
+{T + 201}|a|400|NONE|ABANDON|1|1|9
+not a queue_log line
+
+yesterday|b|400|NONE|ENTERQUEUE||0702|1
+{T}|b|400|NONE|ENTERQUEUE||anonymous|1
+{T + 3}|b|400|NONE|ABANDON|1|1
+{T}|c|401|NONE|ENTERQUEUE||1003|1
+{T + 12}|c|401|NONE|EXITWITHKEY|5|1|1|12
+{T}|d|401|NONE|ENTERQUEUE||0704|1
+{T + 1}|d|401|NONE|EXITEMPTY|1|1|1
+{T + 2}|e|401|NONE|JOINEMPTY|
+{T + 2}|f|401|NONE|CLOSED|
+{T}|g|400|NONE|ENTERQUEUE||0705|1
+{T + 300}|g|400|NONE|EXITWITHTIMEOUT|1
+{T}|h|400|NONE|ENTERQUEUE||0706|1
+{T + 9}|h|400|PJSIP/1003|RINGNOANSWER|nine
+{T + 20}|h|400|PJSIP/1003|CONNECT|20||4
+{T + 90}|h|400|PJSIP/1003|COMPLETEAGENT|20|70|1
+{T}|i|400|NONE|ENTERQUEUE||0707|1
+{T}|i|400|NONE|ENTERQUEUE||0707|1
+{T + 5}|i|400|NONE|ABANDON|1|1|5
+{T}|MANAGER|400|Local/1004@from-queue/n|ADDMEMBER|
+{T + 50}|j|400|PJSIP/1001|COMPLETECALLER|1|2|3
+{T}|k|400|NONE|ENTERQUEUE||0708|1
+"""
+
+
+def reference(path: Path) -> tuple[set[tuple], set[tuple], set[tuple], int]:
+    result = asterisk_queue_log.parse(path, SETTINGS)
+    legs = set()
+    for leg in result.legs:
+        values = [getattr(leg, name) for name in LEG_FIELDS]
+        values[LEG_FIELDS.index("start")] = leg.start.astimezone(UTC).replace(tzinfo=None)
+        legs.add(tuple(values))
+    rejects = {(r.line, str(r.reason)) for r in result.rejects}
+    return legs, rejects, result.memberships, result.lines
+
+
+def fast(path: Path) -> tuple[set[tuple], set[tuple], set[tuple], int]:
+    with get_store().staging() as staging:
+        assert staging.add_fast("asterisk-queue-log", path, SETTINGS)
+        legs = set(staging.cur.execute("SELECT * FROM staged").fetchall())  # type: ignore[attr-defined]
+        rejects = {(line, reason) for line, reason, _, _ in staging.fast_rejects()}
+        return legs, rejects, staging.fast_memberships(), staging.lines
+
+
+@pytest.mark.django_db
+def test_the_queue_log_fast_path_agrees_on_edge_cases(tmp_path: Path) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text(EDGE_CASES)
+    ref, got = reference(path), fast(path)
+    assert got[1] == ref[1]  # rejections
+    assert got[0] == ref[0]  # legs
+    assert got[2:] == ref[2:]  # memberships, lines read
+    assert len(ref[0]) > 10 and len(ref[1]) >= 5
+
+
+@pytest.mark.django_db
+def test_the_queue_log_fast_path_agrees_on_simulated_traffic(tmp_path: Path) -> None:
+    path = tmp_path / "queue_log"
+    write_queue_log(simulate(seed=4, days=21).queue_log, path)
+    ref, got = reference(path), fast(path)
+    assert got == ref
+    assert len(ref[0]) > 5000

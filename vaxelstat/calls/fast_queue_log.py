@@ -47,9 +47,10 @@ def _agent(expr: str) -> str:
     """agent_number(): 'Local/1001@from-queue/n' → '1001'; 'PJSIP/1001-0000001a' → '1001'."""
     peer = f"split_part(split_part({expr}, '/', 2), '/', 1)"
     return (
-        f"CASE WHEN {expr} LIKE 'Local/%' THEN split_part(split_part({expr}, '/', 2), '@', 1) "
-        f"WHEN contains({expr}, '/') THEN regexp_replace({peer}, '-[0-9a-f]{{6,}}$', '') "
-        f"ELSE {expr} END"
+        f"CASE WHEN NOT contains({expr}, '/') THEN {expr} "
+        f"WHEN starts_with({expr}, 'Local/') THEN split_part(split_part({expr}, '/', 2), '@', 1) "
+        f"WHEN contains({peer}, '-') THEN regexp_replace({peer}, '-[0-9a-f]{{6,}}$', '') "
+        f"ELSE {peer} END"
     )
 
 
@@ -57,7 +58,6 @@ def statements() -> list[str]:
     """The SQL. The collection point's extension rules are the parameters $extensions,
     $trunk_peers and $pattern, and the file is $path; everything written in is a constant."""
     hidden = _list(["", "anonymous", "unknown", "restricted", "private", "unavailable"])
-    tuple_hidden = hidden.replace("[", "(").replace("]", ")")
     is_ext = (
         "(list_contains($extensions, {n}) OR (NOT list_contains($trunk_peers, {n}) "
         "AND regexp_matches({n}, $pattern)))"
@@ -73,79 +73,91 @@ def statements() -> list[str]:
                   f[2] AS callid, f[3] AS queue, f[4] AS agent, f[5] AS event,
                   coalesce(f[6], '') AS d1, coalesce(f[7], '') AS d2,
                   coalesce(f[8], '') AS d3, coalesce(f[9], '') AS d4
-           FROM (SELECT line, rtrim(raw, chr(13)) AS raw,
-                        string_split(rtrim(raw, chr(13)), '|') AS f
-                 FROM ql_lines WHERE trim(raw) <> '')""",
-        # Numbers an event needs that are not numbers: the reference rejects those lines.
+           FROM (SELECT line, raw, string_split(raw, '|') AS f
+                 FROM (SELECT line, CASE WHEN ends_with(raw, chr(13)) THEN rtrim(raw, chr(13))
+                                         ELSE raw END AS raw FROM ql_lines)
+                 WHERE raw <> '' AND trim(raw) <> '')""",
+        # The reference reads events in (time, line) order: `ord` is that order. `bad` marks
+        # a number an event needs that is not a number (the reference rejects the line).
         f"""CREATE OR REPLACE TEMP TABLE ql_call AS
-           SELECT *, {_agent("agent")} AS member,
-             CASE event
-               WHEN 'RINGNOANSWER' THEN n > 5 AND {_bad("d1")}
-               WHEN 'CONNECT' THEN (n > 5 AND {_bad("d1")}) OR (n > 7 AND {_bad("d3")})
-               WHEN 'COMPLETECALLER' THEN n > 6 AND {_bad("d2")}
-               WHEN 'COMPLETEAGENT' THEN n > 6 AND {_bad("d2")}
-               WHEN 'TRANSFER' THEN n > 8 AND {_bad("d4")}
-               WHEN 'BLINDTRANSFER' THEN n > 8 AND {_bad("d4")}
-               WHEN 'ATTENDEDTRANSFER' THEN n > 8 AND {_bad("d4")}
-               WHEN 'EXITWITHKEY' THEN n > 8 AND {_bad("d4")}
-               WHEN 'ABANDON' THEN n > 7 AND {_bad("d3")}
-               WHEN 'EXITEMPTY' THEN n > 7 AND {_bad("d3")}
-               WHEN 'EXITWITHTIMEOUT' THEN n > 7 AND {_bad("d3")}
-               ELSE false END AS bad,
+           SELECT *,
              sum(CASE WHEN event = 'ENTERQUEUE' THEN 1 ELSE 0 END) OVER (
-               PARTITION BY callid, queue ORDER BY epoch, line
-               ROWS UNBOUNDED PRECEDING) AS session
-           FROM ql_ev
-           WHERE n >= 5 AND epoch IS NOT NULL AND event IN {tuple(CALL_EVENTS)}""",
-        # Each session's first ending; events after it belong to no open call.
+               PARTITION BY callid, queue ORDER BY ord ROWS UNBOUNDED PRECEDING) AS session
+           FROM (
+             SELECT line, n, epoch, callid, queue, event, d1, d2, d3, d4,
+               -- (epoch, line) as one number: epoch · 2^28 + line, in order without a sort.
+               epoch * 268435456 + line AS ord,
+               {_agent("agent")} AS member,
+               CASE event
+                 WHEN 'RINGNOANSWER' THEN n > 5 AND {_bad("d1")}
+                 WHEN 'CONNECT' THEN (n > 5 AND {_bad("d1")}) OR (n > 7 AND {_bad("d3")})
+                 WHEN 'COMPLETECALLER' THEN n > 6 AND {_bad("d2")}
+                 WHEN 'COMPLETEAGENT' THEN n > 6 AND {_bad("d2")}
+                 WHEN 'TRANSFER' THEN n > 8 AND {_bad("d4")}
+                 WHEN 'BLINDTRANSFER' THEN n > 8 AND {_bad("d4")}
+                 WHEN 'ATTENDEDTRANSFER' THEN n > 8 AND {_bad("d4")}
+                 WHEN 'EXITWITHKEY' THEN n > 8 AND {_bad("d4")}
+                 WHEN 'ABANDON' THEN n > 7 AND {_bad("d3")}
+                 WHEN 'EXITEMPTY' THEN n > 7 AND {_bad("d3")}
+                 WHEN 'EXITWITHTIMEOUT' THEN n > 7 AND {_bad("d3")}
+                 ELSE false END AS bad
+             FROM ql_ev
+             WHERE n >= 5 AND epoch IS NOT NULL AND event IN {tuple(CALL_EVENTS)})""",
+        # Each session's first ending, and what it says; events after it belong to no call.
         f"""CREATE OR REPLACE TEMP TABLE ql_end AS
-           SELECT callid, queue, session,
-                  arg_min(line, (epoch, line)) AS end_line
+           SELECT callid, queue, session, min(ord) AS end_ord,
+                  arg_min(event, ord) AS t_event, arg_min(epoch, ord) AS t_epoch,
+                  arg_min(n, ord) AS t_n, arg_min(bad, ord) AS t_bad,
+                  arg_min(d1, ord) AS t1, arg_min(d2, ord) AS t2, arg_min(d3, ord) AS t3,
+                  arg_min(d4, ord) AS t4
            FROM ql_call WHERE session > 0 AND event IN {tuple(TERMINAL)}
            GROUP BY ALL""",
         """CREATE OR REPLACE TEMP TABLE ql_open AS
-           SELECT c.*, e.end_line,
-                  (c.epoch, c.line) <= (t.epoch, t.line) OR e.end_line IS NULL AS before_end
-           FROM ql_call c
-           LEFT JOIN ql_end e USING (callid, queue, session)
-           LEFT JOIN ql_call t ON t.line = e.end_line""",
+           SELECT c.*, e.end_ord, e.end_ord IS NULL OR c.ord <= e.end_ord AS before_end
+           FROM ql_call c LEFT JOIN ql_end e USING (callid, queue, session)""",
         """CREATE OR REPLACE TEMP TABLE ql_rejects AS
            SELECT line, 'malformed' AS reason, 'fewer than 5 fields' AS detail, raw
              FROM ql_ev WHERE n < 5
            UNION ALL
-           SELECT line, 'bad_time', 'epoch ''' || epoch_text || '''', raw
+           SELECT line, 'bad_time', concat('epoch ', chr(39), epoch_text, chr(39)), raw
              FROM ql_ev WHERE n >= 5 AND epoch IS NULL
            UNION ALL
-           SELECT line, 'no_start_event', event || ' without ENTERQUEUE for ' || callid, raw
-             FROM ql_open WHERE event <> 'ENTERQUEUE' AND (session = 0 OR NOT before_end)
-           UNION ALL
-           SELECT line, 'bad_number', 'not a number', raw
-             FROM ql_open WHERE bad AND session > 0 AND before_end
-           UNION ALL
-           SELECT line, 'incomplete_call',
-                  'no terminal event for ' || callid || ' in ' || queue, raw
-             FROM ql_open WHERE event = 'ENTERQUEUE' AND end_line IS NULL""",
-        # One row per completed session, with what the group leg needs.
+           SELECT o.line, o.reason, o.detail, e.raw
+           FROM (SELECT line,
+                   CASE WHEN event <> 'ENTERQUEUE' AND (session = 0 OR NOT before_end)
+                          THEN 'no_start_event'
+                        WHEN bad AND session > 0 THEN 'bad_number'
+                        WHEN event = 'ENTERQUEUE' AND end_ord IS NULL THEN 'incomplete_call'
+                   END AS reason,
+                   CASE WHEN event <> 'ENTERQUEUE' AND (session = 0 OR NOT before_end)
+                          THEN event || ' without ENTERQUEUE for ' || callid
+                        WHEN bad AND session > 0 THEN 'not a number'
+                        ELSE 'no terminal event for ' || callid || ' in ' || queue
+                   END AS detail
+                 FROM ql_open) o
+           JOIN ql_ev e USING (line)
+           WHERE o.reason IS NOT NULL""",
+        # One row per completed session, with what its legs need.
         f"""CREATE OR REPLACE TEMP TABLE ql_session AS
            WITH s AS (
              SELECT callid, queue, session,
-               arg_min(epoch, (epoch, line)) FILTER (event = 'ENTERQUEUE') AS enter,
-               arg_min(d2, (epoch, line)) FILTER (event = 'ENTERQUEUE') AS num_raw,
-               arg_min(d4, (epoch, line)) FILTER (event = 'ENTERQUEUE') AS name_raw,
-               arg_max(member, (epoch, line)) FILTER (event = 'CONNECT' AND NOT bad) AS c_member,
-               arg_max(epoch, (epoch, line)) FILTER (event = 'CONNECT' AND NOT bad) AS c_epoch,
-               arg_max(CASE WHEN n > 5 THEN {_int("d1")} ELSE NULL END, (epoch, line))
+               arg_min(epoch, ord) FILTER (event = 'ENTERQUEUE') AS enter,
+               arg_min(d2, ord) FILTER (event = 'ENTERQUEUE') AS num_raw,
+               arg_min(d4, ord) FILTER (event = 'ENTERQUEUE') AS name_raw,
+               arg_max(member, ord) FILTER (event = 'CONNECT' AND NOT bad) AS c_member,
+               arg_max(epoch, ord) FILTER (event = 'CONNECT' AND NOT bad) AS c_epoch,
+               arg_max(CASE WHEN n > 5 THEN {_int("d1")} ELSE NULL END, ord)
                  FILTER (event = 'CONNECT' AND NOT bad) AS c_hold,
-               arg_max(CASE WHEN n > 7 THEN {_int("d3")} ELSE 0 END, (epoch, line))
+               arg_max(CASE WHEN n > 7 THEN {_int("d3")} ELSE 0 END, ord)
                  FILTER (event = 'CONNECT' AND NOT bad) AS c_ring
-             FROM ql_open WHERE session > 0 AND before_end AND end_line IS NOT NULL
+             FROM ql_open
+             WHERE session > 0 AND before_end AND end_ord IS NOT NULL
+               AND event IN ('ENTERQUEUE', 'CONNECT')
              GROUP BY ALL)
-           SELECT s.*, t.event AS t_event, t.epoch AS t_epoch, t.n AS t_n, t.bad AS t_bad,
-                  t.d1 AS t1, t.d2 AS t2, t.d3 AS t3, t.d4 AS t4,
-                  CASE WHEN lower(trim(coalesce(s.num_raw, ''))) IN {tuple_hidden}
+           SELECT s.*, e.t_event, e.t_epoch, e.t_n, e.t_bad, e.t1, e.t2, e.t3, e.t4,
+                  CASE WHEN list_contains({hidden}, lower(trim(coalesce(s.num_raw, ''))))
                        THEN '' ELSE s.num_raw END AS from_number
-           FROM s JOIN ql_end e USING (callid, queue, session)
-           JOIN ql_call t ON t.line = e.end_line""",
+           FROM s JOIN ql_end e USING (callid, queue, session)""",
         f"""CREATE OR REPLACE TEMP TABLE ql_session2 AS
            SELECT *,
              CASE WHEN from_number = '' OR name_raw = from_number THEN ''
@@ -164,12 +176,12 @@ def statements() -> list[str]:
            FROM ql_session WHERE NOT t_bad""",
         f"""CREATE OR REPLACE TEMP TABLE ql_rings AS
            SELECT callid, queue, session, member,
-                  arg_min(epoch - (CASE WHEN n > 5 THEN {_int("d1")} ELSE 0 END) // 1000,
-                          (epoch, line)) AS first,
+                  arg_min(epoch - (CASE WHEN n > 5 THEN {_int("d1")} ELSE 0 END) // 1000, ord)
+                    AS first,
                   sum((CASE WHEN n > 5 THEN {_int("d1")} ELSE 0 END) // 1000) AS total
            FROM ql_open
            WHERE event = 'RINGNOANSWER' AND NOT bad AND session > 0 AND before_end
-             AND end_line IS NOT NULL
+             AND end_ord IS NOT NULL
            GROUP BY ALL""",
         f"""CREATE OR REPLACE TEMP TABLE staged AS
            SELECT base AS leg_id, callid AS call_id, 'acd' AS object_kind,

@@ -603,3 +603,40 @@ def test_an_internal_call_forwarded_and_answered_is_answered_for_the_caller(tmp_
         ("ext:1008", "in_forwarded", 25, 0),
         ("ext:1009", "in_answered", 5, 60),
     }
+
+
+def test_parallel_dial_outside_a_group_is_one_answered_call(tmp_path: Path) -> None:
+    dial = "PJSIP/1001&PJSIP/1002,30,tr"
+    result = parse(
+        tmp_path,
+        cdr(
+            "0701",
+            "1000",
+            "from-did-direct",
+            TRUNK,
+            "PJSIP/1001-00000002",
+            "Dial",
+            dial,
+            "10:00:00",
+            "",
+            "10:00:04",
+            "NO ANSWER",
+        ),
+        cdr(
+            "0701",
+            "1000",
+            "from-did-direct",
+            TRUNK,
+            "PJSIP/1002-00000003",
+            "Dial",
+            dial,
+            "10:00:00",
+            "10:00:04",
+            "10:02:04",
+            "ANSWERED",
+        ),
+    )
+    assert summary(result) == {
+        ("ext:1002", "in_answered", 4, 120),
+        ("ext:1001", "in_no_answer", 4, 0),
+    }

@@ -1,16 +1,17 @@
 """The engine's fast paths give exactly the legs and rejections of the reference parsers."""
 
+import csv
 import zoneinfo
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from vaxelstat.calls.legs import LEG_FIELDS
 from vaxelstat.calls.store import get_store
-from vaxelstat.demo.asterisk_writer import write_queue_log
+from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
 from vaxelstat.demo.simulator import simulate
-from vaxelstat.ingest.parsers import asterisk_queue_log
+from vaxelstat.ingest.parsers import asterisk_cdr, asterisk_queue_log
 from vaxelstat.ingest.parsers.base import SourceSettings
 
 SETTINGS = SourceSettings(timezone=zoneinfo.ZoneInfo("Europe/Stockholm"))
@@ -85,3 +86,68 @@ def test_the_queue_log_fast_path_agrees_on_simulated_traffic(tmp_path: Path) -> 
     ref, got = reference(path), fast(path)
     assert got == ref
     assert len(ref[0]) > 5000
+
+
+def cdr_reference(path: Path, settings: SourceSettings) -> tuple[set[tuple], set[tuple], dict]:
+    result = asterisk_cdr.parse(path, settings)
+    legs = set()
+    for leg in result.legs:
+        values = [getattr(leg, name) for name in LEG_FIELDS]
+        values[LEG_FIELDS.index("start")] = leg.start.astimezone(UTC).replace(tzinfo=None)
+        legs.add(tuple(values))
+    assert result.rejects == []
+    return legs, result.memberships, result.names
+
+
+def cdr_fast(path: Path, settings: SourceSettings) -> tuple[set[tuple], set[tuple], dict]:
+    with get_store().staging() as staging:
+        assert staging.add_fast("asterisk-cdr", path, settings)
+        leftover = staging.fast_leftover()
+        names = dict(staging.fast_names)
+        memberships = staging.fast_memberships()
+        if leftover is not None:
+            rest = asterisk_cdr.parse(leftover, settings)
+            staging.add_legs(rest.legs)
+            names = {**rest.names, **names}
+            memberships |= rest.memberships
+        legs = set(staging.cur.execute("SELECT * FROM staged").fetchall())  # type: ignore[attr-defined]
+        return legs, memberships, names
+
+
+@pytest.mark.django_db
+def test_the_cdr_fast_path_agrees_on_simulated_traffic(tmp_path: Path) -> None:
+    """Ninety days up to 20 November 2026 include the repeated hour of 25 October."""
+    path = tmp_path / "Master.csv"
+    result = simulate(seed=5, days=90, end=datetime(2026, 11, 20, 12, tzinfo=UTC))
+    write_master_csv(result.cdr, path, "Europe/Stockholm")
+    settings = SourceSettings(
+        timezone=zoneinfo.ZoneInfo("Europe/Stockholm"), trunk_peers=frozenset({"trunk"})
+    )
+    ref, got = cdr_reference(path, settings), cdr_fast(path, settings)
+    assert len(ref[0]) > 50_000
+    assert got[0] - ref[0] == set() and ref[0] - got[0] == set()
+    assert got[1:] == ref[1:]
+
+
+@pytest.mark.django_db
+def test_the_cdr_fast_path_agrees_on_the_worked_examples(tmp_path: Path) -> None:
+    """Every worked example of test_asterisk_cdr in one file, each call kept apart."""
+    import test_asterisk_cdr as examples
+
+    rows = []
+    for index, name in enumerate(sorted(dir(examples))):
+        if not name.startswith("test_") or name == "test_layouts_by_column_count_and_bad_rows":
+            continue
+        folder = tmp_path / name
+        folder.mkdir()
+        getattr(examples, name)(folder)
+        for fields in csv.reader((folder / "Master.csv").read_text().splitlines()):
+            fields[16], fields[19] = f"{index}-{fields[16]}", f"{index}-{fields[19]}"
+            rows.append(fields)
+    path = tmp_path / "Master.csv"
+    with open(path, "w", newline="") as f:
+        csv.writer(f, quoting=csv.QUOTE_ALL).writerows(rows)
+    ref, got = cdr_reference(path, examples.SETTINGS), cdr_fast(path, examples.SETTINGS)
+    assert len(ref[0]) > 25
+    assert got[0] - ref[0] == set() and ref[0] - got[0] == set()
+    assert got[1:] == ref[1:]

@@ -10,11 +10,12 @@ hands its work to the process that holds the store (see vaxelstat.control).
 """
 
 import csv
+import os
 import re
 import tempfile
 import threading
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -23,7 +24,7 @@ import duckdb
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from vaxelstat.calls import fast_queue_log
+from vaxelstat.calls import fast_cdr, fast_queue_log
 from vaxelstat.calls.legs import (
     LEG_FIELDS,
     STAGE_COLUMN_NAMES,
@@ -197,6 +198,13 @@ class Staging:
     def fast_memberships(self) -> set[tuple[str, str]]:
         return set()
 
+    # Display names the fast path read, by object identity.
+    fast_names: dict[str, str] = {}
+
+    def fast_leftover(self) -> Path | None:
+        """A file of the records the fast path left to the reference parser, if any."""
+        return None
+
     def objects(self) -> list[tuple[str, str, str]]:
         """(kind, identity, number) of every object the staged legs name."""
         raise NotImplementedError
@@ -222,7 +230,9 @@ class DuckDBStaging(Staging):
         self.cur.execute("SET TimeZone = 'UTC'")
         columns = ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
         self.cur.execute(f"CREATE OR REPLACE TEMP TABLE staged ({columns})")
-        self.fast = False
+        # The format read by a fast path, if one was.
+        self.fast_format: str | None = None
+        self.complex_rows: Path | None = None
 
     def add_legs(self, legs: list[Leg]) -> None:
         tmp_dir = settings.DATA_DIR / "tmp"
@@ -250,6 +260,8 @@ class DuckDBStaging(Staging):
             )
 
     def add_fast(self, fmt: str, path: Path, source: Any) -> bool:
+        if fmt == "asterisk-cdr" and fast_cdr.is_cdr_csv(path):
+            return self._add_fast_cdr(path, source)
         if fmt != "asterisk-queue-log" or not fast_queue_log.is_native(path):
             return False
         try:
@@ -264,18 +276,88 @@ class DuckDBStaging(Staging):
             # Not UTF-8, say: the reference parser reads what the fast path cannot.
             return False
         (self.lines,) = self.cur.execute("SELECT count(*) FROM ql_ev").fetchone()
-        self.fast = True
+        self.fast_format = "asterisk-queue-log"
         return True
 
+    def _add_fast_cdr(self, path: Path, source: Any) -> bool:
+        """Stage a clean 21-column Master.csv; the calls of shapes the fast path does not walk
+        go through the reference parser. False (nothing staged) for a file with any record
+        the reference would reject, or local hours with more than two offsets."""
+        values: dict[str, Any] = {
+            "path": str(path),
+            "pattern": source.extension_pattern.pattern,
+            "trunk_peers": sorted(source.trunk_peers),
+            "extensions": sorted(source.extensions),
+            "inbound_contexts": sorted(source.inbound_contexts),
+            "ivr_contexts": sorted(source.ivr_contexts),
+            "rule_contexts": sorted(source.rule_contexts),
+        }
+        cur = self.cur
+        try:
+            for sql in fast_cdr.read_statements():
+                fast_cdr.run(cur, sql, values)
+        except duckdb.Error:
+            return False
+        (rejected,) = cur.execute(
+            "SELECT (SELECT count(*) FROM cdr_reject_errors) + (SELECT count(*) FROM cdr_bad)"
+        ).fetchone()
+        if rejected:
+            return False
+        hours = [h for (h,) in cur.execute("SELECT h FROM cdr_hour_list").fetchall()]
+        offsets = [local_offsets(h, source.timezone) for h in hours]
+        if any(o is None for o in offsets):
+            return False
+        cur.execute(
+            "CREATE OR REPLACE TEMP TABLE cdr_hours AS SELECT unnest($h) AS h, "
+            "unnest($off0) AS off0, unnest($off1) AS off1",
+            {
+                "h": hours,
+                "off0": [o[0] for o in offsets if o],
+                "off1": [o[1] for o in offsets if o],
+            },
+        )
+        for sql in fast_cdr.walk_statements():
+            fast_cdr.run(cur, sql, values)
+        fast_cdr.run(cur, fast_cdr.legs_statement(), values)
+        fast_cdr.run(cur, fast_cdr.memberships_statement(), values)
+        self.fast_names = dict(cur.execute(fast_cdr.names_statement()).fetchall())
+        (self.lines,) = cur.execute("SELECT count(*) FROM cdr_in").fetchone()
+        self.complex_rows = self._complex_rows_file()
+        self.fast_format = "asterisk-cdr"
+        return True
+
+    def _complex_rows_file(self) -> Path | None:
+        """The rows of the calls left to the reference parser, as a Master.csv of their own."""
+        (count,) = self.cur.execute(
+            "SELECT count(*) FROM cdr_in i JOIN cdr_complex c "
+            "ON c.cid = hash(coalesce(nullif(i.linkedid, ''), i.uniqueid))"
+        ).fetchone()
+        if not count:
+            return None
+        tmp_dir = settings.DATA_DIR / "tmp"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=tmp_dir, suffix=".csv")
+        os.close(handle)
+        columns = ", ".join(f'i."{c}"' for c in fast_cdr.COLUMNS)
+        self.cur.execute(
+            f"COPY (SELECT {columns} FROM cdr_in i JOIN cdr_complex c "  # noqa: S608
+            f"ON c.cid = hash(coalesce(nullif(i.linkedid, ''), i.uniqueid)) ORDER BY i.rowid) "
+            f"TO '{name}' (HEADER false, QUOTE '\"', FORCE_QUOTE *)"
+        )
+        return Path(name)
+
     def fast_rejects(self) -> list[tuple[int, str, str, str]]:
-        if not self.fast:
+        if self.fast_format != "asterisk-queue-log":
             return []
         return self.cur.execute("SELECT * FROM ql_rejects ORDER BY line").fetchall()
 
     def fast_memberships(self) -> set[tuple[str, str]]:
-        if not self.fast:
+        if self.fast_format is None:
             return set()
         return set(self.cur.execute("SELECT grp, member FROM staged_memberships").fetchall())
+
+    def fast_leftover(self) -> Path | None:
+        return self.complex_rows
 
     def objects(self) -> list[tuple[str, str, str]]:
         return self.cur.execute(
@@ -328,7 +410,26 @@ class DuckDBStaging(Staging):
         return LoadResult(inserted=inserted, duplicates=total - inserted)
 
     def close(self) -> None:
+        leftover = self.fast_leftover()
+        if leftover is not None:
+            leftover.unlink(missing_ok=True)
         self.cur.close()
+
+
+def local_offsets(hour: datetime, tz: Any) -> tuple[int, int] | None:
+    """The UTC offsets, in seconds, of a local hour read with fold 0 and fold 1 (the two
+    readings of a repeated hour), or None if they change within the hour."""
+    readings = []
+    for moment in (hour, hour + timedelta(minutes=30), hour + timedelta(minutes=59, seconds=59)):
+        readings.append(
+            tuple(
+                int(moment.replace(tzinfo=tz, fold=fold).utcoffset().total_seconds())  # type: ignore[union-attr]
+                for fold in (0, 1)
+            )
+        )
+    if len(set(readings)) != 1:
+        return None
+    return readings[0][0], readings[0][1]
 
 
 # Engines by CALLSTORE_URL scheme. The report engine issue adds chdb:// and clickhouse://.

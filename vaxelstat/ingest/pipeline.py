@@ -124,8 +124,15 @@ def import_file(
                 Reject(line, Reason(reason), detail, raw)
                 for line, reason, detail, raw in staging.fast_rejects()
             ]
-            names: dict[str, str] = {}
+            names = dict(staging.fast_names)
             memberships = staging.fast_memberships()
+            leftover = staging.fast_leftover()
+            if leftover is not None:
+                # Calls of a shape the fast path leaves to the reference parser.
+                rest = PARSERS[fmt].parse(leftover, source)
+                staging.add_legs(rest.legs)
+                names = {**rest.names, **names}
+                memberships |= rest.memberships
         else:
             parsed = PARSERS[fmt].parse(path, source)
             staging.add_legs(parsed.legs)

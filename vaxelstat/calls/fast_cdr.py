@@ -140,16 +140,13 @@ def walk_statements() -> list[str]:
            SELECT cid FROM cdr_rows
            WHERE lastapp = 'Dial' AND dcontext <> 'ext-group' AND {_is_ext("b")}
            GROUP BY cid, b HAVING count(*) > 1""",
+        # `pos` orders each call's rows as the reference sorts them.
         """CREATE OR REPLACE TEMP TABLE cdr_steps AS
            WITH r AS (
              SELECT *,
                row_number() OVER (PARTITION BY cid ORDER BY seq, start_u, rownum) AS pos,
-               (ring_raw) AS ring_s
-             FROM (SELECT *, greatest(0, epoch(coalesce(answer_u, end_u))
-                                         - epoch(start_u))::INTEGER AS ring_raw
-                   FROM cdr_rows WHERE cid NOT IN (SELECT cid FROM cdr_complex))),
-           k AS (
-             SELECT *,
+               greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u))::INTEGER
+                 AS ring_s,
                CASE WHEN dcontext = 'ext-group' AND lastapp = 'Dial' THEN 'hunt'
                     WHEN lastapp = 'Queue' THEN 'queue'
                     WHEN list_contains($rule_contexts, dcontext) THEN 'rule'
@@ -158,15 +155,19 @@ def walk_statements() -> list[str]:
                     WHEN lastapp = 'VoiceMail' THEN 'vm'
                     WHEN lastapp = 'Dial' THEN 'dial'
                     ELSE '' END AS kind
-             FROM r),
-           blocks AS (
-             SELECT *,
-               CASE WHEN kind = 'hunt'
-                      THEN min(pos) OVER (PARTITION BY cid, kind, dst, start_u)
-                    WHEN kind = 'queue' THEN min(pos) OVER (PARTITION BY cid, kind, dst)
-                    ELSE pos END AS block
-             FROM k)
-           SELECT *, pos = block AND kind <> '' AS acting FROM blocks""",
+             FROM cdr_rows WHERE cid NOT IN (SELECT cid FROM cdr_complex)),
+           hunts AS (
+             SELECT cid, dst, start_u, min(pos) AS first FROM r WHERE kind = 'hunt'
+             GROUP BY ALL),
+           queues AS (
+             SELECT cid, dst, min(pos) AS first FROM r WHERE kind = 'queue' GROUP BY ALL)
+           SELECT r.* EXCLUDE (channel, dstchannel, lastapp),
+             coalesce(h.first, q.first, r.pos) AS block,
+             r.kind <> '' AND coalesce(h.first, q.first, r.pos) = r.pos AS acting
+           FROM r
+           LEFT JOIN hunts h ON r.kind = 'hunt' AND h.cid = r.cid AND h.dst = r.dst
+             AND h.start_u = r.start_u
+           LEFT JOIN queues q ON r.kind = 'queue' AND q.cid = r.cid AND q.dst = r.dst""",
         # Per acting step: its destination, and the leg it leaves holding the call.
         f"""CREATE OR REPLACE TEMP TABLE cdr_step AS
            WITH hunt AS (
@@ -205,14 +206,16 @@ def walk_statements() -> list[str]:
              CASE WHEN kind = 'dial' THEN b WHEN kind = 'ivr' THEN dcontext ELSE dst END
                AS holds_number
            FROM s""",
+        # The step before and the step after, joined by their numbers within the call.
         """CREATE OR REPLACE TEMP TABLE cdr_flow AS
-           SELECT *,
-             lag(holds) OVER w AS prev_holds,
-             lag(holds_number) OVER w AS prev_number,
-             lead(kind) OVER w AS next_kind,
-             lead(mailbox) OVER w AS next_mailbox,
-             lead(destination) OVER w AS next_destination
-           FROM cdr_step WINDOW w AS (PARTITION BY cid ORDER BY step)""",
+           SELECT s.*, p.holds AS prev_holds, p.holds_number AS prev_number,
+             n.kind AS next_kind, n.mailbox AS next_mailbox,
+             n.destination AS next_destination
+           FROM cdr_step s
+           LEFT JOIN (SELECT cid, step, holds, holds_number FROM cdr_step) p
+             ON p.cid = s.cid AND p.step = s.step - 1
+           LEFT JOIN (SELECT cid, step, kind, mailbox, destination FROM cdr_step) n
+             ON n.cid = s.cid AND n.step = s.step + 1""",
         # What became of each holding leg, and where each step came from.
         """CREATE OR REPLACE TEMP TABLE cdr_fate AS
            SELECT *,
@@ -244,8 +247,10 @@ def walk_statements() -> list[str]:
                   WHEN regexp_matches(clid, {clid}) THEN trim(regexp_extract(clid, {clid}, 2))
                   ELSE trim(clid) END AS number,
              {_is_ext("a")} AND NOT list_contains($inbound_contexts, dcontext) AS internal
-           FROM (SELECT *, min(rownum) OVER (PARTITION BY cid) AS first_row
-                 FROM cdr_steps QUALIFY pos = 1)""",
+           FROM (SELECT cid, any_value(call_id) AS call_id, arg_min(a, pos) AS a,
+                        arg_min(clid, pos) AS clid, arg_min(src, pos) AS src,
+                        arg_min(dcontext, pos) AS dcontext, min(rownum) AS first_row
+                 FROM cdr_steps GROUP BY cid)""",
         f"""CREATE OR REPLACE TEMP TABLE cdr_caller2 AS
            SELECT *,
              CASE WHEN list_contains({hidden}, lower(trim(number))) THEN '' ELSE number END

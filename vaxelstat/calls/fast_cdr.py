@@ -84,7 +84,8 @@ def read_statements() -> list[str]:
                          store_rejects = true, rejects_table = 'cdr_reject_errors',
                          rejects_scan = 'cdr_reject_scans')""",
         f"""CREATE OR REPLACE TEMP TABLE cdr_parsed AS
-           SELECT rowid AS rownum, *,
+           SELECT rowid AS rownum, src, dst, dcontext, clid, channel, dstchannel, lastapp,
+             lastdata, disposition, uniqueid, linkedid, start, answer, "end", billsec, sequence,
              try_strptime(left(start, 19), {FORMAT_TIME}) AS start_l,
              CASE WHEN "end" = '' THEN NULL ELSE try_strptime(left("end", 19), {FORMAT_TIME})
                END AS end_l,
@@ -206,18 +207,18 @@ def walk_statements() -> list[str]:
              CASE WHEN kind = 'dial' THEN b WHEN kind = 'ivr' THEN dcontext ELSE dst END
                AS holds_number
            FROM s""",
-        # The step before and the step after, joined by their numbers within the call.
-        """CREATE OR REPLACE TEMP TABLE cdr_flow AS
-           SELECT s.*, p.holds AS prev_holds, p.holds_number AS prev_number,
-             n.kind AS next_kind, n.mailbox AS next_mailbox,
-             n.destination AS next_destination
-           FROM cdr_step s
-           LEFT JOIN (SELECT cid, step, holds, holds_number FROM cdr_step) p
-             ON p.cid = s.cid AND p.step = s.step - 1
-           LEFT JOIN (SELECT cid, step, kind, mailbox, destination FROM cdr_step) n
-             ON n.cid = s.cid AND n.step = s.step + 1""",
-        # What became of each holding leg, and where each step came from.
+        # The step before and the step after, joined by their numbers within the call; what
+        # became of each holding leg, and where each step came from.
         """CREATE OR REPLACE TEMP TABLE cdr_fate AS
+           WITH f AS (
+             SELECT s.*, p.holds AS prev_holds, p.holds_number AS prev_number,
+               n.kind AS next_kind, n.mailbox AS next_mailbox,
+               n.destination AS next_destination
+             FROM cdr_step s
+             LEFT JOIN (SELECT cid, step, holds, holds_number FROM cdr_step) p
+               ON p.cid = s.cid AND p.step = s.step - 1
+             LEFT JOIN (SELECT cid, step, kind, mailbox, destination FROM cdr_step) n
+               ON n.cid = s.cid AND n.step = s.step + 1)
            SELECT *,
              prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
              CASE WHEN prev_holds IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
@@ -237,7 +238,7 @@ def walk_statements() -> list[str]:
                   WHEN next_kind = 'vm' AND next_mailbox = holds_number
                     THEN 'voicemail ' || next_mailbox
                   ELSE coalesce(next_destination, '') END AS forwarded_to
-           FROM cdr_flow""",
+           FROM f""",
         # The caller: from the call's first row.
         f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
            SELECT cid, call_id, a AS origin, first_row,

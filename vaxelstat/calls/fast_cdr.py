@@ -15,30 +15,11 @@ the reference, so the repeated autumn hour is resolved by the uniqueid epoch ali
 from pathlib import Path
 from typing import Any
 
-COLUMNS = [
-    "accountcode",
-    "src",
-    "dst",
-    "dcontext",
-    "clid",
-    "channel",
-    "dstchannel",
-    "lastapp",
-    "lastdata",
-    "start",
-    "answer",
-    "end",
-    "duration",
-    "billsec",
-    "disposition",
-    "amaflags",
-    "uniqueid",
-    "userfield",
-    "peeraccount",
-    "linkedid",
-    "sequence",
-]
-HIDDEN = ("", "anonymous", "unknown", "restricted", "private", "unavailable")
+from vaxelstat.ingest.parsers.asterisk_cdr import LAYOUTS
+from vaxelstat.ingest.parsers.base import HIDDEN_NUMBERS
+
+COLUMNS = LAYOUTS[21]
+HIDDEN = sorted(HIDDEN_NUMBERS)
 FORMAT_TIME = "'%Y-%m-%d %H:%M:%S'"
 
 

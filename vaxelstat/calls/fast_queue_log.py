@@ -10,24 +10,13 @@ the one before, in the cursor that stages the import.
 from pathlib import Path
 from typing import Any
 
-CALL_EVENTS = (
-    "ENTERQUEUE",
-    "CONNECT",
-    "RINGNOANSWER",
-    "RINGCANCELED",
-    "COMPLETECALLER",
-    "COMPLETEAGENT",
-    "TRANSFER",
-    "BLINDTRANSFER",
-    "ATTENDEDTRANSFER",
-    "ABANDON",
-    "EXITEMPTY",
-    "EXITWITHTIMEOUT",
-    "EXITWITHKEY",
-    "SYSCOMPAT",
-)
-TERMINAL = CALL_EVENTS[4:]
-REFUSED = {"JOINEMPTY": "", "FULL": "full", "CLOSED": "closed"}
+from vaxelstat.ingest.parsers import asterisk_queue_log as parser
+from vaxelstat.ingest.parsers.base import HIDDEN_NUMBERS
+
+# The reference's events, in a fixed order for the SQL written from them.
+TERMINAL = tuple(sorted(parser.TERMINAL))
+CALL_EVENTS = tuple(sorted(parser.CALL_EVENTS - set(parser.REFUSED)))
+REFUSED = parser.REFUSED
 
 
 def _list(values: tuple[str, ...] | list[str]) -> str:
@@ -57,7 +46,7 @@ def _agent(expr: str) -> str:
 def statements() -> list[str]:
     """The SQL. The collection point's extension rules are the parameters $extensions,
     $trunk_peers and $pattern, and the file is $path; everything written in is a constant."""
-    hidden = _list(["", "anonymous", "unknown", "restricted", "private", "unavailable"])
+    hidden = _list(sorted(HIDDEN_NUMBERS))
     is_ext = (
         "(list_contains($extensions, {n}) OR (NOT list_contains($trunk_peers, {n}) "
         "AND regexp_matches({n}, $pattern)))"

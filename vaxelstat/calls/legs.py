@@ -100,26 +100,12 @@ STORE_COLUMN_NAMES = [name for name, _ in STORE_COLUMNS]
 
 # A leg as staged before its object has an id: the fields of Leg, in Leg's order.
 STAGE_COLUMNS = [
-    ("leg_id", "VARCHAR"),
-    ("call_id", "VARCHAR"),
+    *STORE_COLUMNS[5:7],  # leg_id, call_id
     ("object_kind", "VARCHAR"),
     ("object_identity", "VARCHAR"),
     ("object_number", "VARCHAR"),
     ("start_utc", "TIMESTAMP"),
-    ("direction", "VARCHAR"),
-    ("internal", "BOOLEAN"),
-    ("type", "VARCHAR"),
-    ("from_number", "VARCHAR"),
-    ("from_name", "VARCHAR"),
-    ("forwarded_from", "VARCHAR"),
-    ("group_from", "VARCHAR"),
-    ("member_number", "VARCHAR"),
-    ("member_name", "VARCHAR"),
-    ("to_number", "VARCHAR"),
-    ("wait_s", "INTEGER"),
-    ("talk_s", "INTEGER"),
-    ("forwarded_to", "VARCHAR"),
-    ("note", "VARCHAR"),
+    *STORE_COLUMNS[9:],  # direction … note
 ]
 STAGE_COLUMN_NAMES = [name for name, _ in STAGE_COLUMNS]
 assert len(STAGE_COLUMNS) == len(LEG_FIELDS)

@@ -13,7 +13,6 @@ the new destination's leg names it in "forwarded from"; voicemail turns an unans
 leg into `in_voicemail`.
 """
 
-import csv
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -27,6 +26,7 @@ from vaxelstat.ingest.parsers.base import (
     SourceSettings,
     caller,
     channel_peer,
+    csv_fields,
     local_to_utc,
     parse_clid,
     read_lines,
@@ -162,11 +162,7 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
     calls: dict[str, list[Row]] = defaultdict(list)
     header: list[str] | None = None
     for number, text in read_lines(path):
-        try:
-            fields = next(csv.reader([text]))
-        except csv.Error as exc:
-            result.lines += 1
-            result.rejects.append(Reject(number, Reason.MALFORMED, str(exc), text))
+        if (fields := csv_fields(number, text, result)) is None:
             continue
         if number == 1 and (header := _header(fields)) is not None:
             continue

@@ -1,5 +1,6 @@
 """What every parser shares: the source settings, the result, typed rejections, line reading."""
 
+import csv
 import re
 import zoneinfo
 from collections.abc import Iterator
@@ -97,6 +98,16 @@ class ParseResult:
     names: dict[str, str] = field(default_factory=dict)
     # (group identity, member identity) pairs seen in the logs.
     memberships: set[tuple[str, str]] = field(default_factory=set)
+
+
+def csv_fields(number: int, text: str, result: ParseResult) -> list[str] | None:
+    """Split one CSV line; a line that cannot be split is counted and rejected (None)."""
+    try:
+        return next(csv.reader([text]))
+    except csv.Error as exc:
+        result.lines += 1
+        result.rejects.append(Reject(number, Reason.MALFORMED, str(exc), text))
+        return None
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -27,6 +27,7 @@ from vaxelstat.ingest.parsers.base import (
     Reject,
     SourceSettings,
     caller,
+    csv_fields,
     local_to_utc,
     loose_local_to_utc,
     read_lines,
@@ -190,11 +191,7 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
     copies: Counter[str] = Counter()
     header: list[str] | None = None
     for number, text in _lines(path):
-        try:
-            fields = next(csv.reader([text]))
-        except csv.Error as exc:
-            result.lines += 1
-            result.rejects.append(Reject(number, Reason.MALFORMED, str(exc), text))
+        if (fields := csv_fields(number, text, result)) is None:
             continue
         if number == 1 and {"Call_Direction", "UserID"} <= {f.strip() for f in fields}:
             header = [f.strip().lower() for f in fields]

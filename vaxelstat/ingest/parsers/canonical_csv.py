@@ -5,13 +5,19 @@ A mapping (the collection point's `mapping` setting) lets other column names and
 in: {"columns": {"their column": "our column"}, "values": {"our column": {"theirs": "ours"}}}.
 """
 
-import csv
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from vaxelstat.calls.legs import TYPES_BY_KIND, Leg
-from vaxelstat.ingest.parsers.base import ParseResult, Reason, Reject, SourceSettings, read_lines
+from vaxelstat.ingest.parsers.base import (
+    ParseResult,
+    Reason,
+    Reject,
+    SourceSettings,
+    csv_fields,
+    read_lines,
+)
 
 FORMAT = "csv"
 
@@ -122,11 +128,7 @@ def parse(
     result = ParseResult()
     header: list[str] | None = None
     for number, text in read_lines(path):
-        try:
-            fields = next(csv.reader([text]))
-        except csv.Error as exc:
-            result.lines += 1
-            result.rejects.append(Reject(number, Reason.MALFORMED, str(exc), text))
+        if (fields := csv_fields(number, text, result)) is None:
             continue
         if header is None:
             header = [columns.get(f.strip(), f.strip()) for f in fields]

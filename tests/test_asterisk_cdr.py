@@ -640,3 +640,44 @@ def test_parallel_dial_outside_a_group_is_one_answered_call(tmp_path: Path) -> N
         ("ext:1002", "in_answered", 4, 120),
         ("ext:1001", "in_no_answer", 4, 0),
     }
+
+
+def test_a_pickup_credits_the_extension_that_talked(tmp_path: Path) -> None:
+    """1005 rings; 1006 picks it up with the pickup code and talks."""
+    result = parse(
+        tmp_path,
+        cdr(
+            "0701112233",
+            "1005",
+            "from-did-direct",
+            TRUNK,
+            "PJSIP/1005-00000002",
+            "Dial",
+            "PJSIP/1005,25,tr",
+            "10:00:00",
+            "",
+            "10:00:09",
+            "NO ANSWER",
+        ),
+        cdr(
+            "1006",
+            "**1005",
+            "from-internal",
+            "PJSIP/1006-00000003",
+            "PJSIP/trunk-00000001",
+            "Pickup",
+            "1005@PICKUPMARK",
+            "10:00:09",
+            "10:00:09",
+            "10:03:09",
+            "ANSWERED",
+        ),
+    )
+    assert summary(result) == {
+        ("ext:1005", "in_no_answer", 9, 0),
+        ("ext:1006", "in_answered", 9, 180),
+    }
+    legs = {leg.object_number: leg for leg in result.legs}
+    assert legs["1005"].note == "picked up by 1006"
+    assert (legs["1006"].forwarded_from, legs["1006"].note) == ("1005", "pickup of 1005")
+    assert legs["1006"].from_number == "0701112233"

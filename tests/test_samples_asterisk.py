@@ -113,3 +113,19 @@ def test_an_ivr_context_declared_on_the_collection_point() -> None:
     assert keys["key 4"] == 10 and keys["key t"] == 7
     voicemail = Counter(leg.type for leg in result.legs if leg.note == "voicemail")
     assert voicemail == {"in_busy": 3, "in_voicemail": 3}
+
+
+def test_pbxware_pickups_credit_the_phone_that_answered() -> None:
+    """Queue call 1543606501.364: queue_log says Agent/1141 connected, but extension 1127
+    picked the call up from 1141 and talked for 98 s (FORMATS.md §2.4)."""
+    result = asterisk_cdr.parse(
+        SAMPLES / "pbxware-asterisk-db-export" / "cdr.csv",
+        settings("America/New_York", inbound_contexts=frozenset({"VIOrig"})),
+    )
+    pickups = {
+        (leg.call_id, leg.object_number, leg.talk_s, leg.note)
+        for leg in result.legs
+        if leg.note.startswith("pickup")
+    }
+    assert len(pickups) == 4
+    assert ("1543606501.364", "1127", 98, "pickup of 1141") in pickups

@@ -118,6 +118,7 @@ def walk_statements() -> list[str]:
               OR (lastapp = 'Dial' AND dcontext <> 'ext-group'
                   AND contains(split_part(lastdata, ',', 1), '&'))
               OR (dcontext = 'ext-group' AND lastapp <> 'Dial')
+              OR lastapp = 'Pickup'
            UNION
            SELECT cid FROM cdr_rows
            WHERE lastapp = 'Dial' AND dcontext <> 'ext-group' AND {_is_ext("b")}

@@ -328,6 +328,37 @@ class _Call:
                 self.voicemail(row)
             elif row.lastapp == "Dial":
                 self.dial(row)
+            elif row.lastapp == "Pickup":
+                self.pickup(row)
+
+    def pickup(self, row: Row) -> None:
+        """Another phone picked up the call ringing elsewhere: the extension that talked is the
+        picker's (FORMATS.md §1.2, §2.4), and the phone that rang did not answer."""
+        picker = channel_peer(row.channel)
+        target = channel_peer(row.lastdata) if "/" in row.lastdata else row.lastdata
+        target = target.split("@", 1)[0]
+        if not self.settings.is_extension(picker):
+            return
+        holder, self.holder = self.holder, None
+        since = holder.start if holder is not None else row.start
+        if holder is not None:
+            holder.forwarded_to, holder.note = picker, f"picked up by {picker}"
+        answered_at = row.answer or row.start
+        self.leg(
+            row,
+            "pickup",
+            "user",
+            f"ext:{picker}",
+            picker,
+            type="in_answered",
+            member_number=picker,
+            forwarded_from=holder.object_number if holder else target,
+            wait_s=max(0, int((answered_at - since).total_seconds())),
+            talk_s=row.billsec,
+            note=f"pickup of {target}",
+        )
+        if self.out_leg is not None and self.out_leg.type == "out_unanswered":
+            self.out_leg.type, self.out_leg.talk_s = "out_answered", row.billsec
 
     def routing(
         self, row: Row, kind: str, identity: str, number: str, wait: int, note: str = ""

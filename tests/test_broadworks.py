@@ -264,3 +264,85 @@ def test_the_broadworks_samples() -> None:
     assert redirected[("in_voicemail", "Call Forward No Answer")] > 200
     assert redirected[("in_busy", "Call Forward Busy")] == 12
     assert sum(n for (t, _), n in redirected.items() if t == "in_voicemail") == 253
+    pickups = Counter((leg.note, leg.type) for leg in derived.legs if "pick" in leg.note)
+    assert pickups == {("pickup", "in_answered"): 1, ("picked up", "in_no_answer"): 1}
+
+
+def test_directed_call_pickup_credits_the_picker(tmp_path: Path) -> None:
+    result = parse(
+        tmp_path,
+        record(
+            "Terminating",
+            "bo@ex",
+            "0701",
+            "1002",
+            "100000",
+            "",
+            "100012",
+            "No",
+            "c1:0",
+            reason="Directed Call Pickup",
+        ),
+        record(
+            "Originating",
+            "cy@ex",
+            "0701",
+            "1002",
+            "100012",
+            "100012",
+            "100212",
+            "Yes",
+            "c1:1",
+            related="c1:0",
+            reason="Directed Call Pickup",
+        ),
+    )
+    assert got(result) == {
+        ("user:bo@ex", "in_no_answer", 12, 0),
+        ("user:cy@ex", "in_answered", 0, 120),
+    }
+    assert {leg.object_number: leg.note for leg in result.legs} == {
+        "bo": "picked up",
+        "cy": "pickup",
+    }
+
+
+def test_auto_attendant_passes_the_call_on(tmp_path: Path) -> None:
+    result = parse(
+        tmp_path,
+        record(
+            "Terminating", "aa-1@ex", "0701", "5000", "100000", "100000", "100300", "Yes", "c1:0"
+        ),
+        record(
+            "Originating",
+            "aa-1@ex",
+            "0701",
+            "1002",
+            "100008",
+            "100012",
+            "100300",
+            "Yes",
+            "c1:1",
+            related="c1:0",
+        ),
+        record(
+            "Terminating",
+            "bo@ex",
+            "0701",
+            "1002",
+            "100008",
+            "100012",
+            "100300",
+            "Yes",
+            "c1:2",
+            remote="c1:1",
+        ),
+        record(
+            "Terminating", "aa-1@ex", "0702", "5000", "110000", "110000", "110009", "Yes", "c2:0"
+        ),
+    )
+    assert got(result) == {
+        ("ivr:aa-1", "connected", 0, 0),
+        ("ivr:aa-1", "not_connected", 9, 0),
+        ("user:bo@ex", "in_answered", 4, 168),
+    }

@@ -207,3 +207,104 @@ def test_freeswitch_samples_yield_their_calls() -> None:
     assert len({leg.call_id for leg in dirty.legs}) == 8
     body = freeswitch_json.parse(folder / "cgrates_fscdr_test_body.json", ivr)
     assert got(body) == {("ext:1001", "out_answered", 3, 68), ("ext:1002", "in_answered", 3, 68)}
+
+
+def test_forwarded_on_no_answer_to_a_colleague(tmp_path: Path) -> None:
+    result = parse_json(
+        tmp_path,
+        doc("a1", "0701", "1008", "public", T, T + 25, T + 85, last_app="bridge"),
+        doc(
+            "b1",
+            "0701",
+            "1008",
+            "default",
+            T,
+            0,
+            T + 25,
+            originating_leg_uuid="a1",
+            dialed_user="1008",
+            hangup_cause="NO_ANSWER",
+        ),
+        doc(
+            "b2",
+            "0701",
+            "1009",
+            "default",
+            T + 25,
+            T + 29,
+            T + 85,
+            originating_leg_uuid="a1",
+            dialed_user="1009",
+        ),
+    )
+    assert got(result) == {("ext:1008", "in_forwarded", 25, 0), ("ext:1009", "in_answered", 4, 56)}
+    legs = {leg.object_number: leg for leg in result.legs}
+    assert (legs["1008"].forwarded_to, legs["1009"].forwarded_from) == ("1009", "1008")
+
+
+def test_ivr_choice_is_kept(tmp_path: Path) -> None:
+    result = parse_json(
+        tmp_path,
+        doc("a1", "0701", "5000", "ivr-main", T, T, T + 200, bleg_uuid="b1", digits_dialed="2"),
+        doc("b1", "0701", "1010", "default", T + 7, T + 10, T + 200, dialed_user="1010"),
+        doc("a2", "0702", "5000", "ivr-main", T, T, T + 9, digits_dialed="none", last_app="ivr"),
+    )
+    ivr = {
+        (leg.call_id, leg.type, leg.wait_s, leg.note)
+        for leg in result.legs
+        if leg.object_kind == "ivr"
+    }
+    assert ivr == {("a1", "connected", 7, "key 2"), ("a2", "not_connected", 9, "")}
+
+
+def test_a_pickup_credits_the_phone_that_talked(tmp_path: Path) -> None:
+    result = parse_json(
+        tmp_path,
+        doc("a1", "0701", "1005", "public", T, T + 9, T + 189, bleg_uuid="b1", last_app="bridge"),
+        doc(
+            "b1",
+            "0701",
+            "1005",
+            "default",
+            T,
+            0,
+            T + 9,
+            dialed_user="1005",
+            hangup_cause="PICKED_OFF",
+        ),
+        doc("p1", "1006", "**1005", "default", T + 9, T + 9, T + 189, last_app="intercept"),
+    )
+    assert got(result) == {("ext:1005", "in_no_answer", 9, 0), ("ext:1006", "in_answered", 0, 180)}
+    notes = {leg.object_number: leg.note for leg in result.legs}
+    assert notes == {"1005": "picked up", "1006": "pickup"}
+
+
+def test_callcenter_timeout_key_and_no_agent(tmp_path: Path) -> None:
+    def queued(uuid: str, reason: str, waited: int) -> str:
+        return doc(
+            uuid,
+            "0701",
+            "5000",
+            "public",
+            T,
+            T,
+            T + waited + 2,
+            cc_queue="support@default",
+            cc_queue_joined_epoch=str(T + 2),
+            cc_queue_canceled_epoch=str(T + 2 + waited),
+            cc_cause="Cancel",
+            cc_cancel_reason=reason,
+        )
+
+    result = parse_json(
+        tmp_path,
+        queued("a1", "TIMEOUT", 300),
+        queued("a2", "EXIT_WITH_KEY", 20),
+        queued("a3", "NO_AGENT_TIMEOUT", 5),
+    )
+    got_queue = {(leg.call_id, leg.type, leg.wait_s, leg.note) for leg in result.legs}
+    assert got_queue == {
+        ("a1", "forwarded", 300, "timeout"),
+        ("a2", "forwarded", 20, "key"),
+        ("a3", "no_agent", 5, ""),
+    }

@@ -58,6 +58,7 @@ F = {
     "relatedCallIdReason": 148,
     "asCallType": 231,
 }
+PICKUP = "Directed Call Pickup"
 # Reasons of an Originating record that redirect the user's incoming call elsewhere.
 REDIRECTS = (
     "Call Forward",
@@ -344,6 +345,19 @@ class _Call:
                         member_number=r.short,
                         **self.times(r),
                     )
+                elif r.reason == PICKUP:
+                    # The picker's record of a call it took from a ringing colleague.
+                    talk_from = r.answer or r.start
+                    self.leg(
+                        r,
+                        "user",
+                        f"user:{r.user}",
+                        r.short,
+                        type="in_answered",
+                        member_number=r.short,
+                        note="pickup",
+                        talk_s=int((r.release - talk_from).total_seconds()),
+                    )
                 continue
             group = next((h for h in hunts if h.start == r.start), None)
             leg = self.leg(
@@ -418,6 +432,13 @@ class _Call:
                 "wait_s": wait,
                 "note": onward.reason,
                 "forwarded_to": "voicemail" if to_mailbox else onward.called,
+            }
+        if r.reason == PICKUP:
+            # A colleague picked the call up while this phone rang.
+            return {
+                "type": "in_no_answer",
+                "note": "picked up",
+                "wait_s": int((r.release - r.start).total_seconds()),
             }
         if r.answered == "Yes-PostRedirection":
             return {"type": "in_forwarded", **self.times(r)}

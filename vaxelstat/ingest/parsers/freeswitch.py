@@ -16,6 +16,8 @@ from vaxelstat.ingest.parsers.base import ParseResult, Reason, Reject, SourceSet
 BUSY_CAUSES = {"USER_BUSY", "CALL_REJECTED"}
 # FreeSWITCH's inbound context: a call from a gateway.
 PUBLIC_CONTEXTS = {"public"}
+# Applications by which a phone takes a call ringing elsewhere.
+PICKUP_APPS = {"intercept", "pickup"}
 
 
 @dataclass
@@ -36,6 +38,8 @@ class Channel:
     hangup_cause: str
     last_app: str = ""
     dialed_user: str = ""
+    # The digits a caller pressed in an IVR menu (digits_dialed; FreeSWITCH writes "none").
+    digits: str = ""
     # mod_callcenter's variables (cc_queue, cc_agent, cc_*_epoch, cc_cause, cc_cancel_reason).
     cc: dict[str, str] = field(default_factory=dict)
 
@@ -127,11 +131,26 @@ class _Call:
             # A B-leg whose A-leg is not in the file: the user it rang is its caller number.
             self.user_in(a, a.caller_number if self.settings.is_extension(a.caller_number) else "")
             return
+        if a.last_app in PICKUP_APPS and self.settings.is_extension(a.caller_number):
+            # The phone that picked up a call ringing elsewhere talked: an answered call.
+            self.leg(
+                a,
+                "pickup",
+                "user",
+                f"ext:{a.caller_number}",
+                a.caller_number,
+                type="in_answered",
+                member_number=a.caller_number,
+                talk_s=a.billsec,
+                note="pickup",
+            )
+            return
         if a.cc.get("cc_queue"):
             self.queue()
         if self.settings.is_ivr(a.context) or a.last_app == "ivr":
             number = a.context if self.settings.is_ivr(a.context) else a.destination
             menu_end = self.bs[0].start if self.bs else a.end
+            key = a.digits if a.digits not in ("", "none") else ""
             self.leg(
                 a,
                 "ivr",
@@ -140,6 +159,7 @@ class _Call:
                 number,
                 type="connected" if self.bs else "not_connected",
                 wait_s=max(0, int((menu_end - a.start).total_seconds())),
+                note=f"key {key}" if key else "",
             )
         # Without B-legs (or last_app, which the stock CSV template lacks), the A-leg's own
         # answer stands for the callee's, unless an application other than bridge answered.
@@ -161,12 +181,33 @@ class _Call:
                 wait_s=next((b.ring_s for b in self.bs if b.answered), a.ring_s),
                 talk_s=talk,
             )
+        # B-legs one after another (not rung together): the earlier one that did not answer
+        # forwarded the call to the next (call forward on no answer, follow-me).
+        ordered = sorted(self.bs, key=lambda b: b.start)
+        sent_to: dict[str, str] = {}
+        came_from: dict[str, str] = {}
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if not before.answered and after.start > before.start:
+                sent_to[before.uuid] = self.callee(after) or after.destination
+                came_from[after.uuid] = self.callee(before)
         for b in self.bs:
-            self.user_in(b, self.callee(b))
+            self.user_in(
+                b,
+                self.callee(b),
+                forwarded_to=sent_to.get(b.uuid, ""),
+                forwarded_from=came_from.get(b.uuid, ""),
+            )
         if not self.bs and (bridged or a.last_app == "voicemail") and not a.cc.get("cc_queue"):
             self.user_in(a, self.callee(None), suffix="callee")
 
-    def user_in(self, ch: Channel, ext: str, suffix: str = "in") -> None:
+    def user_in(
+        self,
+        ch: Channel,
+        ext: str,
+        suffix: str = "in",
+        forwarded_to: str = "",
+        forwarded_from: str = "",
+    ) -> None:
         if not ext:
             return
         if ch.answered and ch.last_app != "voicemail":
@@ -175,8 +216,11 @@ class _Call:
             kind = "in_voicemail"
         elif ch.hangup_cause in BUSY_CAUSES:
             kind = "in_busy"
+        elif forwarded_to:
+            kind = "in_forwarded"
         else:
             kind = "in_no_answer"
+        notes = {"LOSE_RACE": "answered elsewhere", "PICKED_OFF": "picked up"}
         self.leg(
             ch,
             suffix,
@@ -188,7 +232,9 @@ class _Call:
             to_number=self.a.destination,
             wait_s=ch.ring_s,
             talk_s=ch.billsec if kind == "in_answered" else 0,
-            note="answered elsewhere" if ch.hangup_cause == "LOSE_RACE" else "",
+            note=notes.get(ch.hangup_cause, ""),
+            forwarded_to=forwarded_to,
+            forwarded_from=forwarded_from,
         )
 
     def queue(self) -> None:

@@ -74,6 +74,7 @@ def channel(number: int, text: str, values: dict[str, str], settings: SourceSett
         hangup_cause=values.get("hangup_cause", ""),
         last_app=values.get("last_app", ""),
         dialed_user=values.get("dialed_user", ""),
+        digits=values.get("digits_dialed", ""),
         cc={k: v for k, v in values.items() if k.startswith("cc_")},
     )
 

@@ -3,6 +3,7 @@
 import zoneinfo
 from collections import Counter
 
+import pytest
 from samples import SAMPLES, needs_samples
 
 from vaxelstat.ingest.parsers import asterisk_cdr, asterisk_queue_log
@@ -129,3 +130,32 @@ def test_pbxware_pickups_credit_the_phone_that_answered() -> None:
     }
     assert len(pickups) == 4
     assert ("1543606501.364", "1127", 98, "pickup of 1141") in pickups
+
+
+@pytest.mark.parametrize("first", ["queue_log.csv", "cdr.csv"])
+def test_queue_log_and_cdr_of_one_call_are_joined(org, first: str) -> None:
+    """Both PBXware files in one collection point, in either order: the pickup of a queue
+    call credits the extension that talked, not the agent queue_log names."""
+    from vaxelstat.calls.store import get_store
+    from vaxelstat.ingest.pipeline import import_file
+    from vaxelstat.orgs.models import CollectionPoint
+
+    point = CollectionPoint.objects.create(
+        organization=org,
+        name="pbxware",
+        format="asterisk",
+        settings={"source_timezone": "America/New_York", "inbound_contexts": ["VIOrig"]},
+    )
+    folder = SAMPLES / "pbxware-asterisk-db-export"
+    files = {"queue_log.csv": "asterisk-queue-log", "cdr.csv": "asterisk-cdr"}
+    for name in sorted(files, key=lambda n: n != first):
+        import_file(org, point, files[name], folder / name)
+    call = [leg for leg in get_store().legs(org.id) if leg["call_id"] == "1543606501.364"]
+    answered = {
+        (leg["object_kind"], leg["member_number"])
+        for leg in call
+        if leg["type"] in ("answered", "in_answered")
+    }
+    assert answered == {("acd", "1127"), ("user", "1127")}
+    agent = [leg for leg in call if leg["leg_id"] == "ql:1543606501.364:IT:1543606510:1141"]
+    assert [(leg["type"], leg["note"]) for leg in agent] == [("in_no_answer", "picked up by 1127")]

@@ -403,11 +403,43 @@ class DuckDBStaging(Staging):
                     f"ORDER BY s.start_utc",
                     [org_id, point_id, import_id, timezone, org_id, point_id],
                 ).fetchone()
+                self._join_pickups(org_id, point_id)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
         return LoadResult(inserted=inserted, duplicates=total - inserted)
+
+    def _join_pickups(self, org_id: int, point_id: int) -> None:
+        """Join the queue_log and CDR legs of the staged calls where a phone picked up a call
+        ringing at a queue member: queue_log credits the member (CONNECT), the CDR shows who
+        talked (FORMATS.md §2.4). The member's leg becomes unanswered and the group's answering
+        member is the picker. Repeating it changes nothing."""
+        cur = self.cur
+        cur.execute(
+            "CREATE OR REPLACE TEMP TABLE staged_pickups AS "
+            "SELECT DISTINCT call_id, member_number AS picker, substr(note, 11) AS target "
+            "FROM legs WHERE org_id = ? AND collection_point_id = ? AND note LIKE 'pickup of %' "
+            "AND call_id IN (SELECT call_id FROM staged)",
+            [org_id, point_id],
+        )
+        cur.execute(
+            "UPDATE legs SET type = 'in_no_answer', talk_s = 0, "
+            "note = 'picked up by ' || p.picker FROM staged_pickups p "
+            "WHERE legs.org_id = ? AND legs.collection_point_id = ? "
+            "AND legs.call_id = p.call_id AND legs.object_kind = 'user' "
+            "AND starts_with(legs.leg_id, 'ql:') AND legs.member_number = p.target "
+            "AND legs.type = 'in_answered'",
+            [org_id, point_id],
+        )
+        cur.execute(
+            "UPDATE legs SET member_number = p.picker FROM staged_pickups p "
+            "WHERE legs.org_id = ? AND legs.collection_point_id = ? "
+            "AND legs.call_id = p.call_id AND legs.object_kind = 'acd' "
+            "AND starts_with(legs.leg_id, 'ql:') AND legs.member_number = p.target "
+            "AND legs.type = 'answered'",
+            [org_id, point_id],
+        )
 
     def close(self) -> None:
         leftover = self.fast_leftover()

@@ -35,6 +35,14 @@ class ImportSummary:
         return len(self.rejects)
 
 
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def raw_digest(raw: str) -> str:
     return hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()
 
@@ -112,7 +120,7 @@ def import_file(
     if fmt not in PARSERS:
         raise UnreadableFile(f"{path}: format {fmt!r} cannot be read yet")
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = file_digest(path)
     except OSError as exc:
         raise UnreadableFile(f"{path}: {exc.strerror or exc}") from exc
     started = timezone.now()

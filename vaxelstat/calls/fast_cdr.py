@@ -53,20 +53,34 @@ def _utc(local: str) -> str:
     )
 
 
+# The columns the walk reads; the others are only carried for the reference (leftovers).
+READ = [
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "billsec",
+    "disposition",
+    "uniqueid",
+    "linkedid",
+    "sequence",
+]
+
+
 def read_statements() -> list[str]:
     columns = ", ".join(f"'{c}': 'VARCHAR'" for c in COLUMNS)
-    values = ", ".join(f"coalesce({c}, '') AS {c}" for c in COLUMNS if c != "end")
+    values = ", ".join(f'coalesce("{c}", \'\') AS "{c}"' for c in READ)
     return [
-        f"""CREATE OR REPLACE TEMP TABLE cdr_in AS
-           SELECT {values}, coalesce("end", '') AS "end"
-           FROM read_csv($path, columns = {{{columns}}}, header = false, delim = ',',
-                         quote = '"', escape = '"', auto_detect = false,
-                         allow_quoted_nulls = false,
-                         store_rejects = true, rejects_table = 'cdr_reject_errors',
-                         rejects_scan = 'cdr_reject_scans')""",
+        # Read once, narrow, with the times and numbers parsed; rowid is the file order.
         f"""CREATE OR REPLACE TEMP TABLE cdr_parsed AS
-           SELECT rowid AS rownum, src, dst, dcontext, clid, channel, dstchannel, lastapp,
-             lastdata, disposition, uniqueid, linkedid, start, answer, "end", billsec, sequence,
+           SELECT *,
              try_strptime(left(start, 19), {FORMAT_TIME}) AS start_l,
              CASE WHEN "end" = '' THEN NULL ELSE try_strptime(left("end", 19), {FORMAT_TIME})
                END AS end_l,
@@ -75,13 +89,14 @@ def read_statements() -> list[str]:
              try_cast(nullif(billsec, '') AS INTEGER) AS billsec_i,
              try_cast(nullif(sequence, '') AS INTEGER) AS seq_i,
              try_cast(regexp_extract(uniqueid, '[^-]*$') AS DOUBLE) AS hint
-           FROM cdr_in""",
+           FROM (SELECT {values}
+                 FROM read_csv($path, columns = {{{columns}}}, header = false, delim = ',',
+                               quote = '"', escape = '"', auto_detect = false,
+                               allow_quoted_nulls = false,
+                               store_rejects = true, rejects_table = 'cdr_reject_errors',
+                               rejects_scan = 'cdr_reject_scans'))""",
         """CREATE OR REPLACE TEMP TABLE cdr_bad AS
-           SELECT rownum,
-             CASE WHEN start_l IS NULL OR ("end" <> '' AND end_l IS NULL)
-                    OR (answer <> '' AND disposition = 'ANSWERED' AND answer_l IS NULL)
-                  THEN 'bad_time' ELSE 'bad_number' END AS reason
-           FROM cdr_parsed
+           SELECT rowid AS rownum FROM cdr_parsed
            WHERE start_l IS NULL OR ("end" <> '' AND end_l IS NULL)
               OR (answer <> '' AND disposition = 'ANSWERED' AND answer_l IS NULL)
               OR (billsec <> '' AND billsec_i IS NULL) OR (sequence <> '' AND seq_i IS NULL)""",
@@ -97,7 +112,7 @@ def walk_statements() -> list[str]:
     clid = r"""'^\s*"?(.*?)"?\s*<([^>]*)>\s*$'"""
     return [
         f"""CREATE OR REPLACE TEMP TABLE cdr_rows AS
-           SELECT p.rownum, p.src, p.dst, p.dcontext, p.clid, p.channel, p.dstchannel,
+           SELECT p.rowid AS rownum, p.src, p.dst, p.dcontext, p.clid, p.channel, p.dstchannel,
              p.lastapp, p.lastdata, p.disposition, p.uniqueid,
              coalesce(nullif(p.linkedid, ''), p.uniqueid) AS call_id,
              hash(coalesce(nullif(p.linkedid, ''), p.uniqueid)) AS cid,
@@ -110,7 +125,7 @@ def walk_statements() -> list[str]:
            JOIN cdr_hours h_start_l ON h_start_l.h = date_trunc('hour', p.start_l)
            LEFT JOIN cdr_hours h_end_l ON h_end_l.h = date_trunc('hour', p.end_l)
            LEFT JOIN cdr_hours h_answer_l ON h_answer_l.h = date_trunc('hour', p.answer_l)
-           WHERE p.rownum NOT IN (SELECT rownum FROM cdr_bad)""",
+           WHERE p.rowid NOT IN (SELECT rownum FROM cdr_bad)""",
         # The calls whose shape the reference alone walks.
         f"""CREATE OR REPLACE TEMP TABLE cdr_complex AS
            SELECT DISTINCT cid FROM cdr_rows

@@ -321,7 +321,7 @@ class DuckDBStaging(Staging):
         fast_cdr.run(cur, fast_cdr.legs_statement(), values)
         fast_cdr.run(cur, fast_cdr.memberships_statement(), values)
         self.fast_names = dict(cur.execute(fast_cdr.names_statement()).fetchall())
-        (self.lines,) = cur.execute("SELECT count(*) FROM cdr_in").fetchone()
+        (self.lines,) = cur.execute("SELECT count(*) FROM cdr_parsed").fetchone()
         self.complex_rows = self._complex_rows_file()
         self.fast_format = "asterisk-cdr"
         return True
@@ -329,7 +329,7 @@ class DuckDBStaging(Staging):
     def _complex_rows_file(self) -> Path | None:
         """The rows of the calls left to the reference parser, as a Master.csv of their own."""
         (count,) = self.cur.execute(
-            "SELECT count(*) FROM cdr_in i JOIN cdr_complex c "
+            "SELECT count(*) FROM cdr_parsed i JOIN cdr_complex c "
             "ON c.cid = hash(coalesce(nullif(i.linkedid, ''), i.uniqueid))"
         ).fetchone()
         if not count:
@@ -338,9 +338,11 @@ class DuckDBStaging(Staging):
         tmp_dir.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(dir=tmp_dir, suffix=".csv")
         os.close(handle)
-        columns = ", ".join(f'i."{c}"' for c in fast_cdr.COLUMNS)
+        columns = ", ".join(
+            f'i."{c}"' if c in fast_cdr.READ else f"'' AS \"{c}\"" for c in fast_cdr.COLUMNS
+        )
         self.cur.execute(
-            f"COPY (SELECT {columns} FROM cdr_in i JOIN cdr_complex c "  # noqa: S608
+            f"COPY (SELECT {columns} FROM cdr_parsed i JOIN cdr_complex c "  # noqa: S608
             f"ON c.cid = hash(coalesce(nullif(i.linkedid, ''), i.uniqueid)) ORDER BY i.rowid) "
             f"TO '{name}' (HEADER false, QUOTE '\"', FORCE_QUOTE *)"
         )

@@ -111,7 +111,7 @@ def walk_statements() -> list[str]:
     hidden = "[" + ", ".join(f"'{v}'" for v in HIDDEN) + "]"
     clid = r"""'^\s*"?(.*?)"?\s*<([^>]*)>\s*$'"""
     return [
-        f"""CREATE OR REPLACE TEMP TABLE cdr_rows AS
+        f"""CREATE OR REPLACE TEMP VIEW cdr_rows AS
            SELECT p.rowid AS rownum, p.src, p.dst, p.dcontext, p.clid, p.channel, p.dstchannel,
              p.lastapp, p.lastdata, p.disposition, p.uniqueid,
              coalesce(nullif(p.linkedid, ''), p.uniqueid) AS call_id,
@@ -128,15 +128,20 @@ def walk_statements() -> list[str]:
            WHERE p.rowid NOT IN (SELECT rownum FROM cdr_bad)""",
         # The calls whose shape the reference alone walks.
         f"""CREATE OR REPLACE TEMP TABLE cdr_complex AS
-           SELECT DISTINCT cid FROM cdr_rows
+           WITH c AS (
+             SELECT hash(coalesce(nullif(linkedid, ''), uniqueid)) AS cid, lastapp, channel,
+                    dstchannel, dcontext, lastdata
+             FROM cdr_parsed WHERE lastapp IN ('Dial', 'Pickup') OR dcontext = 'ext-group')
+           SELECT DISTINCT cid FROM c
            WHERE (lastapp = 'Dial' AND starts_with(channel, 'Local/') AND ends_with(channel, ';2'))
               OR (lastapp = 'Dial' AND dcontext <> 'ext-group'
                   AND contains(split_part(lastdata, ',', 1), '&'))
               OR (dcontext = 'ext-group' AND lastapp <> 'Dial')
               OR lastapp = 'Pickup'
            UNION
-           SELECT cid FROM cdr_rows
-           WHERE lastapp = 'Dial' AND dcontext <> 'ext-group' AND {_is_ext("b")}
+           SELECT cid FROM (SELECT cid, {_peer("dstchannel")} AS b FROM c
+                            WHERE lastapp = 'Dial' AND dcontext <> 'ext-group')
+           WHERE {_is_ext("b")}
            GROUP BY cid, b HAVING count(*) > 1""",
         # `pos` orders each call's rows as the reference sorts them.
         """CREATE OR REPLACE TEMP TABLE cdr_steps AS

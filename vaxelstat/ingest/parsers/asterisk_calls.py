@@ -1,0 +1,398 @@
+"""Walk one call's Asterisk CDR rows in order, handing the call from holder to holder.
+
+The rules are the reference for the CDR's legs (see asterisk_cdr for how rows are read, and
+vaxelstat.calls.fast_cdr for the same rules in SQL): a call is held by one object at a time;
+when a later row sends the call elsewhere, the holder that did not answer becomes forwarded
+(`in_forwarded` for a user, `forwarded` for a group) and the new destination's leg names it in
+"forwarded from"; voicemail turns an unanswered user's leg into `in_voicemail`.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from vaxelstat.calls.legs import Leg
+from vaxelstat.ingest.parsers.base import (
+    ParseResult,
+    SourceSettings,
+    caller,
+    channel_peer,
+    parse_clid,
+)
+
+
+@dataclass
+class Row:
+    line: int
+    src: str
+    dst: str
+    dcontext: str
+    clid: str
+    channel: str
+    dstchannel: str
+    lastapp: str
+    lastdata: str
+    start: datetime
+    answer: datetime | None
+    end: datetime
+    billsec: int
+    disposition: str
+    uniqueid: str
+    linkedid: str
+    sequence: int
+
+    @property
+    def ring_s(self) -> int:
+        """Seconds from this row's start until answer, or until it ended unanswered."""
+        until = self.answer or self.end
+        return max(0, int((until - self.start).total_seconds()))
+
+
+class CallWalk:
+    """Walk one call's rows in order, handing the call from holder to holder."""
+
+    def __init__(
+        self, call_id: str, rows: list[Row], settings: SourceSettings, result: ParseResult
+    ) -> None:
+        self.call_id = call_id
+        self.rows = _join_local_halves(rows)
+        self.settings = settings
+        self.result = result
+        first = self.rows[0]
+        name, number = parse_clid(first.clid)
+        self.from_number, self.from_name = caller(first.src or number, name)
+        origin = channel_peer(first.channel)
+        self.internal = self.is_user_side(origin, first)
+        if self.internal and name:
+            result.names.setdefault(f"ext:{origin}", name)
+        # The leg of the object holding the call, unanswered, until the call moves on.
+        self.holder: Leg | None = None
+        # The calling user's leg, answered once anyone the call reaches answers.
+        self.out_leg: Leg | None = None
+        # Answered users' legs by extension: a later row of the same pairing adds talk time.
+        self.answered: dict[str, Leg] = {}
+
+    def is_user_side(self, peer: str, row: Row) -> bool:
+        """Whether a calling channel's peer is a user: an extension, not entering from outside."""
+        return self.settings.is_extension(peer) and row.dcontext not in (
+            self.settings.inbound_contexts
+        )
+
+    def leg(
+        self, row: Row, suffix: str, kind: str, identity: str, number: str, **fields: object
+    ) -> Leg:
+        leg = Leg(
+            leg_id=f"cdr:{row.uniqueid}:{row.sequence}:{suffix}",
+            call_id=self.call_id,
+            object_kind=kind,
+            object_identity=identity,
+            object_number=number,
+            start=row.start,
+            direction=str(fields.pop("direction", "in")),
+            internal=bool(fields.pop("internal", self.internal)),
+            type=str(fields.pop("type")),
+            from_number=self.from_number,
+            from_name=self.from_name,
+            **fields,  # type: ignore[arg-type]
+        )
+        self.result.legs.append(leg)
+        return leg
+
+    def move_to(self, destination: str) -> str:
+        """The call leaves its holder for `destination`; return the holder's number."""
+        holder, self.holder = self.holder, None
+        if holder is None:
+            return ""
+        holder.forwarded_to = destination
+        if holder.type == "in_no_answer":
+            holder.type = "in_forwarded"
+        elif holder.type == "abandoned" or holder.object_kind in ("rule", "ivr"):
+            holder.type = "forwarded" if holder.object_kind == "hunt" else "connected"
+        return holder.object_number
+
+    def walk(self) -> None:
+        done: set[int] = set()
+
+        def take(block: list[Row]) -> list[Row]:
+            done.update(id(r) for r in block)
+            return block
+
+        for i, row in enumerate(self.rows):
+            if id(row) in done:
+                continue
+            later = [r for r in self.rows[i:] if id(r) not in done]
+            if row.dcontext == "ext-group" and row.lastapp == "Dial":
+                self.hunt(
+                    take(
+                        [
+                            r
+                            for r in later
+                            if r.dcontext == "ext-group"
+                            and r.dst == row.dst
+                            and r.start == row.start
+                        ]
+                    )
+                )
+                continue
+            if row.lastapp == "Dial" and "&" in row.lastdata.split(",", 1)[0]:
+                self.parallel(
+                    take(
+                        [
+                            r
+                            for r in later
+                            if r.lastapp == "Dial"
+                            and r.lastdata == row.lastdata
+                            and r.start == row.start
+                        ]
+                    )
+                )
+                continue
+            if row.lastapp == "Queue":
+                # The queue's legs come from queue_log; here the call only passes through.
+                self.move_to(row.dst)
+                take([r for r in later if r.lastapp == "Queue" and r.dst == row.dst])
+                continue
+            if row.dcontext in self.settings.rule_contexts:
+                self.routing(row, "rule", f"tc:{row.dst}", row.dst, wait=0)
+            elif self.settings.is_ivr(row.dcontext):
+                self.routing(
+                    row,
+                    "ivr",
+                    f"ivr:{row.dcontext}",
+                    row.dcontext,
+                    wait=int((row.end - row.start).total_seconds()),
+                    note=f"key {row.dst}" if row.dst not in ("s", "h", "") else "",
+                )
+            elif row.lastapp == "VoiceMail":
+                self.voicemail(row)
+            elif row.lastapp == "Dial":
+                self.dial(row)
+            elif row.lastapp == "Pickup":
+                self.pickup(row)
+
+    def pickup(self, row: Row) -> None:
+        """Another phone picked up the call ringing elsewhere: the extension that talked is the
+        picker's (FORMATS.md §1.2, §2.4), and the phone that rang did not answer."""
+        picker = channel_peer(row.channel)
+        target = channel_peer(row.lastdata) if "/" in row.lastdata else row.lastdata
+        target = target.split("@", 1)[0]
+        if not self.settings.is_extension(picker):
+            return
+        holder, self.holder = self.holder, None
+        since = holder.start if holder is not None else row.start
+        if holder is not None:
+            holder.forwarded_to, holder.note = picker, f"picked up by {picker}"
+        answered_at = row.answer or row.start
+        self.leg(
+            row,
+            "pickup",
+            "user",
+            f"ext:{picker}",
+            picker,
+            type="in_answered",
+            member_number=picker,
+            forwarded_from=holder.object_number if holder else target,
+            wait_s=max(0, int((answered_at - since).total_seconds())),
+            talk_s=row.billsec,
+            note=f"pickup of {target}",
+        )
+        if self.out_leg is not None and self.out_leg.type == "out_unanswered":
+            self.out_leg.type, self.out_leg.talk_s = "out_answered", row.billsec
+
+    def routing(
+        self, row: Row, kind: str, identity: str, number: str, wait: int, note: str = ""
+    ) -> None:
+        forwarded_from = self.move_to(number)
+        self.holder = self.leg(
+            row,
+            kind,
+            kind,
+            identity,
+            number,
+            type="not_connected",
+            wait_s=wait,
+            forwarded_from=forwarded_from,
+            note=note,
+        )
+
+    def voicemail(self, row: Row) -> None:
+        mailbox, _, options = row.lastdata.partition("@")
+        busy = options.endswith(",b")
+        holder = self.holder
+        if holder is not None and holder.object_number == mailbox:
+            self.holder = None
+            if holder.type == "in_no_answer":
+                holder.type = "in_voicemail"
+            elif holder.type == "abandoned":
+                holder.type = "forwarded"
+            holder.forwarded_to = holder.forwarded_to or f"voicemail {mailbox}"
+            holder.note = holder.note or "voicemail"
+            return
+        forwarded_from = self.move_to(f"voicemail {mailbox}")
+        if self.settings.is_extension(mailbox) and mailbox not in self._group_numbers():
+            self.leg(
+                row,
+                "vm",
+                "user",
+                f"ext:{mailbox}",
+                mailbox,
+                type="in_busy" if busy else "in_voicemail",
+                forwarded_from=forwarded_from,
+                note="voicemail",
+            )
+
+    def _group_numbers(self) -> set[str]:
+        return {r.dst for r in self.rows if r.dcontext in ("ext-group", "ext-queues")}
+
+    def dial(self, row: Row, forwarded_from: str | None = None) -> Leg | None:
+        """One Dial row: the caller's outgoing leg, and the dialled user's incoming leg."""
+        a = channel_peer(row.channel)
+        b = channel_peer(row.dstchannel)
+        b_is_user = self.settings.is_extension(b)
+        earlier = self.answered.get(b)
+        if earlier is not None and row.start >= earlier.start:
+            # The same pairing again (after a Local channel optimised away, say): more talk.
+            earlier.talk_s += row.billsec
+            if self.out_leg is not None:
+                self.out_leg.talk_s += row.billsec
+            return None
+        if forwarded_from is None:
+            forwarded_from = self.move_to(row.dst if not b_is_user else b)
+        answered = row.disposition == "ANSWERED"
+        if (
+            self.is_user_side(a, row)
+            and not forwarded_from
+            and row.src == a
+            and self.out_leg is None
+        ):
+            self.out_leg = self.leg(
+                row,
+                "out",
+                "user",
+                f"ext:{a}",
+                a,
+                direction="out",
+                internal=b_is_user,
+                type="out_answered" if answered else "out_unanswered",
+                to_number=row.dst,
+                wait_s=row.ring_s,
+                talk_s=row.billsec if answered else 0,
+                member_number=a,
+            )
+        elif answered and self.out_leg is not None and self.out_leg.type == "out_unanswered":
+            # Forwarded, and answered further on: the caller's call was answered after all.
+            out = self.out_leg
+            out.type, out.talk_s = "out_answered", row.billsec
+            out.wait_s = int(((row.answer or row.end) - out.start).total_seconds())
+        if not b_is_user:
+            return None
+        kind = {"ANSWERED": "in_answered", "BUSY": "in_busy"}.get(row.disposition, "in_no_answer")
+        leg = self.leg(
+            row,
+            "in",
+            "user",
+            f"ext:{b}",
+            b,
+            type=kind,
+            to_number=row.dst,
+            forwarded_from=forwarded_from,
+            member_number=b,
+            wait_s=row.ring_s,
+            talk_s=row.billsec if answered else 0,
+        )
+        if answered:
+            self.answered[b] = leg
+        else:
+            self.holder = leg
+        return leg
+
+    def parallel(self, block: list[Row]) -> None:
+        """Dial(A&B&…): one call that rings several at once, answered by at most one."""
+        forwarded_from = self.move_to(block[0].dst)
+        legs = [leg for r in block if (leg := self.dial(r, forwarded_from)) is not None]
+        unanswered = [leg for leg in legs if leg.type != "in_answered"]
+        self.holder = unanswered[0] if unanswered and len(unanswered) == len(legs) else None
+
+    def hunt(self, block: list[Row]) -> None:
+        first = block[0]
+        number = first.dst
+        identity = f"group:{number}"
+        forwarded_from = self.move_to(number)
+        winner = next((r for r in block if r.disposition == "ANSWERED"), None)
+        rang = [r for r in block if r.disposition not in ("BUSY", "CONGESTION", "FAILED")]
+        for r in block:
+            self.result.memberships.add((identity, f"ext:{channel_peer(r.dstchannel)}"))
+        if winner is not None:
+            member = channel_peer(winner.dstchannel)
+            self.leg(
+                first,
+                "group",
+                "hunt",
+                identity,
+                number,
+                type="answered",
+                wait_s=winner.ring_s,
+                talk_s=winner.billsec,
+                member_number=member,
+                forwarded_from=forwarded_from,
+            )
+        else:
+            kind = "abandoned" if rang else "no_agent"
+            wait = max(r.ring_s for r in block)
+            self.holder = self.leg(
+                first,
+                "group",
+                "hunt",
+                identity,
+                number,
+                type=kind,
+                wait_s=wait,
+                forwarded_from=forwarded_from,
+            )
+        for r in rang:
+            member = channel_peer(r.dstchannel)
+            answered = r is winner
+            self.leg(
+                r,
+                f"member:{member}",
+                "user",
+                f"ext:{member}",
+                member,
+                type="in_answered" if answered else "in_no_answer",
+                group_from=number,
+                member_number=member,
+                wait_s=r.ring_s,
+                talk_s=r.billsec if answered else 0,
+                forwarded_from=forwarded_from,
+            )
+
+
+def _join_local_halves(rows: list[Row]) -> list[Row]:
+    """Replace a Dial to `Local/X@ctx-N;1` by what its `;2` half dialled, and drop the half.
+
+    Ring groups and follow-me built from Local channels log both halves (FORMATS.md §1.2);
+    the ;2 half's rows hold the real endpoint and whether it answered (the answered attempt,
+    else the last).
+    """
+    inner: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        if r.channel.startswith("Local/") and r.channel.endswith(";2") and r.lastapp == "Dial":
+            inner[r.channel[:-2]].append(r)
+    if not inner:
+        return rows
+    used: set[int] = set()
+    joined = []
+    for r in rows:
+        halves = inner.get(r.dstchannel[:-2], []) if r.dstchannel.endswith(";1") else []
+        if halves:
+            used.update(id(h) for h in halves)
+            half = next((h for h in halves if h.disposition == "ANSWERED"), halves[-1])
+            r = replace(
+                r,
+                dstchannel=half.dstchannel,
+                disposition=half.disposition,
+                answer=half.answer,
+                billsec=half.billsec,
+            )
+        joined.append(r)
+    return [r for r in joined if id(r) not in used]

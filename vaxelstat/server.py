@@ -72,7 +72,7 @@ def _loop(name: str, every_s: float, job: Callable[[], object], stop: threading.
 # Periodic work of the background worker: (name, every seconds, job).
 WORKER_JOBS: list[tuple[str, float, Callable[[], object]]] = [
     ("spool collector", 5.0, collect_spool_once),
-    ("call store compaction", 24 * 3600.0, lambda: get_store().compact()),
+    ("call store compaction", 24 * 3600.0, lambda: get_store().unscoped_compact()),
 ]
 
 

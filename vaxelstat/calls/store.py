@@ -69,7 +69,7 @@ class CallStore:
     def delete_organization(self, org_id: int) -> int:
         raise NotImplementedError
 
-    def compact(self) -> None:
+    def unscoped_compact(self) -> None:
         """Rewrite the store in (organization, start) order."""
         raise NotImplementedError
 
@@ -151,7 +151,7 @@ class DuckDBStore(CallStore):
             finally:
                 cur.close()
 
-    def compact(self) -> None:
+    def unscoped_compact(self) -> None:
         with self._write_lock:
             cur = self._cursor()
             try:

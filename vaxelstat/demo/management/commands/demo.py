@@ -88,7 +88,7 @@ class Command(BaseCommand):
             if obj.kind == MeasuredObject.Kind.RULE:
                 obj.aliases = [sb.MAIN_NUMBER]
             obj.save(update_fields=["display_name", "aliases"])
-        store.compact()
+        store.unscoped_compact()
 
         password = secrets.token_urlsafe(12)
         admin, _ = User.objects.get_or_create(email=ADMIN_EMAIL)

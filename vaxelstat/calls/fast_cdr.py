@@ -139,6 +139,10 @@ def walk_statements() -> list[str]:
               OR (dcontext = 'ext-group' AND lastapp <> 'Dial')
               OR lastapp = 'Pickup'
            UNION
+           SELECT hash(coalesce(nullif(linkedid, ''), uniqueid)) FROM cdr_parsed
+           GROUP BY coalesce(nullif(linkedid, ''), uniqueid), coalesce(seq_i, 0)
+           HAVING count(*) > 1
+           UNION
            SELECT cid FROM (SELECT cid, {_peer("dstchannel")} AS b FROM c
                             WHERE lastapp = 'Dial' AND dcontext <> 'ext-group')
            WHERE {_is_ext("b")}
@@ -147,7 +151,9 @@ def walk_statements() -> list[str]:
         """CREATE OR REPLACE TEMP TABLE cdr_steps AS
            WITH r AS (
              SELECT *,
-               row_number() OVER (PARTITION BY cid ORDER BY seq, start_u, rownum) AS pos,
+               -- (sequence, row) as one number; a call with a sequence twice goes to the
+               -- reference (cdr_complex), so within a call this is the reference's order.
+               seq::BIGINT * 4294967296 + rownum AS pos,
                greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u))::INTEGER
                  AS ring_s,
                CASE WHEN dcontext = 'ext-group' AND lastapp = 'Dial' THEN 'hunt'

@@ -110,22 +110,15 @@ def read_statements() -> list[str]:
 def walk_statements() -> list[str]:
     hidden = "[" + ", ".join(f"'{v}'" for v in HIDDEN) + "]"
     clid = r"""'^\s*"?(.*?)"?\s*<([^>]*)>\s*$'"""
+    kind = """CASE WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN 'hunt'
+                    WHEN p.lastapp = 'Queue' THEN 'queue'
+                    WHEN list_contains($rule_contexts, p.dcontext) THEN 'rule'
+                    WHEN list_contains($ivr_contexts, p.dcontext)
+                         OR starts_with(p.dcontext, 'ivr-') THEN 'ivr'
+                    WHEN p.lastapp = 'VoiceMail' THEN 'vm'
+                    WHEN p.lastapp = 'Dial' THEN 'dial'
+                    ELSE '' END"""
     return [
-        f"""CREATE OR REPLACE TEMP VIEW cdr_rows AS
-           SELECT p.rowid AS rownum, p.src, p.dst, p.dcontext, p.clid, p.channel, p.dstchannel,
-             p.lastapp, p.lastdata, p.disposition, p.uniqueid,
-             coalesce(nullif(p.linkedid, ''), p.uniqueid) AS call_id,
-             hash(coalesce(nullif(p.linkedid, ''), p.uniqueid)) AS cid,
-             coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
-             {_utc("start_l")} AS start_u,
-             CASE WHEN p.end_l IS NULL THEN {_utc("start_l")} ELSE {_utc("end_l")} END AS end_u,
-             CASE WHEN p.answer_l IS NULL THEN NULL ELSE {_utc("answer_l")} END AS answer_u,
-             {_peer("p.channel")} AS a, {_peer("p.dstchannel")} AS b
-           FROM cdr_parsed p
-           JOIN cdr_hours h_start_l ON h_start_l.h = date_trunc('hour', p.start_l)
-           LEFT JOIN cdr_hours h_end_l ON h_end_l.h = date_trunc('hour', p.end_l)
-           LEFT JOIN cdr_hours h_answer_l ON h_answer_l.h = date_trunc('hour', p.answer_l)
-           WHERE p.rowid NOT IN (SELECT rownum FROM cdr_bad)""",
         # The calls whose shape the reference alone walks.
         f"""CREATE OR REPLACE TEMP TABLE cdr_complex AS
            WITH c AS (
@@ -147,86 +140,77 @@ def walk_statements() -> list[str]:
                             WHERE lastapp = 'Dial' AND dcontext <> 'ext-group')
            WHERE {_is_ext("b")}
            GROUP BY cid, b HAVING count(*) > 1""",
-        # `pos` orders each call's rows as the reference sorts them.
-        """CREATE OR REPLACE TEMP TABLE cdr_steps AS
-           WITH r AS (
+        # Every row of the calls walked here, with what the walk reads of it. `pos` orders a
+        # call's rows as the reference does: (sequence, row); a call with a sequence twice
+        # went to the reference above.
+        f"""CREATE OR REPLACE TEMP TABLE cdr_steps AS
+           SELECT p.rowid AS rownum, p.src, p.dst, p.dcontext, p.clid, p.lastdata,
+             p.disposition, p.uniqueid,
+             coalesce(nullif(p.linkedid, ''), p.uniqueid) AS call_id,
+             hash(coalesce(nullif(p.linkedid, ''), p.uniqueid)) AS cid,
+             coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
+             coalesce(p.seq_i, 0)::BIGINT * 4294967296 + p.rowid AS pos,
+             {_utc("start_l")} AS start_u,
+             CASE WHEN p.end_l IS NULL THEN {_utc("start_l")} ELSE {_utc("end_l")} END AS end_u,
+             CASE WHEN p.answer_l IS NULL THEN NULL ELSE {_utc("answer_l")} END AS answer_u,
+             {_peer("p.channel")} AS a, {_peer("p.dstchannel")} AS b,
+             {kind} AS kind, split_part(p.lastdata, '@', 1) AS mailbox
+           FROM cdr_parsed p
+           JOIN cdr_hours h_start_l ON h_start_l.h = date_trunc('hour', p.start_l)
+           LEFT JOIN cdr_hours h_end_l ON h_end_l.h = date_trunc('hour', p.end_l)
+           LEFT JOIN cdr_hours h_answer_l ON h_answer_l.h = date_trunc('hour', p.answer_l)
+           WHERE p.rowid NOT IN (SELECT rownum FROM cdr_bad)
+             AND hash(coalesce(nullif(p.linkedid, ''), p.uniqueid))
+                 NOT IN (SELECT cid FROM cdr_complex)""",
+        # Ring-group blocks (rows dialled together) and queue passages: one step each.
+        """CREATE OR REPLACE TEMP TABLE cdr_blocks AS
+           SELECT cid, dst, start_u, min(pos) AS first,
+             arg_min(rownum, pos) FILTER (disposition = 'ANSWERED') AS winner_row,
+             arg_min(b, pos) FILTER (disposition = 'ANSWERED') AS winner,
+             arg_min(greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u)), pos)
+               FILTER (disposition = 'ANSWERED')::INTEGER AS winner_ring,
+             arg_min(billsec, pos) FILTER (disposition = 'ANSWERED') AS winner_talk,
+             count(*) FILTER (disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')) AS rang,
+             max(greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u)))::INTEGER
+               AS max_ring
+           FROM cdr_steps WHERE kind = 'hunt' GROUP BY ALL
+           UNION ALL
+           SELECT cid, dst, NULL, min(pos), NULL, NULL, NULL, NULL, NULL, NULL
+           FROM cdr_steps WHERE kind = 'queue' GROUP BY ALL""",
+        # The acting steps in one sort per call: what each leaves holding the call, what the
+        # step after does to it, and where each step came from.
+        f"""CREATE OR REPLACE TEMP TABLE cdr_fate AS
+           WITH acting AS (
+             SELECT r.*, greatest(0, epoch(coalesce(r.answer_u, r.end_u))
+                                     - epoch(r.start_u))::INTEGER AS ring_s,
+               k.winner_row, k.winner, k.winner_ring, k.winner_talk, k.rang, k.max_ring,
+               r.kind = 'dial' AND {_is_ext("r.b")} AS b_is_user
+             FROM cdr_steps r
+             LEFT JOIN cdr_blocks k ON r.kind IN ('hunt', 'queue') AND k.cid = r.cid
+               AND k.dst = r.dst AND (r.kind = 'queue' OR k.start_u = r.start_u)
+             WHERE r.kind <> '' AND (k.first IS NULL OR k.first = r.pos)),
+           held AS (
              SELECT *,
-               -- (sequence, row) as one number; a call with a sequence twice goes to the
-               -- reference (cdr_complex), so within a call this is the reference's order.
-               seq::BIGINT * 4294967296 + rownum AS pos,
-               greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u))::INTEGER
-                 AS ring_s,
-               CASE WHEN dcontext = 'ext-group' AND lastapp = 'Dial' THEN 'hunt'
-                    WHEN lastapp = 'Queue' THEN 'queue'
-                    WHEN list_contains($rule_contexts, dcontext) THEN 'rule'
-                    WHEN list_contains($ivr_contexts, dcontext) OR starts_with(dcontext, 'ivr-')
-                      THEN 'ivr'
-                    WHEN lastapp = 'VoiceMail' THEN 'vm'
-                    WHEN lastapp = 'Dial' THEN 'dial'
-                    ELSE '' END AS kind
-             FROM cdr_rows WHERE cid NOT IN (SELECT cid FROM cdr_complex)),
-           hunts AS (
-             SELECT cid, dst, start_u, min(pos) AS first FROM r WHERE kind = 'hunt'
-             GROUP BY ALL),
-           queues AS (
-             SELECT cid, dst, min(pos) AS first FROM r WHERE kind = 'queue' GROUP BY ALL)
-           SELECT r.* EXCLUDE (channel, dstchannel, lastapp),
-             coalesce(h.first, q.first, r.pos) AS block,
-             r.kind <> '' AND coalesce(h.first, q.first, r.pos) = r.pos AS acting
-           FROM r
-           LEFT JOIN hunts h ON r.kind = 'hunt' AND h.cid = r.cid AND h.dst = r.dst
-             AND h.start_u = r.start_u
-           LEFT JOIN queues q ON r.kind = 'queue' AND q.cid = r.cid AND q.dst = r.dst""",
-        # Per acting step: its destination, and the leg it leaves holding the call.
-        f"""CREATE OR REPLACE TEMP TABLE cdr_step AS
-           WITH hunt AS (
-             SELECT cid, block,
-               arg_min(rownum, pos) FILTER (disposition = 'ANSWERED') AS winner_row,
-               arg_min(b, pos) FILTER (disposition = 'ANSWERED') AS winner,
-               arg_min(ring_s, pos) FILTER (disposition = 'ANSWERED') AS winner_ring,
-               arg_min(billsec, pos) FILTER (disposition = 'ANSWERED') AS winner_talk,
-               count(*) FILTER (disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')) AS rang,
-               max(ring_s) AS max_ring
-             FROM cdr_steps WHERE kind = 'hunt' GROUP BY ALL),
-           groups AS (
-             SELECT cid, list(DISTINCT dst) AS numbers FROM cdr_steps
-             WHERE dcontext IN ('ext-group', 'ext-queues') GROUP BY ALL),
-           s AS (
-             SELECT st.*, h.winner_row, h.winner, h.winner_ring, h.winner_talk, h.rang,
-               h.max_ring, coalesce(g.numbers, []) AS group_numbers,
-               {_is_ext("st.b")} AS b_is_user,
-               split_part(st.lastdata, '@', 1) AS mailbox,
-               row_number() OVER (PARTITION BY st.cid ORDER BY st.pos) AS step
-             FROM cdr_steps st
-             LEFT JOIN hunt h ON h.cid = st.cid AND h.block = st.block
-             LEFT JOIN groups g ON g.cid = st.cid
-             WHERE st.acting)
-           SELECT *,
-             CASE kind WHEN 'dial' THEN CASE WHEN b_is_user THEN b ELSE dst END
-                       WHEN 'ivr' THEN dcontext
-                       WHEN 'vm' THEN 'voicemail ' || mailbox
-                       ELSE dst END AS destination,
-             CASE WHEN kind = 'dial' AND b_is_user AND disposition <> 'ANSWERED'
-                    THEN CASE WHEN disposition = 'BUSY' THEN 'in_busy' ELSE 'in_no_answer' END
-                  WHEN kind = 'hunt' AND winner IS NULL
-                    THEN CASE WHEN rang > 0 THEN 'abandoned' ELSE 'no_agent' END
-                  WHEN kind IN ('rule', 'ivr') THEN 'not_connected'
-                  END AS holds,
-             CASE WHEN kind = 'dial' THEN b WHEN kind = 'ivr' THEN dcontext ELSE dst END
-               AS holds_number
-           FROM s""",
-        # The step before and the step after, joined by their numbers within the call; what
-        # became of each holding leg, and where each step came from.
-        """CREATE OR REPLACE TEMP TABLE cdr_fate AS
-           WITH f AS (
-             SELECT s.*, p.holds AS prev_holds, p.holds_number AS prev_number,
-               n.kind AS next_kind, n.mailbox AS next_mailbox,
-               n.destination AS next_destination
-             FROM cdr_step s
-             LEFT JOIN (SELECT cid, step, holds, holds_number FROM cdr_step) p
-               ON p.cid = s.cid AND p.step = s.step - 1
-             LEFT JOIN (SELECT cid, step, kind, mailbox, destination FROM cdr_step) n
-               ON n.cid = s.cid AND n.step = s.step + 1)
+               CASE kind WHEN 'dial' THEN CASE WHEN b_is_user THEN b ELSE dst END
+                         WHEN 'ivr' THEN dcontext
+                         WHEN 'vm' THEN 'voicemail ' || mailbox
+                         ELSE dst END AS destination,
+               CASE WHEN kind = 'dial' AND b_is_user AND disposition <> 'ANSWERED'
+                      THEN CASE WHEN disposition = 'BUSY' THEN 'in_busy' ELSE 'in_no_answer' END
+                    WHEN kind = 'hunt' AND winner IS NULL
+                      THEN CASE WHEN rang > 0 THEN 'abandoned' ELSE 'no_agent' END
+                    WHEN kind IN ('rule', 'ivr') THEN 'not_connected'
+                    END AS holds,
+               CASE WHEN kind = 'dial' THEN b WHEN kind = 'ivr' THEN dcontext ELSE dst END
+                 AS holds_number
+             FROM acting),
+           f AS (
+             SELECT *,
+               row_number() OVER w AS step,
+               lag(holds) OVER w AS prev_holds, lag(holds_number) OVER w AS prev_number,
+               lead(kind) OVER w AS next_kind, lead(mailbox) OVER w AS next_mailbox,
+               lead(destination) OVER w AS next_destination
+             FROM held WINDOW w AS (PARTITION BY cid ORDER BY pos))
            SELECT *,
              prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
              CASE WHEN prev_holds IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
@@ -247,6 +231,12 @@ def walk_statements() -> list[str]:
                     THEN 'voicemail ' || next_mailbox
                   ELSE coalesce(next_destination, '') END AS forwarded_to
            FROM f""",
+        # The group numbers of the calls that leave a message in a mailbox.
+        """CREATE OR REPLACE TEMP TABLE cdr_groups AS
+           SELECT cid, list(DISTINCT dst) AS numbers FROM cdr_steps
+           WHERE dcontext IN ('ext-group', 'ext-queues')
+             AND cid IN (SELECT cid FROM cdr_fate WHERE kind = 'vm')
+           GROUP BY ALL""",
         # The caller: from the call's first row.
         f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
            SELECT cid, call_id, a AS origin, first_row,
@@ -323,10 +313,12 @@ def legs_statement() -> str:
        SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':member:' || m.b, m.call_id, 'user',
               'ext:' || m.b, m.b, m.start_u, 'in', c.internal,
               CASE WHEN m.rownum = f.winner_row THEN 'in_answered' ELSE 'in_no_answer' END,
-              {common}, f.forwarded_from, f.dst, m.b, '', '', m.ring_s,
+              {common}, f.forwarded_from, f.dst, m.b, '', '',
+              greatest(0, epoch(coalesce(m.answer_u, m.end_u)) - epoch(m.start_u))::INTEGER,
               CASE WHEN m.rownum = f.winner_row THEN m.billsec ELSE 0 END, '', ''
        FROM cdr_steps m
-       JOIN cdr_fate f ON f.cid = m.cid AND f.block = m.block AND f.kind = 'hunt'
+       JOIN cdr_blocks k ON k.cid = m.cid AND k.dst = m.dst AND k.start_u = m.start_u
+       JOIN cdr_fate f ON f.cid = m.cid AND f.pos = k.first
        JOIN cdr_caller2 c ON c.cid = m.cid
        WHERE m.kind = 'hunt' AND m.disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')
        UNION ALL
@@ -347,9 +339,9 @@ def legs_statement() -> str:
               CASE WHEN contains(f.lastdata, '@') AND ends_with(f.lastdata, ',b')
                    THEN 'in_busy' ELSE 'in_voicemail' END,
               {common}, f.forwarded_from, '', '', '', '', 0, 0, '', 'voicemail'
-       FROM cdr_fate f JOIN cdr_caller2 c USING (cid)
+       FROM cdr_fate f JOIN cdr_caller2 c USING (cid) LEFT JOIN cdr_groups g USING (cid)
        WHERE f.kind = 'vm' AND NOT f.takes_message AND {_is_ext("f.mailbox")}
-         AND NOT list_contains(f.group_numbers, f.mailbox)"""
+         AND NOT list_contains(coalesce(g.numbers, []), f.mailbox)"""
 
 
 def memberships_statement() -> str:

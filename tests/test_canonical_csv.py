@@ -119,3 +119,12 @@ def test_reading_reports_its_progress(tmp_path: Path) -> None:
         canonical_csv.parse(path, SETTINGS)
     size = path.stat().st_size
     assert seen[-1] == (size, size)
+
+
+def test_a_leg_twice_in_one_file_is_stored_once(org, tmp_path: Path, capsys) -> None:
+    path = tmp_path / "legs.csv"
+    row = "c1,l1,user,1001,,2024-03-01T10:00:00+01:00,in,false,in_answered,,,,,,,,5,60,,"
+    path.write_text(HEADER + "\n" + row + "\n" + row + "\n")
+    call_command("import", "--org", "acme", "--format", "csv", str(path))
+    assert "imported 1, duplicates 1, rejected 0" in capsys.readouterr().out
+    assert get_store().count(org.id) == 1

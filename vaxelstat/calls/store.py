@@ -389,15 +389,24 @@ class DuckDBStaging(Staging):
         with self.store._write_lock:
             cur.execute("BEGIN TRANSACTION")
             try:
-                (total,) = cur.execute("SELECT count(*) FROM staged").fetchone()
+                (total, repeated) = cur.execute(
+                    "SELECT count(*), count(*) - count(DISTINCT leg_id) FROM staged"
+                ).fetchone()
+                # A leg id twice in the batch keeps its earliest leg; without repeats the
+                # window that picks it is skipped.
+                batch = (
+                    "(SELECT *, row_number() OVER (PARTITION BY leg_id ORDER BY start_utc) AS n "
+                    "FROM staged)"
+                    if repeated
+                    else "(SELECT *, 1 AS n FROM staged)"
+                )
                 # Column names are the constants of STORE_COLUMNS; values are bound.
                 (inserted,) = cur.execute(
                     f"INSERT INTO legs ({', '.join(STORE_COLUMN_NAMES)}) "  # noqa: S608
                     f"SELECT ?, m.object_id, s.object_kind, ?, ?, s.leg_id, s.call_id, "
                     f"s.start_utc, timezone(?, s.start_utc::TIMESTAMPTZ), "
                     f"{rest} "
-                    f"FROM (SELECT *, row_number() OVER (PARTITION BY leg_id ORDER BY start_utc)"
-                    f"  AS n FROM staged) s "
+                    f"FROM {batch} s "
                     f"JOIN staged_ids m "
                     f"  ON m.kind = s.object_kind AND m.identity = s.object_identity "
                     f"WHERE s.n = 1 AND NOT EXISTS (SELECT 1 FROM legs l WHERE l.org_id = ? "

@@ -53,25 +53,9 @@ def _utc(local: str) -> str:
     )
 
 
-# The columns the walk reads; the others are only carried for the reference (leftovers).
-READ = [
-    "src",
-    "dst",
-    "dcontext",
-    "clid",
-    "channel",
-    "dstchannel",
-    "lastapp",
-    "lastdata",
-    "start",
-    "answer",
-    "end",
-    "billsec",
-    "disposition",
-    "uniqueid",
-    "linkedid",
-    "sequence",
-]
+# The columns the walk reads; the others are written empty for the reference (leftovers).
+UNREAD = {"accountcode", "duration", "amaflags", "userfield", "peeraccount"}
+READ = [c for c in COLUMNS if c not in UNREAD]
 
 
 def read_statements() -> list[str]:

@@ -207,17 +207,7 @@ class Pbx:
         menu = min(30, 3 + int(self.rng.expovariate(1 / 5)))
         r = self.rng.random()
         if r < 0.04:
-            self.row(
-                call,
-                dst="s",
-                dcontext=sb.IVR_CONTEXT,
-                lastapp="BackGround",
-                lastdata="custom/huvudmeny",
-                start=t,
-                answer=t,
-                end=t + menu,
-                disposition="ANSWERED",
-            )
+            self.menu_row(call, "s", t, menu)
             self.stats["ivr:not_connected"] += 1
             return call
         r = self.rng.random()
@@ -230,7 +220,17 @@ class Pbx:
             key, target = "2", sb.QUEUES[1]
         else:
             key, target = "3", sb.HUNT_GROUPS[0]
-        self.row(
+        self.menu_row(call, key, t, menu)
+        self.stats["ivr:connected"] += 1
+        if isinstance(target, sb.Queue):
+            self.queue(call, target, t + menu)
+        else:
+            self.hunt(call, target, t + menu)
+        return call
+
+    def menu_row(self, call: _Call, key: str, t: int, menu: int) -> CdrRow:
+        """The IVR's row: the menu answered at t, left after `menu` s with `key` ("s": hung up)."""
+        return self.row(
             call,
             dst=key,
             dcontext=sb.IVR_CONTEXT,
@@ -241,12 +241,6 @@ class Pbx:
             end=t + menu,
             disposition="ANSWERED",
         )
-        self.stats["ivr:connected"] += 1
-        if isinstance(target, sb.Queue):
-            self.queue(call, target, t + menu)
-        else:
-            self.hunt(call, target, t + menu)
-        return call
 
     def logged_in(self, q: sb.Queue, member: str, t: int) -> bool:
         weekday, hour = self.local_hour(t)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "vaxelstat.orgs",
     "vaxelstat.ingest",
     "vaxelstat.calls",
+    "vaxelstat.reports",
     "vaxelstat.demo",
     "vaxelstat.web",
 ]

@@ -69,6 +69,19 @@ class CallStore:
     def delete_organization(self, org_id: int) -> int:
         raise NotImplementedError
 
+    def aggregate(
+        self,
+        org_id: int,
+        object_ids: list[int],
+        where: str,
+        params: dict[str, Any],
+        bucket: str,
+        measures: list[str],
+    ) -> list[tuple[Any, list[Any]]]:
+        """Each bucket's measures, and the total (bucket None), over the legs of these
+        objects of the organization that match `where` (SQL with named parameters)."""
+        raise NotImplementedError
+
     def unscoped_compact(self) -> None:
         """Rewrite the store in (organization, start) order."""
         raise NotImplementedError
@@ -133,6 +146,35 @@ class DuckDBStore(CallStore):
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
         finally:
             cur.close()
+
+    def aggregate(
+        self,
+        org_id: int,
+        object_ids: list[int],
+        where: str,
+        params: dict[str, Any],
+        bucket: str,
+        measures: list[str],
+    ) -> list[tuple[Any, list[Any]]]:
+        if not object_ids:
+            return []
+        # The organization filter is the store's own; `where`, `bucket` and `measures` are
+        # SQL the report engine writes from its constants, with values as parameters.
+        sql = (
+            f"SELECT {bucket} AS bucket, grouping(bucket) AS is_total, "  # noqa: S608
+            f"{', '.join(measures)} FROM legs "
+            f"WHERE org_id = $org_id AND list_contains($object_ids, object_id) AND ({where}) "
+            f"GROUP BY GROUPING SETS ((bucket), ())"
+        )
+        cur = self._cursor()
+        try:
+            values = {**params, "org_id": org_id, "object_ids": object_ids}
+            # DuckDB refuses parameters the statement does not name.
+            named = {k: v for k, v in values.items() if f"${k}" in sql}
+            rows = cur.execute(sql, named).fetchall()
+        finally:
+            cur.close()
+        return [(None if is_total else bucket, list(values)) for bucket, is_total, *values in rows]
 
     def delete_organization(self, org_id: int) -> int:
         with self._write_lock:

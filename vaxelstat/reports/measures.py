@@ -1,0 +1,481 @@
+"""Every figure, defined once, as data (SPEC §5).
+
+A measure is a key within a scope (the legs it counts): its Swedish and English label and
+definition, the unit, and how it is computed. The nine standard reports are presets over this
+table; UI tooltips, exports, the help page and the API read it too. "Included in" is derived
+from the identities below, so it cannot drift from them.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Measure:
+    scope: str  # "user_in", "user_out", "group", "routing"
+    key: str
+    label_sv: str
+    label_en: str
+    definition_sv: str
+    definition_en: str
+    # How it is computed: "count" (legs matching `where`), "sum" / "avg" / "max" of `value`
+    # over legs matching `where`, or "service_level".
+    agg: str
+    where: str = "true"
+    value: str = ""
+    unit: str = "count"  # "count", "seconds" or "percent"
+
+
+ANSWERED_USER = "type = 'in_answered'"
+UNANSWERED_GROUP = "type IN ('abandoned', 'no_agent')"
+
+MEASURES: list[Measure] = [
+    # Incoming legs of users.
+    Measure(
+        "user_in",
+        "incoming",
+        "Totalt inkommande",
+        "Total incoming",
+        "Alla inkommande samtal till användaren.",
+        "All incoming calls to the user.",
+        "count",
+    ),
+    Measure(
+        "user_in",
+        "answered",
+        "Besvarade",
+        "Answered",
+        "Inkommande samtal som användaren besvarade.",
+        "Incoming calls the user answered.",
+        "count",
+        ANSWERED_USER,
+    ),
+    Measure(
+        "user_in",
+        "unanswered",
+        "Ej besvarade",
+        "Unanswered",
+        "Inkommande samtal som ringde utan att besvaras (även gruppsamtal).",
+        "Incoming calls that rang without being answered (group calls included).",
+        "count",
+        "type = 'in_no_answer'",
+    ),
+    Measure(
+        "user_in",
+        "busy",
+        "Upptaget",
+        "Busy",
+        "Inkommande samtal som mötte upptaget.",
+        "Incoming calls that met busy.",
+        "count",
+        "type = 'in_busy'",
+    ),
+    Measure(
+        "user_in",
+        "voicemail",
+        "Omstyrda (röstbrevlåda)",
+        "Redirected (voicemail)",
+        "Inkommande samtal som gick till röstbrevlådan.",
+        "Incoming calls that went to voicemail.",
+        "count",
+        "type = 'in_voicemail'",
+    ),
+    Measure(
+        "user_in",
+        "forwarded",
+        "Omstyrda (till annat nummer)",
+        "Redirected (to another number)",
+        "Inkommande samtal som vidarekopplades till ett annat nummer.",
+        "Incoming calls forwarded to another number.",
+        "count",
+        "type = 'in_forwarded'",
+    ),
+    Measure(
+        "user_in",
+        "mean_answer_time",
+        "(M) Svarstid",
+        "(M) Answer time",
+        "Medelvärdet av kötiden för besvarade samtal.",
+        "The mean wait of answered calls.",
+        "avg",
+        ANSWERED_USER,
+        "wait_s",
+        "seconds",
+    ),
+    Measure(
+        "user_in",
+        "internal",
+        "Interna",
+        "Internal",
+        "Inkommande samtal från en annan användare i växeln.",
+        "Incoming calls from another user of the switchboard.",
+        "count",
+        "internal",
+    ),
+    Measure(
+        "user_in",
+        "external",
+        "Externa",
+        "External",
+        "Inkommande samtal utifrån.",
+        "Incoming calls from outside.",
+        "count",
+        "NOT internal",
+    ),
+    Measure(
+        "user_in",
+        "talk_time",
+        "Samtalstid",
+        "Talk time",
+        "Summan av samtalslängden för besvarade samtal.",
+        "The sum of the talk time of answered calls.",
+        "sum",
+        ANSWERED_USER,
+        "talk_s",
+        "seconds",
+    ),
+    Measure(
+        "user_in",
+        "mean_talk_time",
+        "(M) Samtalstid",
+        "(M) Talk time",
+        "Medelvärdet av samtalslängden för besvarade samtal.",
+        "The mean talk time of answered calls.",
+        "avg",
+        ANSWERED_USER,
+        "talk_s",
+        "seconds",
+    ),
+    # Outgoing legs of users.
+    Measure(
+        "user_out",
+        "outgoing",
+        "Totalt utgående",
+        "Total outgoing",
+        "Alla utgående samtal från användaren.",
+        "All outgoing calls of the user.",
+        "count",
+    ),
+    Measure(
+        "user_out",
+        "answered",
+        "Besvarade",
+        "Answered",
+        "Utgående samtal som besvarades.",
+        "Outgoing calls that were answered.",
+        "count",
+        "type = 'out_answered'",
+    ),
+    Measure(
+        "user_out",
+        "unanswered",
+        "Ej besvarade",
+        "Unanswered",
+        "Utgående samtal som inte besvarades.",
+        "Outgoing calls not answered.",
+        "count",
+        "type = 'out_unanswered'",
+    ),
+    Measure(
+        "user_out",
+        "talk_time",
+        "Samtalstid",
+        "Talk time",
+        "Summan av samtalslängden för besvarade samtal.",
+        "The sum of the talk time of answered calls.",
+        "sum",
+        "type = 'out_answered'",
+        "talk_s",
+        "seconds",
+    ),
+    Measure(
+        "user_out",
+        "mean_talk_time",
+        "(M) Samtalstid",
+        "(M) Talk time",
+        "Medelvärdet av samtalslängden för besvarade samtal.",
+        "The mean talk time of answered calls.",
+        "avg",
+        "type = 'out_answered'",
+        "talk_s",
+        "seconds",
+    ),
+    # Group legs (ACD and hunt groups).
+    Measure(
+        "group",
+        "incoming",
+        "Totalt inkommande",
+        "Total incoming",
+        "Alla samtal som nådde gruppen.",
+        "All calls that reached the group.",
+        "count",
+    ),
+    Measure(
+        "group",
+        "answered",
+        "Besvarade",
+        "Answered",
+        "Samtal som en medlem besvarade.",
+        "Calls a member answered.",
+        "count",
+        "type = 'answered'",
+    ),
+    Measure(
+        "group",
+        "unanswered",
+        "Ej besvarade",
+        "Unanswered",
+        "Samtal där den som ringde lade på i kö, eller ingen medlem var ledig.",
+        "Calls where the caller hung up while waiting, or no member was available.",
+        "count",
+        UNANSWERED_GROUP,
+    ),
+    Measure(
+        "group",
+        "forwarded",
+        "Vidarekopplade",
+        "Forwarded",
+        "Samtal som lämnade gruppen till ett annat mål (timeout, överflöde, röstbrevlåda).",
+        "Calls that left the group for another destination (timeout, overflow, voicemail).",
+        "count",
+        "type = 'forwarded'",
+    ),
+    Measure(
+        "group",
+        "mean_answer_time",
+        "(M) Svarstid",
+        "(M) Answer time",
+        "Medelvärdet av kötiden för besvarade samtal.",
+        "The mean wait of answered calls.",
+        "avg",
+        "type = 'answered'",
+        "wait_s",
+        "seconds",
+    ),
+    Measure(
+        "group",
+        "mean_talk_time",
+        "(M) Samtalstid",
+        "(M) Talk time",
+        "Medelvärdet av samtalslängden för besvarade samtal.",
+        "The mean talk time of answered calls.",
+        "avg",
+        "type = 'answered'",
+        "talk_s",
+        "seconds",
+    ),
+    Measure(
+        "group",
+        "mean_wait_unanswered",
+        "(M) Kötid ej besvarade",
+        "(M) Wait of unanswered",
+        "Medelvärdet av kötiden för ej besvarade samtal.",
+        "The mean wait of unanswered calls.",
+        "avg",
+        UNANSWERED_GROUP,
+        "wait_s",
+        "seconds",
+    ),
+    Measure(
+        "group",
+        "max_wait",
+        "Max kötid",
+        "Max wait",
+        "Den längsta kötiden för något samtal.",
+        "The longest wait of any call.",
+        "max",
+        "true",
+        "wait_s",
+        "seconds",
+    ),
+    Measure(
+        "group",
+        "service_level",
+        "Servicenivå",
+        "Service level",
+        "Andel besvarade inom servicenivåtiden av alla samtal utom de som avbröts inom "
+        "gränsen för korta avbrott.",
+        "Share answered within the service-level time of all calls but those abandoned "
+        "within the short-abandon limit.",
+        "service_level",
+        unit="percent",
+    ),
+    # Routing legs (rule-based numbers and IVR menus).
+    Measure(
+        "routing",
+        "handled",
+        "Hanterade samtal",
+        "Handled calls",
+        "Alla samtal som nådde numret eller menyn.",
+        "All calls that reached the number or menu.",
+        "count",
+    ),
+    Measure(
+        "routing",
+        "connected",
+        "Framkopplade",
+        "Connected",
+        "Samtal som kopplades vidare.",
+        "Calls passed on.",
+        "count",
+        "type = 'connected'",
+    ),
+    Measure(
+        "routing",
+        "not_connected",
+        "Ej framkopplade",
+        "Not connected",
+        "Samtal som slutade här.",
+        "Calls that ended here.",
+        "count",
+        "type = 'not_connected'",
+    ),
+    Measure(
+        "routing",
+        "mean_menu_time",
+        "(M) Tid i knappvalsmeny",
+        "(M) Time in menu",
+        "Medelvärdet av tiden i menyn.",
+        "The mean time spent in the menu.",
+        "avg",
+        "true",
+        "wait_s",
+        "seconds",
+    ),
+]
+
+BY_KEY: dict[tuple[str, str], Measure] = {(m.scope, m.key): m for m in MEASURES}
+
+# The identities of SPEC §5: a total and the parts that add up to it, per scope.
+IDENTITIES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("user_in", "incoming", ("answered", "unanswered", "busy", "voicemail", "forwarded")),
+    ("user_in", "incoming", ("internal", "external")),
+    ("user_out", "outgoing", ("answered", "unanswered")),
+    ("group", "incoming", ("answered", "unanswered", "forwarded")),
+    ("routing", "handled", ("connected", "not_connected")),
+]
+
+
+def included_in(scope: str, key: str) -> list[str]:
+    """The keys of the totals a measure is a part of."""
+    return sorted({total for s, total, parts in IDENTITIES if s == scope and key in parts})
+
+
+@dataclass(frozen=True)
+class Report:
+    key: str
+    kind: str  # the measured objects' kind
+    scope: str
+    name_sv: str
+    name_en: str
+    columns: tuple[str, ...]
+    # Leg filter of the scope beyond the objects' kind.
+    legs: str = field(default="true")
+
+
+REPORTS: dict[str, Report] = {
+    r.key: r
+    for r in [
+        Report(
+            "user.incoming",
+            "user",
+            "user_in",
+            "Inkommande – Besvarade – Ej besvarade – (M) Svarstid",
+            "Incoming – Answered – Unanswered – (M) Answer time",
+            (
+                "incoming",
+                "answered",
+                "unanswered",
+                "busy",
+                "voicemail",
+                "forwarded",
+                "mean_answer_time",
+            ),
+            "direction = 'in'",
+        ),
+        Report(
+            "user.internal_external",
+            "user",
+            "user_in",
+            "Inkommande – Interna – Externa",
+            "Incoming – Internal – External",
+            ("incoming", "internal", "external", "talk_time", "mean_talk_time"),
+            "direction = 'in'",
+        ),
+        Report(
+            "user.outgoing",
+            "user",
+            "user_out",
+            "Utgående – Besvarade – Ej besvarade – (M) Samtalstid",
+            "Outgoing – Answered – Unanswered – (M) Talk time",
+            ("outgoing", "answered", "unanswered", "talk_time", "mean_talk_time"),
+            "direction = 'out'",
+        ),
+        Report(
+            "acd.incoming",
+            "acd",
+            "group",
+            "Inkommande – Besvarade – Ej besvarade – (M) Svarstid",
+            "Incoming – Answered – Unanswered – (M) Answer time",
+            (
+                "incoming",
+                "answered",
+                "unanswered",
+                "forwarded",
+                "mean_answer_time",
+                "service_level",
+            ),
+        ),
+        Report(
+            "acd.waits",
+            "acd",
+            "group",
+            "Inkommande – (M) Svarstid – (M) Kötid ej besvarade",
+            "Incoming – (M) Answer time – (M) Wait of unanswered",
+            (
+                "incoming",
+                "answered",
+                "mean_answer_time",
+                "mean_talk_time",
+                "unanswered",
+                "mean_wait_unanswered",
+                "max_wait",
+            ),
+        ),
+        Report(
+            "hunt.incoming",
+            "hunt",
+            "group",
+            "Inkommande – Besvarade – Ej besvarade – Vidarekopplade (overflow)",
+            "Incoming – Answered – Unanswered – Forwarded (overflow)",
+            ("incoming", "answered", "unanswered", "forwarded"),
+        ),
+        Report(
+            "hunt.times",
+            "hunt",
+            "group",
+            "(M) Svarstid – (M) Samtalstid",
+            "(M) Answer time – (M) Talk time",
+            ("incoming", "answered", "mean_answer_time", "mean_talk_time"),
+        ),
+        Report(
+            "rule.handled",
+            "rule",
+            "routing",
+            "Hanterade samtal",
+            "Handled calls",
+            ("handled", "connected", "not_connected"),
+        ),
+        Report(
+            "ivr.handled",
+            "ivr",
+            "routing",
+            "Hanterade samtal",
+            "Handled calls",
+            ("handled", "connected", "not_connected", "mean_menu_time"),
+        ),
+    ]
+}
+
+
+def columns_of(report: Report) -> list[Measure]:
+    return [BY_KEY[(report.scope, key)] for key in report.columns]

@@ -1,0 +1,161 @@
+"""The Period: the one place that knows dates, time-of-day windows, buckets and DST.
+
+Legs carry their start in the organization's local time (computed at ingestion), so a call
+lands in the local bucket in which it started and no SQL converts time zones. This object
+lists every bucket of the range (zeros included), writes the bucket expression and the filter
+for the engine, and labels buckets with their local start and UTC offset.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+GROUPS = ("15min", "30min", "hour", "day", "week", "month", "year", "hourofday", "weekday")
+_STEP = {"15min": timedelta(minutes=15), "30min": timedelta(minutes=30), "hour": timedelta(hours=1)}
+WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+
+
+class PeriodError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Bucket:
+    key: object  # what the engine's bucket expression gives: a datetime, a date or an int
+    label: str
+    start: str | None  # ISO 8601 local start with UTC offset; None for profiles
+
+
+@dataclass(frozen=True)
+class Period:
+    timezone: str
+    first: date
+    last: date  # included
+    window_start: time = time(0, 0)
+    window_end: time | None = None  # exclusive; None is midnight at the end of the day
+    group: str = "day"
+
+    def __post_init__(self) -> None:
+        if self.group not in GROUPS:
+            raise PeriodError(f"group {self.group!r} is none of {', '.join(GROUPS)}")
+        if self.last < self.first:
+            raise PeriodError(f"the period ends ({self.last}) before it starts ({self.first})")
+        if self.window_end is not None and self.window_end <= self.window_start:
+            raise PeriodError("the time window ends before it starts")
+
+    @classmethod
+    def parse(
+        cls, timezone: str, first: str, last: str, window: str | None = None, group: str = "day"
+    ) -> "Period":
+        """From the command line's YYYY-MM-DD dates and HH:MM-HH:MM window."""
+        try:
+            start, end = date.fromisoformat(first), date.fromisoformat(last)
+        except ValueError as exc:
+            raise PeriodError(f"dates are YYYY-MM-DD: {exc}") from None
+        window_start, window_end = time(0, 0), None
+        if window:
+            try:
+                a, b = window.split("-")
+                window_start = time.fromisoformat(a)
+                window_end = None if b in ("24:00", "00:00") else time.fromisoformat(b)
+            except ValueError:
+                raise PeriodError(f"the time window is HH:MM-HH:MM, not {window!r}") from None
+        return cls(timezone, start, end, window_start, window_end, group)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def window(self) -> str:
+        end = self.window_end.strftime("%H:%M") if self.window_end else "24:00"
+        return f"{self.window_start.strftime('%H:%M')}-{end}"
+
+    # -- for the engine ----------------------------------------------------------------------
+
+    def filter(self) -> tuple[str, dict[str, object]]:
+        """SQL on start_local and its named parameters: the range, and the window if any."""
+        sql = "start_local >= $period_from AND start_local < $period_to"
+        params: dict[str, object] = {
+            "period_from": datetime.combine(self.first, time(0)),
+            "period_to": datetime.combine(self.last + timedelta(days=1), time(0)),
+        }
+        if self.window_start != time(0):
+            sql += " AND start_local::TIME >= $window_start"
+            params["window_start"] = self.window_start
+        if self.window_end is not None:
+            sql += " AND start_local::TIME < $window_end"
+            params["window_end"] = self.window_end
+        return sql, params
+
+    def bucket_sql(self) -> str:
+        return {
+            "15min": "time_bucket(INTERVAL 15 MINUTE, start_local)",
+            "30min": "time_bucket(INTERVAL 30 MINUTE, start_local)",
+            "hour": "date_trunc('hour', start_local)",
+            "day": "date_trunc('day', start_local)::DATE",
+            "week": "date_trunc('week', start_local)::DATE",
+            "month": "date_trunc('month', start_local)::DATE",
+            "year": "date_trunc('year', start_local)::DATE",
+            "hourofday": "hour(start_local)",
+            "weekday": "isodow(start_local)",
+        }[self.group]
+
+    # -- the buckets ---------------------------------------------------------------------------
+
+    def _in_window(self, start: time, length: timedelta) -> bool:
+        """Whether a bucket starting at this time of day overlaps the window."""
+        begins = datetime.combine(date.min, start)
+        window_start = datetime.combine(date.min, self.window_start)
+        window_end = (
+            datetime.combine(date.min, self.window_end)
+            if self.window_end
+            else datetime.combine(date.min + timedelta(days=1), time(0))
+        )
+        return begins < window_end and begins + length > window_start
+
+    def _iso(self, local: datetime) -> str | None:
+        """The local start with its offset; None for a time the clock skipped (spring)."""
+        aware = local.replace(tzinfo=self.tz)
+        if aware.astimezone(UTC).astimezone(self.tz).replace(tzinfo=None) != local:
+            return None
+        return aware.isoformat()
+
+    def buckets(self) -> list[Bucket]:
+        """Every bucket of the range and window, in order, zeros included."""
+        if self.group in _STEP:
+            step = _STEP[self.group]
+            result = []
+            moment = datetime.combine(self.first, time(0))
+            end = datetime.combine(self.last + timedelta(days=1), time(0))
+            while moment < end:
+                iso = self._iso(moment)
+                if iso is not None and self._in_window(moment.time(), step):
+                    result.append(Bucket(moment, moment.strftime("%Y-%m-%d %H:%M"), iso))
+                moment += step
+            return result
+        if self.group == "hourofday":
+            return [
+                Bucket(h, f"{h:02d}:00", None)
+                for h in range(24)
+                if self._in_window(time(h), timedelta(hours=1))
+            ]
+        if self.group == "weekday":
+            return [Bucket(d, WEEKDAYS_SV[d - 1], None) for d in range(1, 8)]
+        starts: list[date] = []
+        day = self.first
+        while day <= self.last:
+            key = {
+                "day": day,
+                "week": day - timedelta(days=day.weekday()),
+                "month": day.replace(day=1),
+                "year": day.replace(month=1, day=1),
+            }[self.group]
+            if not starts or starts[-1] != key:
+                starts.append(key)
+            day += timedelta(days=1)
+        labels = {"day": "%Y-%m-%d", "week": "%G-W%V", "month": "%Y-%m", "year": "%Y"}
+        return [
+            Bucket(d, d.strftime(labels[self.group]), self._iso(datetime.combine(d, time(0))))
+            for d in starts
+        ]

@@ -1,0 +1,293 @@
+"""Worked examples of the standard reports, and the identities that must always hold."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from vaxelstat.calls.store import get_store
+from vaxelstat.demo import switchboard as sb
+from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
+from vaxelstat.demo.simulator import simulate
+from vaxelstat.ingest.parsers.canonical_csv import COLUMNS
+from vaxelstat.ingest.pipeline import import_file
+from vaxelstat.orgs.models import CollectionPoint, Organization
+from vaxelstat.reports.engine import find_objects, run_report
+from vaxelstat.reports.measures import IDENTITIES, REPORTS
+from vaxelstat.reports.period import Period
+
+
+def leg(
+    n: int,
+    kind: str,
+    number: str,
+    start: str,
+    type_: str,
+    wait: int = 0,
+    talk: int = 0,
+    direction: str = "in",
+    internal: str = "false",
+) -> str:
+    values = {
+        "call_id": f"c{n}",
+        "leg_id": f"l{n}",
+        "object_kind": kind,
+        "object_number": number,
+        "start": start,
+        "direction": direction,
+        "internal": internal,
+        "type": type_,
+        "wait_s": str(wait),
+        "talk_s": str(talk),
+    }
+    return ",".join(values.get(c, "") for c in COLUMNS)
+
+
+def load(org: Organization, tmp_path: Path, *legs: str) -> None:
+    path = tmp_path / f"{org.slug}.csv"
+    path.write_text(",".join(COLUMNS) + "\n" + "\n".join(legs) + "\n")
+    point, _ = CollectionPoint.objects.get_or_create(
+        organization=org, name="csv", defaults={"format": "csv"}
+    )
+    assert import_file(org, point, "csv", path).rejects == []
+
+
+def test_acd_incoming_worked_example(org, tmp_path: Path) -> None:
+    """Queue 400 on Monday 16 Nov 2026, 08:00–10:00 in 30-minute buckets (local time)."""
+    load(
+        org,
+        tmp_path,
+        leg(1, "acd", "400", "2026-11-16T08:05:00+01:00", "answered", wait=10, talk=100),
+        leg(2, "acd", "400", "2026-11-16T08:10:00+01:00", "answered", wait=30, talk=200),
+        leg(3, "acd", "400", "2026-11-16T08:20:00+01:00", "abandoned", wait=4),
+        leg(4, "acd", "400", "2026-11-16T08:40:00+01:00", "abandoned", wait=40),
+        leg(5, "acd", "400", "2026-11-16T09:45:00+01:00", "forwarded", wait=300),
+        leg(6, "acd", "400", "2026-11-16T10:00:00+01:00", "answered", wait=5),  # outside
+        leg(7, "acd", "401", "2026-11-16T08:05:00+01:00", "answered", wait=5),
+    )  # not chosen
+    period = Period.parse(org.timezone, "2026-11-16", "2026-11-16", "08:00-10:00", "30min")
+    result = run_report(org, "acd.incoming", find_objects(org, "acd", "400"), period)
+    # Service level: answered within 20 s (1) / (5 calls − 1 abandoned within 5 s) = 25 %.
+    assert result.total == {
+        "incoming": 5,
+        "answered": 2,
+        "unanswered": 2,
+        "forwarded": 1,
+        "mean_answer_time": 20.0,
+        "service_level": 25.0,
+    }
+    rows = {bucket.label[-5:]: values for bucket, values in result.rows}
+    assert list(rows) == ["08:00", "08:30", "09:00", "09:30"]
+    assert rows["08:00"] == {
+        "incoming": 3,
+        "answered": 2,
+        "unanswered": 1,
+        "forwarded": 0,
+        "mean_answer_time": 20.0,
+        "service_level": 50.0,
+    }
+    # A bucket with no calls is listed, with zeros and blank means.
+    assert rows["09:00"] == {
+        "incoming": 0,
+        "answered": 0,
+        "unanswered": 0,
+        "forwarded": 0,
+        "mean_answer_time": None,
+        "service_level": None,
+    }
+    assert result.rows[0][0].start == "2026-11-16T08:00:00+01:00"
+
+
+def test_user_reports_worked_example(org, tmp_path: Path) -> None:
+    load(
+        org,
+        tmp_path,
+        leg(1, "user", "1001", "2026-11-16T09:00:00+01:00", "in_answered", 6, 60, internal="true"),
+        leg(2, "user", "1001", "2026-11-16T09:10:00+01:00", "in_answered", 10, 120),
+        leg(3, "user", "1001", "2026-11-16T09:20:00+01:00", "in_no_answer", 25),
+        leg(4, "user", "1001", "2026-11-16T09:30:00+01:00", "in_busy", 1),
+        leg(5, "user", "1001", "2026-11-16T09:40:00+01:00", "in_voicemail", 25),
+        leg(6, "user", "1001", "2026-11-16T09:50:00+01:00", "in_forwarded", 25),
+        leg(7, "user", "1001", "2026-11-16T10:00:00+01:00", "out_answered", 5, 300, "out"),
+        leg(8, "user", "1001", "2026-11-16T10:10:00+01:00", "out_unanswered", 30, 0, "out"),
+    )
+    period = Period.parse(org.timezone, "2026-11-16", "2026-11-16", None, "day")
+    users = find_objects(org, "user", "1001")
+    assert run_report(org, "user.incoming", users, period).total == {
+        "incoming": 6,
+        "answered": 2,
+        "unanswered": 1,
+        "busy": 1,
+        "voicemail": 1,
+        "forwarded": 1,
+        "mean_answer_time": 8.0,
+    }
+    assert run_report(org, "user.internal_external", users, period).total == {
+        "incoming": 6,
+        "internal": 1,
+        "external": 5,
+        "talk_time": 180,
+        "mean_talk_time": 90.0,
+    }
+    assert run_report(org, "user.outgoing", users, period).total == {
+        "outgoing": 2,
+        "answered": 1,
+        "unanswered": 1,
+        "talk_time": 300,
+        "mean_talk_time": 300.0,
+    }
+
+
+def test_routing_reports_worked_example(org, tmp_path: Path) -> None:
+    load(
+        org,
+        tmp_path,
+        leg(1, "rule", "1", "2026-11-16T09:00:00+01:00", "connected"),
+        leg(2, "rule", "1", "2026-11-16T19:00:00+01:00", "not_connected"),
+        leg(3, "ivr", "ivr-1", "2026-11-16T09:00:00+01:00", "connected", wait=8),
+        leg(4, "ivr", "ivr-1", "2026-11-16T09:05:00+01:00", "not_connected", wait=4),
+    )
+    period = Period.parse(org.timezone, "2026-11-16", "2026-11-16", None, "hourofday")
+    rule = run_report(org, "rule.handled", find_objects(org, "rule", "all"), period)
+    assert rule.total == {"handled": 2, "connected": 1, "not_connected": 1}
+    assert len(rule.rows) == 24 and rule.rows[19][1]["not_connected"] == 1
+    ivr = run_report(org, "ivr.handled", find_objects(org, "ivr", "ivr-1"), period)
+    assert ivr.total == {"handled": 2, "connected": 1, "not_connected": 1, "mean_menu_time": 6.0}
+
+
+def test_a_call_lands_in_the_local_hour_it_started_across_dst(org, tmp_path: Path) -> None:
+    """25 Oct 2026: 02:30 happens twice in Stockholm; 29 Mar 2026 has no 02:00 at all."""
+    load(
+        org,
+        tmp_path,
+        leg(1, "acd", "400", "2026-10-25T02:30:00+02:00", "answered", 5),
+        leg(2, "acd", "400", "2026-10-25T02:30:00+01:00", "answered", 5),
+        leg(3, "acd", "400", "2026-03-29T01:59:00+01:00", "answered", 5),
+        leg(4, "acd", "400", "2026-03-29T03:00:00+02:00", "answered", 5),
+    )
+    queue = find_objects(org, "acd", "400")
+    autumn = run_report(
+        org,
+        "acd.incoming",
+        queue,
+        Period.parse(org.timezone, "2026-10-25", "2026-10-25", None, "hour"),
+    )
+    by_label = {b.label: v["incoming"] for b, v in autumn.rows}
+    assert by_label["2026-10-25 02:00"] == 2 and autumn.total["incoming"] == 2
+    assert len(autumn.rows) == 24
+    spring = run_report(
+        org,
+        "acd.incoming",
+        queue,
+        Period.parse(org.timezone, "2026-03-29", "2026-03-29", None, "hour"),
+    )
+    labels = [b.label[-5:] for b, _ in spring.rows]
+    assert "02:00" not in labels and len(labels) == 23
+    assert sum(v["incoming"] for _, v in spring.rows) == spring.total["incoming"] == 2
+
+
+def test_another_organizations_calls_never_count(org, tmp_path: Path) -> None:
+    other = Organization.objects.create(slug="other", name="Other AB")
+    load(org, tmp_path, leg(1, "acd", "400", "2026-11-16T09:00:00+01:00", "answered"))
+    load(other, tmp_path, leg(1, "acd", "400", "2026-11-16T09:00:00+01:00", "abandoned"))
+    period = Period.parse(org.timezone, "2026-11-16", "2026-11-16", None, "day")
+    mine = run_report(org, "acd.incoming", find_objects(org, "acd", "400"), period)
+    assert (mine.total["answered"], mine.total["unanswered"]) == (1, 0)
+    # Objects are looked up within the organization: the other's objects are not found.
+    other_queue = find_objects(other, "acd", "400")
+    assert run_report(org, "acd.incoming", other_queue, period).total["incoming"] == 0
+
+
+@pytest.fixture
+def simulated(org, tmp_path: Path) -> Organization:
+    result = simulate(seed=11, days=14, end=datetime(2026, 11, 20, 18, tzinfo=UTC))
+    write_master_csv(result.cdr, tmp_path / "Master.csv", org.timezone)
+    write_queue_log(result.queue_log, tmp_path / "queue_log")
+    point = CollectionPoint.objects.create(
+        organization=org, name="pbx", format="asterisk", settings={"trunk_peers": [sb.TRUNK]}
+    )
+    import_file(org, point, "asterisk-cdr", tmp_path / "Master.csv")
+    import_file(org, point, "asterisk-queue-log", tmp_path / "queue_log")
+    return org
+
+
+@pytest.mark.parametrize("group", ["30min", "hour", "day", "week", "hourofday", "weekday"])
+def test_the_identities_hold_in_every_bucket_and_in_the_total(simulated, group: str) -> None:
+    period = Period.parse(simulated.timezone, "2026-11-07", "2026-11-20", "07:00-18:00", group)
+    for report in REPORTS.values():
+        result = run_report(
+            simulated, report.key, find_objects(simulated, report.kind, "all"), period
+        )
+        rows = [values for _, values in result.rows]
+        for values in [result.total, *rows]:
+            for scope, total, parts in IDENTITIES:
+                if scope == report.scope and {total, *parts} <= set(values):
+                    assert values[total] == sum(values[p] for p in parts), (report.key, values)
+        for key, value in result.total.items():
+            if isinstance(value, int) and key != "max_wait":
+                assert value == sum(r[key] for r in rows), (report.key, key)
+        assert result.total[report.columns[0]] > 0, report.key
+
+
+def test_the_report_command_prints_the_json_of_spec_12(simulated, capsys) -> None:
+    call_command(
+        "report",
+        "--org",
+        "acme",
+        "--report",
+        "acd.waits",
+        "--objects",
+        "400,401",
+        "--from",
+        "2026-11-16",
+        "--to",
+        "2026-11-20",
+        "--time",
+        "08:00-17:00",
+        "--group",
+        "day",
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {
+        "report",
+        "organization",
+        "timezone",
+        "from",
+        "to",
+        "time",
+        "group",
+        "objects",
+        "columns",
+        "total",
+        "rows",
+    }
+    assert (data["time"], data["group"], len(data["rows"])) == ("08:00-17:00", "day", 5)
+    assert [c["key"] for c in data["columns"]] == list(REPORTS["acd.waits"].columns)
+    assert data["rows"][0]["start"] == "2026-11-16T00:00:00+01:00"
+    assert data["total"]["incoming"] == sum(r["incoming"] for r in data["rows"])
+    base = [
+        "report",
+        "--org",
+        "acme",
+        "--report",
+        "acd.waits",
+        "--from",
+        "2026-11-16",
+        "--to",
+        "2026-11-20",
+    ]
+    for wrong in (["--objects", "999"], ["--objects", "400", "--time", "17-8"]):
+        with pytest.raises(CommandError) as error:
+            call_command(*base, *wrong)
+        assert error.value.returncode == 2
+
+
+def test_a_report_on_the_store_is_exactly_its_legs(simulated) -> None:
+    """The total of incoming calls of all queues equals the number of queue legs stored."""
+    period = Period.parse(simulated.timezone, "2026-11-01", "2026-11-30", None, "month")
+    result = run_report(simulated, "acd.incoming", find_objects(simulated, "acd", "all"), period)
+    stored = [leg for leg in get_store().legs(simulated.id) if leg["object_kind"] == "acd"]
+    assert result.total["incoming"] == len(stored)

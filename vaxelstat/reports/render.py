@@ -1,0 +1,56 @@
+"""Renderers of a report's figures: the JSON of SPEC §12 and CSV. They never compute."""
+
+import csv
+import io
+import json
+from typing import Any
+
+from vaxelstat.reports.engine import ReportResult
+from vaxelstat.reports.measures import included_in
+
+
+def as_dict(result: ReportResult) -> dict[str, Any]:
+    period = result.period
+    return {
+        "report": result.report.key,
+        "organization": result.organization.slug,
+        "timezone": period.timezone,
+        "from": period.first.isoformat(),
+        "to": period.last.isoformat(),
+        "time": period.window,
+        "group": period.group,
+        "objects": [{"number": o.number, "name": o.display_name} for o in result.objects],
+        "columns": [
+            {
+                "key": m.key,
+                "label": m.label_sv,
+                "definition": m.definition_sv,
+                "unit": m.unit,
+                "included_in": included_in(m.scope, m.key),
+            }
+            for m in result.columns
+        ],
+        "total": result.total,
+        "rows": [
+            {"label": bucket.label, "start": bucket.start, **values}
+            for bucket, values in result.rows
+        ],
+    }
+
+
+def as_json(result: ReportResult) -> str:
+    return json.dumps(as_dict(result), ensure_ascii=False, indent=2)
+
+
+def as_csv(result: ReportResult) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    keys = [m.key for m in result.columns]
+    writer.writerow(["label", "start", *keys])
+    writer.writerow(["Totalt", "", *(result.total[k] for k in keys)])
+    for bucket, values in result.rows:
+        writer.writerow([bucket.label, bucket.start or "", *(values[k] for k in keys)])
+    return out.getvalue()
+
+
+RENDERERS = {"json": as_json, "csv": as_csv}

@@ -16,7 +16,7 @@ from vaxelstat.ingest.parsers.canonical_csv import COLUMNS
 from vaxelstat.ingest.pipeline import import_file
 from vaxelstat.orgs.models import CollectionPoint, Organization
 from vaxelstat.reports.engine import find_objects, run_report
-from vaxelstat.reports.measures import IDENTITIES, REPORTS
+from vaxelstat.reports.measures import IDENTITIES, REPORTS, columns_of
 from vaxelstat.reports.period import Period
 
 
@@ -291,3 +291,109 @@ def test_a_report_on_the_store_is_exactly_its_legs(simulated) -> None:
     result = run_report(simulated, "acd.incoming", find_objects(simulated, "acd", "all"), period)
     stored = [leg for leg in get_store().legs(simulated.id) if leg["object_kind"] == "acd"]
     assert result.total["incoming"] == len(stored)
+
+
+def test_the_legs_behind_every_cell_are_exactly_the_cell(simulated) -> None:
+    from vaxelstat.reports.specification import specification
+
+    period = Period.parse(simulated.timezone, "2026-11-16", "2026-11-17", "08:00-17:00", "hour")
+    for report in REPORTS.values():
+        objects = find_objects(simulated, report.kind, "all")
+        result = run_report(simulated, report.key, objects, period)
+        counts = [m.key for m in columns_of(report) if m.agg == "count"]
+        for key in counts:
+            assert (
+                specification(simulated, report.key, objects, period, measure=key).total
+                == result.total[key]
+            )
+            for bucket, values in result.rows[::3]:
+                spec = specification(
+                    simulated, report.key, objects, period, measure=key, bucket=bucket.key, limit=5
+                )
+                assert spec.total == values[key], (report.key, key, bucket.label)
+                assert len(spec.calls) == min(5, values[key])
+
+
+def test_the_specification_filters_orders_and_pages(org, tmp_path: Path) -> None:
+    from vaxelstat.reports.specification import Filters, specification
+
+    load(
+        org,
+        tmp_path,
+        leg(1, "acd", "400", "2026-11-16T08:05:00+01:00", "answered", wait=10, talk=100),
+        leg(2, "acd", "400", "2026-11-16T08:10:00+01:00", "answered", wait=30, talk=200),
+        leg(3, "acd", "400", "2026-11-16T08:20:00+01:00", "abandoned", wait=4),
+        leg(4, "acd", "400", "2026-11-16T08:40:00+01:00", "abandoned", wait=40),
+    )
+    queue = find_objects(org, "acd", "400")
+    period = Period.parse(org.timezone, "2026-11-16", "2026-11-16", None, "day")
+
+    def ids(**kwargs):  # type: ignore[no-untyped-def]
+        return [
+            c["leg_id"] for c in specification(org, "acd.incoming", queue, period, **kwargs).calls
+        ]
+
+    assert ids() == ["csv:l4", "csv:l3", "csv:l2", "csv:l1"]
+    assert ids(order="oldest", limit=2, offset=1) == ["csv:l2", "csv:l3"]
+    assert ids(filters=Filters(type="abandoned")) == ["csv:l4", "csv:l3"]
+    assert ids(filters=Filters(wait_min=10, wait_max=30)) == ["csv:l2", "csv:l1"]
+    assert ids(filters=Filters(talk_min=150)) == ["csv:l2"]
+    first = specification(org, "acd.incoming", queue, period, limit=1).calls[0]
+    assert (first["type_label"], first["start"], first["object_number"]) == (
+        "Ej besvarat - Avslutat i kö",
+        "2026-11-16T08:40:00",
+        "400",
+    )
+
+
+def test_every_query_of_the_call_store_filters_on_the_organization(
+    org, tmp_path: Path, monkeypatch
+) -> None:
+    """Record every statement the store runs while a file is imported (both paths), reports
+    and specifications are made and legs are counted: each one that reads or writes legs
+    names the organization. Maintenance that crosses organizations says so (unscoped_)."""
+    import re
+
+    from vaxelstat.calls.store import DuckDBStore
+    from vaxelstat.reports.specification import specification
+
+    seen: list[str] = []
+    original = DuckDBStore._cursor
+
+    class Recording:
+        def __init__(self, cursor) -> None:  # type: ignore[no-untyped-def]
+            self.cursor = cursor
+
+        def execute(self, sql, *args, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(sql)
+            self.cursor.execute(sql, *args, **kwargs)
+            return self
+
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(self.cursor, name)
+
+    monkeypatch.setattr(DuckDBStore, "_cursor", lambda self: Recording(original(self)))
+    load(org, tmp_path, leg(1, "acd", "400", "2026-11-16T08:05:00+01:00", "answered", 10))
+    queue_log = tmp_path / "queue_log"
+    queue_log.write_text(
+        "1700000000|a|400|NONE|ENTERQUEUE||0701|1\n1700000009|a|400|NONE|ABANDON|1|1|9\n"
+    )
+    point = CollectionPoint.objects.create(organization=org, name="q", format="asterisk")
+    import_file(org, point, "asterisk-queue-log", queue_log)
+    period = Period.parse(org.timezone, "2023-11-01", "2026-11-30", None, "month")
+    queue = find_objects(org, "acd", "400")
+    run_report(org, "acd.incoming", queue, period)
+    specification(org, "acd.incoming", queue, period, measure="answered", limit=3)
+    store = get_store()
+    store.count(org.id)
+    store.counts_by_object(org.id)
+    store.legs(org.id)
+    touching = [
+        sql
+        for sql in seen
+        if re.search(r"\blegs\b", sql)
+        and not sql.lstrip().upper().startswith("CREATE TABLE IF NOT EXISTS")
+    ]
+    assert len(touching) >= 8
+    for sql in touching:
+        assert re.search(r"\borg_id\s*=", sql), sql

@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 # Commands another process may hand over: only those that need the store.
-HANDED_OVER = {"import", "report"}
+HANDED_OVER = {"import", "report", "calls"}
 TOKEN_HEADER = "X-Vaxelstat-Token"
 
 

@@ -82,6 +82,20 @@ class CallStore:
         objects of the organization that match `where` (SQL with named parameters)."""
         raise NotImplementedError
 
+    def legs_page(
+        self,
+        org_id: int,
+        object_ids: list[int],
+        where: str,
+        params: dict[str, Any],
+        order: str,
+        limit: int | None,
+        offset: int,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """How many legs of these objects of the organization match `where`, and a page of
+        them in `order`."""
+        raise NotImplementedError
+
     def unscoped_compact(self) -> None:
         """Rewrite the store in (organization, start) order."""
         raise NotImplementedError
@@ -169,12 +183,40 @@ class DuckDBStore(CallStore):
         cur = self._cursor()
         try:
             values = {**params, "org_id": org_id, "object_ids": object_ids}
-            # DuckDB refuses parameters the statement does not name.
-            named = {k: v for k, v in values.items() if f"${k}" in sql}
-            rows = cur.execute(sql, named).fetchall()
+            rows = cur.execute(sql, _named(sql, values)).fetchall()
         finally:
             cur.close()
         return [(None if is_total else bucket, list(values)) for bucket, is_total, *values in rows]
+
+    def legs_page(
+        self,
+        org_id: int,
+        object_ids: list[int],
+        where: str,
+        params: dict[str, Any],
+        order: str,
+        limit: int | None,
+        offset: int,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        if not object_ids:
+            return 0, []
+        scope = (
+            "FROM legs WHERE org_id = $org_id AND list_contains($object_ids, object_id) "
+            f"AND ({where})"
+        )
+        values = {**params, "org_id": org_id, "object_ids": object_ids}
+        cur = self._cursor()
+        try:
+            count_sql = f"SELECT count(*) {scope}"  # noqa: S608
+            (total,) = cur.execute(count_sql, _named(count_sql, values)).fetchone()
+            page_sql = f"SELECT * {scope} ORDER BY {order} LIMIT $limit OFFSET $offset"  # noqa: S608
+            values.update(limit=limit if limit is not None else total, offset=offset)
+            cur.execute(page_sql, _named(page_sql, values))
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        finally:
+            cur.close()
+        return int(total), rows
 
     def delete_organization(self, org_id: int) -> int:
         with self._write_lock:
@@ -499,6 +541,12 @@ class DuckDBStaging(Staging):
         if leftover is not None:
             leftover.unlink(missing_ok=True)
         self.cur.close()
+
+
+def _named(sql: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The values a statement names as $parameters (DuckDB refuses any other)."""
+    names = set(re.findall(r"\$(\w+)", sql))
+    return {k: v for k, v in values.items() if k in names}
 
 
 def local_offsets(hour: datetime, tz: Any) -> tuple[int, int] | None:

@@ -1,0 +1,85 @@
+import csv
+import io
+import json
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from vaxelstat import control
+from vaxelstat.calls.legs import TYPE_LABELS
+from vaxelstat.calls.store import StoreBusy, get_store
+from vaxelstat.orgs.models import Organization
+from vaxelstat.reports.engine import find_objects
+from vaxelstat.reports.measures import REPORTS
+from vaxelstat.reports.period import GROUPS, Period, PeriodError
+from vaxelstat.reports.specification import ORDERS, Filters, specification
+
+
+class Command(BaseCommand):
+    help = "The call specification behind a report, or behind one of its cells (SPEC §6, §12)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--org", required=True)
+        parser.add_argument("--report", required=True, choices=list(REPORTS))
+        parser.add_argument("--objects", required=True)
+        parser.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD")
+        parser.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD")
+        parser.add_argument("--time", metavar="HH:MM-HH:MM")
+        parser.add_argument("--type", choices=list(TYPE_LABELS))
+        parser.add_argument("--measure", help="only the legs behind this column")
+        parser.add_argument("--group", default="day", choices=GROUPS)
+        parser.add_argument("--bucket", help="only the legs behind this row (its label)")
+        parser.add_argument("--order", default="newest", choices=list(ORDERS))
+        parser.add_argument("--limit", type=int)
+        parser.add_argument("--offset", type=int, default=0)
+        parser.add_argument("--format", default="json", choices=["json", "csv"])
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            org = Organization.objects.get(slug=options["org"])
+        except Organization.DoesNotExist:
+            raise CommandError(f"No organization {options['org']!r}", returncode=2) from None
+        report = REPORTS[options["report"]]
+        try:
+            period = Period.parse(
+                org.timezone, options["first"], options["last"], options["time"], options["group"]
+            )
+            objects = find_objects(org, report.kind, options["objects"])
+        except (PeriodError, LookupError) as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        if options["measure"] and options["measure"] not in report.columns:
+            raise CommandError(f"{report.key} has no column {options['measure']!r}", returncode=2)
+        bucket = None
+        if options["bucket"]:
+            keys = {b.label: b.key for b in period.buckets()}
+            if options["bucket"] not in keys:
+                raise CommandError(f"no row {options['bucket']!r} in this period", returncode=2)
+            bucket = keys[options["bucket"]]
+        try:
+            get_store()
+        except StoreBusy:
+            sys.exit(control.hand_over(["calls", *sys.argv[2:]], self.stdout, self.stderr))
+        spec = specification(
+            org,
+            report.key,
+            objects,
+            period,
+            Filters(type=options["type"]),
+            options["measure"],
+            bucket,
+            options["order"],
+            options["limit"],
+            options["offset"],
+        )
+        if options["format"] == "json":
+            self.stdout.write(
+                json.dumps({"total": spec.total, "calls": spec.calls}, ensure_ascii=False, indent=2)
+            )
+            return
+        out = io.StringIO()
+        if spec.calls:
+            writer = csv.DictWriter(out, fieldnames=list(spec.calls[0]))
+            writer.writeheader()
+            writer.writerows(spec.calls)
+        self.stdout.write(out.getvalue(), ending="")

@@ -32,6 +32,7 @@ test-postgres: install
 
 bench: install
 	$(BIN)/python -m vaxelstat.bench
+	$(BIN)/python -m vaxelstat.bench_reports
 
 lint: install
 	$(BIN)/ruff format --check vaxelstat tests

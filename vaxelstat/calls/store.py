@@ -24,7 +24,7 @@ import duckdb
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from vaxelstat.calls import fast_cdr, fast_queue_log
+from vaxelstat.calls import fast_cdr, fast_queue_log, generate
 from vaxelstat.calls.legs import (
     LEG_FIELDS,
     STAGE_COLUMN_NAMES,
@@ -94,6 +94,18 @@ class CallStore:
     ) -> tuple[int, list[dict[str, Any]]]:
         """How many legs of these objects of the organization match `where`, and a page of
         them in `order`."""
+        raise NotImplementedError
+
+    def generate_synthetic(
+        self,
+        org_id: int,
+        legs: int,
+        object_ids: list[int],
+        kinds: list[str],
+        end: datetime,
+        days: int,
+    ) -> None:
+        """Synthetic legs for benchmarks."""
         raise NotImplementedError
 
     def unscoped_compact(self) -> None:
@@ -177,7 +189,7 @@ class DuckDBStore(CallStore):
         sql = (
             f"SELECT {bucket} AS bucket, grouping(bucket) AS is_total, "  # noqa: S608
             f"{', '.join(measures)} FROM legs "
-            f"WHERE org_id = $org_id AND list_contains($object_ids, object_id) AND ({where}) "
+            f"WHERE org_id = $org_id AND object_id IN (SELECT unnest($object_ids)) AND ({where}) "
             f"GROUP BY GROUPING SETS ((bucket), ())"
         )
         cur = self._cursor()
@@ -201,7 +213,7 @@ class DuckDBStore(CallStore):
         if not object_ids:
             return 0, []
         scope = (
-            "FROM legs WHERE org_id = $org_id AND list_contains($object_ids, object_id) "
+            "FROM legs WHERE org_id = $org_id AND object_id IN (SELECT unnest($object_ids)) "
             f"AND ({where})"
         )
         values = {**params, "org_id": org_id, "object_ids": object_ids}
@@ -217,6 +229,23 @@ class DuckDBStore(CallStore):
         finally:
             cur.close()
         return int(total), rows
+
+    def generate_synthetic(
+        self,
+        org_id: int,
+        legs: int,
+        object_ids: list[int],
+        kinds: list[str],
+        end: datetime,
+        days: int,
+    ) -> None:
+        """Synthetic legs for benchmarks (vaxelstat.calls.generate)."""
+        with self._write_lock:
+            cur = self._cursor()
+            try:
+                generate.generate(cur, org_id, legs, object_ids, kinds, end, days)
+            finally:
+                cur.close()
 
     def delete_organization(self, org_id: int) -> int:
         with self._write_lock:

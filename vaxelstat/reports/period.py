@@ -114,6 +114,30 @@ class Period:
         )
         return begins < window_end and begins + length > window_start
 
+    def _time_buckets(self, step: timedelta) -> list[Bucket]:
+        """Sub-day buckets. A day without a clock change has one offset for all its buckets;
+        only the two change days a year are worked out bucket by bucket."""
+        times = []
+        moment = datetime.combine(date.min, time(0))
+        while moment.date() == date.min:
+            if self._in_window(moment.time(), step):
+                times.append(moment.time())
+            moment += step
+        result = []
+        day = self.first
+        while day <= self.last:
+            midnight = datetime.combine(day, time(0)).replace(tzinfo=self.tz)
+            late = datetime.combine(day, time(23, 59)).replace(tzinfo=self.tz)
+            steady = midnight.utcoffset() == late.utcoffset()
+            suffix = midnight.isoformat()[19:]  # "+01:00"
+            for t in times:
+                local = datetime.combine(day, t)
+                iso = local.isoformat() + suffix if steady else self._iso(local)
+                if iso is not None:
+                    result.append(Bucket(local, iso[:16].replace("T", " "), iso))
+            day += timedelta(days=1)
+        return result
+
     def _iso(self, local: datetime) -> str | None:
         """The local start with its offset; None for a time the clock skipped (spring)."""
         aware = local.replace(tzinfo=self.tz)
@@ -124,16 +148,7 @@ class Period:
     def buckets(self) -> list[Bucket]:
         """Every bucket of the range and window, in order, zeros included."""
         if self.group in _STEP:
-            step = _STEP[self.group]
-            result = []
-            moment = datetime.combine(self.first, time(0))
-            end = datetime.combine(self.last + timedelta(days=1), time(0))
-            while moment < end:
-                iso = self._iso(moment)
-                if iso is not None and self._in_window(moment.time(), step):
-                    result.append(Bucket(moment, moment.strftime("%Y-%m-%d %H:%M"), iso))
-                moment += step
-            return result
+            return self._time_buckets(_STEP[self.group])
         if self.group == "hourofday":
             return [
                 Bucket(h, f"{h:02d}:00", None)

@@ -1,0 +1,127 @@
+"""Report speed on a large store, as medians (part of `make bench`).
+
+A store of 20 million legs over 500 organizations (the largest with 2 million legs and 300
+objects, a year of traffic) from the synthetic generator; then, warm, the largest
+organization's year for 50 objects 07:00–17:00 in 30-minute buckets, a 20-user
+organization's month by hour, and the first page of the specification behind the large report.
+
+Run: .venv/bin/python -m vaxelstat.bench_reports [--legs 20000000] [--orgs 500]
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+
+def _timed(fn: Any, runs: int = 7) -> tuple[float, float]:
+    """(first run, median of the warm runs) in milliseconds."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return times[0], statistics.median(times[1:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--legs", type=int, default=20_000_000)
+    parser.add_argument("--orgs", type=int, default=500)
+    args = parser.parse_args()
+
+    data = Path(tempfile.mkdtemp(prefix="vaxelstat-bench-reports-"))
+    os.environ["VAXELSTAT_DATA"] = str(data)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("CALLSTORE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaxelstat.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from vaxelstat.calls.store import get_store
+    from vaxelstat.orgs.models import MeasuredObject, Organization
+    from vaxelstat.reports.engine import run_report
+    from vaxelstat.reports.period import Period
+    from vaxelstat.reports.specification import specification
+
+    call_command("migrate", verbosity=0)
+    store = get_store()
+    end = datetime(2026, 11, 25)
+    largest_legs = args.legs // 10
+    others = args.orgs - 1
+    per_org = (args.legs - largest_legs) // max(others, 1)
+    cycle = ["user"] * 25 + ["acd"] * 3 + ["hunt", "rule", "ivr"]
+    t0 = time.perf_counter()
+    orgs = Organization.objects.bulk_create(
+        [Organization(slug=f"org{i}", name=f"Org {i}") for i in range(args.orgs)]
+    )
+    for index, org in enumerate(Organization.objects.order_by("id")):
+        kinds = [cycle[k % len(cycle)] for k in range(300)] if index == 0 else ["user"] * 20
+        objects = MeasuredObject.objects.bulk_create(
+            [
+                MeasuredObject(
+                    organization=org,
+                    kind=kind,
+                    number=str(1000 + k),
+                    source_identity=f"gen:{kind}:{k}",
+                )
+                for k, kind in enumerate(kinds)
+            ]
+        )
+        ids = [o.id for o in MeasuredObject.objects.filter(organization=org).order_by("id")]
+        store.generate_synthetic(
+            org.id,
+            largest_legs if index == 0 else per_org,
+            ids,
+            kinds,
+            end,
+            365 if index == 0 else 60,
+        )
+        del objects
+    store.unscoped_compact()
+    print(
+        f"generated {args.legs:,} legs over {len(orgs)} organizations "
+        f"in {time.perf_counter() - t0:.0f} s"
+    )
+
+    largest = Organization.objects.order_by("id").first()
+    small = Organization.objects.order_by("id")[1]
+    assert largest is not None
+    fifty = list(MeasuredObject.objects.filter(organization=largest, kind="user")[:50])
+    year = Period(
+        "Europe/Stockholm",
+        (end - timedelta(days=364)).date(),
+        end.date(),
+        datetime.strptime("07:00", "%H:%M").time(),
+        datetime.strptime("17:00", "%H:%M").time(),
+        "30min",
+    )
+    users = list(MeasuredObject.objects.filter(organization=small))
+    month = Period("Europe/Stockholm", (end - timedelta(days=30)).date(), end.date(), group="hour")
+    cases = [
+        (
+            "largest organization, year, 50 objects, 07-17, 30 min",
+            lambda: run_report(largest, "user.incoming", fifty, year),
+        ),
+        (
+            "20-user organization, month, hourly",
+            lambda: run_report(small, "user.incoming", users, month),
+        ),
+        (
+            "first page of the specification behind the large report",
+            lambda: specification(largest, "user.incoming", fifty, year, limit=50),
+        ),
+    ]
+    for name, fn in cases:
+        first, warm = _timed(fn)
+        print(f"{name}: first {first:.0f} ms, warm median {warm:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -104,6 +104,41 @@ def test_import_is_handed_to_the_server_that_holds_the_store(
     else:
         pytest.fail("the spool collector did not take the file")
 
+    # Reports and the specification are handed over too.
+    report = vaxelstat(
+        data,
+        "report",
+        "--org",
+        "acme",
+        "--report",
+        "acd.incoming",
+        "--objects",
+        "400",
+        "--from",
+        "2023-11-14",
+        "--to",
+        "2023-11-15",
+        "--format",
+        "csv",
+    )
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.splitlines()[1] == "Totalt,,2,0,2,0,,0.0"
+    calls = vaxelstat(
+        data,
+        "calls",
+        "--org",
+        "acme",
+        "--report",
+        "acd.incoming",
+        "--objects",
+        "400",
+        "--from",
+        "2023-11-14",
+        "--to",
+        "2023-11-15",
+    )
+    assert json.loads(calls.stdout)["total"] == 2
+
     with urllib.request.urlopen(f"http://127.0.0.1:{server['port']}/login/") as response:
         assert response.status == 200
         assert "Logga in" in response.read().decode()

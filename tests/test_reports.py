@@ -34,6 +34,7 @@ def leg(
     values = {
         "call_id": f"c{n}",
         "leg_id": f"l{n}",
+        "from_number": f"070{n}",
         "object_kind": kind,
         "object_number": number,
         "start": start,
@@ -338,6 +339,7 @@ def test_the_specification_filters_orders_and_pages(org, tmp_path: Path) -> None
     assert ids(filters=Filters(type="abandoned")) == ["csv:l4", "csv:l3"]
     assert ids(filters=Filters(wait_min=10, wait_max=30)) == ["csv:l2", "csv:l1"]
     assert ids(filters=Filters(talk_min=150)) == ["csv:l2"]
+    assert ids(filters=Filters(text={"from": "0702"})) == ["csv:l2"]
     first = specification(org, "acd.incoming", queue, period, limit=1).calls[0]
     assert (first["type_label"], first["start"], first["object_number"]) == (
         "Ej besvarat - Avslutat i kö",

@@ -49,6 +49,9 @@ class LoadResult:
 class CallStore:
     """The interface every engine implements."""
 
+    # Which SQL the report engine writes for this store (reports.engine.SQL, period.BUCKETS).
+    dialect = "duckdb"
+
     def __init__(self, url: str) -> None:
         self.url = url
 

@@ -12,23 +12,36 @@ from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.reports.measures import REPORTS, Measure, Report, columns_of
 from vaxelstat.reports.period import Bucket, Period
 
-# How each kind of measure is written in the engine's SQL (DuckDB). A mean with nothing
-# behind it is NULL, as SPEC §5 wants (avg of no rows).
+# How each kind of measure is written in each engine's SQL. A mean with nothing behind it is
+# NULL, as SPEC §5 wants (ClickHouse's avgIf of nothing is NaN, so it is caught).
 SQL = {
-    "count": "count(*) FILTER (WHERE {where})",
-    "sum": "coalesce(sum({value}) FILTER (WHERE {where}), 0)",
-    "avg": "avg({value}) FILTER (WHERE {where})",
-    "max": "max({value}) FILTER (WHERE {where})",
-    "service_level": (
-        "100.0 * count(*) FILTER (WHERE type = 'answered' AND wait_s <= $service_level_s) "
-        "/ nullif(count(*) - count(*) FILTER (WHERE type = 'abandoned' "
-        "AND wait_s <= $short_abandon_s), 0)"
-    ),
+    "duckdb": {
+        "count": "count(*) FILTER (WHERE {where})",
+        "sum": "coalesce(sum({value}) FILTER (WHERE {where}), 0)",
+        "avg": "avg({value}) FILTER (WHERE {where})",
+        "max": "max({value}) FILTER (WHERE {where})",
+        "service_level": (
+            "100.0 * count(*) FILTER (WHERE type = 'answered' AND wait_s <= $service_level_s) "
+            "/ nullif(count(*) - count(*) FILTER (WHERE type = 'abandoned' "
+            "AND wait_s <= $short_abandon_s), 0)"
+        ),
+    },
+    "clickhouse": {
+        "count": "countIf({where})",
+        "sum": "sumIf({value}, {where})",
+        "avg": "if(countIf({where}) = 0, NULL, avgIf({value}, {where}))",
+        "max": "if(countIf({where}) = 0, NULL, maxIf({value}, {where}))",
+        "service_level": (
+            "if(count() - countIf(type = 'abandoned' AND wait_s <= $short_abandon_s) = 0, NULL, "
+            "100.0 * countIf(type = 'answered' AND wait_s <= $service_level_s) "
+            "/ (count() - countIf(type = 'abandoned' AND wait_s <= $short_abandon_s)))"
+        ),
+    },
 }
 
 
-def measure_sql(measure: Measure) -> str:
-    return SQL[measure.agg].format(where=measure.where, value=measure.value)
+def measure_sql(measure: Measure, dialect: str = "duckdb") -> str:
+    return SQL[dialect][measure.agg].format(where=measure.where, value=measure.value)
 
 
 @dataclass
@@ -57,17 +70,18 @@ def run_report(
     """The figures of a standard report for these objects (of the organization) and period."""
     report = REPORTS[report_key]
     columns = columns_of(report)
-    where, params = period.filter()
+    store = get_store()
+    where, params = period.filter(store.dialect)
     params.update(
         service_level_s=org.service_level_seconds, short_abandon_s=org.short_abandon_seconds
     )
-    rows = get_store().aggregate(
+    rows = store.aggregate(
         org.id,
         [o.id for o in objects],
         f"{report.legs} AND {where}",
         params,
-        period.bucket_sql(),
-        [measure_sql(m) for m in columns],
+        period.bucket_sql(store.dialect),
+        [measure_sql(m, store.dialect) for m in columns],
     )
     by_bucket = {bucket: values for bucket, values in rows}
     empty = [0 if m.agg in ("count", "sum") else None for m in columns]

@@ -15,6 +15,43 @@ _STEP = {"15min": timedelta(minutes=15), "30min": timedelta(minutes=30), "hour":
 WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 
 
+# Each engine's expression for a bucket of start_local (a naive local time), and for the time
+# of day in seconds. ISO weeks start on Monday in both; weekdays count 1 (Monday) to 7.
+BUCKETS = {
+    "duckdb": {
+        "15min": "time_bucket(INTERVAL 15 MINUTE, start_local)",
+        "30min": "time_bucket(INTERVAL 30 MINUTE, start_local)",
+        "hour": "date_trunc('hour', start_local)",
+        "day": "date_trunc('day', start_local)::DATE",
+        "week": "date_trunc('week', start_local)::DATE",
+        "month": "date_trunc('month', start_local)::DATE",
+        "year": "date_trunc('year', start_local)::DATE",
+        "hourofday": "hour(start_local)",
+        "weekday": "isodow(start_local)",
+    },
+    "clickhouse": {
+        "15min": "toStartOfInterval(start_local, INTERVAL 15 MINUTE)",
+        "30min": "toStartOfInterval(start_local, INTERVAL 30 MINUTE)",
+        "hour": "toStartOfHour(start_local)",
+        "day": "toDate(start_local)",
+        "week": "toMonday(start_local)",
+        "month": "toStartOfMonth(start_local)",
+        "year": "toStartOfYear(start_local)",
+        "hourofday": "toHour(start_local)",
+        "weekday": "toDayOfWeek(start_local)",
+    },
+}
+TIME_OF_DAY = {
+    "duckdb": "(hour(start_local) * 3600 + minute(start_local) * 60 + second(start_local))",
+    "clickhouse": "(toHour(start_local) * 3600 + toMinute(start_local) * 60 "
+    "+ toSecond(start_local))",
+}
+
+
+def _seconds(t: time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
 class PeriodError(ValueError):
     pass
 
@@ -73,33 +110,25 @@ class Period:
 
     # -- for the engine ----------------------------------------------------------------------
 
-    def filter(self) -> tuple[str, dict[str, object]]:
+    def filter(self, dialect: str = "duckdb") -> tuple[str, dict[str, object]]:
         """SQL on start_local and its named parameters: the range, and the window if any."""
         sql = "start_local >= $period_from AND start_local < $period_to"
         params: dict[str, object] = {
             "period_from": datetime.combine(self.first, time(0)),
             "period_to": datetime.combine(self.last + timedelta(days=1), time(0)),
         }
+        # The time of day as seconds since midnight: engines differ in time-of-day types.
+        of_day = TIME_OF_DAY[dialect]
         if self.window_start != time(0):
-            sql += " AND start_local::TIME >= $window_start"
-            params["window_start"] = self.window_start
+            sql += f" AND {of_day} >= $window_start"
+            params["window_start"] = _seconds(self.window_start)
         if self.window_end is not None:
-            sql += " AND start_local::TIME < $window_end"
-            params["window_end"] = self.window_end
+            sql += f" AND {of_day} < $window_end"
+            params["window_end"] = _seconds(self.window_end)
         return sql, params
 
-    def bucket_sql(self) -> str:
-        return {
-            "15min": "time_bucket(INTERVAL 15 MINUTE, start_local)",
-            "30min": "time_bucket(INTERVAL 30 MINUTE, start_local)",
-            "hour": "date_trunc('hour', start_local)",
-            "day": "date_trunc('day', start_local)::DATE",
-            "week": "date_trunc('week', start_local)::DATE",
-            "month": "date_trunc('month', start_local)::DATE",
-            "year": "date_trunc('year', start_local)::DATE",
-            "hourofday": "hour(start_local)",
-            "weekday": "isodow(start_local)",
-        }[self.group]
+    def bucket_sql(self, dialect: str = "duckdb") -> str:
+        return BUCKETS[dialect][self.group]
 
     # -- the buckets ---------------------------------------------------------------------------
 

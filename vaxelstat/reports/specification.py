@@ -22,6 +22,8 @@ TEXT_FILTERS = {
     "to": "to_number",
     "forwarded_to": "forwarded_to",
 }
+# "The column holds the text", per engine.
+CONTAINS = {"duckdb": "contains({}, {})", "clickhouse": "position({}, {}) > 0"}
 ORDERS = {"newest": "start_utc DESC, leg_id", "oldest": "start_utc, leg_id"}
 
 
@@ -56,19 +58,21 @@ def specification(
     """The legs behind the report (or behind the cell of `measure` in `bucket`), paged."""
     report = REPORTS[report_key]
     filters = filters or Filters()
-    where, params = period.filter()
+    store = get_store()
+    where, params = period.filter(store.dialect)
     conditions = [report.legs, where]
     if measure is not None:
         conditions.append(BY_KEY[(report.scope, measure)].where)
     if bucket is not None:
-        conditions.append(f"{period.bucket_sql()} = $bucket")
+        conditions.append(f"{period.bucket_sql(store.dialect)} = $bucket")
         params["bucket"] = bucket
     if filters.type:
         conditions.append("type = $type")
         params["type"] = filters.type
     for name, text in filters.text.items():
         if text:
-            conditions.append(f"contains(lower({TEXT_FILTERS[name]}), $text_{name})")
+            column = f"lower({TEXT_FILTERS[name]})"
+            conditions.append(CONTAINS[store.dialect].format(column, f"$text_{name}"))
             params[f"text_{name}"] = text.lower()
     for name, column, sign in (
         ("wait_min", "wait_s", ">="),
@@ -81,7 +85,7 @@ def specification(
             conditions.append(f"{column} {sign} ${name}")
             params[name] = value
     names = {o.id: o for o in objects}
-    total, rows = get_store().legs_page(
+    total, rows = store.legs_page(
         org.id,
         list(names),
         " AND ".join(f"({c})" for c in conditions),

@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -597,8 +598,14 @@ def local_offsets(hour: datetime, tz: Any) -> tuple[int, int] | None:
     return readings[0][0], readings[0][1]
 
 
-# Engines by CALLSTORE_URL scheme. The report engine issue adds chdb:// and clickhouse://.
-ENGINES: dict[str, type[CallStore]] = {"duckdb": DuckDBStore}
+def _chdb(url: str) -> CallStore:
+    from vaxelstat.calls.clickhouse import ClickHouseStore
+
+    return ClickHouseStore(url)
+
+
+# Engines by CALLSTORE_URL scheme; ClickHouse's module loads only when asked for.
+ENGINES: dict[str, Callable[[str], CallStore]] = {"duckdb": DuckDBStore, "chdb": _chdb}
 
 _stores: dict[str, CallStore] = {}
 _stores_lock = threading.Lock()

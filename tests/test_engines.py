@@ -1,0 +1,121 @@
+"""The same figures from both engines: DuckDB (the default) and ClickHouse through chDB."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from vaxelstat.calls.store import get_store
+from vaxelstat.demo import switchboard as sb
+from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
+from vaxelstat.demo.simulator import simulate
+from vaxelstat.ingest.pipeline import import_file
+from vaxelstat.orgs.models import CollectionPoint
+from vaxelstat.reports.engine import find_objects, run_report
+from vaxelstat.reports.measures import REPORTS
+from vaxelstat.reports.period import GROUPS, Period
+from vaxelstat.reports.specification import Filters, specification
+
+pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
+
+
+@pytest.fixture
+def both(org, tmp_path: Path, settings):  # type: ignore[no-untyped-def]
+    """The same simulated fortnight imported into a DuckDB and a chDB store."""
+    result = simulate(seed=21, days=14, end=datetime(2026, 11, 20, 18, tzinfo=UTC))
+    write_master_csv(result.cdr, tmp_path / "Master.csv", org.timezone)
+    write_queue_log(result.queue_log, tmp_path / "queue_log")
+    point = CollectionPoint.objects.create(
+        organization=org, name="pbx", format="asterisk", settings={"trunk_peers": [sb.TRUNK]}
+    )
+    # chDB runs one embedded server per process: one path for the whole test session.
+    urls = {"duckdb": settings.CALLSTORE_URL, "chdb": f"chdb:///{settings.DATA_DIR / 'clickhouse'}"}
+    for url in urls.values():
+        settings.CALLSTORE_URL = url
+        for fmt, name in (("asterisk-cdr", "Master.csv"), ("asterisk-queue-log", "queue_log")):
+            import_file(org, point, fmt, tmp_path / name)
+    settings.CALLSTORE_URL = urls["duckdb"]
+    return urls
+
+
+def on(settings, url: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    settings.CALLSTORE_URL = url
+    return fn(*args, **kwargs)
+
+
+def test_both_engines_store_the_same_legs(both, org, settings) -> None:
+    counts = {
+        name: on(settings, url, lambda: get_store().counts_by_object(org.id))
+        for name, url in both.items()
+    }
+    assert counts["duckdb"] == counts["chdb"] and sum(counts["duckdb"].values()) > 5000
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_every_report_gives_identical_numbers_on_both_engines(
+    both, org, settings, group: str
+) -> None:
+    period = Period.parse(org.timezone, "2026-11-07", "2026-11-20", "07:00-17:30", group)
+    for report in REPORTS.values():
+        objects = find_objects(org, report.kind, "all")
+        results = {
+            name: on(settings, url, run_report, org, report.key, objects, period)
+            for name, url in both.items()
+        }
+        duck, click = results["duckdb"], results["chdb"]
+        assert duck.total == click.total, report.key
+        assert [v for _, v in duck.rows] == [v for _, v in click.rows], report.key
+
+
+def test_the_specification_is_the_same_on_both_engines(both, org, settings) -> None:
+    period = Period.parse(org.timezone, "2026-11-16", "2026-11-17", "08:00-12:00", "hour")
+    queues = find_objects(org, "acd", "all")
+    bucket = period.buckets()[2].key
+    pages = {
+        name: on(
+            settings,
+            url,
+            specification,
+            org,
+            "acd.incoming",
+            queues,
+            period,
+            Filters(wait_min=5),
+            measure="answered",
+            bucket=bucket,
+            order="oldest",
+            limit=10,
+            offset=2,
+        )
+        for name, url in both.items()
+    }
+    assert pages["duckdb"].total == pages["chdb"].total > 10
+    assert pages["duckdb"].calls == pages["chdb"].calls
+
+
+def test_every_clickhouse_query_filters_on_the_organization(
+    both, org, settings, monkeypatch
+) -> None:
+    import re
+
+    from vaxelstat.calls.clickhouse import ClickHouseStore
+
+    seen: list[str] = []
+    original = ClickHouseStore.query
+
+    def recording(self, sql, values=None):  # type: ignore[no-untyped-def]
+        seen.append(sql)
+        return original(self, sql, values)
+
+    monkeypatch.setattr(ClickHouseStore, "query", recording)
+    settings.CALLSTORE_URL = both["chdb"]
+    period = Period.parse(org.timezone, "2026-11-16", "2026-11-16", None, "hour")
+    queues = find_objects(org, "acd", "all")
+    run_report(org, "acd.waits", queues, period)
+    specification(org, "acd.incoming", queues, period, limit=3)
+    get_store().count(org.id)
+    get_store().counts_by_object(org.id)
+    touching = [sql for sql in seen if re.search(r"\blegs\b", sql)]
+    assert len(touching) >= 4
+    for sql in touching:
+        assert re.search(r"\borg_id\s*=", sql), sql

@@ -1,0 +1,290 @@
+"""The ClickHouse engine of the call store, in process through chDB (`chdb:///PATH`).
+
+The table is a MergeTree ordered by (organization, start) and partitioned by month, so
+retention drops whole partitions and a report reads one organization's range. The report
+engine writes its statements with `$name` parameters; here they become ClickHouse query
+parameters (`{name:Type}`), typed from the values. ClickHouse has no multi-statement
+transactions: a file's legs go in with one INSERT, which ClickHouse applies whole for up to a
+million rows.
+"""
+
+import csv
+import json
+import re
+import tempfile
+import threading
+import uuid
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from django.conf import settings
+
+from vaxelstat.calls.legs import LEG_FIELDS, STAGE_COLUMNS, STORE_COLUMN_NAMES, Leg
+from vaxelstat.calls.store import CallStore, LoadResult, Staging
+
+TYPES = {
+    "INTEGER": "Int32",
+    "BIGINT": "Int64",
+    "VARCHAR": "String",
+    "BOOLEAN": "Bool",
+    "TIMESTAMP": "DateTime('UTC')",
+}
+LOW_CARDINALITY = {"object_kind", "direction", "type"}
+
+
+def _column_type(name: str, kind: str) -> str:
+    base = TYPES[kind]
+    return f"LowCardinality({base})" if name in LOW_CARDINALITY else base
+
+
+def _ch_value(value: Any) -> tuple[str, str]:
+    """(ClickHouse type, the parameter's text) of a Python value."""
+    if isinstance(value, bool):
+        return "Bool", "true" if value else "false"
+    if isinstance(value, int):
+        return "Int64", str(value)
+    if isinstance(value, float):
+        return "Float64", repr(value)
+    if isinstance(value, datetime):
+        return "DateTime('UTC')", value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return "Date", value.isoformat()
+    if isinstance(value, time):
+        return "String", value.isoformat()
+    if isinstance(value, list):
+        if all(isinstance(v, int) for v in value):
+            return "Array(Int64)", "[" + ",".join(str(v) for v in value) + "]"
+        quoted = ",".join(
+            "'" + str(v).replace("\\", "\\\\").replace("'", "\\'") + "'" for v in value
+        )
+        return "Array(String)", f"[{quoted}]"
+    return "String", str(value)
+
+
+def to_clickhouse(sql: str, values: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """Rewrite `$name` parameters as `{name:Type}` and give their values as text."""
+    used = set(re.findall(r"\$(\w+)", sql))
+    typed = {name: _ch_value(values[name]) for name in used}
+    text = re.sub(r"\$(\w+)", lambda m: f"{{{m.group(1)}:{typed[m.group(1)][0]}}}", sql)
+    return text, {name: v for name, (_, v) in typed.items()}
+
+
+def _python(value: Any, kind: str) -> Any:
+    """A value of JSON output back to Python, by its ClickHouse type."""
+    if value is None:
+        return None
+    base = kind.removeprefix("Nullable(").removeprefix("LowCardinality(").rstrip(")")
+    if base.startswith("DateTime"):
+        return datetime.fromisoformat(value)
+    if base == "Date":
+        return date.fromisoformat(value)
+    if base.startswith(("Int", "UInt")) and isinstance(value, str):
+        return int(value)
+    return value
+
+
+class ClickHouseStore(CallStore):
+    dialect = "clickhouse"
+
+    def __init__(self, url: str) -> None:
+        from chdb import session
+
+        self.url = url
+        self.path = Path(urlparse(url).path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._session = session.Session(str(self.path))
+        self._lock = threading.Lock()
+        columns = ", ".join(f"{name} {_column_type(name, kind)}" for name, kind in _store_columns())
+        self.query(
+            f"CREATE TABLE IF NOT EXISTS legs ({columns}) ENGINE = MergeTree "
+            "PARTITION BY toYYYYMM(start_utc) ORDER BY (org_id, start_utc)"
+        )
+
+    def query(self, sql: str, values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run one statement; rows as dicts of Python values."""
+        text, params = to_clickhouse(sql, values or {})
+        with self._lock:
+            result = self._session.query(text, "JSONCompact", params=params)
+        raw = str(result)
+        if not raw.strip():
+            return []
+        data = json.loads(raw)
+        meta = data["meta"]
+        return [
+            {m["name"]: _python(v, m["type"]) for m, v in zip(meta, row, strict=True)}
+            for row in data["data"]
+        ]
+
+    def staging(self) -> "ClickHouseStaging":
+        return ClickHouseStaging(self)
+
+    def counts_by_object(self, org_id: int) -> dict[int, int]:
+        rows = self.query(
+            "SELECT object_id, count() AS n FROM legs WHERE org_id = $org_id GROUP BY object_id",
+            {"org_id": org_id},
+        )
+        return {r["object_id"]: int(r["n"]) for r in rows}
+
+    def count(self, org_id: int) -> int:
+        rows = self.query(
+            "SELECT count() AS n FROM legs WHERE org_id = $org_id", {"org_id": org_id}
+        )
+        return int(rows[0]["n"])
+
+    def legs(self, org_id: int) -> list[dict[str, Any]]:
+        return self.query(
+            "SELECT * FROM legs WHERE org_id = $org_id ORDER BY start_utc, leg_id",
+            {"org_id": org_id},
+        )
+
+    def aggregate(
+        self,
+        org_id: int,
+        object_ids: list[int],
+        where: str,
+        params: dict[str, Any],
+        bucket: str,
+        measures: list[str],
+    ) -> list[tuple[Any, list[Any]]]:
+        if not object_ids:
+            return []
+        columns = ", ".join(f"{m} AS m{i}" for i, m in enumerate(measures))
+        # The organization filter is the store's own; the rest is the report engine's SQL.
+        rows = self.query(
+            f"SELECT {bucket} AS bucket, grouping(bucket) AS is_total, {columns} FROM legs "
+            f"WHERE org_id = $org_id AND has($object_ids, object_id) AND ({where}) "
+            f"GROUP BY GROUPING SETS ((bucket), ())",
+            {**params, "org_id": org_id, "object_ids": object_ids},
+        )
+        return [
+            (None if r["is_total"] else r["bucket"], [r[f"m{i}"] for i in range(len(measures))])
+            for r in rows
+        ]
+
+    def legs_page(
+        self,
+        org_id: int,
+        object_ids: list[int],
+        where: str,
+        params: dict[str, Any],
+        order: str,
+        limit: int | None,
+        offset: int,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        if not object_ids:
+            return 0, []
+        scope = f"FROM legs WHERE org_id = $org_id AND has($object_ids, object_id) AND ({where})"
+        values = {**params, "org_id": org_id, "object_ids": object_ids}
+        total = int(self.query(f"SELECT count() AS n {scope}", values)[0]["n"])
+        values.update(limit=limit if limit is not None else total, offset=offset)
+        rows = self.query(f"SELECT * {scope} ORDER BY {order} LIMIT $limit OFFSET $offset", values)
+        return total, rows
+
+    def delete_organization(self, org_id: int) -> int:
+        n = self.count(org_id)
+        self.query("DELETE FROM legs WHERE org_id = $org_id", {"org_id": org_id})
+        return n
+
+    def unscoped_compact(self) -> None:
+        self.query("OPTIMIZE TABLE legs FINAL")
+
+    def unscoped_delete_all(self) -> None:
+        self.query("TRUNCATE TABLE legs")
+
+    def close(self) -> None:
+        with self._lock:
+            self._session.close()
+
+
+def _store_columns() -> list[tuple[str, str]]:
+    from vaxelstat.calls.legs import STORE_COLUMNS
+
+    return STORE_COLUMNS
+
+
+class ClickHouseStaging(Staging):
+    """A file's legs in a Memory table of their own until they are committed."""
+
+    def __init__(self, store: ClickHouseStore) -> None:
+        self.store = store
+        self.table = f"staged_{uuid.uuid4().hex}"
+        columns = ", ".join(f"{name} {TYPES[kind]}" for name, kind in STAGE_COLUMNS)
+        store.query(f"CREATE TABLE {self.table} ({columns}) ENGINE = Memory")
+
+    def add_legs(self, legs: list[Leg]) -> None:
+        if not legs:
+            return
+        tmp_dir = settings.DATA_DIR / "tmp"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            dir=tmp_dir, suffix=".csv", mode="w", encoding="utf-8", newline=""
+        ) as tmp:
+            out = csv.writer(tmp)
+            for leg in legs:
+                row = [getattr(leg, name) for name in LEG_FIELDS]
+                row[LEG_FIELDS.index("start")] = leg.start.astimezone(UTC).strftime(
+                    "%Y-%m-%d %H:%M:%S"
+                )
+                row[LEG_FIELDS.index("internal")] = "true" if leg.internal else "false"
+                out.writerow(row)
+            tmp.flush()
+            schema = ", ".join(f"{name} {TYPES[kind]}" for name, kind in STAGE_COLUMNS)
+            self.store.query(
+                f"INSERT INTO {self.table} SELECT * FROM file($path, 'CSV', $schema)",
+                {"path": tmp.name, "schema": schema},
+            )
+
+    def objects(self) -> list[tuple[str, str, str]]:
+        rows = self.store.query(
+            f"SELECT object_kind, object_identity, any(object_number) AS n FROM {self.table} "
+            "GROUP BY object_kind, object_identity"
+        )
+        return [(r["object_kind"], r["object_identity"], r["n"]) for r in rows]
+
+    def commit(
+        self,
+        org_id: int,
+        point_id: int,
+        import_id: int,
+        timezone: str,
+        object_ids: dict[tuple[str, str], int],
+    ) -> LoadResult:
+        store = self.store
+        total = int(store.query(f"SELECT count() AS n FROM {self.table}")[0]["n"])
+        kinds = [k for (k, _) in object_ids]
+        identities = [i for (_, i) in object_ids]
+        ids = list(object_ids.values())
+        rest = ", ".join(f"s.{name}" for name in STORE_COLUMN_NAMES[9:])
+        new = (
+            f"FROM (SELECT * FROM {self.table} ORDER BY start_utc LIMIT 1 BY leg_id) AS s "
+            f"WHERE s.leg_id NOT IN (SELECT leg_id FROM legs WHERE org_id = $org_id "
+            f"AND collection_point_id = $point_id)"
+        )
+        values = {
+            "org_id": org_id,
+            "point_id": point_id,
+            "import_id": import_id,
+            "kinds": kinds,
+            "identities": identities,
+            "ids": ids,
+            "tz": timezone,
+        }
+        inserted = int(store.query(f"SELECT count() AS n {new}", values)[0]["n"])
+        # The object's id: its (kind, identity) found in the parallel arrays.
+        object_id = (
+            "arrayElement($ids, arrayFirstIndex((k, i) -> k = s.object_kind "
+            "AND i = s.object_identity, $kinds, $identities))"
+        )
+        store.query(
+            f"INSERT INTO legs ({', '.join(STORE_COLUMN_NAMES)}) "
+            f"SELECT $org_id, {object_id}, s.object_kind, $point_id, $import_id, s.leg_id, "
+            f"s.call_id, s.start_utc, toDateTime(toString(toTimeZone(s.start_utc, $tz)), "
+            f"'UTC'), {rest} {new}",
+            values,
+        )
+        return LoadResult(inserted=inserted, duplicates=total - inserted)
+
+    def close(self) -> None:
+        self.store.query(f"DROP TABLE IF EXISTS {self.table}")

@@ -32,7 +32,8 @@ test-postgres: install
 
 bench: install
 	$(BIN)/python -m vaxelstat.bench
-	$(BIN)/python -m vaxelstat.bench_reports
+	$(BIN)/python -m vaxelstat.bench_reports --engine duckdb
+	$(BIN)/python -m vaxelstat.bench_reports --engine chdb
 
 lint: install
 	$(BIN)/ruff format --check vaxelstat tests

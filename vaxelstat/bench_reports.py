@@ -32,12 +32,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--legs", type=int, default=20_000_000)
     parser.add_argument("--orgs", type=int, default=500)
+    parser.add_argument("--engine", default="duckdb", choices=["duckdb", "chdb"])
     args = parser.parse_args()
 
     data = Path(tempfile.mkdtemp(prefix="vaxelstat-bench-reports-"))
     os.environ["VAXELSTAT_DATA"] = str(data)
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("CALLSTORE_URL", None)
+    if args.engine == "chdb":
+        os.environ["CALLSTORE_URL"] = f"chdb:///{data / 'clickhouse'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaxelstat.settings")
     import django
 
@@ -120,7 +123,7 @@ def main() -> None:
     ]
     for name, fn in cases:
         first, warm = _timed(fn)
-        print(f"{name}: first {first:.0f} ms, warm median {warm:.0f} ms")
+        print(f"[{args.engine}] {name}: first {first:.0f} ms, warm median {warm:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -182,6 +182,29 @@ class ClickHouseStore(CallStore):
         rows = self.query(f"SELECT * {scope} ORDER BY {order} LIMIT $limit OFFSET $offset", values)
         return total, rows
 
+    def generate_synthetic(
+        self,
+        org_id: int,
+        legs: int,
+        object_ids: list[int],
+        kinds: list[str],
+        end: datetime,
+        days: int,
+    ) -> None:
+        from vaxelstat.calls.generate import generate_clickhouse_sql
+
+        self.query(
+            generate_clickhouse_sql(),
+            {
+                "org_id": org_id,
+                "legs": legs,
+                "object_ids": object_ids,
+                "kinds": kinds,
+                "end": end,
+                "days": days,
+            },
+        )
+
     def delete_organization(self, org_id: int) -> int:
         n = self.count(org_id)
         self.query("DELETE FROM legs WHERE org_id = $org_id", {"org_id": org_id})

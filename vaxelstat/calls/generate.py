@@ -75,3 +75,26 @@ def generate(
             "days": days,
         },
     )
+
+
+def generate_clickhouse_sql() -> str:
+    """The same legs for ClickHouse: numbers() and cityHash64 for DuckDB's range and hash."""
+    cases = ", ".join(
+        f"kind = '{kind}', arrayElement({types}, toUInt32(1 + cityHash64(i) % {len(types)}))"
+        for kind, types in TYPES.items()
+    )
+    return f"""
+        INSERT INTO legs
+        SELECT $org_id, arrayElement($object_ids, toUInt32(o + 1)), kind, 1, 0,
+               concat('g', toString(i)), concat('g', toString(i)), start_utc,
+               start_utc + INTERVAL 1 HOUR, if(startsWith(type, 'out_'), 'out', 'in'),
+               cityHash64(i * 3) % 5 = 0, type, concat('07', toString(i % 100000000)), '', '',
+               '', '', '', '', toInt32(cityHash64(i * 5) % 60),
+               if(type IN ('answered', 'in_answered', 'out_answered'),
+                  toInt32(cityHash64(i * 11) % 600), 0), '', ''
+        FROM (
+          SELECT i, o, kind, start_utc, multiIf({cases}, '') AS type FROM (
+            SELECT number AS i, cityHash64(number * 13) % length($kinds) AS o,
+                   arrayElement($kinds, toUInt32(o + 1)) AS kind,
+                   $end - toIntervalSecond(cityHash64(number * 7) % ($days * 86400)) AS start_utc
+            FROM numbers($legs)))"""

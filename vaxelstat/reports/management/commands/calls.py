@@ -9,10 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from vaxelstat import control
 from vaxelstat.calls.legs import TYPE_LABELS
 from vaxelstat.calls.store import StoreBusy, get_store
-from vaxelstat.orgs.models import Organization
-from vaxelstat.reports.engine import find_objects
-from vaxelstat.reports.measures import REPORTS
-from vaxelstat.reports.period import GROUPS, Period, PeriodError
+from vaxelstat.reports import cli
 from vaxelstat.reports.specification import ORDERS, Filters, specification
 
 
@@ -20,15 +17,9 @@ class Command(BaseCommand):
     help = "The call specification behind a report, or behind one of its cells (SPEC §6, §12)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--org", required=True)
-        parser.add_argument("--report", required=True, choices=list(REPORTS))
-        parser.add_argument("--objects", required=True)
-        parser.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD")
-        parser.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD")
-        parser.add_argument("--time", metavar="HH:MM-HH:MM")
+        cli.add_arguments(parser)
         parser.add_argument("--type", choices=list(TYPE_LABELS))
         parser.add_argument("--measure", help="only the legs behind this column")
-        parser.add_argument("--group", default="day", choices=GROUPS)
         parser.add_argument("--bucket", help="only the legs behind this row (its label)")
         parser.add_argument("--order", default="newest", choices=list(ORDERS))
         parser.add_argument("--limit", type=int)
@@ -36,18 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="json", choices=["json", "csv"])
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            org = Organization.objects.get(slug=options["org"])
-        except Organization.DoesNotExist:
-            raise CommandError(f"No organization {options['org']!r}", returncode=2) from None
-        report = REPORTS[options["report"]]
-        try:
-            period = Period.parse(
-                org.timezone, options["first"], options["last"], options["time"], options["group"]
-            )
-            objects = find_objects(org, report.kind, options["objects"])
-        except (PeriodError, LookupError) as exc:
-            raise CommandError(str(exc), returncode=2) from None
+        request = cli.read(options)
+        report, period = request.report, request.period
         if options["measure"] and options["measure"] not in report.columns:
             raise CommandError(f"{report.key} has no column {options['measure']!r}", returncode=2)
         bucket = None
@@ -61,9 +42,9 @@ class Command(BaseCommand):
         except StoreBusy:
             sys.exit(control.hand_over(["calls", *sys.argv[2:]], self.stdout, self.stderr))
         spec = specification(
-            org,
+            request.org,
             report.key,
-            objects,
+            request.objects,
             period,
             Filters(type=options["type"]),
             options["measure"],

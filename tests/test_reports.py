@@ -47,6 +47,16 @@ def leg(
     return ",".join(values.get(c, "") for c in COLUMNS)
 
 
+@pytest.fixture(params=["duckdb", "chdb"])
+def engine(request, settings) -> str:  # type: ignore[no-untyped-def]
+    """Run a worked example on each engine: DuckDB, and ClickHouse through chDB."""
+    if request.param == "chdb":
+        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
+        # chDB runs one embedded server per process: one path for the whole test session.
+        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
+    return str(request.param)
+
+
 def load(org: Organization, tmp_path: Path, *legs: str) -> None:
     path = tmp_path / f"{org.slug}.csv"
     path.write_text(",".join(COLUMNS) + "\n" + "\n".join(legs) + "\n")
@@ -56,7 +66,7 @@ def load(org: Organization, tmp_path: Path, *legs: str) -> None:
     assert import_file(org, point, "csv", path).rejects == []
 
 
-def test_acd_incoming_worked_example(org, tmp_path: Path) -> None:
+def test_acd_incoming_worked_example(engine, org, tmp_path: Path) -> None:
     """Queue 400 on Monday 16 Nov 2026, 08:00–10:00 in 30-minute buckets (local time)."""
     load(
         org,
@@ -102,7 +112,7 @@ def test_acd_incoming_worked_example(org, tmp_path: Path) -> None:
     assert result.rows[0][0].start == "2026-11-16T08:00:00+01:00"
 
 
-def test_user_reports_worked_example(org, tmp_path: Path) -> None:
+def test_user_reports_worked_example(engine, org, tmp_path: Path) -> None:
     load(
         org,
         tmp_path,
@@ -142,7 +152,7 @@ def test_user_reports_worked_example(org, tmp_path: Path) -> None:
     }
 
 
-def test_routing_reports_worked_example(org, tmp_path: Path) -> None:
+def test_routing_reports_worked_example(engine, org, tmp_path: Path) -> None:
     load(
         org,
         tmp_path,
@@ -159,7 +169,7 @@ def test_routing_reports_worked_example(org, tmp_path: Path) -> None:
     assert ivr.total == {"handled": 2, "connected": 1, "not_connected": 1, "mean_menu_time": 6.0}
 
 
-def test_a_call_lands_in_the_local_hour_it_started_across_dst(org, tmp_path: Path) -> None:
+def test_a_call_lands_in_the_local_hour_it_started_across_dst(engine, org, tmp_path: Path) -> None:
     """25 Oct 2026: 02:30 happens twice in Stockholm; 29 Mar 2026 has no 02:00 at all."""
     load(
         org,
@@ -190,7 +200,7 @@ def test_a_call_lands_in_the_local_hour_it_started_across_dst(org, tmp_path: Pat
     assert sum(v["incoming"] for _, v in spring.rows) == spring.total["incoming"] == 2
 
 
-def test_another_organizations_calls_never_count(org, tmp_path: Path) -> None:
+def test_another_organizations_calls_never_count(engine, org, tmp_path: Path) -> None:
     other = Organization.objects.create(slug="other", name="Other AB")
     load(org, tmp_path, leg(1, "acd", "400", "2026-11-16T09:00:00+01:00", "answered"))
     load(other, tmp_path, leg(1, "acd", "400", "2026-11-16T09:00:00+01:00", "abandoned"))
@@ -315,7 +325,7 @@ def test_the_legs_behind_every_cell_are_exactly_the_cell(simulated) -> None:
                 assert len(spec.calls) == min(5, values[key])
 
 
-def test_the_specification_filters_orders_and_pages(org, tmp_path: Path) -> None:
+def test_the_specification_filters_orders_and_pages(engine, org, tmp_path: Path) -> None:
     from vaxelstat.reports.specification import Filters, specification
 
     load(

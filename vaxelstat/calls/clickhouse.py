@@ -21,7 +21,13 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 
-from vaxelstat.calls.legs import LEG_FIELDS, STAGE_COLUMNS, STORE_COLUMN_NAMES, Leg
+from vaxelstat.calls.legs import (
+    LEG_FIELDS,
+    STAGE_COLUMNS,
+    STORE_COLUMN_NAMES,
+    STORE_COLUMNS,
+    Leg,
+)
 from vaxelstat.calls.store import CallStore, LoadResult, Staging
 
 TYPES = {
@@ -96,7 +102,7 @@ class ClickHouseStore(CallStore):
         self.path.mkdir(parents=True, exist_ok=True)
         self._session = session.Session(str(self.path))
         self._lock = threading.Lock()
-        columns = ", ".join(f"{name} {_column_type(name, kind)}" for name, kind in _store_columns())
+        columns = ", ".join(f"{name} {_column_type(name, kind)}" for name, kind in STORE_COLUMNS)
         self.query(
             f"CREATE TABLE IF NOT EXISTS legs ({columns}) ENGINE = MergeTree "
             "PARTITION BY toYYYYMM(start_utc) ORDER BY (org_id, start_utc)"
@@ -219,12 +225,6 @@ class ClickHouseStore(CallStore):
     def close(self) -> None:
         with self._lock:
             self._session.close()
-
-
-def _store_columns() -> list[tuple[str, str]]:
-    from vaxelstat.calls.legs import STORE_COLUMNS
-
-    return STORE_COLUMNS
 
 
 class ClickHouseStaging(Staging):

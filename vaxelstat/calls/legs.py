@@ -68,6 +68,18 @@ class Leg:
 
 
 LEG_FIELDS = [f.name for f in fields(Leg)]
+# The leg's fields of free text (numbers, names, notes), as sources and listings carry them.
+TEXT_FIELDS = (
+    "from_number",
+    "from_name",
+    "forwarded_from",
+    "group_from",
+    "member_number",
+    "member_name",
+    "to_number",
+    "forwarded_to",
+    "note",
+)
 
 # The columns of the call store, in order. start_local is computed at ingestion in the
 # organization's time zone, so report SQL never converts time zones.

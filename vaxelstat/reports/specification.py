@@ -7,7 +7,7 @@ bucket as the engine's figure, so counting them gives the figure.
 from dataclasses import dataclass, field
 from typing import Any
 
-from vaxelstat.calls.legs import TYPE_LABELS
+from vaxelstat.calls.legs import TEXT_FIELDS, TYPE_LABELS
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.reports.measures import BY_KEY, REPORTS
@@ -104,24 +104,7 @@ def specification(
                 "start": row["start_local"].replace(tzinfo=None).isoformat(),
                 "object_number": obj.number,
                 "object_name": obj.display_name,
-                **{
-                    k: row[k]
-                    for k in (
-                        "from_number",
-                        "from_name",
-                        "forwarded_from",
-                        "group_from",
-                        "member_number",
-                        "member_name",
-                        "to_number",
-                        "wait_s",
-                        "talk_s",
-                        "forwarded_to",
-                        "note",
-                        "call_id",
-                        "leg_id",
-                    )
-                },
+                **{k: row[k] for k in (*TEXT_FIELDS, "wait_s", "talk_s", "call_id", "leg_id")},
             }
         )
     return Specification(total, calls)

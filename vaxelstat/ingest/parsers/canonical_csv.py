@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vaxelstat.calls.legs import TYPES_BY_KIND, Leg
+from vaxelstat.calls.legs import TEXT_FIELDS, TYPES_BY_KIND, Leg
 from vaxelstat.ingest.parsers.base import (
     ParseResult,
     Reason,
@@ -102,20 +102,7 @@ def leg_from_row(row: dict[str, str], settings: SourceSettings) -> Leg:
         type=type_,
         wait_s=_seconds(row, "wait_s"),
         talk_s=_seconds(row, "talk_s"),
-        **{
-            name: row.get(name, "").strip()
-            for name in (
-                "from_number",
-                "from_name",
-                "forwarded_from",
-                "group_from",
-                "member_number",
-                "member_name",
-                "to_number",
-                "forwarded_to",
-                "note",
-            )
-        },
+        **{name: row.get(name, "").strip() for name in TEXT_FIELDS},
     )
 
 

@@ -52,6 +52,38 @@ class Channel:
         return max(0, int(((self.answer or self.end) - self.start).total_seconds()))
 
 
+def channel_from(
+    number: int,
+    raw: str,
+    values: dict[str, str],
+    start: datetime,
+    answer: datetime | None,
+    end: datetime,
+    billsec: int,
+) -> Channel:
+    """A channel record from its variables (CSV template columns or JSON/ESL variables)."""
+    return Channel(
+        line=number,
+        raw=raw,
+        uuid=values.get("uuid", ""),
+        bleg_uuid=values.get("bleg_uuid", ""),
+        origin_uuid=values.get("originating_leg_uuid", ""),
+        caller_name=values.get("caller_id_name", ""),
+        caller_number=values.get("caller_id_number", "") or values.get("sip_from_user", ""),
+        destination=values.get("destination_number", "") or values.get("sip_to_user", ""),
+        context=values.get("context", "") or values.get("user_context", ""),
+        start=start,
+        answer=answer,
+        end=end,
+        billsec=billsec,
+        hangup_cause=values.get("hangup_cause", ""),
+        last_app=values.get("last_app", ""),
+        dialed_user=values.get("dialed_user", ""),
+        digits=values.get("digits_dialed", ""),
+        cc={k: v for k, v in values.items() if k.startswith("cc_")},
+    )
+
+
 def add_channels(channels: list[Channel], settings: SourceSettings, result: ParseResult) -> None:
     """Group channel records into calls and append each call's legs to `result`."""
     by_uuid: dict[str, Channel] = {}

@@ -17,7 +17,7 @@ from vaxelstat.ingest.parsers.base import (
     loose_local_to_utc,
     read_lines,
 )
-from vaxelstat.ingest.parsers.freeswitch import Channel, add_channels
+from vaxelstat.ingest.parsers.freeswitch import Channel, add_channels, channel_from
 
 FORMAT = "freeswitch-csv"
 
@@ -57,26 +57,7 @@ def channel(number: int, text: str, values: dict[str, str], settings: SourceSett
     answer = _time(values, "answer", settings) if billsec > 0 else None
     if answer is None and billsec > 0:
         answer = end.fromtimestamp(end.timestamp() - billsec, UTC)
-    return Channel(
-        line=number,
-        raw=text,
-        uuid=values.get("uuid", ""),
-        bleg_uuid=values.get("bleg_uuid", ""),
-        origin_uuid=values.get("originating_leg_uuid", ""),
-        caller_name=values.get("caller_id_name", ""),
-        caller_number=values.get("caller_id_number", ""),
-        destination=values.get("destination_number", ""),
-        context=values.get("context", ""),
-        start=start,
-        answer=answer,
-        end=end,
-        billsec=billsec,
-        hangup_cause=values.get("hangup_cause", ""),
-        last_app=values.get("last_app", ""),
-        dialed_user=values.get("dialed_user", ""),
-        digits=values.get("digits_dialed", ""),
-        cc={k: v for k, v in values.items() if k.startswith("cc_")},
-    )
+    return channel_from(number, text, values, start, answer, end, billsec)
 
 
 def parse(path: Path, settings: SourceSettings, template: list[str] | None = None) -> ParseResult:

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from vaxelstat.ingest.parsers.base import ParseResult, Reason, Reject, SourceSettings
-from vaxelstat.ingest.parsers.freeswitch import Channel, add_channels
+from vaxelstat.ingest.parsers.freeswitch import add_channels, channel_from
 
 FORMAT = "freeswitch-json"
 
@@ -102,26 +102,7 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
             int(values.get("billsec", "0") or 0) if values.get("billsec", "0").isdigit() else 0
         )
         channels.append(
-            Channel(
-                line=number,
-                raw=raw,
-                uuid=values["uuid"],
-                bleg_uuid=values.get("bleg_uuid", ""),
-                origin_uuid=values.get("originating_leg_uuid", ""),
-                caller_name=values.get("caller_id_name", ""),
-                caller_number=values.get("caller_id_number", "") or values.get("sip_from_user", ""),
-                destination=values.get("destination_number", "") or values.get("sip_to_user", ""),
-                context=values.get("context", "") or values.get("user_context", ""),
-                start=start,
-                answer=_epoch(values, "answer_epoch"),
-                end=end,
-                billsec=billsec,
-                hangup_cause=values.get("hangup_cause", ""),
-                last_app=values.get("last_app", ""),
-                dialed_user=values.get("dialed_user", ""),
-                digits=values.get("digits_dialed", ""),
-                cc={k: v for k, v in values.items() if k.startswith("cc_")},
-            )
+            channel_from(number, raw, values, start, _epoch(values, "answer_epoch"), end, billsec)
         )
     add_channels(channels, settings, result)
     return result

@@ -41,9 +41,9 @@ def _is_ext(expr: str) -> str:
     )
 
 
-def _utc(local: str) -> str:
-    """Local naive time → UTC, choosing between the two offsets by the uniqueid hint."""
-    h = f"h_{local}"
+def _utc(local: str, h: str) -> str:
+    """Local naive time → UTC, choosing between the two offsets (of the hours row `h`) by
+    the uniqueid hint."""
     first = f"({local} - to_seconds({h}.off0))"
     second = f"({local} - to_seconds({h}.off1))"
     return (
@@ -56,37 +56,39 @@ def _utc(local: str) -> str:
 # The columns the walk reads; the others are written empty for the reference (leftovers).
 UNREAD = {"accountcode", "duration", "amaflags", "userfield", "peeraccount"}
 READ = [c for c in COLUMNS if c not in UNREAD]
+TIMES = {"start", "answer", "end"}
 
 
 def read_statements() -> list[str]:
-    columns = ", ".join(f"'{c}': 'VARCHAR'" for c in COLUMNS)
-    values = ", ".join(f'coalesce("{c}", \'\') AS "{c}"' for c in READ)
+    # The times are read as timestamps by the reader itself; a time it cannot read is a
+    # reject, and a file with any reject goes to the reference parser whole.
+    columns = ", ".join(
+        f"'{c}': '{'TIMESTAMP' if c in TIMES else 'VARCHAR'}'" for c in COLUMNS
+    )
+    values = ", ".join(
+        f'"{c}"' if c in TIMES else f'coalesce("{c}", \'\') AS "{c}"' for c in READ
+    )
     return [
-        # Read once, narrow, with the times and numbers parsed; rowid is the file order.
+        # Read once, with the numbers parsed; rowid is the file order.
         f"""CREATE OR REPLACE TEMP TABLE cdr_parsed AS
-           SELECT *,
-             try_strptime(left(start, 19), {FORMAT_TIME}) AS start_l,
-             CASE WHEN "end" = '' THEN NULL ELSE try_strptime(left("end", 19), {FORMAT_TIME})
-               END AS end_l,
-             CASE WHEN answer <> '' AND disposition = 'ANSWERED'
-               THEN try_strptime(left(answer, 19), {FORMAT_TIME}) END AS answer_l,
+           SELECT *, hash(call_id) AS cid,
+             CASE WHEN disposition = 'ANSWERED' THEN answer END AS answer_l,
              try_cast(nullif(billsec, '') AS INTEGER) AS billsec_i,
              try_cast(nullif(sequence, '') AS INTEGER) AS seq_i,
-             try_cast(regexp_extract(uniqueid, '[^-]*$') AS DOUBLE) AS hint
-           FROM (SELECT {values}
+             try_cast(split_part(uniqueid, '-', -1) AS DOUBLE) AS hint
+           FROM (SELECT {values}, coalesce(nullif(linkedid, ''), uniqueid) AS call_id
                  FROM read_csv($path, columns = {{{columns}}}, header = false, delim = ',',
                                quote = '"', escape = '"', auto_detect = false,
-                               allow_quoted_nulls = false,
+                               allow_quoted_nulls = true, timestampformat = {FORMAT_TIME},
                                store_rejects = true, rejects_table = 'cdr_reject_errors',
                                rejects_scan = 'cdr_reject_scans'))""",
         """CREATE OR REPLACE TEMP TABLE cdr_bad AS
            SELECT rowid AS rownum FROM cdr_parsed
-           WHERE start_l IS NULL OR ("end" <> '' AND end_l IS NULL)
-              OR (answer <> '' AND disposition = 'ANSWERED' AND answer_l IS NULL)
-              OR (billsec <> '' AND billsec_i IS NULL) OR (sequence <> '' AND seq_i IS NULL)""",
+           WHERE start IS NULL OR (billsec <> '' AND billsec_i IS NULL)
+              OR (sequence <> '' AND seq_i IS NULL)""",
         """CREATE OR REPLACE TEMP TABLE cdr_hour_list AS
            SELECT DISTINCT date_trunc('hour', t) AS h FROM (
-             SELECT start_l AS t FROM cdr_parsed UNION ALL SELECT end_l FROM cdr_parsed
+             SELECT start AS t FROM cdr_parsed UNION ALL SELECT "end" FROM cdr_parsed
              UNION ALL SELECT answer_l FROM cdr_parsed) WHERE t IS NOT NULL""",
     ]
 
@@ -102,12 +104,13 @@ def walk_statements() -> list[str]:
                     WHEN p.lastapp = 'VoiceMail' THEN 'vm'
                     WHEN p.lastapp = 'Dial' THEN 'dial'
                     ELSE '' END"""
+    # The tables after cdr_parsed stay narrow: copying long text is what costs here, so a
+    # step keeps the short fields it is read by, and the legs join back on rownum.
     return [
         # The calls whose shape the reference alone walks.
         f"""CREATE OR REPLACE TEMP TABLE cdr_complex AS
            WITH c AS (
-             SELECT hash(coalesce(nullif(linkedid, ''), uniqueid)) AS cid, lastapp, channel,
-                    dstchannel, dcontext, lastdata
+             SELECT cid, lastapp, channel, dstchannel, dcontext, lastdata
              FROM cdr_parsed WHERE lastapp IN ('Dial', 'Pickup') OR dcontext = 'ext-group')
            SELECT DISTINCT cid FROM c
            WHERE (lastapp = 'Dial' AND starts_with(channel, 'Local/') AND ends_with(channel, ';2'))
@@ -116,9 +119,7 @@ def walk_statements() -> list[str]:
               OR (dcontext = 'ext-group' AND lastapp <> 'Dial')
               OR lastapp = 'Pickup'
            UNION
-           SELECT hash(coalesce(nullif(linkedid, ''), uniqueid)) FROM cdr_parsed
-           GROUP BY coalesce(nullif(linkedid, ''), uniqueid), coalesce(seq_i, 0)
-           HAVING count(*) > 1
+           SELECT cid FROM cdr_parsed GROUP BY cid, coalesce(seq_i, 0) HAVING count(*) > 1
            UNION
            SELECT cid FROM (SELECT cid, {_peer("dstchannel")} AS b FROM c
                             WHERE lastapp = 'Dial' AND dcontext <> 'ext-group')
@@ -128,24 +129,23 @@ def walk_statements() -> list[str]:
         # call's rows as the reference does: (sequence, row); a call with a sequence twice
         # went to the reference above.
         f"""CREATE OR REPLACE TEMP TABLE cdr_steps AS
-           SELECT p.rowid AS rownum, p.src, p.dst, p.dcontext, p.clid, p.lastdata,
-             p.disposition, p.uniqueid,
-             coalesce(nullif(p.linkedid, ''), p.uniqueid) AS call_id,
-             hash(coalesce(nullif(p.linkedid, ''), p.uniqueid)) AS cid,
-             coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
+           SELECT p.rowid AS rownum, p.cid, p.src, p.dst, p.dcontext, p.disposition,
+             p.uniqueid, coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
              coalesce(p.seq_i, 0)::BIGINT * 4294967296 + p.rowid AS pos,
-             {_utc("start_l")} AS start_u,
-             CASE WHEN p.end_l IS NULL THEN {_utc("start_l")} ELSE {_utc("end_l")} END AS end_u,
-             CASE WHEN p.answer_l IS NULL THEN NULL ELSE {_utc("answer_l")} END AS answer_u,
+             {_utc("p.start", "h_start")} AS start_u,
+             CASE WHEN p."end" IS NULL THEN {_utc("p.start", "h_start")}
+                  ELSE {_utc('p."end"', "h_end")} END AS end_u,
+             CASE WHEN p.answer_l IS NULL THEN NULL
+                  ELSE {_utc("p.answer_l", "h_answer")} END AS answer_u,
              {_peer("p.channel")} AS a, {_peer("p.dstchannel")} AS b,
-             {kind} AS kind, split_part(p.lastdata, '@', 1) AS mailbox
+             {kind} AS kind, split_part(p.lastdata, '@', 1) AS mailbox,
+             contains(p.lastdata, '@') AND ends_with(p.lastdata, ',b') AS busy_box
            FROM cdr_parsed p
-           JOIN cdr_hours h_start_l ON h_start_l.h = date_trunc('hour', p.start_l)
-           LEFT JOIN cdr_hours h_end_l ON h_end_l.h = date_trunc('hour', p.end_l)
-           LEFT JOIN cdr_hours h_answer_l ON h_answer_l.h = date_trunc('hour', p.answer_l)
+           JOIN cdr_hours h_start ON h_start.h = date_trunc('hour', p.start)
+           LEFT JOIN cdr_hours h_end ON h_end.h = date_trunc('hour', p."end")
+           LEFT JOIN cdr_hours h_answer ON h_answer.h = date_trunc('hour', p.answer_l)
            WHERE p.rowid NOT IN (SELECT rownum FROM cdr_bad)
-             AND hash(coalesce(nullif(p.linkedid, ''), p.uniqueid))
-                 NOT IN (SELECT cid FROM cdr_complex)""",
+             AND p.cid NOT IN (SELECT cid FROM cdr_complex)""",
         # Ring-group blocks (rows dialled together) and queue passages: one step each.
         """CREATE OR REPLACE TEMP TABLE cdr_blocks AS
            SELECT cid, dst, start_u, min(pos) AS first,
@@ -165,8 +165,10 @@ def walk_statements() -> list[str]:
         # step after does to it, and where each step came from.
         f"""CREATE OR REPLACE TEMP TABLE cdr_fate AS
            WITH acting AS (
-             SELECT r.*, greatest(0, epoch(coalesce(r.answer_u, r.end_u))
-                                     - epoch(r.start_u))::INTEGER AS ring_s,
+             SELECT r.rownum, r.cid, r.pos, r.kind, r.dst, r.dcontext, r.mailbox, r.b,
+               r.disposition,
+               greatest(0, epoch(coalesce(r.answer_u, r.end_u))
+                           - epoch(r.start_u))::INTEGER AS ring_s,
                k.winner_row, k.winner, k.winner_ring, k.winner_talk, k.rang, k.max_ring,
                r.kind = 'dial' AND {_is_ext("r.b")} AS b_is_user
              FROM cdr_steps r
@@ -195,7 +197,8 @@ def walk_statements() -> list[str]:
                lead(kind) OVER w AS next_kind, lead(mailbox) OVER w AS next_mailbox,
                lead(destination) OVER w AS next_destination
              FROM held WINDOW w AS (PARTITION BY cid ORDER BY pos))
-           SELECT *,
+           SELECT rownum, cid, pos, kind, step, ring_s, b_is_user, winner_row, winner,
+             winner_ring, winner_talk, max_ring,
              prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
              CASE WHEN prev_holds IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
                   THEN prev_number ELSE '' END AS forwarded_from,
@@ -223,38 +226,46 @@ def walk_statements() -> list[str]:
            GROUP BY ALL""",
         # The caller: from the call's first row.
         f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
-           SELECT cid, call_id, a AS origin, first_row,
-             CASE WHEN regexp_matches(clid, {clid}) THEN trim(regexp_extract(clid, {clid}, 1))
-                  ELSE '' END AS name,
-             CASE WHEN src <> '' THEN src
-                  WHEN regexp_matches(clid, {clid}) THEN trim(regexp_extract(clid, {clid}, 2))
-                  ELSE trim(clid) END AS number,
-             {_is_ext("a")} AND NOT list_contains($inbound_contexts, dcontext) AS internal
-           FROM (SELECT cid, any_value(call_id) AS call_id, arg_min(a, pos) AS a,
-                        arg_min(clid, pos) AS clid, arg_min(src, pos) AS src,
-                        arg_min(dcontext, pos) AS dcontext, min(rownum) AS first_row
-                 FROM cdr_steps GROUP BY cid)""",
-        f"""CREATE OR REPLACE TEMP TABLE cdr_caller2 AS
-           SELECT *,
+           WITH firsts AS (
+             SELECT cid, min(pos) AS first_pos, min(rownum) AS first_row
+             FROM cdr_steps GROUP BY cid),
+           c AS (
+             SELECT f.cid, p.call_id, s.a AS origin, f.first_row, p.clid, s.src,
+               {_is_ext("s.a")} AND NOT list_contains($inbound_contexts, s.dcontext)
+                 AS internal
+             FROM firsts f JOIN cdr_steps s ON s.pos = f.first_pos
+             JOIN cdr_parsed p ON p.rowid = s.rownum),
+           n AS (
+             SELECT *,
+               CASE WHEN regexp_matches(clid, {clid})
+                    THEN trim(regexp_extract(clid, {clid}, 1)) ELSE '' END AS name,
+               CASE WHEN src <> '' THEN src
+                    WHEN regexp_matches(clid, {clid})
+                      THEN trim(regexp_extract(clid, {clid}, 2))
+                    ELSE trim(clid) END AS number
+             FROM c)
+           SELECT cid, call_id, origin, first_row, internal, name,
              CASE WHEN list_contains({hidden}, lower(trim(number))) THEN '' ELSE number END
                AS from_number,
              CASE WHEN list_contains({hidden}, lower(trim(number))) OR name = number THEN ''
                   ELSE name END AS from_name
-           FROM cdr_caller""",
+           FROM n""",
         # The caller's outgoing leg: the first Dial by a user with nothing holding the call.
         f"""CREATE OR REPLACE TEMP TABLE cdr_out AS
            WITH o AS (
-             SELECT f.* FROM cdr_fate f
-             WHERE kind = 'dial' AND {_is_ext("a")}
-               AND NOT list_contains($inbound_contexts, dcontext) AND src = a
-               AND forwarded_from = ''
-             QUALIFY row_number() OVER (PARTITION BY cid ORDER BY step) = 1),
+             SELECT f.rownum, f.cid, f.step, f.ring_s, f.b_is_user FROM cdr_fate f
+             JOIN cdr_steps s ON s.rownum = f.rownum
+             WHERE f.kind = 'dial' AND {_is_ext("s.a")}
+               AND NOT list_contains($inbound_contexts, s.dcontext) AND s.src = s.a
+               AND f.forwarded_from = ''
+             QUALIFY row_number() OVER (PARTITION BY f.cid ORDER BY f.step) = 1),
            later AS (
              SELECT o.cid,
-               arg_min(f.billsec, f.step) AS talk,
-               arg_min(epoch(coalesce(f.answer_u, f.end_u)), f.step) AS answered_at
+               arg_min(s.billsec, f.step) AS talk,
+               arg_min(epoch(coalesce(s.answer_u, s.end_u)), f.step) AS answered_at
              FROM o JOIN cdr_fate f ON f.cid = o.cid AND f.step > o.step
-             WHERE f.kind = 'dial' AND f.disposition = 'ANSWERED'
+             JOIN cdr_steps s ON s.rownum = f.rownum
+             WHERE f.kind = 'dial' AND s.disposition = 'ANSWERED'
              GROUP BY ALL)
            SELECT o.*, later.talk AS later_talk, later.answered_at
            FROM o LEFT JOIN later USING (cid)""",
@@ -262,70 +273,72 @@ def walk_statements() -> list[str]:
 
 
 def legs_statement() -> str:
-    common = "c.from_number, c.from_name"
+    # f: the step's fate, s: its row, c: the call's caller.
+    steps = "cdr_fate f JOIN cdr_steps s ON s.rownum = f.rownum JOIN cdr_caller c ON c.cid = f.cid"
     return f"""INSERT INTO staged
-       SELECT 'cdr:' || o.uniqueid || ':' || o.seq || ':out', o.call_id, 'user',
-              'ext:' || o.a, o.a, o.start_u, 'out', o.b_is_user,
-              CASE WHEN o.disposition = 'ANSWERED' OR o.later_talk IS NOT NULL
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':out', c.call_id, 'user',
+              'ext:' || s.a, s.a, s.start_u, 'out', o.b_is_user,
+              CASE WHEN s.disposition = 'ANSWERED' OR o.later_talk IS NOT NULL
                    THEN 'out_answered' ELSE 'out_unanswered' END,
-              {common}, '', '', o.a, '', o.dst,
-              CASE WHEN o.disposition = 'ANSWERED' OR o.later_talk IS NULL THEN o.ring_s
-                   ELSE (o.answered_at - epoch(o.start_u))::INTEGER END,
-              CASE WHEN o.disposition = 'ANSWERED' THEN o.billsec
+              c.from_number, c.from_name, '', '', s.a, '', s.dst,
+              CASE WHEN s.disposition = 'ANSWERED' OR o.later_talk IS NULL THEN o.ring_s
+                   ELSE (o.answered_at - epoch(s.start_u))::INTEGER END,
+              CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec
                    ELSE coalesce(o.later_talk, 0) END,
               '', ''
-       FROM cdr_out o JOIN cdr_caller2 c USING (cid)
+       FROM cdr_out o JOIN cdr_steps s ON s.rownum = o.rownum JOIN cdr_caller c ON c.cid = o.cid
        UNION ALL
-       SELECT 'cdr:' || f.uniqueid || ':' || f.seq || ':in', f.call_id, 'user', 'ext:' || f.b,
-              f.b, f.start_u, 'in', c.internal,
-              coalesce(f.fate, 'in_answered'), {common}, f.forwarded_from, '', f.b, '', f.dst,
-              f.ring_s, CASE WHEN f.disposition = 'ANSWERED' THEN f.billsec ELSE 0 END,
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':in', c.call_id, 'user', 'ext:' || s.b,
+              s.b, s.start_u, 'in', c.internal,
+              coalesce(f.fate, 'in_answered'), c.from_number, c.from_name, f.forwarded_from,
+              '', s.b, '', s.dst,
+              f.ring_s, CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec ELSE 0 END,
               f.forwarded_to, CASE WHEN f.to_own_mailbox THEN 'voicemail' ELSE '' END
-       FROM cdr_fate f JOIN cdr_caller2 c USING (cid)
+       FROM {steps}
        WHERE f.kind = 'dial' AND f.b_is_user
        UNION ALL
-       SELECT 'cdr:' || f.uniqueid || ':' || f.seq || ':group', f.call_id, 'hunt',
-              'group:' || f.dst, f.dst, f.start_u, 'in', c.internal,
-              coalesce(f.fate, 'answered'), {common}, f.forwarded_from, '',
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':group', c.call_id, 'hunt',
+              'group:' || s.dst, s.dst, s.start_u, 'in', c.internal,
+              coalesce(f.fate, 'answered'), c.from_number, c.from_name, f.forwarded_from, '',
               coalesce(f.winner, ''), '', '',
               CASE WHEN f.winner IS NULL THEN f.max_ring ELSE f.winner_ring END,
               coalesce(f.winner_talk, 0), f.forwarded_to,
               CASE WHEN f.to_own_mailbox THEN 'voicemail' ELSE '' END
-       FROM cdr_fate f JOIN cdr_caller2 c USING (cid)
+       FROM {steps}
        WHERE f.kind = 'hunt'
        UNION ALL
-       SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':member:' || m.b, m.call_id, 'user',
+       SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':member:' || m.b, c.call_id, 'user',
               'ext:' || m.b, m.b, m.start_u, 'in', c.internal,
               CASE WHEN m.rownum = f.winner_row THEN 'in_answered' ELSE 'in_no_answer' END,
-              {common}, f.forwarded_from, f.dst, m.b, '', '',
+              c.from_number, c.from_name, f.forwarded_from, m.dst, m.b, '', '',
               greatest(0, epoch(coalesce(m.answer_u, m.end_u)) - epoch(m.start_u))::INTEGER,
               CASE WHEN m.rownum = f.winner_row THEN m.billsec ELSE 0 END, '', ''
        FROM cdr_steps m
        JOIN cdr_blocks k ON k.cid = m.cid AND k.dst = m.dst AND k.start_u = m.start_u
        JOIN cdr_fate f ON f.cid = m.cid AND f.pos = k.first
-       JOIN cdr_caller2 c ON c.cid = m.cid
+       JOIN cdr_caller c ON c.cid = m.cid
        WHERE m.kind = 'hunt' AND m.disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')
        UNION ALL
-       SELECT 'cdr:' || f.uniqueid || ':' || f.seq || ':' || f.kind, f.call_id, f.kind,
-              CASE f.kind WHEN 'rule' THEN 'tc:' || f.dst ELSE 'ivr:' || f.dcontext END,
-              CASE f.kind WHEN 'rule' THEN f.dst ELSE f.dcontext END, f.start_u, 'in',
-              c.internal, f.fate, {common}, f.forwarded_from, '', '', '', '',
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':' || f.kind, c.call_id, f.kind,
+              CASE f.kind WHEN 'rule' THEN 'tc:' || s.dst ELSE 'ivr:' || s.dcontext END,
+              CASE f.kind WHEN 'rule' THEN s.dst ELSE s.dcontext END, s.start_u, 'in',
+              c.internal, f.fate, c.from_number, c.from_name, f.forwarded_from, '', '', '', '',
               CASE f.kind WHEN 'rule' THEN 0
-                   ELSE (epoch(f.end_u) - epoch(f.start_u))::INTEGER END,
+                   ELSE (epoch(s.end_u) - epoch(s.start_u))::INTEGER END,
               0, f.forwarded_to,
-              CASE WHEN f.kind = 'ivr' AND f.dst NOT IN ('s', 'h', '') THEN 'key ' || f.dst
+              CASE WHEN f.kind = 'ivr' AND s.dst NOT IN ('s', 'h', '') THEN 'key ' || s.dst
                    WHEN f.to_own_mailbox THEN 'voicemail' ELSE '' END
-       FROM cdr_fate f JOIN cdr_caller2 c USING (cid)
+       FROM {steps}
        WHERE f.kind IN ('rule', 'ivr')
        UNION ALL
-       SELECT 'cdr:' || f.uniqueid || ':' || f.seq || ':vm', f.call_id, 'user',
-              'ext:' || f.mailbox, f.mailbox, f.start_u, 'in', c.internal,
-              CASE WHEN contains(f.lastdata, '@') AND ends_with(f.lastdata, ',b')
-                   THEN 'in_busy' ELSE 'in_voicemail' END,
-              {common}, f.forwarded_from, '', '', '', '', 0, 0, '', 'voicemail'
-       FROM cdr_fate f JOIN cdr_caller2 c USING (cid) LEFT JOIN cdr_groups g USING (cid)
-       WHERE f.kind = 'vm' AND NOT f.takes_message AND {_is_ext("f.mailbox")}
-         AND NOT list_contains(coalesce(g.numbers, []), f.mailbox)"""
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':vm', c.call_id, 'user',
+              'ext:' || s.mailbox, s.mailbox, s.start_u, 'in', c.internal,
+              CASE WHEN s.busy_box THEN 'in_busy' ELSE 'in_voicemail' END,
+              c.from_number, c.from_name, f.forwarded_from, '', '', '', '', 0, 0, '',
+              'voicemail'
+       FROM {steps} LEFT JOIN cdr_groups g ON g.cid = f.cid
+       WHERE f.kind = 'vm' AND NOT f.takes_message AND {_is_ext("s.mailbox")}
+         AND NOT list_contains(coalesce(g.numbers, []), s.mailbox)"""
 
 
 def memberships_statement() -> str:
@@ -335,7 +348,7 @@ def memberships_statement() -> str:
 
 
 def names_statement() -> str:
-    return """SELECT 'ext:' || origin, arg_min(name, first_row) FROM cdr_caller2
+    return """SELECT 'ext:' || origin, arg_min(name, first_row) FROM cdr_caller
        WHERE internal AND name <> '' GROUP BY origin"""
 
 

@@ -468,7 +468,7 @@ class DuckDBStaging(Staging):
         """The rows of the calls left to the reference parser, as a Master.csv of their own."""
         (count,) = self.cur.execute(
             "SELECT count(*) FROM cdr_parsed i JOIN cdr_complex c "
-            "ON c.cid = hash(coalesce(nullif(i.linkedid, ''), i.uniqueid))"
+            "USING (cid)"
         ).fetchone()
         if not count:
             return None
@@ -477,11 +477,16 @@ class DuckDBStaging(Staging):
         handle, name = tempfile.mkstemp(dir=tmp_dir, suffix=".csv")
         os.close(handle)
         columns = ", ".join(
-            f'i."{c}"' if c in fast_cdr.READ else f"'' AS \"{c}\"" for c in fast_cdr.COLUMNS
+            f"coalesce(strftime(i.\"{c}\", {fast_cdr.FORMAT_TIME}), '')"
+            if c in fast_cdr.TIMES
+            else f'i."{c}"'
+            if c in fast_cdr.READ
+            else f"'' AS \"{c}\""
+            for c in fast_cdr.COLUMNS
         )
         self.cur.execute(
             f"COPY (SELECT {columns} FROM cdr_parsed i JOIN cdr_complex c "  # noqa: S608
-            f"ON c.cid = hash(coalesce(nullif(i.linkedid, ''), i.uniqueid)) ORDER BY i.rowid) "
+            f"USING (cid) ORDER BY i.rowid) "
             f"TO '{name}' (HEADER false, QUOTE '\"', FORCE_QUOTE *)"
         )
         return Path(name)

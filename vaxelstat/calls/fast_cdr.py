@@ -24,13 +24,13 @@ FORMAT_TIME = "'%Y-%m-%d %H:%M:%S'"
 
 
 def _peer(expr: str) -> str:
-    """channel_peer() of the reference."""
+    """channel_peer() of the reference: a last '-' part of six or more hex digits is the
+    channel's sequence, not the peer's name."""
     rest = f"split_part({expr}, '/', 2)"
     return (
         f"(CASE WHEN NOT contains({expr}, '/') THEN '' "
         f"WHEN starts_with({expr}, 'Local/') THEN split_part({rest}, '@', 1) "
-        f"WHEN regexp_matches({rest}, '-[0-9a-f]{{6,}}$') "
-        f"THEN regexp_replace({rest}, '-[^-]*$', '') ELSE {rest} END)"
+        f"ELSE regexp_replace({rest}, '-[0-9a-f]{{6,}}$', '') END)"
     )
 
 
@@ -62,12 +62,8 @@ TIMES = {"start", "answer", "end"}
 def read_statements() -> list[str]:
     # The times are read as timestamps by the reader itself; a time it cannot read is a
     # reject, and a file with any reject goes to the reference parser whole.
-    columns = ", ".join(
-        f"'{c}': '{'TIMESTAMP' if c in TIMES else 'VARCHAR'}'" for c in COLUMNS
-    )
-    values = ", ".join(
-        f'"{c}"' if c in TIMES else f'coalesce("{c}", \'\') AS "{c}"' for c in READ
-    )
+    columns = ", ".join(f"'{c}': '{'TIMESTAMP' if c in TIMES else 'VARCHAR'}'" for c in COLUMNS)
+    values = ", ".join(f'"{c}"' if c in TIMES else f'coalesce("{c}", \'\') AS "{c}"' for c in READ)
     return [
         # Read once, with the numbers parsed; rowid is the file order.
         f"""CREATE OR REPLACE TEMP TABLE cdr_parsed AS
@@ -166,7 +162,7 @@ def walk_statements() -> list[str]:
         f"""CREATE OR REPLACE TEMP TABLE cdr_fate AS
            WITH acting AS (
              SELECT r.rownum, r.cid, r.pos, r.kind, r.dst, r.dcontext, r.mailbox, r.b,
-               r.disposition,
+               r.disposition, r.uniqueid, r.seq, r.start_u, r.end_u, r.billsec, r.busy_box,
                greatest(0, epoch(coalesce(r.answer_u, r.end_u))
                            - epoch(r.start_u))::INTEGER AS ring_s,
                k.winner_row, k.winner, k.winner_ring, k.winner_talk, k.rang, k.max_ring,
@@ -198,7 +194,8 @@ def walk_statements() -> list[str]:
                lead(destination) OVER w AS next_destination
              FROM held WINDOW w AS (PARTITION BY cid ORDER BY pos))
            SELECT rownum, cid, pos, kind, step, ring_s, b_is_user, winner_row, winner,
-             winner_ring, winner_talk, max_ring,
+             winner_ring, winner_talk, max_ring, dst, dcontext, mailbox, b, disposition,
+             uniqueid, seq, start_u, end_u, billsec, busy_box,
              prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
              CASE WHEN prev_holds IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
                   THEN prev_number ELSE '' END AS forwarded_from,
@@ -235,15 +232,16 @@ def walk_statements() -> list[str]:
                  AS internal
              FROM firsts f JOIN cdr_steps s ON s.pos = f.first_pos
              JOIN cdr_parsed p ON p.rowid = s.rownum),
+           m AS (
+             SELECT *, regexp_matches(clid, {clid}) AS matched,
+               regexp_extract(clid, {clid}, ['name', 'number']) AS parts
+             FROM c),
            n AS (
              SELECT *,
-               CASE WHEN regexp_matches(clid, {clid})
-                    THEN trim(regexp_extract(clid, {clid}, 1)) ELSE '' END AS name,
-               CASE WHEN src <> '' THEN src
-                    WHEN regexp_matches(clid, {clid})
-                      THEN trim(regexp_extract(clid, {clid}, 2))
+               CASE WHEN matched THEN trim(parts.name) ELSE '' END AS name,
+               CASE WHEN src <> '' THEN src WHEN matched THEN trim(parts.number)
                     ELSE trim(clid) END AS number
-             FROM c)
+             FROM m),
            SELECT cid, call_id, origin, first_row, internal, name,
              CASE WHEN list_contains({hidden}, lower(trim(number))) THEN '' ELSE number END
                AS from_number,
@@ -273,8 +271,8 @@ def walk_statements() -> list[str]:
 
 
 def legs_statement() -> str:
-    # f: the step's fate, s: its row, c: the call's caller.
-    steps = "cdr_fate f JOIN cdr_steps s ON s.rownum = f.rownum JOIN cdr_caller c ON c.cid = f.cid"
+    # s: an acting step with its fate, c: the call's caller; o: the caller's own Dial.
+    steps = "cdr_fate s JOIN cdr_caller c ON c.cid = s.cid"
     return f"""INSERT INTO staged
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':out', c.call_id, 'user',
               'ext:' || s.a, s.a, s.start_u, 'out', o.b_is_user,
@@ -290,22 +288,22 @@ def legs_statement() -> str:
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':in', c.call_id, 'user', 'ext:' || s.b,
               s.b, s.start_u, 'in', c.internal,
-              coalesce(f.fate, 'in_answered'), c.from_number, c.from_name, f.forwarded_from,
+              coalesce(s.fate, 'in_answered'), c.from_number, c.from_name, s.forwarded_from,
               '', s.b, '', s.dst,
-              f.ring_s, CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec ELSE 0 END,
-              f.forwarded_to, CASE WHEN f.to_own_mailbox THEN 'voicemail' ELSE '' END
+              s.ring_s, CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec ELSE 0 END,
+              s.forwarded_to, CASE WHEN s.to_own_mailbox THEN 'voicemail' ELSE '' END
        FROM {steps}
-       WHERE f.kind = 'dial' AND f.b_is_user
+       WHERE s.kind = 'dial' AND s.b_is_user
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':group', c.call_id, 'hunt',
               'group:' || s.dst, s.dst, s.start_u, 'in', c.internal,
-              coalesce(f.fate, 'answered'), c.from_number, c.from_name, f.forwarded_from, '',
-              coalesce(f.winner, ''), '', '',
-              CASE WHEN f.winner IS NULL THEN f.max_ring ELSE f.winner_ring END,
-              coalesce(f.winner_talk, 0), f.forwarded_to,
-              CASE WHEN f.to_own_mailbox THEN 'voicemail' ELSE '' END
+              coalesce(s.fate, 'answered'), c.from_number, c.from_name, s.forwarded_from, '',
+              coalesce(s.winner, ''), '', '',
+              CASE WHEN s.winner IS NULL THEN s.max_ring ELSE s.winner_ring END,
+              coalesce(s.winner_talk, 0), s.forwarded_to,
+              CASE WHEN s.to_own_mailbox THEN 'voicemail' ELSE '' END
        FROM {steps}
-       WHERE f.kind = 'hunt'
+       WHERE s.kind = 'hunt'
        UNION ALL
        SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':member:' || m.b, c.call_id, 'user',
               'ext:' || m.b, m.b, m.start_u, 'in', c.internal,
@@ -319,25 +317,25 @@ def legs_statement() -> str:
        JOIN cdr_caller c ON c.cid = m.cid
        WHERE m.kind = 'hunt' AND m.disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')
        UNION ALL
-       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':' || f.kind, c.call_id, f.kind,
-              CASE f.kind WHEN 'rule' THEN 'tc:' || s.dst ELSE 'ivr:' || s.dcontext END,
-              CASE f.kind WHEN 'rule' THEN s.dst ELSE s.dcontext END, s.start_u, 'in',
-              c.internal, f.fate, c.from_number, c.from_name, f.forwarded_from, '', '', '', '',
-              CASE f.kind WHEN 'rule' THEN 0
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':' || s.kind, c.call_id, s.kind,
+              CASE s.kind WHEN 'rule' THEN 'tc:' || s.dst ELSE 'ivr:' || s.dcontext END,
+              CASE s.kind WHEN 'rule' THEN s.dst ELSE s.dcontext END, s.start_u, 'in',
+              c.internal, s.fate, c.from_number, c.from_name, s.forwarded_from, '', '', '', '',
+              CASE s.kind WHEN 'rule' THEN 0
                    ELSE (epoch(s.end_u) - epoch(s.start_u))::INTEGER END,
-              0, f.forwarded_to,
-              CASE WHEN f.kind = 'ivr' AND s.dst NOT IN ('s', 'h', '') THEN 'key ' || s.dst
-                   WHEN f.to_own_mailbox THEN 'voicemail' ELSE '' END
+              0, s.forwarded_to,
+              CASE WHEN s.kind = 'ivr' AND s.dst NOT IN ('s', 'h', '') THEN 'key ' || s.dst
+                   WHEN s.to_own_mailbox THEN 'voicemail' ELSE '' END
        FROM {steps}
-       WHERE f.kind IN ('rule', 'ivr')
+       WHERE s.kind IN ('rule', 'ivr')
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':vm', c.call_id, 'user',
               'ext:' || s.mailbox, s.mailbox, s.start_u, 'in', c.internal,
               CASE WHEN s.busy_box THEN 'in_busy' ELSE 'in_voicemail' END,
-              c.from_number, c.from_name, f.forwarded_from, '', '', '', '', 0, 0, '',
+              c.from_number, c.from_name, s.forwarded_from, '', '', '', '', 0, 0, '',
               'voicemail'
-       FROM {steps} LEFT JOIN cdr_groups g ON g.cid = f.cid
-       WHERE f.kind = 'vm' AND NOT f.takes_message AND {_is_ext("s.mailbox")}
+       FROM {steps} LEFT JOIN cdr_groups g ON g.cid = s.cid
+       WHERE s.kind = 'vm' AND NOT s.takes_message AND {_is_ext("s.mailbox")}
          AND NOT list_contains(coalesce(g.numbers, []), s.mailbox)"""
 
 

@@ -467,8 +467,7 @@ class DuckDBStaging(Staging):
     def _complex_rows_file(self) -> Path | None:
         """The rows of the calls left to the reference parser, as a Master.csv of their own."""
         (count,) = self.cur.execute(
-            "SELECT count(*) FROM cdr_parsed i JOIN cdr_complex c "
-            "USING (cid)"
+            "SELECT count(*) FROM cdr_parsed i JOIN cdr_complex c USING (cid)"
         ).fetchone()
         if not count:
             return None

@@ -3,6 +3,7 @@
 import hashlib
 import logging
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,12 +121,14 @@ def import_file(
     if fmt not in PARSERS:
         raise UnreadableFile(f"{path}: format {fmt!r} cannot be read yet")
     try:
-        digest = file_digest(path)
+        path.stat()
     except OSError as exc:
         raise UnreadableFile(f"{path}: {exc.strerror or exc}") from exc
     started = timezone.now()
     source = SourceSettings.from_dict(point.settings, org.timezone)
-    with get_store().staging() as staging:
+    # The file's digest is computed beside the parsing (hashlib lets go of the GIL).
+    with ThreadPoolExecutor(max_workers=1) as hasher, get_store().staging() as staging:
+        hashing = hasher.submit(file_digest, path)
         if staging.add_fast(fmt, path, source):
             lines = staging.lines
             rejects = [
@@ -147,6 +150,10 @@ def import_file(
             lines, rejects = parsed.lines, parsed.rejects
             names, memberships = parsed.names, parsed.memberships
         summary = ImportSummary(path, lines_read=lines, rejects=rejects)
+        try:
+            digest = hashing.result()
+        except OSError as exc:
+            raise UnreadableFile(f"{path}: {exc.strerror or exc}") from exc
         with transaction.atomic():
             object_ids = _resolve_objects(org, point, staging.objects(), names, memberships)
             run = ImportRun.objects.create(

@@ -119,3 +119,9 @@ def test_every_clickhouse_query_filters_on_the_organization(
     assert len(touching) >= 4
     for sql in touching:
         assert re.search(r"\borg_id\s*=", sql), sql
+
+
+def test_clickhouse_parameters_keep_backslashes_tabs_and_line_breaks(settings) -> None:
+    store = get_store(f"chdb:///{settings.DATA_DIR / 'clickhouse'}")
+    text = "C:\\calls\\n\tquoted 'x' \"y\"\nnext"
+    assert store.query("SELECT $text AS t", {"text": text}) == [{"t": text}]  # type: ignore[attr-defined]

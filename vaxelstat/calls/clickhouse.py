@@ -1,7 +1,13 @@
-"""The ClickHouse engine of the call store, in process through chDB (`chdb:///PATH`).
+"""The ClickHouse engine of the call store: in process through chDB (`chdb:///PATH`), or a
+ClickHouse server through clickhouse-connect (`clickhouse://USER:PASSWORD@HOST:8123/DATABASE`,
+`clickhouses://` for TLS; `?cluster=NAME` for a sharded and replicated cluster).
 
 The table is a MergeTree ordered by (organization, start) and partitioned by month, so
-retention drops whole partitions and a report reads one organization's range. The report
+retention drops whole partitions and a report reads one organization's range. On a cluster
+each shard keeps `legs_local`, a ReplicatedMergeTree, and `legs` is the Distributed table over
+them, sharded by organization so that one organization's legs stay on one shard. Both
+transports run the same statements; only how a statement and a CSV file reach the engine
+differs. The report
 engine writes its statements with `$name` parameters; here they become ClickHouse query
 parameters (`{name:Type}`), typed from the values. ClickHouse has no multi-statement
 transactions: a file's legs go in with one INSERT, which ClickHouse applies whole for up to a
@@ -17,7 +23,7 @@ import uuid
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from django.conf import settings
 
@@ -69,12 +75,12 @@ def _ch_value(value: Any) -> tuple[str, str]:
     return "String", str(value)
 
 
-def to_clickhouse(sql: str, values: dict[str, Any]) -> tuple[str, dict[str, str]]:
-    """Rewrite `$name` parameters as `{name:Type}` and give their values as text."""
+def to_clickhouse(sql: str, values: dict[str, Any]) -> tuple[str, dict[str, tuple[str, str]]]:
+    """Rewrite `$name` parameters as `{name:Type}`; give each one's (type, value as text)."""
     used = set(re.findall(r"\$(\w+)", sql))
     typed = {name: _ch_value(values[name]) for name in used}
     text = re.sub(r"\$(\w+)", lambda m: f"{{{m.group(1)}:{typed[m.group(1)][0]}}}", sql)
-    return text, {name: v for name, (_, v) in typed.items()}
+    return text, typed
 
 
 def _python(value: Any, kind: str) -> Any:
@@ -91,29 +97,123 @@ def _python(value: Any, kind: str) -> Any:
     return value
 
 
-class ClickHouseStore(CallStore):
-    dialect = "clickhouse"
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+class ChdbTransport:
+    """ClickHouse in this process: one chDB session on a folder."""
 
     def __init__(self, url: str) -> None:
         from chdb import session
 
-        self.url = url
-        self.path = Path(urlparse(url).path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._session = session.Session(str(self.path))
+        path = Path(urlparse(url).path)
+        path.mkdir(parents=True, exist_ok=True)
+        self._session = session.Session(str(path))
         self._lock = threading.Lock()
-        columns = ", ".join(f"{name} {_column_type(name, kind)}" for name, kind in STORE_COLUMNS)
+
+    def query(self, text: str, params: dict[str, tuple[str, str]]) -> str:
+        # Parameters are read in ClickHouse's escaped text form: a string's backslashes,
+        # tabs and line breaks are escaped (the server transport has clickhouse-connect do it).
+        values = {k: _escaped(v) if kind == "String" else v for k, (kind, v) in params.items()}
+        with self._lock:
+            result = self._session.query(text, "JSONCompact", params=values)
+        return str(result)
+
+    def insert_csv(self, table: str, path: Path, schema: str) -> None:
         self.query(
-            f"CREATE TABLE IF NOT EXISTS legs ({columns}) ENGINE = MergeTree "
-            "PARTITION BY toYYYYMM(start_utc) ORDER BY (org_id, start_utc)"
+            f"INSERT INTO {table} SELECT * FROM file({{path:String}}, 'CSV', {{schema:String}})",
+            {"path": ("String", str(path)), "schema": ("String", schema)},
         )
+
+    def close(self) -> None:
+        with self._lock:
+            self._session.close()
+
+
+class _Text:
+    """A parameter already in ClickHouse's text form (clickhouse-connect sends it as it is)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ServerTransport:
+    """A ClickHouse server over HTTP(S) through clickhouse-connect."""
+
+    def __init__(self, url: str) -> None:
+        import clickhouse_connect
+
+        parts = urlparse(url)
+        secure = parts.scheme == "clickhouses"
+        self.client = clickhouse_connect.get_client(
+            host=parts.hostname or "localhost",
+            port=parts.port or (8443 if secure else 8123),
+            username=unquote(parts.username or "default"),
+            password=unquote(parts.password or ""),
+            database=parts.path.lstrip("/") or "default",
+            secure=secure,
+            # Statements run one at a time per client; stores share nothing else.
+            autogenerate_session_id=False,
+        )
+        self._lock = threading.Lock()
+
+    def query(self, text: str, params: dict[str, tuple[str, str]]) -> str:
+        # Strings go as Python strings (clickhouse-connect escapes them); the rest as text.
+        values = {k: v if kind == "String" else _Text(v) for k, (kind, v) in params.items()}
+        with self._lock:
+            return self.client.raw_query(text, parameters=values, fmt="JSONCompact").decode()
+
+    def insert_csv(self, table: str, path: Path, schema: str) -> None:
+        with self._lock, open(path, "rb") as f:
+            self.client.raw_insert(table, insert_block=f, fmt="CSV")
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class ClickHouseStore(CallStore):
+    dialect = "clickhouse"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parts = urlparse(url)
+        self.transport: ChdbTransport | ServerTransport = (
+            ChdbTransport(url) if parts.scheme == "chdb" else ServerTransport(url)
+        )
+        self.cluster = parse_qs(parts.query).get("cluster", [""])[0]
+        if self.cluster and not re.fullmatch(r"[A-Za-z0-9_]+", self.cluster):
+            raise ValueError(f"CALLSTORE_URL: cluster name {self.cluster!r} is not a plain name")
+        columns = ", ".join(f"{name} {_column_type(name, kind)}" for name, kind in STORE_COLUMNS)
+        layout = "PARTITION BY toYYYYMM(start_utc) ORDER BY (org_id, start_utc)"
+        if self.cluster:
+            # Each shard's replicas hold legs_local; legs spreads organizations over shards.
+            on = f"ON CLUSTER {self.cluster}"
+            self.local = "legs_local"
+            self.query(
+                f"CREATE TABLE IF NOT EXISTS legs_local {on} ({columns}) "
+                "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/legs_local', "
+                f"'{{replica}}') {layout}"
+            )
+            self.query(
+                f"CREATE TABLE IF NOT EXISTS legs {on} AS legs_local "
+                f"ENGINE = Distributed({self.cluster}, currentDatabase(), legs_local, org_id)"
+            )
+        else:
+            self.local = "legs"
+            self.query(f"CREATE TABLE IF NOT EXISTS legs ({columns}) ENGINE = MergeTree {layout}")
+
+    @property
+    def _on_cluster(self) -> str:
+        return f" ON CLUSTER {self.cluster}" if self.cluster else ""
 
     def query(self, sql: str, values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run one statement; rows as dicts of Python values."""
         text, params = to_clickhouse(sql, values or {})
-        with self._lock:
-            result = self._session.query(text, "JSONCompact", params=params)
-        raw = str(result)
+        raw = self.transport.query(text, params)
         if not raw.strip():
             return []
         data = json.loads(raw)
@@ -213,18 +313,44 @@ class ClickHouseStore(CallStore):
 
     def delete_organization(self, org_id: int) -> int:
         n = self.count(org_id)
-        self.query("DELETE FROM legs WHERE org_id = $org_id", {"org_id": org_id})
+        self.query(
+            f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id",
+            {"org_id": org_id},
+        )
         return n
 
     def unscoped_compact(self) -> None:
-        self.query("OPTIMIZE TABLE legs FINAL")
+        self.query(f"OPTIMIZE TABLE {self.local}{self._on_cluster} FINAL")
 
     def unscoped_delete_all(self) -> None:
-        self.query("TRUNCATE TABLE legs")
+        self.query(f"TRUNCATE TABLE {self.local}{self._on_cluster}")
+
+    def unscoped_drop_before(self, month: date) -> int:
+        """Retention: drop the whole months before `month`, partition by partition."""
+        cutoff = month.year * 100 + month.month
+        partitions = self.query(
+            "SELECT partition, sum(rows) AS n FROM clusterAllReplicas($cluster, system.parts) "
+            "WHERE database = currentDatabase() AND table = $table AND active "
+            "GROUP BY partition"
+            if self.cluster
+            else "SELECT partition, sum(rows) AS n FROM system.parts "
+            "WHERE database = currentDatabase() AND table = $table AND active "
+            "GROUP BY partition",
+            {"cluster": self.cluster, "table": self.local},
+        )
+        dropped = 0
+        for p in partitions:
+            if p["partition"].isdigit() and int(p["partition"]) < cutoff:
+                # The partition id is digits only (checked above).
+                self.query(
+                    f"ALTER TABLE {self.local}{self._on_cluster} "
+                    f"DROP PARTITION ID '{p['partition']}'"
+                )
+                dropped += int(p["n"])
+        return dropped
 
     def close(self) -> None:
-        with self._lock:
-            self._session.close()
+        self.transport.close()
 
 
 class ClickHouseStaging(Staging):
@@ -254,10 +380,7 @@ class ClickHouseStaging(Staging):
                 out.writerow(row)
             tmp.flush()
             schema = ", ".join(f"{name} {TYPES[kind]}" for name, kind in STAGE_COLUMNS)
-            self.store.query(
-                f"INSERT INTO {self.table} SELECT * FROM file($path, 'CSV', $schema)",
-                {"path": tmp.name, "schema": schema},
-            )
+            self.store.transport.insert_csv(self.table, Path(tmp.name), schema)
 
     def objects(self) -> list[tuple[str, str, str]]:
         rows = self.store.query(
@@ -304,7 +427,10 @@ class ClickHouseStaging(Staging):
             f"INSERT INTO legs ({', '.join(STORE_COLUMN_NAMES)}) "
             f"SELECT $org_id, {object_id}, s.object_kind, $point_id, $import_id, s.leg_id, "
             f"s.call_id, s.start_utc, toDateTime(toString(toTimeZone(s.start_utc, $tz)), "
-            f"'UTC'), {rest} {new}",
+            f"'UTC'), {rest} {new}"
+            # On a cluster the insert returns once every shard has its legs, so that a
+            # re-import right after sees them.
+            + (" SETTINGS insert_distributed_sync = 1" if store.cluster else ""),
             values,
         )
         return LoadResult(inserted=inserted, duplicates=total - inserted)

@@ -16,7 +16,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -118,6 +118,11 @@ class CallStore:
 
     def unscoped_delete_all(self) -> None:
         """Delete every organization's legs (for tests)."""
+        raise NotImplementedError
+
+    def unscoped_drop_before(self, month: date) -> int:
+        """Retention, for every organization: delete the legs that started (UTC) before the
+        first day of `month`; return how many."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -286,6 +291,16 @@ class DuckDBStore(CallStore):
             cur = self._cursor()
             try:
                 cur.execute("DELETE FROM legs")
+            finally:
+                cur.close()
+
+    def unscoped_drop_before(self, month: date) -> int:
+        cutoff = datetime(month.year, month.month, 1)
+        with self._write_lock:
+            cur = self._cursor()
+            try:
+                (n,) = cur.execute("DELETE FROM legs WHERE start_utc < ?", [cutoff]).fetchone()
+                return int(n)
             finally:
                 cur.close()
 
@@ -623,14 +638,19 @@ def local_offsets(hour: datetime, tz: Any) -> tuple[int, int] | None:
     return readings[0][0], readings[0][1]
 
 
-def _chdb(url: str) -> CallStore:
+def _clickhouse(url: str) -> CallStore:
     from vaxelstat.calls.clickhouse import ClickHouseStore
 
     return ClickHouseStore(url)
 
 
 # Engines by CALLSTORE_URL scheme; ClickHouse's module loads only when asked for.
-ENGINES: dict[str, Callable[[str], CallStore]] = {"duckdb": DuckDBStore, "chdb": _chdb}
+ENGINES: dict[str, Callable[[str], CallStore]] = {
+    "duckdb": DuckDBStore,
+    "chdb": _clickhouse,
+    "clickhouse": _clickhouse,
+    "clickhouses": _clickhouse,
+}
 
 _stores: dict[str, CallStore] = {}
 _stores_lock = threading.Lock()

@@ -59,6 +59,17 @@ READ = [c for c in COLUMNS if c not in UNREAD]
 TIMES = {"start", "answer", "end"}
 
 
+# What a row does in its call.
+KIND = """CASE WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN 'hunt'
+         WHEN p.lastapp = 'Queue' THEN 'queue'
+         WHEN list_contains($rule_contexts, p.dcontext) THEN 'rule'
+         WHEN list_contains($ivr_contexts, p.dcontext)
+              OR starts_with(p.dcontext, 'ivr-') THEN 'ivr'
+         WHEN p.lastapp = 'VoiceMail' THEN 'vm'
+         WHEN p.lastapp = 'Dial' THEN 'dial'
+         ELSE '' END"""
+
+
 def read_statements() -> list[str]:
     # The times are read as timestamps by the reader itself; a time it cannot read is a
     # reject, and a file with any reject goes to the reference parser whole.
@@ -92,16 +103,8 @@ def read_statements() -> list[str]:
 def walk_statements() -> list[str]:
     hidden = "[" + ", ".join(f"'{v}'" for v in HIDDEN) + "]"
     clid = r"""'^\s*"?(.*?)"?\s*<([^>]*)>\s*$'"""
-    kind = """CASE WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN 'hunt'
-                    WHEN p.lastapp = 'Queue' THEN 'queue'
-                    WHEN list_contains($rule_contexts, p.dcontext) THEN 'rule'
-                    WHEN list_contains($ivr_contexts, p.dcontext)
-                         OR starts_with(p.dcontext, 'ivr-') THEN 'ivr'
-                    WHEN p.lastapp = 'VoiceMail' THEN 'vm'
-                    WHEN p.lastapp = 'Dial' THEN 'dial'
-                    ELSE '' END"""
-    # The tables after cdr_parsed stay narrow: copying long text is what costs here, so a
-    # step keeps the short fields it is read by, and the legs join back on rownum.
+    # Two tables are kept: the calls left to the reference and each call's caller; the rest
+    # of the walk is one statement (legs_statement).
     return [
         # The calls whose shape the reference alone walks.
         f"""CREATE OR REPLACE TEMP TABLE cdr_complex AS
@@ -121,10 +124,49 @@ def walk_statements() -> list[str]:
                             WHERE lastapp = 'Dial' AND dcontext <> 'ext-group')
            WHERE {_is_ext("b")}
            GROUP BY cid, b HAVING count(*) > 1""",
-        # Every row of the calls walked here, with what the walk reads of it. `pos` orders a
-        # call's rows as the reference does: (sequence, row); a call with a sequence twice
-        # went to the reference above.
-        f"""CREATE OR REPLACE TEMP TABLE cdr_steps AS
+        # The caller: from the first row of each call walked here.
+        f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
+           WITH firsts AS (
+             SELECT cid, arg_min(rowid, coalesce(seq_i, 0)::BIGINT * 4294967296 + rowid)
+                      AS first_pos_row,
+                    min(rowid) AS first_row
+             FROM cdr_parsed
+             WHERE rowid NOT IN (SELECT rownum FROM cdr_bad)
+               AND cid NOT IN (SELECT cid FROM cdr_complex)
+             GROUP BY cid),
+           c0 AS (
+             SELECT f.cid, p.call_id, {_peer("p.channel")} AS origin, f.first_row, p.clid,
+               p.src, p.dcontext
+             FROM firsts f JOIN cdr_parsed p ON p.rowid = f.first_pos_row),
+           c AS (
+             SELECT *, {_is_ext("origin")} AND NOT list_contains($inbound_contexts, dcontext)
+               AS internal
+             FROM c0),
+           m AS (
+             SELECT *, regexp_matches(clid, {clid}) AS matched,
+               regexp_extract(clid, {clid}, ['name', 'number']) AS parts
+             FROM c),
+           n AS (
+             SELECT *,
+               CASE WHEN matched THEN trim(parts.name) ELSE '' END AS name,
+               CASE WHEN src <> '' THEN src WHEN matched THEN trim(parts.number)
+                    ELSE trim(clid) END AS number
+             FROM m),
+           SELECT cid, call_id, origin, first_row, internal, name,
+             CASE WHEN list_contains({hidden}, lower(trim(number))) THEN '' ELSE number END
+               AS from_number,
+             CASE WHEN list_contains({hidden}, lower(trim(number))) OR name = number THEN ''
+                  ELSE name END AS from_name
+           FROM n""",
+    ]
+
+
+def _walk_ctes() -> str:
+    return f"""
+       -- Every row of the calls walked here, with what the walk reads of it. `pos` orders a
+       -- call's rows as the reference does: (sequence, row); a call with a sequence twice
+       -- went to the reference.
+       cdr_steps AS MATERIALIZED (
            SELECT p.rowid AS rownum, p.cid, p.src, p.dst, p.dcontext, p.disposition,
              p.uniqueid, coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
              coalesce(p.seq_i, 0)::BIGINT * 4294967296 + p.rowid AS pos,
@@ -133,17 +175,19 @@ def walk_statements() -> list[str]:
                   ELSE {_utc('p."end"', "h_end")} END AS end_u,
              CASE WHEN p.answer_l IS NULL THEN NULL
                   ELSE {_utc("p.answer_l", "h_answer")} END AS answer_u,
-             {_peer("p.channel")} AS a, {_peer("p.dstchannel")} AS b,
-             {kind} AS kind, split_part(p.lastdata, '@', 1) AS mailbox,
+             -- The dialled peer is read of Dial rows only (hunt and dial steps).
+             {_peer("p.channel")} AS a,
+             CASE WHEN p.lastapp = 'Dial' THEN {_peer("p.dstchannel")} ELSE '' END AS b,
+             {KIND} AS kind, split_part(p.lastdata, '@', 1) AS mailbox,
              contains(p.lastdata, '@') AND ends_with(p.lastdata, ',b') AS busy_box
            FROM cdr_parsed p
            JOIN cdr_hours h_start ON h_start.h = date_trunc('hour', p.start)
            LEFT JOIN cdr_hours h_end ON h_end.h = date_trunc('hour', p."end")
            LEFT JOIN cdr_hours h_answer ON h_answer.h = date_trunc('hour', p.answer_l)
            WHERE p.rowid NOT IN (SELECT rownum FROM cdr_bad)
-             AND p.cid NOT IN (SELECT cid FROM cdr_complex)""",
-        # Ring-group blocks (rows dialled together) and queue passages: one step each.
-        """CREATE OR REPLACE TEMP TABLE cdr_blocks AS
+             AND p.cid NOT IN (SELECT cid FROM cdr_complex)),
+       -- Ring-group blocks (rows dialled together) and queue passages: one step each.
+       cdr_blocks AS MATERIALIZED (
            SELECT cid, dst, start_u, min(pos) AS first,
              arg_min(rownum, pos) FILTER (disposition = 'ANSWERED') AS winner_row,
              arg_min(b, pos) FILTER (disposition = 'ANSWERED') AS winner,
@@ -156,10 +200,10 @@ def walk_statements() -> list[str]:
            FROM cdr_steps WHERE kind = 'hunt' GROUP BY ALL
            UNION ALL
            SELECT cid, dst, NULL, min(pos), NULL, NULL, NULL, NULL, NULL, NULL
-           FROM cdr_steps WHERE kind = 'queue' GROUP BY ALL""",
-        # The acting steps in one sort per call: what each leaves holding the call, what the
-        # step after does to it, and where each step came from.
-        f"""CREATE OR REPLACE TEMP TABLE cdr_fate AS
+           FROM cdr_steps WHERE kind = 'queue' GROUP BY ALL),
+       -- The acting steps in one sort per call: what each leaves holding the call, what
+       -- the step after does to it, and where each step came from.
+       cdr_fate AS MATERIALIZED (
            WITH acting AS (
              SELECT r.rownum, r.cid, r.pos, r.kind, r.dst, r.dcontext, r.mailbox, r.b,
                r.disposition, r.uniqueid, r.seq, r.start_u, r.end_u, r.billsec, r.busy_box,
@@ -214,42 +258,15 @@ def walk_statements() -> list[str]:
                   WHEN next_kind = 'vm' AND next_mailbox = holds_number
                     THEN 'voicemail ' || next_mailbox
                   ELSE coalesce(next_destination, '') END AS forwarded_to
-           FROM f""",
-        # The group numbers of the calls that leave a message in a mailbox.
-        """CREATE OR REPLACE TEMP TABLE cdr_groups AS
+           FROM f),
+       -- The group numbers of the calls that leave a message in a mailbox.
+       cdr_groups AS (
            SELECT cid, list(DISTINCT dst) AS numbers FROM cdr_steps
            WHERE dcontext IN ('ext-group', 'ext-queues')
              AND cid IN (SELECT cid FROM cdr_fate WHERE kind = 'vm')
-           GROUP BY ALL""",
-        # The caller: from the call's first row.
-        f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
-           WITH firsts AS (
-             SELECT cid, min(pos) AS first_pos, min(rownum) AS first_row
-             FROM cdr_steps GROUP BY cid),
-           c AS (
-             SELECT f.cid, p.call_id, s.a AS origin, f.first_row, p.clid, s.src,
-               {_is_ext("s.a")} AND NOT list_contains($inbound_contexts, s.dcontext)
-                 AS internal
-             FROM firsts f JOIN cdr_steps s ON s.pos = f.first_pos
-             JOIN cdr_parsed p ON p.rowid = s.rownum),
-           m AS (
-             SELECT *, regexp_matches(clid, {clid}) AS matched,
-               regexp_extract(clid, {clid}, ['name', 'number']) AS parts
-             FROM c),
-           n AS (
-             SELECT *,
-               CASE WHEN matched THEN trim(parts.name) ELSE '' END AS name,
-               CASE WHEN src <> '' THEN src WHEN matched THEN trim(parts.number)
-                    ELSE trim(clid) END AS number
-             FROM m),
-           SELECT cid, call_id, origin, first_row, internal, name,
-             CASE WHEN list_contains({hidden}, lower(trim(number))) THEN '' ELSE number END
-               AS from_number,
-             CASE WHEN list_contains({hidden}, lower(trim(number))) OR name = number THEN ''
-                  ELSE name END AS from_name
-           FROM n""",
-        # The caller's outgoing leg: the first Dial by a user with nothing holding the call.
-        f"""CREATE OR REPLACE TEMP TABLE cdr_out AS
+           GROUP BY ALL),
+       -- The caller's outgoing leg: the first Dial by a user with nothing holding the call.
+       cdr_out AS MATERIALIZED (
            WITH o AS (
              SELECT f.rownum, f.cid, f.step, f.ring_s, f.b_is_user FROM cdr_fate f
              JOIN cdr_steps s ON s.rownum = f.rownum
@@ -266,14 +283,16 @@ def walk_statements() -> list[str]:
              WHERE f.kind = 'dial' AND s.disposition = 'ANSWERED'
              GROUP BY ALL)
            SELECT o.*, later.talk AS later_talk, later.answered_at
-           FROM o LEFT JOIN later USING (cid)""",
-    ]
+           FROM o LEFT JOIN later USING (cid))"""
 
 
 def legs_statement() -> str:
     # s: an acting step with its fate, c: the call's caller; o: the caller's own Dial.
     steps = "cdr_fate s JOIN cdr_caller c ON c.cid = s.cid"
+    # From the steps to the legs in one statement: DuckDB keeps the steps in memory for the
+    # statement, which costs less than a table of their own.
     return f"""INSERT INTO staged
+       WITH {_walk_ctes()}
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':out', c.call_id, 'user',
               'ext:' || s.a, s.a, s.start_u, 'out', o.b_is_user,
               CASE WHEN s.disposition = 'ANSWERED' OR o.later_talk IS NOT NULL
@@ -340,9 +359,11 @@ def legs_statement() -> str:
 
 
 def memberships_statement() -> str:
-    return """CREATE OR REPLACE TEMP TABLE staged_memberships AS
-       SELECT DISTINCT 'group:' || dst AS grp, 'ext:' || b AS member
-       FROM cdr_steps WHERE kind = 'hunt'"""
+    return f"""CREATE OR REPLACE TEMP TABLE staged_memberships AS
+       SELECT DISTINCT 'group:' || dst AS grp, 'ext:' || {_peer("dstchannel")} AS member
+       FROM cdr_parsed WHERE dcontext = 'ext-group' AND lastapp = 'Dial'
+         AND rowid NOT IN (SELECT rownum FROM cdr_bad)
+         AND cid NOT IN (SELECT cid FROM cdr_complex)"""
 
 
 def names_statement() -> str:

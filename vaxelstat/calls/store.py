@@ -469,10 +469,16 @@ class DuckDBStaging(Staging):
                 "off1": [o[1] for o in offsets if o],
             },
         )
-        for sql in fast_cdr.walk_statements():
-            fast_cdr.run(cur, sql, values)
-        fast_cdr.run(cur, fast_cdr.legs_statement(), values)
-        fast_cdr.run(cur, fast_cdr.memberships_statement(), values)
+        # The walk orders what it needs itself (rowid of cdr_parsed is the file's order);
+        # its own tables may come out in any order.
+        cur.execute("SET preserve_insertion_order = false")
+        try:
+            for sql in fast_cdr.walk_statements():
+                fast_cdr.run(cur, sql, values)
+            fast_cdr.run(cur, fast_cdr.legs_statement(), values)
+            fast_cdr.run(cur, fast_cdr.memberships_statement(), values)
+        finally:
+            cur.execute("RESET preserve_insertion_order")
         self.fast_names = dict(cur.execute(fast_cdr.names_statement()).fetchall())
         (self.lines,) = cur.execute("SELECT count(*) FROM cdr_parsed").fetchone()
         self.complex_rows = self._complex_rows_file()

@@ -105,6 +105,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 CALLSTORE_URL = os.environ.get("CALLSTORE_URL", f"duckdb:///{DATA_DIR / 'calls.duckdb'}")
+# Memory DuckDB's block allocator keeps once it has used it (taken as needed, never given
+# back): an import then reuses pages instead of asking the kernel for fresh ones.
+DUCKDB_BLOCK_MEMORY = os.environ.get("VAXELSTAT_DUCKDB_BLOCK_MEMORY", "1GB")
 SPOOL_DIR = DATA_DIR / "spool"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

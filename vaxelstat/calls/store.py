@@ -135,7 +135,9 @@ class DuckDBStore(CallStore):
         self.path = Path(urlparse(url).path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(str(self.path))
+            self._con = duckdb.connect(
+                str(self.path), config={"block_allocator_memory": settings.DUCKDB_BLOCK_MEMORY}
+            )
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 pid = re.search(r"PID (\d+)", str(exc))

@@ -53,10 +53,31 @@ def _utc(local: str, h: str) -> str:
     )
 
 
-# The columns the walk reads; the others are written empty for the reference (leftovers).
-UNREAD = {"accountcode", "duration", "amaflags", "userfield", "peeraccount"}
-READ = [c for c in COLUMNS if c not in UNREAD]
+# The text columns kept of a row; the others are read into numbers, or not at all.
+KEPT = [
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "disposition",
+    "uniqueid",
+]
 TIMES = {"start", "answer", "end"}
+# The leftover file's columns (rows for the reference parser), from cdr_parsed; a column
+# the walk does not read is written empty.
+LEFTOVER = {
+    **{c: f'"{c}"' for c in KEPT},
+    "linkedid": "call_id",
+    "start": f"strftime(start, {FORMAT_TIME})",
+    "answer": f"coalesce(strftime(answer_l, {FORMAT_TIME}), '')",
+    "end": f"coalesce(strftime(\"end\", {FORMAT_TIME}), '')",
+    "billsec": "coalesce(billsec_i::VARCHAR, '')",
+    "sequence": "coalesce(seq_i::VARCHAR, '')",
+}
 
 
 # What a row does in its call.
@@ -74,25 +95,26 @@ def read_statements() -> list[str]:
     # The times are read as timestamps by the reader itself; a time it cannot read is a
     # reject, and a file with any reject goes to the reference parser whole.
     columns = ", ".join(f"'{c}': '{'TIMESTAMP' if c in TIMES else 'VARCHAR'}'" for c in COLUMNS)
-    values = ", ".join(f'"{c}"' if c in TIMES else f'coalesce("{c}", \'\') AS "{c}"' for c in READ)
+    kept = ", ".join(f'coalesce("{c}", \'\') AS "{c}"' for c in KEPT)
     return [
-        # Read once, with the numbers parsed; rowid is the file order.
+        # Read once: the text the walk reads, the times, the numbers parsed (a number that
+        # is not one makes the row bad); rowid is the file order.
         f"""CREATE OR REPLACE TEMP TABLE cdr_parsed AS
-           SELECT *, hash(call_id) AS cid,
+           SELECT {kept}, start, "end", call_id, hash(call_id) AS cid,
              CASE WHEN disposition = 'ANSWERED' THEN answer END AS answer_l,
-             try_cast(nullif(billsec, '') AS INTEGER) AS billsec_i,
-             try_cast(nullif(sequence, '') AS INTEGER) AS seq_i,
-             try_cast(split_part(uniqueid, '-', -1) AS DOUBLE) AS hint
-           FROM (SELECT {values}, coalesce(nullif(linkedid, ''), uniqueid) AS call_id
+             billsec_i, seq_i,
+             try_cast(split_part(uniqueid, '-', -1) AS DOUBLE) AS hint,
+             start IS NULL OR (billsec <> '' AND billsec_i IS NULL)
+               OR (sequence <> '' AND seq_i IS NULL) AS bad
+           FROM (SELECT *, coalesce(nullif(linkedid, ''), uniqueid) AS call_id,
+                   try_cast(nullif(billsec, '') AS INTEGER) AS billsec_i,
+                   try_cast(nullif(sequence, '') AS INTEGER) AS seq_i
                  FROM read_csv($path, columns = {{{columns}}}, header = false, delim = ',',
                                quote = '"', escape = '"', auto_detect = false,
                                allow_quoted_nulls = true, timestampformat = {FORMAT_TIME},
                                store_rejects = true, rejects_table = 'cdr_reject_errors',
                                rejects_scan = 'cdr_reject_scans'))""",
-        """CREATE OR REPLACE TEMP TABLE cdr_bad AS
-           SELECT rowid AS rownum FROM cdr_parsed
-           WHERE start IS NULL OR (billsec <> '' AND billsec_i IS NULL)
-              OR (sequence <> '' AND seq_i IS NULL)""",
+        "CREATE OR REPLACE TEMP TABLE cdr_bad AS SELECT rowid AS rownum FROM cdr_parsed WHERE bad",
         """CREATE OR REPLACE TEMP TABLE cdr_hour_list AS
            SELECT DISTINCT date_trunc('hour', t) AS h FROM (
              SELECT start AS t FROM cdr_parsed UNION ALL SELECT "end" FROM cdr_parsed

@@ -498,14 +498,7 @@ class DuckDBStaging(Staging):
         tmp_dir.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(dir=tmp_dir, suffix=".csv")
         os.close(handle)
-        columns = ", ".join(
-            f"coalesce(strftime(i.\"{c}\", {fast_cdr.FORMAT_TIME}), '')"
-            if c in fast_cdr.TIMES
-            else f'i."{c}"'
-            if c in fast_cdr.READ
-            else f"'' AS \"{c}\""
-            for c in fast_cdr.COLUMNS
-        )
+        columns = ", ".join(fast_cdr.LEFTOVER.get(c, "''") for c in fast_cdr.COLUMNS)
         self.cur.execute(
             f"COPY (SELECT {columns} FROM cdr_parsed i JOIN cdr_complex c "  # noqa: S608
             f"USING (cid) ORDER BY i.rowid) "

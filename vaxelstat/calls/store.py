@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import threading
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -544,6 +545,7 @@ class DuckDBStaging(Staging):
             )
         # The leg's own fields, after org_id … start_local.
         rest = ", ".join(f"s.{name}" for name in STORE_COLUMN_NAMES[9:])
+        self._local_offsets(timezone)
         with self.store._write_lock:
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -562,11 +564,14 @@ class DuckDBStaging(Staging):
                 (inserted,) = cur.execute(
                     f"INSERT INTO legs ({', '.join(STORE_COLUMN_NAMES)}) "  # noqa: S608
                     f"SELECT ?, m.object_id, s.object_kind, ?, ?, s.leg_id, s.call_id, "
-                    f"s.start_utc, timezone(?, s.start_utc::TIMESTAMPTZ), "
+                    f"s.start_utc, CASE WHEN o.off IS NULL "
+                    f"THEN timezone(?, s.start_utc::TIMESTAMPTZ) "
+                    f"ELSE s.start_utc + to_seconds(o.off) END, "
                     f"{rest} "
                     f"FROM {batch} s "
                     f"JOIN staged_ids m "
                     f"  ON m.kind = s.object_kind AND m.identity = s.object_identity "
+                    f"LEFT JOIN staged_offsets o ON o.h = date_trunc('hour', s.start_utc) "
                     f"WHERE s.n = 1 AND NOT EXISTS (SELECT 1 FROM legs l WHERE l.org_id = ? "
                     f"  AND l.collection_point_id = ? AND l.leg_id = s.leg_id) "
                     f"ORDER BY s.start_utc",
@@ -578,6 +583,30 @@ class DuckDBStaging(Staging):
                 cur.execute("ROLLBACK")
                 raise
         return LoadResult(inserted=inserted, duplicates=total - inserted)
+
+    def _local_offsets(self, timezone: str) -> None:
+        """The organization's UTC offset in each UTC hour the staged legs start in, where it
+        holds for the whole hour (elsewhere the local time is computed leg by leg)."""
+        tz = zoneinfo.ZoneInfo(timezone)
+        hours = [
+            h
+            for (h,) in self.cur.execute(
+                "SELECT DISTINCT date_trunc('hour', start_utc) FROM staged"
+            ).fetchall()
+        ]
+        offsets: list[int | None] = []
+        for hour in hours:
+            start = hour.replace(tzinfo=UTC)
+            first = start.astimezone(tz).utcoffset()
+            last = (start + timedelta(minutes=59, seconds=59)).astimezone(tz).utcoffset()
+            offsets.append(
+                int(first.total_seconds()) if first is not None and first == last else None
+            )
+        self.cur.execute(
+            "CREATE OR REPLACE TEMP TABLE staged_offsets AS "
+            "SELECT unnest($h::TIMESTAMP[]) AS h, unnest($off::INTEGER[]) AS off",
+            {"h": hours, "off": offsets},
+        )
 
     def _join_pickups(self, org_id: int, point_id: int) -> None:
         """Join the queue_log and CDR legs of the staged calls where a phone picked up a call

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest import progress
 from vaxelstat.ingest.parsers import canonical_csv
@@ -103,7 +104,7 @@ def test_a_mapping_reads_another_platforms_export(org, tmp_path: Path, capsys) -
         "import", "--org", "acme", "--format", "csv", "--mapping", str(mapping), str(export)
     )
     assert "imported 2, duplicates 0, rejected 0" in capsys.readouterr().out
-    legs = get_store().legs(org.id)
+    legs = get_store().legs(Scope.whole(org.id))
     assert [(leg["type"], leg["wait_s"]) for leg in legs] == [("answered", 14), ("abandoned", 40)]
     assert MeasuredObject.objects.get(organization=org, kind="acd").number == "Växel"
     # The mapping stays with the collection point: the next file needs no --mapping.
@@ -127,4 +128,4 @@ def test_a_leg_twice_in_one_file_is_stored_once(org, tmp_path: Path, capsys) -> 
     path.write_text(HEADER + "\n" + row + "\n" + row + "\n")
     call_command("import", "--org", "acme", "--format", "csv", str(path))
     assert "imported 1, duplicates 1, rejected 0" in capsys.readouterr().out
-    assert get_store().count(org.id) == 1
+    assert get_store().count(Scope.whole(org.id)) == 1

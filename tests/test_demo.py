@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from vaxelstat.accounts.models import User
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
@@ -20,7 +21,7 @@ def test_demo_creates_the_switchboard_and_a_refresh_does_not_double_it(db, capsy
     assert names["group:600"] == "Ekonomi" and names["ivr:ivr-1"] == "Huvudmeny"
     assert names["tc:1"] == "Kontorstid"
     assert objects.filter(kind="user").count() == 25
-    legs = get_store().count(org.id)
+    legs = get_store().count(Scope.whole(org.id))
     assert (
         legs
         == sum(ImportRun.objects.filter(organization=org).values_list("legs_imported", flat=True))
@@ -34,7 +35,7 @@ def test_demo_creates_the_switchboard_and_a_refresh_does_not_double_it(db, capsy
     assert "Växel" in client.get("/").content.decode()
 
     call_command("demo", "--no-serve", "--days", "7", "--seed", "5")
-    assert get_store().count(org.id) == sum(
+    assert get_store().count(Scope.whole(org.id)) == sum(
         ImportRun.objects.filter(organization=org).values_list("legs_imported", flat=True)
     )
     assert User.objects.filter(email="admin@demo.example").count() == 1

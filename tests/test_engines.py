@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.demo import switchboard as sb
 from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
@@ -45,7 +46,7 @@ def on(settings, url: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
 
 def test_both_engines_store_the_same_legs(both, org, settings) -> None:
     counts = {
-        name: on(settings, url, lambda: get_store().counts_by_object(org.id))
+        name: on(settings, url, lambda: get_store().counts_by_object(Scope.whole(org.id)))
         for name, url in both.items()
     }
     assert counts["duckdb"] == counts["chdb"] and sum(counts["duckdb"].values()) > 5000
@@ -59,7 +60,16 @@ def test_every_report_gives_identical_numbers_on_both_engines(
     for report in REPORTS.values():
         objects = find_objects(org, report.kind, "all")
         results = {
-            name: on(settings, url, run_report, org, report.key, objects, period)
+            name: on(
+                settings,
+                url,
+                run_report,
+                org,
+                report.key,
+                objects,
+                period,
+                scope=Scope.whole(org.id),
+            )
             for name, url in both.items()
         }
         duck, click = results["duckdb"], results["chdb"]
@@ -86,6 +96,7 @@ def test_the_specification_is_the_same_on_both_engines(both, org, settings) -> N
             order="oldest",
             limit=10,
             offset=2,
+            scope=Scope.whole(org.id),
         )
         for name, url in both.items()
     }
@@ -111,10 +122,10 @@ def test_every_clickhouse_query_filters_on_the_organization(
     settings.CALLSTORE_URL = both["chdb"]
     period = Period.parse(org.timezone, "2026-11-16", "2026-11-16", None, "hour")
     queues = find_objects(org, "acd", "all")
-    run_report(org, "acd.waits", queues, period)
-    specification(org, "acd.incoming", queues, period, limit=3)
-    get_store().count(org.id)
-    get_store().counts_by_object(org.id)
+    run_report(org, "acd.waits", queues, period, scope=Scope.whole(org.id))
+    specification(org, "acd.incoming", queues, period, limit=3, scope=Scope.whole(org.id))
+    get_store().count(Scope.whole(org.id))
+    get_store().counts_by_object(Scope.whole(org.id))
     touching = [sql for sql in seen if re.search(r"\blegs\b", sql)]
     assert len(touching) >= 4
     for sql in touching:

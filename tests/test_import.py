@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.demo import switchboard as sb
 from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
@@ -33,7 +34,7 @@ def test_a_good_file_imports_and_a_second_import_adds_nothing(org, tmp_path: Pat
     assert f"{path}: read 2, imported 1, duplicates 0, rejected 0" in capsys.readouterr().out
     assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 0
     assert f"{path}: read 2, imported 0, duplicates 1, rejected 0" in capsys.readouterr().out
-    assert get_store().count(org.id) == 1
+    assert get_store().count(Scope.whole(org.id)) == 1
     assert ImportRun.objects.filter(organization=org).count() == 2
 
 
@@ -43,7 +44,7 @@ def test_bad_lines_are_named_and_the_good_ones_imported(org, tmp_path: Path, cap
     assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 3
     captured = capsys.readouterr()
     assert f"{path}:3: malformed: fewer than 5 fields" in captured.err
-    assert get_store().count(org.id) == 1
+    assert get_store().count(Scope.whole(org.id)) == 1
     reject = RejectedRecord.objects.get(organization=org)
     assert (reject.line, reject.reason, reject.raw) == (3, "malformed", "garbage")
     run = ImportRun.objects.get(organization=org)
@@ -55,7 +56,7 @@ def test_bad_lines_are_named_and_the_good_ones_imported(org, tmp_path: Path, cap
     )
     # Importing it again stores nothing twice: no legs, no rejected records.
     assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 3
-    assert get_store().count(org.id) == 1
+    assert get_store().count(Scope.whole(org.id)) == 1
     assert RejectedRecord.objects.filter(organization=org).count() == 1
 
 
@@ -107,7 +108,7 @@ def test_the_simulator_round_trips_through_the_asterisk_logs(org, tmp_path: Path
         summary = import_file(org, point, fmt, tmp_path / name)
         assert summary.rejects == []
     counts: dict[tuple[str, str, str], int] = {}
-    for leg in get_store().legs(org.id):
+    for leg in get_store().legs(Scope.whole(org.id)):
         identity = MeasuredObject.objects.get(id=leg["object_id"]).source_identity
         key = (leg["object_kind"], identity, leg["type"])
         counts[key] = counts.get(key, 0) + 1
@@ -171,7 +172,7 @@ def test_a_fixed_file_imports_its_once_rejected_records(org, tmp_path: Path) -> 
     ]
     path.write_text(GOOD + broken.replace("x4", "4"))
     assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 0
-    assert get_store().count(org.id) == 2
+    assert get_store().count(Scope.whole(org.id)) == 2
     assert set(RejectedRecord.objects.values_list("resolved", flat=True)) == {True}
 
 

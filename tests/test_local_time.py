@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from vaxelstat.calls.legs import Leg
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 
 # Around each change: Stockholm's spring and autumn (on the UTC hour), Adelaide's (at half
@@ -45,5 +46,5 @@ def test_local_start_follows_the_organizations_clock(org, zone: str) -> None:
     expected = {
         f"l{i}": start.astimezone(tz).replace(tzinfo=None) for i, start in enumerate(starts)
     }
-    got = {leg["leg_id"]: leg["start_local"] for leg in store.legs(org.id)}
+    got = {leg["leg_id"]: leg["start_local"] for leg in store.legs(Scope.whole(org.id))}
     assert got == expected

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest.models import ImportRun, RejectedRecord
 from vaxelstat.orgs.models import CollectionPoint, Organization
@@ -41,7 +42,7 @@ def test_a_pushed_file_is_imported_and_summarised(point_and_token, client: Clien
     body = response.json()
     assert (body["read"], body["imported"], body["duplicates"], body["rejected"]) == (3, 1, 0, 1)
     assert body["rejects"] == [{"line": 3, "reason": "malformed", "detail": "fewer than 5 fields"}]
-    assert get_store().count(point.organization_id) == 1
+    assert get_store().count(Scope.whole(point.organization_id)) == 1
     assert RejectedRecord.objects.get().file_name == "push:queue_log"
     again = push(client, point, token, QUEUE_LOG, "?format=asterisk-queue-log").json()
     assert (again["imported"], again["duplicates"]) == (0, 1)
@@ -60,7 +61,7 @@ def test_a_wrong_token_or_another_point_is_refused_alike(
         response = push(client, target, key, QUEUE_LOG, "?format=asterisk-queue-log")
         assert response.status_code == 401
     assert client.get(f"/ingest/push/{point.id}/").status_code == 405
-    assert get_store().count(point.organization_id) == 0
+    assert get_store().count(Scope.whole(point.organization_id)) == 0
 
 
 def test_an_asterisk_point_needs_to_be_told_which_file(point_and_token, client: Client) -> None:

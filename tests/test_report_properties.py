@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vaxelstat.calls.legs import TYPES_BY_KIND
+from vaxelstat.calls.scope import Scope
 from vaxelstat.ingest.parsers.canonical_csv import COLUMNS
 from vaxelstat.ingest.pipeline import import_file
 from vaxelstat.orgs.models import CollectionPoint, Organization
@@ -67,7 +68,7 @@ def test_identities_and_cells_on_random_traffic(db, tmp_path: Path, traffic, gro
     period = Period.parse(org.timezone, "2026-10-20", "2026-11-03", window, group)
     for report in REPORTS.values():
         objects = find_objects(org, report.kind, "all")
-        result = run_report(org, report.key, objects, period)
+        result = run_report(org, report.key, objects, period, scope=Scope.whole(org.id))
         for values in [result.total, *(v for _, v in result.rows)]:
             for scope, total, parts in IDENTITIES:
                 if scope == report.scope and {total, *parts} <= set(values):
@@ -79,6 +80,12 @@ def test_identities_and_cells_on_random_traffic(db, tmp_path: Path, traffic, gro
             if cell is None:
                 continue
             spec = specification(
-                org, report.key, objects, period, measure=measure.key, bucket=cell[0].key
+                org,
+                report.key,
+                objects,
+                period,
+                measure=measure.key,
+                bucket=cell[0].key,
+                scope=Scope.whole(org.id),
             )
             assert spec.total == cell[1][measure.key] == len(spec.calls)

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.demo import switchboard as sb
 from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
@@ -80,7 +81,9 @@ def test_acd_incoming_worked_example(engine, org, tmp_path: Path) -> None:
         leg(7, "acd", "401", "2026-11-16T08:05:00+01:00", "answered", wait=5),
     )  # not chosen
     period = Period.parse(org.timezone, "2026-11-16", "2026-11-16", "08:00-10:00", "30min")
-    result = run_report(org, "acd.incoming", find_objects(org, "acd", "400"), period)
+    result = run_report(
+        org, "acd.incoming", find_objects(org, "acd", "400"), period, scope=Scope.whole(org.id)
+    )
     # Service level: answered within 20 s (1) / (5 calls − 1 abandoned within 5 s) = 25 %.
     assert result.total == {
         "incoming": 5,
@@ -127,7 +130,7 @@ def test_user_reports_worked_example(engine, org, tmp_path: Path) -> None:
     )
     period = Period.parse(org.timezone, "2026-11-16", "2026-11-16", None, "day")
     users = find_objects(org, "user", "1001")
-    assert run_report(org, "user.incoming", users, period).total == {
+    assert run_report(org, "user.incoming", users, period, scope=Scope.whole(org.id)).total == {
         "incoming": 6,
         "answered": 2,
         "unanswered": 1,
@@ -136,14 +139,16 @@ def test_user_reports_worked_example(engine, org, tmp_path: Path) -> None:
         "forwarded": 1,
         "mean_answer_time": 8.0,
     }
-    assert run_report(org, "user.internal_external", users, period).total == {
+    assert run_report(
+        org, "user.internal_external", users, period, scope=Scope.whole(org.id)
+    ).total == {
         "incoming": 6,
         "internal": 1,
         "external": 5,
         "talk_time": 180,
         "mean_talk_time": 90.0,
     }
-    assert run_report(org, "user.outgoing", users, period).total == {
+    assert run_report(org, "user.outgoing", users, period, scope=Scope.whole(org.id)).total == {
         "outgoing": 2,
         "answered": 1,
         "unanswered": 1,
@@ -162,10 +167,14 @@ def test_routing_reports_worked_example(engine, org, tmp_path: Path) -> None:
         leg(4, "ivr", "ivr-1", "2026-11-16T09:05:00+01:00", "not_connected", wait=4),
     )
     period = Period.parse(org.timezone, "2026-11-16", "2026-11-16", None, "hourofday")
-    rule = run_report(org, "rule.handled", find_objects(org, "rule", "all"), period)
+    rule = run_report(
+        org, "rule.handled", find_objects(org, "rule", "all"), period, scope=Scope.whole(org.id)
+    )
     assert rule.total == {"handled": 2, "connected": 1, "not_connected": 1}
     assert len(rule.rows) == 24 and rule.rows[19][1]["not_connected"] == 1
-    ivr = run_report(org, "ivr.handled", find_objects(org, "ivr", "ivr-1"), period)
+    ivr = run_report(
+        org, "ivr.handled", find_objects(org, "ivr", "ivr-1"), period, scope=Scope.whole(org.id)
+    )
     assert ivr.total == {"handled": 2, "connected": 1, "not_connected": 1, "mean_menu_time": 6.0}
 
 
@@ -185,6 +194,7 @@ def test_a_call_lands_in_the_local_hour_it_started_across_dst(engine, org, tmp_p
         "acd.incoming",
         queue,
         Period.parse(org.timezone, "2026-10-25", "2026-10-25", None, "hour"),
+        scope=Scope.whole(org.id),
     )
     by_label = {b.label: v["incoming"] for b, v in autumn.rows}
     assert by_label["2026-10-25 02:00"] == 2 and autumn.total["incoming"] == 2
@@ -194,6 +204,7 @@ def test_a_call_lands_in_the_local_hour_it_started_across_dst(engine, org, tmp_p
         "acd.incoming",
         queue,
         Period.parse(org.timezone, "2026-03-29", "2026-03-29", None, "hour"),
+        scope=Scope.whole(org.id),
     )
     labels = [b.label[-5:] for b, _ in spring.rows]
     assert "02:00" not in labels and len(labels) == 23
@@ -205,11 +216,18 @@ def test_another_organizations_calls_never_count(engine, org, tmp_path: Path) ->
     load(org, tmp_path, leg(1, "acd", "400", "2026-11-16T09:00:00+01:00", "answered"))
     load(other, tmp_path, leg(1, "acd", "400", "2026-11-16T09:00:00+01:00", "abandoned"))
     period = Period.parse(org.timezone, "2026-11-16", "2026-11-16", None, "day")
-    mine = run_report(org, "acd.incoming", find_objects(org, "acd", "400"), period)
+    mine = run_report(
+        org, "acd.incoming", find_objects(org, "acd", "400"), period, scope=Scope.whole(org.id)
+    )
     assert (mine.total["answered"], mine.total["unanswered"]) == (1, 0)
     # Objects are looked up within the organization: the other's objects are not found.
     other_queue = find_objects(other, "acd", "400")
-    assert run_report(org, "acd.incoming", other_queue, period).total["incoming"] == 0
+    assert (
+        run_report(org, "acd.incoming", other_queue, period, scope=Scope.whole(org.id)).total[
+            "incoming"
+        ]
+        == 0
+    )
 
 
 @pytest.fixture
@@ -230,7 +248,11 @@ def test_the_identities_hold_in_every_bucket_and_in_the_total(simulated, group: 
     period = Period.parse(simulated.timezone, "2026-11-07", "2026-11-20", "07:00-18:00", group)
     for report in REPORTS.values():
         result = run_report(
-            simulated, report.key, find_objects(simulated, report.kind, "all"), period
+            simulated,
+            report.key,
+            find_objects(simulated, report.kind, "all"),
+            period,
+            scope=Scope.whole(simulated.id),
         )
         rows = [values for _, values in result.rows]
         for values in [result.total, *rows]:
@@ -299,8 +321,16 @@ def test_the_report_command_prints_the_json_of_spec_12(simulated, capsys) -> Non
 def test_a_report_on_the_store_is_exactly_its_legs(simulated) -> None:
     """The total of incoming calls of all queues equals the number of queue legs stored."""
     period = Period.parse(simulated.timezone, "2026-11-01", "2026-11-30", None, "month")
-    result = run_report(simulated, "acd.incoming", find_objects(simulated, "acd", "all"), period)
-    stored = [leg for leg in get_store().legs(simulated.id) if leg["object_kind"] == "acd"]
+    result = run_report(
+        simulated,
+        "acd.incoming",
+        find_objects(simulated, "acd", "all"),
+        period,
+        scope=Scope.whole(simulated.id),
+    )
+    stored = [
+        leg for leg in get_store().legs(Scope.whole(simulated.id)) if leg["object_kind"] == "acd"
+    ]
     assert result.total["incoming"] == len(stored)
 
 
@@ -310,16 +340,30 @@ def test_the_legs_behind_every_cell_are_exactly_the_cell(simulated) -> None:
     period = Period.parse(simulated.timezone, "2026-11-16", "2026-11-17", "08:00-17:00", "hour")
     for report in REPORTS.values():
         objects = find_objects(simulated, report.kind, "all")
-        result = run_report(simulated, report.key, objects, period)
+        result = run_report(simulated, report.key, objects, period, scope=Scope.whole(simulated.id))
         counts = [m.key for m in columns_of(report) if m.agg == "count"]
         for key in counts:
             assert (
-                specification(simulated, report.key, objects, period, measure=key).total
+                specification(
+                    simulated,
+                    report.key,
+                    objects,
+                    period,
+                    measure=key,
+                    scope=Scope.whole(simulated.id),
+                ).total
                 == result.total[key]
             )
             for bucket, values in result.rows[::3]:
                 spec = specification(
-                    simulated, report.key, objects, period, measure=key, bucket=bucket.key, limit=5
+                    simulated,
+                    report.key,
+                    objects,
+                    period,
+                    measure=key,
+                    bucket=bucket.key,
+                    limit=5,
+                    scope=Scope.whole(simulated.id),
                 )
                 assert spec.total == values[key], (report.key, key, bucket.label)
                 assert len(spec.calls) == min(5, values[key])
@@ -341,7 +385,10 @@ def test_the_specification_filters_orders_and_pages(engine, org, tmp_path: Path)
 
     def ids(**kwargs):  # type: ignore[no-untyped-def]
         return [
-            c["leg_id"] for c in specification(org, "acd.incoming", queue, period, **kwargs).calls
+            c["leg_id"]
+            for c in specification(
+                org, "acd.incoming", queue, period, **kwargs, scope=Scope.whole(org.id)
+            ).calls
         ]
 
     assert ids() == ["csv:l4", "csv:l3", "csv:l2", "csv:l1"]
@@ -350,7 +397,9 @@ def test_the_specification_filters_orders_and_pages(engine, org, tmp_path: Path)
     assert ids(filters=Filters(wait_min=10, wait_max=30)) == ["csv:l2", "csv:l1"]
     assert ids(filters=Filters(talk_min=150)) == ["csv:l2"]
     assert ids(filters=Filters(text={"from": "0702"})) == ["csv:l2"]
-    first = specification(org, "acd.incoming", queue, period, limit=1).calls[0]
+    first = specification(
+        org, "acd.incoming", queue, period, limit=1, scope=Scope.whole(org.id)
+    ).calls[0]
     assert (first["type_label"], first["start"], first["object_number"]) == (
         "Ej besvarat - Avslutat i kö",
         "2026-11-16T08:40:00",
@@ -394,12 +443,14 @@ def test_every_query_of_the_call_store_filters_on_the_organization(
     import_file(org, point, "asterisk-queue-log", queue_log)
     period = Period.parse(org.timezone, "2023-11-01", "2026-11-30", None, "month")
     queue = find_objects(org, "acd", "400")
-    run_report(org, "acd.incoming", queue, period)
-    specification(org, "acd.incoming", queue, period, measure="answered", limit=3)
+    run_report(org, "acd.incoming", queue, period, scope=Scope.whole(org.id))
+    specification(
+        org, "acd.incoming", queue, period, measure="answered", limit=3, scope=Scope.whole(org.id)
+    )
     store = get_store()
-    store.count(org.id)
-    store.counts_by_object(org.id)
-    store.legs(org.id)
+    store.count(Scope.whole(org.id))
+    store.counts_by_object(Scope.whole(org.id))
+    store.legs(Scope.whole(org.id))
     touching = [
         sql
         for sql in seen

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from vaxelstat.calls.management.commands.retention import first_kept_month
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.demo import switchboard as sb
 from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
@@ -50,13 +51,13 @@ def test_retention_drops_the_months_before_and_keeps_the_rest(
         url = settings.CALLSTORE_URL
     _import(org, tmp_path, [url], settings)
     store = get_store(url)
-    legs = store.legs(org.id)
+    legs = store.legs(Scope.whole(org.id))
     november = datetime(2026, 11, 1)
     later = [leg for leg in legs if leg["start_utc"].replace(tzinfo=None) >= november]
     assert 1000 < len(later) < len(legs)
 
     assert store.unscoped_drop_before(date(2026, 11, 1)) == len(legs) - len(later)
-    kept = store.legs(org.id)
+    kept = store.legs(Scope.whole(org.id))
     assert sorted(leg["leg_id"] for leg in kept) == sorted(leg["leg_id"] for leg in later)
     # Dropping the same months again finds nothing.
     assert store.unscoped_drop_before(date(2026, 11, 1)) == 0
@@ -64,12 +65,12 @@ def test_retention_drops_the_months_before_and_keeps_the_rest(
 
 def test_retention_asks_before_deleting(org, tmp_path: Path, settings, monkeypatch) -> None:
     _import(org, tmp_path, [settings.CALLSTORE_URL], settings)
-    before = get_store().count(org.id)
+    before = get_store().count(Scope.whole(org.id))
     monkeypatch.setattr("builtins.input", lambda prompt: "n")
     out = StringIO()
     call_command("retention", keep_months=1, stdout=out)
     assert "Nothing deleted" in out.getvalue()
-    assert get_store().count(org.id) == before
+    assert get_store().count(Scope.whole(org.id)) == before
 
 
 @pytest.mark.skipif(
@@ -80,6 +81,6 @@ def test_a_clickhouse_server_stores_what_duckdb_stores(org, tmp_path: Path, sett
     server = os.environ["VAXELSTAT_TEST_CLICKHOUSE_URL"]
     get_store(server).unscoped_delete_all()
     _import(org, tmp_path, [settings.CALLSTORE_URL, server], settings)
-    duckdb_legs = get_store(settings.CALLSTORE_URL).counts_by_object(org.id)
-    assert get_store(server).counts_by_object(org.id) == duckdb_legs
+    duckdb_legs = get_store(settings.CALLSTORE_URL).counts_by_object(Scope.whole(org.id))
+    assert get_store(server).counts_by_object(Scope.whole(org.id)) == duckdb_legs
     get_store(server).unscoped_delete_all()

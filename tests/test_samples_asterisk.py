@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from samples import SAMPLES, needs_samples
 
+from vaxelstat.calls.scope import Scope
 from vaxelstat.ingest.parsers import asterisk_cdr, asterisk_queue_log
 from vaxelstat.ingest.parsers.base import SourceSettings
 
@@ -150,7 +151,9 @@ def test_queue_log_and_cdr_of_one_call_are_joined(org, first: str) -> None:
     files = {"queue_log.csv": "asterisk-queue-log", "cdr.csv": "asterisk-cdr"}
     for name in sorted(files, key=lambda n: n != first):
         import_file(org, point, files[name], folder / name)
-    call = [leg for leg in get_store().legs(org.id) if leg["call_id"] == "1543606501.364"]
+    call = [
+        leg for leg in get_store().legs(Scope.whole(org.id)) if leg["call_id"] == "1543606501.364"
+    ]
     answered = {
         (leg["object_kind"], leg["member_number"])
         for leg in call

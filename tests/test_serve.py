@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from vaxelstat.calls.scope import Scope
+
 pytestmark = pytest.mark.slow
 
 VAXELSTAT = str(Path(sys.executable).with_name("vaxelstat"))
@@ -165,7 +167,7 @@ def test_an_import_killed_half_way_leaves_the_store_as_it_was(data: Path, tmp_pa
     def stored() -> int:
         store = DuckDBStore(f"duckdb:///{data / 'calls.duckdb'}")
         try:
-            return sum(store.counts_by_object(1).values())
+            return sum(store.counts_by_object(Scope.whole(1)).values())
         finally:
             store.close()
 

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from vaxelstat.calls.scope import Scope
+
 
 def _timed(fn: Any, runs: int = 7) -> tuple[float, float]:
     """(first run, median of the warm runs) in milliseconds."""
@@ -110,15 +112,19 @@ def main() -> None:
     cases = [
         (
             "largest organization, year, 50 objects, 07-17, 30 min",
-            lambda: run_report(largest, "user.incoming", fifty, year),
+            lambda: run_report(
+                largest, "user.incoming", fifty, year, scope=Scope.whole(largest.id)
+            ),
         ),
         (
             "20-user organization, month, hourly",
-            lambda: run_report(small, "user.incoming", users, month),
+            lambda: run_report(small, "user.incoming", users, month, scope=Scope.whole(small.id)),
         ),
         (
             "first page of the specification behind the large report",
-            lambda: specification(largest, "user.incoming", fifty, year, limit=50),
+            lambda: specification(
+                largest, "user.incoming", fifty, year, limit=50, scope=Scope.whole(largest.id)
+            ),
         ),
     ]
     for name, fn in cases:

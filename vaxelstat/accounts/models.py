@@ -26,6 +26,16 @@ class User(AbstractUser):
     A user belongs to one organization; an operator admin (superuser) to none.
     """
 
+    class StartPage(models.TextChoices):
+        START = "start", "Start"
+        DASHBOARD = "dashboard", "Min dashboard"
+        REPORTS = "reports", "Basrapporter"
+        ACCOUNT = "account", "Mitt konto"
+
+    class Language(models.TextChoices):
+        SWEDISH = "sv", "Svenska"
+        ENGLISH = "en", "English"
+
     username = None  # type: ignore[assignment]
     email = models.EmailField("e-post", unique=True)
     name = models.CharField("namn", max_length=150, blank=True)
@@ -33,6 +43,27 @@ class User(AbstractUser):
         "orgs.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="users"
     )
     is_org_admin = models.BooleanField("administratör", default=False)
+    two_factor = models.BooleanField("kräv tvåfaktorautentisering", default=False)
+    start_page = models.CharField(
+        "startsida", max_length=16, choices=StartPage.choices, default=StartPage.START
+    )
+    language = models.CharField(
+        "språk", max_length=2, choices=Language.choices, default=Language.SWEDISH
+    )
+    # Synliga moduler: the menu's report modules this user may open.
+    modules = models.JSONField("synliga moduler", default=list, blank=True)
+    # What the user may see of the organization's data: all of it, or the objects granted
+    # and the objects of the collection points granted. Admins see all.
+    sees_all = models.BooleanField("visa allt", default=True)
+    visible_objects = models.ManyToManyField(
+        "orgs.MeasuredObject", blank=True, related_name="+", verbose_name="synliga mätobjekt"
+    )
+    visible_points = models.ManyToManyField(
+        "orgs.CollectionPoint",
+        blank=True,
+        related_name="+",
+        verbose_name="synliga insamlingspunkter",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -41,3 +72,38 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+
+class LoginAttempt(models.Model):
+    """One line of the login log (Logs): every attempt, whatever its result."""
+
+    class Result(models.TextChoices):
+        SUCCESS = "success", "Lyckad"
+        FAILURE = "failure", "Fel e-post eller lösenord"
+        LOCKED = "locked", "Spärrad"
+        CODE_SENT = "code_sent", "Kod skickad"
+        CODE_FAILURE = "code_failure", "Fel kod"
+        CODE_EXPIRED = "code_expired", "Koden hade gått ut"
+        INACTIVE = "inactive", "Kontot är inaktiverat"
+
+    class Method(models.TextChoices):
+        PASSWORD = "password", "Lösenord"
+        EMAIL_CODE = "email_code", "Lösenord + kod via e-post"
+
+    at = models.DateTimeField("tidpunkt", auto_now_add=True, db_index=True)
+    # As typed (normalized), whether or not an account has it.
+    email = models.CharField("e-post", max_length=254, db_index=True)
+    address = models.GenericIPAddressField("adress", null=True, blank=True)
+    result = models.CharField("resultat", max_length=16, choices=Result.choices)
+    method = models.CharField("metod", max_length=16, choices=Method.choices)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    # The organization whose admins see the line (the user's, when the e-mail is known).
+    organization = models.ForeignKey(
+        "orgs.Organization", null=True, blank=True, on_delete=models.CASCADE
+    )
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.email} {self.result}"

@@ -34,6 +34,7 @@ from vaxelstat.calls.legs import (
     STORE_COLUMNS,
     Leg,
 )
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import CallStore, LoadResult, Staging
 
 TYPES = {
@@ -226,34 +227,40 @@ class ClickHouseStore(CallStore):
     def staging(self) -> "ClickHouseStaging":
         return ClickHouseStaging(self)
 
-    def counts_by_object(self, org_id: int) -> dict[int, int]:
+    def _in_scope(self, scope: Scope) -> tuple[str, dict[str, Any]]:
+        """The WHERE clause (and its values) of the legs in scope."""
+        if scope.objects is None:
+            return "org_id = $org_id", {"org_id": scope.org_id}
+        return "org_id = $org_id AND has($visible, object_id)", {
+            "org_id": scope.org_id,
+            "visible": sorted(scope.objects),
+        }
+
+    def counts_by_object(self, scope: Scope) -> dict[int, int]:
+        where, values = self._in_scope(scope)
         rows = self.query(
-            "SELECT object_id, count() AS n FROM legs WHERE org_id = $org_id GROUP BY object_id",
-            {"org_id": org_id},
+            f"SELECT object_id, count() AS n FROM legs WHERE {where} GROUP BY object_id", values
         )
         return {r["object_id"]: int(r["n"]) for r in rows}
 
-    def count(self, org_id: int) -> int:
-        rows = self.query(
-            "SELECT count() AS n FROM legs WHERE org_id = $org_id", {"org_id": org_id}
-        )
-        return int(rows[0]["n"])
+    def count(self, scope: Scope) -> int:
+        where, values = self._in_scope(scope)
+        return int(self.query(f"SELECT count() AS n FROM legs WHERE {where}", values)[0]["n"])
 
-    def legs(self, org_id: int) -> list[dict[str, Any]]:
-        return self.query(
-            "SELECT * FROM legs WHERE org_id = $org_id ORDER BY start_utc, leg_id",
-            {"org_id": org_id},
-        )
+    def legs(self, scope: Scope) -> list[dict[str, Any]]:
+        where, values = self._in_scope(scope)
+        return self.query(f"SELECT * FROM legs WHERE {where} ORDER BY start_utc, leg_id", values)
 
     def aggregate(
         self,
-        org_id: int,
+        scope: Scope,
         object_ids: list[int],
         where: str,
         params: dict[str, Any],
         bucket: str,
         measures: list[str],
     ) -> list[tuple[Any, list[Any]]]:
+        object_ids, org_id = scope.allowed(object_ids), scope.org_id
         if not object_ids:
             return []
         columns = ", ".join(f"{m} AS m{i}" for i, m in enumerate(measures))
@@ -271,7 +278,7 @@ class ClickHouseStore(CallStore):
 
     def legs_page(
         self,
-        org_id: int,
+        scope: Scope,
         object_ids: list[int],
         where: str,
         params: dict[str, Any],
@@ -279,13 +286,16 @@ class ClickHouseStore(CallStore):
         limit: int | None,
         offset: int,
     ) -> tuple[int, list[dict[str, Any]]]:
+        object_ids, org_id = scope.allowed(object_ids), scope.org_id
         if not object_ids:
             return 0, []
-        scope = f"FROM legs WHERE org_id = $org_id AND has($object_ids, object_id) AND ({where})"
+        matching = f"FROM legs WHERE org_id = $org_id AND has($object_ids, object_id) AND ({where})"
         values = {**params, "org_id": org_id, "object_ids": object_ids}
-        total = int(self.query(f"SELECT count() AS n {scope}", values)[0]["n"])
+        total = int(self.query(f"SELECT count() AS n {matching}", values)[0]["n"])
         values.update(limit=limit if limit is not None else total, offset=offset)
-        rows = self.query(f"SELECT * {scope} ORDER BY {order} LIMIT $limit OFFSET $offset", values)
+        rows = self.query(
+            f"SELECT * {matching} ORDER BY {order} LIMIT $limit OFFSET $offset", values
+        )
         return total, rows
 
     def generate_synthetic(
@@ -311,8 +321,26 @@ class ClickHouseStore(CallStore):
             },
         )
 
+    def calls_before(self, org_id: int, before: datetime) -> int:
+        rows = self.query(
+            "SELECT uniqExact(collection_point_id, call_id) AS n FROM legs "
+            "WHERE org_id = $org_id AND start_utc < $before",
+            {"org_id": org_id, "before": before.astimezone(UTC)},
+        )
+        return int(rows[0]["n"])
+
+    def delete_calls_before(self, org_id: int, before: datetime) -> int:
+        n = self.calls_before(org_id, before)
+        self.query(
+            f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id "
+            "AND (collection_point_id, call_id) IN (SELECT collection_point_id, call_id "
+            "FROM legs WHERE org_id = $org_id AND start_utc < $before)",
+            {"org_id": org_id, "before": before.astimezone(UTC)},
+        )
+        return n
+
     def delete_organization(self, org_id: int) -> int:
-        n = self.count(org_id)
+        n = self.count(Scope.whole(org_id))
         self.query(
             f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id",
             {"org_id": org_id},

@@ -35,6 +35,7 @@ from vaxelstat.calls.legs import (
     STORE_COLUMNS,
     Leg,
 )
+from vaxelstat.calls.scope import Scope
 
 
 class StoreBusy(Exception):
@@ -61,22 +62,32 @@ class CallStore:
         """A place to put one file's legs before they are committed to the store."""
         raise NotImplementedError
 
-    def counts_by_object(self, org_id: int) -> dict[int, int]:
+    def counts_by_object(self, scope: Scope) -> dict[int, int]:
         raise NotImplementedError
 
-    def count(self, org_id: int) -> int:
+    def count(self, scope: Scope) -> int:
         raise NotImplementedError
 
-    def legs(self, org_id: int) -> list[dict[str, Any]]:
-        """Every leg of the organization, oldest first, as dicts of STORE_COLUMNS."""
+    def legs(self, scope: Scope) -> list[dict[str, Any]]:
+        """Every leg in scope, oldest first, as dicts of STORE_COLUMNS."""
         raise NotImplementedError
 
     def delete_organization(self, org_id: int) -> int:
         raise NotImplementedError
 
+    def calls_before(self, org_id: int, before: datetime) -> int:
+        """How many of the organization's calls started before `before` (UTC): what its
+        gallring would delete."""
+        raise NotImplementedError
+
+    def delete_calls_before(self, org_id: int, before: datetime) -> int:
+        """Gallring: delete every leg of the organization's calls that started before
+        `before` (UTC), later legs of such a call included; return how many calls."""
+        raise NotImplementedError
+
     def aggregate(
         self,
-        org_id: int,
+        scope: Scope,
         object_ids: list[int],
         where: str,
         params: dict[str, Any],
@@ -84,12 +95,12 @@ class CallStore:
         measures: list[str],
     ) -> list[tuple[Any, list[Any]]]:
         """Each bucket's measures, and the total (bucket None), over the legs of these
-        objects of the organization that match `where` (SQL with named parameters)."""
+        objects (those of them in scope) that match `where` (SQL with named parameters)."""
         raise NotImplementedError
 
     def legs_page(
         self,
-        org_id: int,
+        scope: Scope,
         object_ids: list[int],
         where: str,
         params: dict[str, Any],
@@ -97,8 +108,8 @@ class CallStore:
         limit: int | None,
         offset: int,
     ) -> tuple[int, list[dict[str, Any]]]:
-        """How many legs of these objects of the organization match `where`, and a page of
-        them in `order`."""
+        """How many legs of these objects (those of them in scope) match `where`, and a page
+        of them in `order`."""
         raise NotImplementedError
 
     def generate_synthetic(
@@ -157,29 +168,41 @@ class DuckDBStore(CallStore):
     def staging(self) -> "DuckDBStaging":
         return DuckDBStaging(self)
 
-    def counts_by_object(self, org_id: int) -> dict[int, int]:
+    def _in_scope(self, scope: Scope) -> tuple[str, list[Any]]:
+        """The WHERE clause (and its values) of the legs in scope."""
+        if scope.objects is None:
+            return "org_id = ?", [scope.org_id]
+        return "org_id = ? AND object_id IN (SELECT unnest(?))", [
+            scope.org_id,
+            sorted(scope.objects),
+        ]
+
+    def counts_by_object(self, scope: Scope) -> dict[int, int]:
+        where, values = self._in_scope(scope)
         cur = self._cursor()
         try:
             rows = cur.execute(
-                "SELECT object_id, count(*) FROM legs WHERE org_id = ? GROUP BY object_id",
-                [org_id],
+                f"SELECT object_id, count(*) FROM legs WHERE {where} GROUP BY object_id",  # noqa: S608
+                values,
             ).fetchall()
         finally:
             cur.close()
         return {object_id: n for object_id, n in rows}
 
-    def count(self, org_id: int) -> int:
+    def count(self, scope: Scope) -> int:
+        where, values = self._in_scope(scope)
         cur = self._cursor()
         try:
-            (n,) = cur.execute("SELECT count(*) FROM legs WHERE org_id = ?", [org_id]).fetchone()
+            (n,) = cur.execute(f"SELECT count(*) FROM legs WHERE {where}", values).fetchone()  # noqa: S608
         finally:
             cur.close()
         return int(n)
 
-    def legs(self, org_id: int) -> list[dict[str, Any]]:
+    def legs(self, scope: Scope) -> list[dict[str, Any]]:
+        where, values = self._in_scope(scope)
         cur = self._cursor()
         try:
-            cur.execute("SELECT * FROM legs WHERE org_id = ? ORDER BY start_utc, leg_id", [org_id])
+            cur.execute(f"SELECT * FROM legs WHERE {where} ORDER BY start_utc, leg_id", values)  # noqa: S608
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
         finally:
@@ -187,13 +210,14 @@ class DuckDBStore(CallStore):
 
     def aggregate(
         self,
-        org_id: int,
+        scope: Scope,
         object_ids: list[int],
         where: str,
         params: dict[str, Any],
         bucket: str,
         measures: list[str],
     ) -> list[tuple[Any, list[Any]]]:
+        object_ids, org_id = scope.allowed(object_ids), scope.org_id
         if not object_ids:
             return []
         # The organization filter is the store's own; `where`, `bucket` and `measures` are
@@ -214,7 +238,7 @@ class DuckDBStore(CallStore):
 
     def legs_page(
         self,
-        org_id: int,
+        scope: Scope,
         object_ids: list[int],
         where: str,
         params: dict[str, Any],
@@ -222,21 +246,22 @@ class DuckDBStore(CallStore):
         limit: int | None,
         offset: int,
     ) -> tuple[int, list[dict[str, Any]]]:
+        object_ids, org_id = scope.allowed(object_ids), scope.org_id
         if not object_ids:
             return 0, []
-        scope = (
+        matching = (
             "FROM legs WHERE org_id = $org_id AND object_id IN (SELECT unnest($object_ids)) "
             f"AND ({where})"
         )
         values = {**params, "org_id": org_id, "object_ids": object_ids}
         cur = self._cursor()
         try:
-            count_sql = f"SELECT count(*) {scope}"  # noqa: S608
+            count_sql = f"SELECT count(*) {matching}"  # noqa: S608
             (total,) = cur.execute(count_sql, _named(count_sql, values)).fetchone()
             # The page is found on the narrow columns, then its few legs are read whole: much
             # cheaper than sorting every matching leg with all its columns.
             page_sql = (
-                f"SELECT collection_point_id, leg_id, start_utc {scope} "  # noqa: S608
+                f"SELECT collection_point_id, leg_id, start_utc {matching} "  # noqa: S608
                 f"ORDER BY {order} LIMIT $limit OFFSET $offset"
             )
             values.update(limit=limit if limit is not None else total, offset=offset)
@@ -279,6 +304,43 @@ class DuckDBStore(CallStore):
                 generate.generate(cur, org_id, legs, object_ids, kinds, end, days)
             finally:
                 cur.close()
+
+    def calls_before(self, org_id: int, before: datetime) -> int:
+        cur = self._cursor()
+        try:
+            (n,) = cur.execute(
+                "SELECT count(DISTINCT (collection_point_id, call_id)) FROM legs "
+                "WHERE org_id = ? AND start_utc < ?",
+                [org_id, before.astimezone(UTC).replace(tzinfo=None)],
+            ).fetchone()
+        finally:
+            cur.close()
+        return int(n)
+
+    def delete_calls_before(self, org_id: int, before: datetime) -> int:
+        cutoff = before.astimezone(UTC).replace(tzinfo=None)
+        with self._write_lock:
+            cur = self._cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                (n,) = cur.execute(
+                    "SELECT count(DISTINCT (collection_point_id, call_id)) FROM legs "
+                    "WHERE org_id = ? AND start_utc < ?",
+                    [org_id, cutoff],
+                ).fetchone()
+                cur.execute(
+                    "DELETE FROM legs WHERE org_id = ? AND (collection_point_id, call_id) IN "
+                    "(SELECT collection_point_id, call_id FROM legs "
+                    "WHERE org_id = ? AND start_utc < ?)",
+                    [org_id, org_id, cutoff],
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+        return int(n)
 
     def delete_organization(self, org_id: int) -> int:
         with self._write_lock:

@@ -23,6 +23,12 @@ class Organization(models.Model):
     service_level_seconds = models.PositiveIntegerField("servicenivåtid (s)", default=20)
     # Calls abandoned within this many seconds are left out of the service level's denominator.
     short_abandon_seconds = models.PositiveIntegerField("kort avbrott (s)", default=5)
+    # Every user of the organization logs in with a code by e-mail as well.
+    require_two_factor = models.BooleanField("kräv tvåfaktorautentisering för alla", default=False)
+    # Gallring: calls that started more than this many months ago are deleted daily.
+    retention_months = models.PositiveIntegerField(
+        "gallring efter (månader)", null=True, blank=True
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -129,3 +135,25 @@ class GroupMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} in {self.group}"
+
+
+class RetentionRun(models.Model):
+    """One run of an organization's gallring: what it deleted, and why."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="retention_runs"
+    )
+    at = models.DateTimeField("tidpunkt", auto_now_add=True)
+    # Calls that started before this instant (the organization's midnight) were deleted.
+    before = models.DateTimeField("före")
+    deleted = models.PositiveIntegerField("borttagna samtal")
+    # Who started it: empty for the background worker's daily run.
+    by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.at:%Y-%m-%d}: {self.deleted}"

@@ -7,6 +7,7 @@ may see are the objects asked for. The engine never formats a figure; renderers 
 from dataclasses import dataclass
 from typing import Any
 
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.reports.measures import REPORTS, Measure, Report, columns_of
@@ -65,9 +66,15 @@ def _value(measure: Measure, raw: Any) -> Any:
 
 
 def run_report(
-    org: Organization, report_key: str, objects: list[MeasuredObject], period: Period
+    org: Organization,
+    report_key: str,
+    objects: list[MeasuredObject],
+    period: Period,
+    *,
+    scope: Scope,
 ) -> ReportResult:
-    """The figures of a standard report for these objects (of the organization) and period."""
+    """The figures of a standard report for these objects (of the organization) and period,
+    of the legs the reader's scope lets them see."""
     report = REPORTS[report_key]
     columns = columns_of(report)
     store = get_store()
@@ -76,7 +83,7 @@ def run_report(
         service_level_s=org.service_level_seconds, short_abandon_s=org.short_abandon_seconds
     )
     rows = store.aggregate(
-        org.id,
+        scope,
         [o.id for o in objects],
         f"{report.legs} AND {where}",
         params,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vaxelstat.calls.legs import TEXT_FIELDS, TYPE_LABELS
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.reports.measures import BY_KEY, REPORTS
@@ -54,6 +55,8 @@ def specification(
     order: str = "newest",
     limit: int | None = None,
     offset: int = 0,
+    *,
+    scope: Scope,
 ) -> Specification:
     """The legs behind the report (or behind the cell of `measure` in `bucket`), paged."""
     report = REPORTS[report_key]
@@ -86,7 +89,7 @@ def specification(
             params[name] = value
     names = {o.id: o for o in objects}
     total, rows = store.legs_page(
-        org.id,
+        scope,
         list(names),
         " AND ".join(f"({c})" for c in conditions),
         params,

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
+from vaxelstat.orgs.visibility import scope_for, visible_objects
 
 
 def current_organization(request: HttpRequest) -> Organization:
@@ -25,12 +26,12 @@ def current_organization(request: HttpRequest) -> Organization:
 @login_required
 def start(request: HttpRequest) -> HttpResponse:
     org = current_organization(request)
-    counts = get_store().counts_by_object(org.id)
+    counts = get_store().counts_by_object(scope_for(request.user, org))
     groups = []
     for kind, label in MeasuredObject.Kind.choices:
         objects = [
             (obj, counts.get(obj.id, 0))
-            for obj in MeasuredObject.objects.filter(organization=org, kind=kind)
+            for obj in visible_objects(request.user, org).filter(kind=kind)
         ]
         if objects:
             groups.append((label, objects))

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vaxelstat import control
 from vaxelstat.calls.legs import TYPE_LABELS
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import StoreBusy, get_store
 from vaxelstat.reports import cli
 from vaxelstat.reports.specification import ORDERS, Filters, specification
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             options["order"],
             options["limit"],
             options["offset"],
+            scope=Scope.whole(request.org.id),
         )
         if options["format"] == "json":
             self.stdout.write(

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from vaxelstat import control
+from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import StoreBusy, get_store
 from vaxelstat.reports import cli
 from vaxelstat.reports.engine import run_report
@@ -30,7 +31,13 @@ class Command(BaseCommand):
                     a if a != str(options["out"]) else str(options["out"].resolve()) for a in argv
                 ]
             sys.exit(control.hand_over(argv, self.stdout, self.stderr))
-        result = run_report(request.org, request.report.key, request.objects, request.period)
+        result = run_report(
+            request.org,
+            request.report.key,
+            request.objects,
+            request.period,
+            scope=Scope.whole(request.org.id),
+        )
         text = RENDERERS[options["format"]](result)
         if options["out"]:
             options["out"].write_text(text, encoding="utf-8")

@@ -1,0 +1,33 @@
+"""Who may see what of an organization: the objects a user was granted, or all of them."""
+
+from django.db.models import Q, QuerySet
+
+from vaxelstat.calls.scope import Scope
+from vaxelstat.orgs.models import MeasuredObject, Organization
+
+
+def sees_everything(user: object) -> bool:
+    return bool(
+        getattr(user, "is_superuser", False)
+        or getattr(user, "is_org_admin", False)
+        or getattr(user, "sees_all", False)
+    )
+
+
+def visible_objects(user: object, org: Organization) -> QuerySet[MeasuredObject]:
+    """The organization's measured objects this user may see: the ones granted, and those of
+    the collection points granted; admins and users granted "Visa allt" see all."""
+    objects = MeasuredObject.objects.filter(organization=org)
+    if sees_everything(user):
+        return objects
+    return objects.filter(
+        Q(id__in=user.visible_objects.all())  # type: ignore[attr-defined]
+        | Q(collection_point__in=user.visible_points.all())  # type: ignore[attr-defined]
+    ).distinct()
+
+
+def scope_for(user: object, org: Organization) -> Scope:
+    """The call store's view for this user: applied by the store to every query."""
+    if sees_everything(user):
+        return Scope.whole(org.id)
+    return Scope(org.id, frozenset(visible_objects(user, org).values_list("id", flat=True)))

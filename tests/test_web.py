@@ -39,7 +39,7 @@ def test_pages_need_a_login(world, client: Client) -> None:
 
 
 def test_login_with_email_and_see_the_objects_and_their_calls(world, client: Client) -> None:
-    response = client.post("/login/", {"username": "alice@a.example", "password": "pw-alice-123"})
+    response = client.post("/login/", {"email": "alice@a.example", "password": "pw-alice-123"})
     assert response.status_code == 302
     page = client.get("/").content.decode()
     assert "Alfa AB" in page
@@ -48,7 +48,7 @@ def test_login_with_email_and_see_the_objects_and_their_calls(world, client: Cli
 
 
 def test_a_wrong_password_gets_a_swedish_message(world, client: Client) -> None:
-    response = client.post("/login/", {"username": "alice@a.example", "password": "nej"})
+    response = client.post("/login/", {"email": "alice@a.example", "password": "nej"})
     assert "Fel e-post eller lösenord" in response.content.decode()
 
 

@@ -59,6 +59,12 @@ def collect_spool_once() -> int:
     return handled
 
 
+def run_retention() -> int:
+    from vaxelstat.orgs.retention import run_all
+
+    return run_all()
+
+
 def _loop(name: str, every_s: float, job: Callable[[], object], stop: threading.Event) -> None:
     while not stop.wait(every_s):
         try:
@@ -73,6 +79,7 @@ def _loop(name: str, every_s: float, job: Callable[[], object], stop: threading.
 WORKER_JOBS: list[tuple[str, float, Callable[[], object]]] = [
     ("spool collector", 5.0, collect_spool_once),
     ("call store compaction", 24 * 3600.0, lambda: get_store().unscoped_compact()),
+    ("gallring", 24 * 3600.0, run_retention),
 ]
 
 

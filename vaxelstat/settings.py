@@ -3,6 +3,7 @@
 VAXELSTAT_DATA     data directory (default ./var): SQLite app database, call store, spool folders
 DATABASE_URL       app database (default: SQLite file in the data directory)
 CALLSTORE_URL      call store engine (default: duckdb:///<data>/calls.duckdb)
+VAXELSTAT_SMTP_URL e-mail server (default: printed on the console); VAXELSTAT_MAIL_FROM
 VAXELSTAT_SECRET_KEY, VAXELSTAT_DEBUG, VAXELSTAT_ALLOWED_HOSTS, VAXELSTAT_PRODUCTION
 """
 
@@ -11,6 +12,9 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
+
+from vaxelstat.mail import mailer_from_url
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("VAXELSTAT_DATA", "var")).resolve()
@@ -46,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_email",
     "vaxelstat.accounts",
     "vaxelstat.orgs",
     "vaxelstat.ingest",
@@ -63,7 +69,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "vaxelstat.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -112,6 +120,14 @@ SPOOL_DIR = DATA_DIR / "spool"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2 for new passwords; the others still read hashes made before.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+# Activation and password reset links stop working after three days (and once used).
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -134,6 +150,30 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# E-mail: an SMTP server from VAXELSTAT_SMTP_URL (smtp://USER:PASSWORD@HOST:PORT, or
+# smtps:// for TLS from the start, smtp+starttls:// for STARTTLS); without one, outside
+# production, messages are printed on the console (make demo shows activation links there).
+DEFAULT_FROM_EMAIL = os.environ.get("VAXELSTAT_MAIL_FROM", "Växelstatistik <noreply@localhost>")
+MAILERS = {"default": mailer_from_url(os.environ.get("VAXELSTAT_SMTP_URL", ""))}
+OTP_EMAIL_SENDER = DEFAULT_FROM_EMAIL
+OTP_EMAIL_SUBJECT = "Din verifikationskod till Växelstatistik"
+OTP_EMAIL_BODY_TEMPLATE_PATH = "accounts/email/code.txt"
+OTP_EMAIL_TOKEN_VALIDITY = 10 * 60
+# A new code may be asked for once a minute.
+OTP_EMAIL_COOLDOWN_DURATION = 60
+
+# Only the site's own scripts, styles and images; no framing, no plugins.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

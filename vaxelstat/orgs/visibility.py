@@ -1,6 +1,7 @@
 """Who may see what of an organization: the objects a user was granted, or all of them."""
 
 from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
 
 from vaxelstat.calls.scope import Scope
 from vaxelstat.orgs.models import MeasuredObject, Organization
@@ -31,3 +32,30 @@ def scope_for(user: object, org: Organization) -> Scope:
     if sees_everything(user):
         return Scope.whole(org.id)
     return Scope(org.id, frozenset(visible_objects(user, org).values_list("id", flat=True)))
+
+
+def current_organization(request: HttpRequest) -> Organization:
+    """The organization the request works in: the user's own; for an operator the one chosen
+    (?org=SLUG, remembered for the session), else the first."""
+    user = request.user
+    own = getattr(user, "organization", None)
+    if own is not None:
+        return own
+    if getattr(user, "is_superuser", False):
+        slug = request.GET.get("org") or request.session.get("operator_org")
+        orgs = Organization.objects.all()
+        org = (orgs.filter(slug=slug).first() if slug else None) or orgs.first()
+        if org:
+            request.session["operator_org"] = org.slug
+            return org
+    raise Http404("No organization")
+
+
+def admin_organization(request: HttpRequest) -> Organization:
+    """The organization an administration page works on: 404 for anyone not its admin."""
+    user = request.user
+    if not user.is_authenticated or not (
+        getattr(user, "is_superuser", False) or getattr(user, "is_org_admin", False)
+    ):
+        raise Http404
+    return current_organization(request)

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from vaxelstat import control
@@ -6,8 +5,11 @@ from vaxelstat.web import views
 
 urlpatterns = [
     path("", views.start, name="start"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("operator/imports/", views.imports, name="imports"),
     path("_control/run", control.run_view, name="control-run"),
+    # Menu items not built yet: each says so plainly.
+    *(
+        path(f"{slug}/", views.not_built, {"title": title}, name=name)
+        for name, slug, title in views.NOT_BUILT
+    ),
 ]

@@ -5,22 +5,7 @@ from django.shortcuts import render
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
-from vaxelstat.orgs.visibility import scope_for, visible_objects
-
-
-def current_organization(request: HttpRequest) -> Organization:
-    """The organization the request works in: the user's own, or for an operator the chosen one."""
-    user = request.user
-    own = getattr(user, "organization", None)
-    if own is not None:
-        return own
-    if getattr(user, "is_superuser", False):
-        slug = request.GET.get("org")
-        orgs = Organization.objects.all()
-        org = orgs.filter(slug=slug).first() if slug else orgs.first()
-        if org:
-            return org
-    raise Http404("No organization")
+from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
 
 
 @login_required
@@ -64,3 +49,20 @@ def imports(request: HttpRequest) -> HttpResponse:
     return render(
         request, "web/imports.html", {"runs": runs, "selected": selected, "rejects": rejects}
     )
+
+
+# The menu's items that come in later steps: (URL name, path, title).
+NOT_BUILT = [
+    ("dashboard", "dashboard", "Min dashboard"),
+    ("dashboards", "dashboardkatalog", "Dashboardkatalog"),
+    ("reports", "basrapporter", "Basrapporter"),
+    ("advanced", "avancerade-rapporter", "Avancerade rapporter"),
+    ("saved", "sparade-rapporter", "Sparade rapporter"),
+    ("help", "hjalp", "Hjälp"),
+    ("search", "sok", "Sök"),
+]
+
+
+@login_required
+def not_built(request: HttpRequest, title: str) -> HttpResponse:
+    return render(request, "web/not_built.html", {"title": title})

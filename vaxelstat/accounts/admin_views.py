@@ -1,0 +1,87 @@
+"""Administration → Användare: an organization's admins manage its users."""
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from vaxelstat.accounts.emails import send_link
+from vaxelstat.accounts.forms import OrganizationSecurityForm, UserForm
+from vaxelstat.accounts.models import User
+from vaxelstat.orgs.visibility import admin_organization
+
+
+def administration(request: HttpRequest) -> HttpResponse:
+    org = admin_organization(request)
+    form = OrganizationSecurityForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Sparat.")
+        return redirect("administration")
+    return render(request, "accounts/administration.html", {"org": org, "security_form": form})
+
+
+def users(request: HttpRequest) -> HttpResponse:
+    org = admin_organization(request)
+    found = User.objects.filter(organization=org).order_by("name", "email")
+    text = request.GET.get("filter", "").strip()
+    if text:
+        found = found.filter(Q(name__icontains=text) | Q(email__icontains=text))
+    return render(request, "accounts/users.html", {"org": org, "users": found, "filter": text})
+
+
+def user_add(request: HttpRequest) -> HttpResponse:
+    org = admin_organization(request)
+    form = UserForm(request.POST or None, organization=org)
+    if request.method == "POST" and form.is_valid():
+        user = form.save(commit=False)
+        user.organization = org
+        user.set_unusable_password()
+        user.save()
+        form.save_m2m()
+        if form.cleaned_data.get("send_activation"):
+            send_link(request, user, "activate")
+            messages.success(request, f"{user.email} har lagts till och fått ett aktiveringsmejl.")
+        else:
+            messages.success(request, f"{user.email} har lagts till.")
+        return redirect("users")
+    return render(request, "accounts/user_form.html", {"org": org, "form": form, "new": True})
+
+
+def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    org = admin_organization(request)
+    user = get_object_or_404(User, pk=user_id, organization=org)
+    form = UserForm(request.POST or None, instance=user, organization=org)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Sparat.")
+        return redirect("users")
+    return render(
+        request, "accounts/user_form.html", {"org": org, "form": form, "new": False, "edited": user}
+    )
+
+
+def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Inaktivera: asks first; the user can no longer log in, the account stays."""
+    org = admin_organization(request)
+    user = get_object_or_404(User, pk=user_id, organization=org)
+    if request.method == "POST":
+        if user == request.user:
+            messages.error(request, "Du kan inte inaktivera dig själv.")
+        else:
+            user.is_active = request.POST.get("active") == "1"
+            user.save(update_fields=["is_active"])
+            state = "aktiverats" if user.is_active else "inaktiverats"
+            messages.success(request, f"{user.email} har {state}.")
+        return redirect("users")
+    return render(request, "accounts/user_deactivate.html", {"org": org, "edited": user})
+
+
+@require_POST
+def user_resend(request: HttpRequest, user_id: int) -> HttpResponse:
+    org = admin_organization(request)
+    user = get_object_or_404(User, pk=user_id, organization=org, is_active=True)
+    send_link(request, user, "activate")
+    messages.success(request, f"Ett nytt aktiveringsmejl har skickats till {user.email}.")
+    return redirect("users")

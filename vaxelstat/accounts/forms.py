@@ -1,0 +1,143 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+
+from vaxelstat.accounts.models import User
+from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
+
+# Synliga moduler: the parts of the menu a user may open.
+MODULES = [
+    ("dashboard", "Min dashboard och Dashboardkatalog"),
+    ("reports", "Basrapporter"),
+    ("advanced", "Avancerade rapporter och Sparade rapporter"),
+]
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(label="E-post", max_length=254)
+    password = forms.CharField(label="Lösenord", strip=False, widget=forms.PasswordInput)
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Ytterligare verifikation krävs",
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(label="E-post", max_length=254)
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Choose a password twice, checked by the project's validators."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "Lösenord"
+        self.fields["new_password2"].label = "Bekräfta lösenord"
+        self.fields[
+            "new_password1"
+        ].help_text = password_validation.password_validators_help_text_html()
+        for field in ("new_password1", "new_password2"):
+            self.fields[field].widget.attrs["autocomplete"] = "new-password"
+        self.fields["new_password1"].widget.attrs["data-strength"] = "meter"
+
+
+class ChangePasswordForm(PasswordChangeForm, NewPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Nuvarande lösenord"
+
+
+class AccountForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["start_page", "language"]
+        labels = {"start_page": "Välj startsida", "language": "Språk"}
+
+
+class TwoFactorForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["two_factor"]
+        labels = {"two_factor": "Kräv tvåfaktorautentisering"}
+
+
+class UserForm(forms.ModelForm):
+    """Administration: a user of the organization, and what the user may see."""
+
+    send_activation = forms.BooleanField(
+        label="Skicka initieringsfrågan", required=False, initial=True
+    )
+    modules = forms.MultipleChoiceField(
+        label="Synliga moduler",
+        choices=MODULES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "email",
+            "name",
+            "is_org_admin",
+            "modules",
+            "sees_all",
+            "visible_objects",
+            "visible_points",
+        ]
+        labels = {
+            "email": "E-post",
+            "name": "Namn",
+            "is_org_admin": "Administratör",
+            "sees_all": "Visa allt aktiverat",
+            "visible_objects": "Mätobjekt",
+            "visible_points": "Insamlingspunkter",
+        }
+        widgets = {
+            "visible_objects": forms.CheckboxSelectMultiple,
+            "visible_points": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        objects = self.fields["visible_objects"]
+        points = self.fields["visible_points"]
+        assert isinstance(objects, forms.ModelMultipleChoiceField)
+        assert isinstance(points, forms.ModelMultipleChoiceField)
+        # Only this organization's objects and points can be granted.
+        objects.queryset = MeasuredObject.objects.filter(organization=organization)
+        points.queryset = CollectionPoint.objects.filter(organization=organization)
+        objects.required = points.required = False
+        if self.instance.pk:
+            del self.fields["send_activation"]
+        else:
+            self.fields["modules"].initial = [key for key, _ in MODULES]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        taken = User.objects.filter(email=email).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError("Adressen används redan av ett annat konto.")
+        return email
+
+
+class RetentionForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["retention_months"]
+        labels = {"retention_months": "Ta bort samtal äldre än (månader)"}
+        help_texts = {"retention_months": "Tomt: ingen gallring."}
+
+
+class OrganizationSecurityForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["require_two_factor"]
+        labels = {"require_two_factor": "Kräv tvåfaktorautentisering för alla användare"}

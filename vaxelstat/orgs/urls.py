@@ -1,0 +1,5 @@
+from django.urls import path
+
+from vaxelstat.orgs import views
+
+urlpatterns = [path("administration/gallring/", views.gallring, name="gallring")]

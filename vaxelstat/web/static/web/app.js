@@ -1,0 +1,25 @@
+// Progressive enhancement only: every page works without it.
+document.addEventListener("DOMContentLoaded", () => {
+  // A select that applies itself when changed (its form has a button for no-script use).
+  for (const select of document.querySelectorAll("select[data-autosubmit]")) {
+    select.addEventListener("change", () => select.form.submit());
+  }
+  // Password strength: length and variety, shown as Svagt / Godkänt / Starkt.
+  for (const input of document.querySelectorAll("input[data-strength]")) {
+    const meter = document.createElement("p");
+    meter.className = "strength";
+    meter.setAttribute("aria-live", "polite");
+    input.insertAdjacentElement("afterend", meter);
+    input.addEventListener("input", () => {
+      const value = input.value;
+      let score = Math.min(value.length, 16) / 4;
+      for (const kind of [/[a-zåäö]/, /[A-ZÅÄÖ]/, /[0-9]/, /[^A-Za-zÅÄÖåäö0-9]/]) {
+        if (kind.test(value)) score += 1;
+      }
+      const [label, level] = !value ? ["", ""] : score < 4 ? ["Svagt", "weak"]
+        : score < 6.5 ? ["Godkänt", "fair"] : ["Starkt", "strong"];
+      meter.textContent = label ? `Lösenordets styrka: ${label}` : "";
+      meter.dataset.level = level;
+    });
+  }
+});

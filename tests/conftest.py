@@ -1,5 +1,12 @@
+import socket
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -15,6 +22,9 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     settings.DATA_DIR = path
     settings.CALLSTORE_URL = f"duckdb:///{path / 'calls.duckdb'}"
     settings.SPOOL_DIR = path / "spool"
+    # The live server's request threads close their connections when done, so the test
+    # database can be dropped at the end (PostgreSQL refuses while sessions remain).
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     yield path
     store_module.close_stores()
     settings.DATA_DIR, settings.CALLSTORE_URL, settings.SPOOL_DIR = saved
@@ -37,3 +47,113 @@ def org(db):  # type: ignore[no-untyped-def]
     from vaxelstat.orgs.models import Organization
 
     return Organization.objects.create(slug="acme", name="Acme AB")
+
+
+@dataclass
+class Inbox:
+    """The messages a real SMTP server on 127.0.0.1 received, as parsed e-mails."""
+
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+    def last_to(self, address: str, timeout: float = 5.0) -> EmailMessage:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.to(address)
+            if found:
+                return found[-1]
+            time.sleep(0.05)
+        raise AssertionError(f"no e-mail to {address} within {timeout} s")
+
+
+@pytest.fixture
+def smtp(settings) -> Iterator[Inbox]:  # type: ignore[no-untyped-def]
+    """An aiosmtpd server on a free local port, and the settings that send mail to it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox(port=0)
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+            inbox.messages.append(message_from_bytes(envelope.content, policy=default))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port = port
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+        }
+    }
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def body_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+@pytest.fixture
+def world(db, tmp_path):  # type: ignore[no-untyped-def]
+    """Organization A with Alice (admin) and Bob (may see only the support group), organization
+    B with Charlie (its admin); each organization with queues and calls in the call store."""
+    from vaxelstat.accounts.models import User
+    from vaxelstat.ingest.pipeline import import_file
+    from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
+
+    a = Organization.objects.create(slug="a", name="Alfa AB")
+    b = Organization.objects.create(slug="b", name="Beta AB")
+    t = 1700000000
+    for org, queues in ((a, {"400": 3, "401": 2}), (b, {"777": 4})):
+        lines = []
+        for queue, calls in queues.items():
+            for i in range(calls):
+                call = f"{queue}-{i}"
+                lines.append(f"{t + i}|{call}|{queue}|NONE|ENTERQUEUE||0701{i}|1\n")
+                lines.append(f"{t + i + 5}|{call}|{queue}|NONE|ABANDON|1|1|5\n")
+        path = tmp_path / f"{org.slug}.queue_log"
+        path.write_text("".join(lines))
+        point = CollectionPoint.objects.create(
+            organization=org, name="pbx", format="asterisk-queue-log"
+        )
+        import_file(org, point, "asterisk-queue-log", path)
+    support = MeasuredObject.objects.get(organization=a, number="400")
+    support.display_name = "Support"
+    support.save()
+    alice = User.objects.create_user(
+        "alice@a.example", "Alice-lösen-2026", name="Alice", organization=a, is_org_admin=True
+    )
+    bob = User.objects.create_user(
+        "bob@a.example", "Bob-lösen-2026", name="Bob", organization=a, sees_all=False
+    )
+    bob.visible_objects.set([support])
+    charlie = User.objects.create_user(
+        "charlie@b.example",
+        "Charlie-lösen-2026",
+        name="Charlie",
+        organization=b,
+        is_org_admin=True,
+    )
+    return World(a, b, alice, bob, charlie, support)
+
+
+@dataclass
+class World:
+    a: Any
+    b: Any
+    alice: Any
+    bob: Any
+    charlie: Any
+    support: Any

@@ -2,7 +2,7 @@
 one is given, stores what the embedded engines store."""
 
 import os
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -84,3 +84,88 @@ def test_a_clickhouse_server_stores_what_duckdb_stores(org, tmp_path: Path, sett
     duckdb_legs = get_store(settings.CALLSTORE_URL).counts_by_object(Scope.whole(org.id))
     assert get_store(server).counts_by_object(Scope.whole(org.id)) == duckdb_legs
     get_store(server).unscoped_delete_all()
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "chdb"])
+def test_gallring_deletes_exactly_the_organizations_calls_older_than_the_limit(
+    engine: str, world, settings
+) -> None:
+    """Calls a day either side of the limit, in two organizations: only A's older ones go, and
+    a call that started before the limit goes whole, its later legs too."""
+    from vaxelstat.calls.legs import Leg
+    from vaxelstat.calls.scope import Scope
+    from vaxelstat.orgs import retention
+
+    if engine == "chdb":
+        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
+        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
+    store = get_store()
+    store.unscoped_delete_all()
+    now = datetime.now(UTC)
+    world.a.retention_months = 3
+    world.a.save()
+    limit = retention.cutoff(world.a, 3)
+    starts = {
+        "old": limit - timedelta(days=1),
+        "straddling": limit - timedelta(seconds=30),
+        "new": limit + timedelta(days=1),
+        "today": now - timedelta(hours=1),
+    }
+    for org in (world.a, world.b):
+        point = org.collection_points.get()
+        obj = org.objects_measured.first()
+        legs = [
+            Leg(
+                f"{name}:{i}",
+                name,
+                "acd",
+                obj.source_identity,
+                obj.number,
+                start + timedelta(minutes=i),
+                "in",
+                False,
+                "answered",
+            )
+            for name, start in starts.items()
+            for i in range(2)
+        ]
+        with store.staging() as staging:
+            staging.add_legs(legs)
+            staging.commit(
+                org.id, point.id, 1, org.timezone, {("acd", obj.source_identity): obj.id}
+            )
+    assert store.calls_before(world.a.id, limit) == 2
+    run = retention.run(world.a)
+    assert run is not None and run.deleted == 2
+    kept = sorted({leg["call_id"] for leg in store.legs(Scope.whole(world.a.id))})
+    assert kept == ["new", "today"]
+    untouched = sorted({leg["call_id"] for leg in store.legs(Scope.whole(world.b.id))})
+    assert untouched == ["new", "old", "straddling", "today"]
+    assert store.count(Scope.whole(world.b.id)) == 8
+    store.unscoped_delete_all()
+
+
+def test_gallring_page_previews_and_asks_before_deleting(world) -> None:
+    from django.test import Client
+
+    from vaxelstat.orgs.models import RetentionRun
+
+    alice = Client()
+    alice.force_login(world.alice)
+    alice.post("/administration/gallring/", {"action": "save", "retention_months": "1"})
+    world.a.refresh_from_db()
+    assert world.a.retention_months == 1
+    # The world's calls are from November 2023: all older than a month.
+    page = alice.get("/administration/gallring/").content.decode()
+    assert "tar gallringen nu bort <strong>5</strong> samtal" in page
+    asking = alice.post("/administration/gallring/", {"action": "run"}).content.decode()
+    assert "Vill du ta bort 5 samtal nu?" in asking
+    assert get_store().count(Scope.whole(world.a.id)) == 5
+    alice.post("/administration/gallring/", {"action": "run", "confirm": "1"})
+    assert get_store().count(Scope.whole(world.a.id)) == 0
+    assert get_store().count(Scope.whole(world.b.id)) == 4
+    run = RetentionRun.objects.get()
+    assert run.deleted == 5 and run.by == world.alice
+    bob = Client()
+    bob.force_login(world.bob)
+    assert bob.get("/administration/gallring/").status_code == 404

@@ -85,7 +85,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 security.record(request, email, Result.FAILURE)
                 error = LOCKED if security.is_locked(email) else WRONG
             elif needs_code(user):
-                _device(user).generate_challenge()
+                device = _device(user)
+                # A password just proved is worth a fresh code; the cooldown is for resends.
+                device.cooldown_reset(commit=False)
+                device.generate_challenge()
                 request.session["pending_login"] = {
                     "user": user.pk,
                     "at": timezone.now().isoformat(),

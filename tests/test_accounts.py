@@ -1,0 +1,340 @@
+"""Accounts and their doors: who sees what, the login log and lockout, activation, reset and
+two-factor through a real SMTP server."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from conftest import body_of
+from django.test import Client
+from django.utils import timezone
+from django_otp.plugins.otp_email.models import EmailDevice
+
+from vaxelstat.accounts.models import LoginAttempt, User
+from vaxelstat.accounts.security import LOCKOUT_FAILURES
+from vaxelstat.calls.store import get_store
+from vaxelstat.orgs.visibility import scope_for
+
+LINK = re.compile(r"https?://[^/\s]+(/konto/losenord/\S+/)")
+CODE = re.compile(r"verifikationskod till Växelstatistik: (\d+)")
+
+# Every page a logged-in user can reach, and whether only admins may.
+PAGES = [
+    ("/", False),
+    ("/konto/", False),
+    ("/basrapporter/", False),
+    ("/dashboard/", False),
+    ("/logs/", True),
+    ("/administration/", True),
+    ("/administration/anvandare/", True),
+    ("/administration/anvandare/ny/", True),
+    ("/administration/gallring/", True),
+]
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def without_token(page: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+
+
+def log_in(client: Client, email: str, password: str):  # type: ignore[no-untyped-def]
+    return client.post("/login/", {"email": email, "password": password})
+
+
+# --- Who sees what ----------------------------------------------------------------------
+
+
+def test_charlie_gets_404_on_every_url_of_the_other_organization(world) -> None:
+    charlie = logged_in(world.charlie)
+    for user in (world.alice, world.bob):
+        for url in (
+            f"/administration/anvandare/{user.id}/",
+            f"/administration/anvandare/{user.id}/inaktivera/",
+        ):
+            assert charlie.get(url).status_code == 404, url
+        assert (
+            charlie.post(f"/administration/anvandare/{user.id}/aktiveringsmejl/").status_code == 404
+        )
+        assert (
+            charlie.post(
+                f"/administration/anvandare/{user.id}/inaktivera/", {"active": "0"}
+            ).status_code
+            == 404
+        )
+    world.alice.refresh_from_db()
+    assert world.alice.is_active
+    # Asking for the other organization by name shows his own.
+    page = charlie.get("/", {"org": "a"}).content.decode()
+    assert "Beta AB" in page and "Alfa AB" not in page and "<td>400</td>" not in page
+    assert charlie.get("/operator/imports/").status_code == 404
+
+
+def test_bob_sees_only_the_group_he_was_granted_on_every_page(world) -> None:
+    bob = logged_in(world.bob)
+    start = bob.get("/").content.decode()
+    assert "<td>400</td><td>Support</td>" in start and "<td>401</td>" not in start
+    for url, admin_only in PAGES:
+        response = bob.get(url)
+        if admin_only:
+            assert response.status_code == 404, url
+        else:
+            assert response.status_code == 200, url
+            assert "<td>401</td>" not in response.content.decode(), url
+    # The call store itself applies his scope.
+    counts = get_store().counts_by_object(scope_for(world.bob, world.a))
+    assert counts == {world.support.id: 3}
+    everything = get_store().counts_by_object(scope_for(world.alice, world.a))
+    assert sorted(everything.values()) == [2, 3]
+
+
+def test_alice_reaches_every_page_of_her_organization(world) -> None:
+    alice = logged_in(world.alice)
+    for url, _ in PAGES:
+        assert alice.get(url).status_code == 200, url
+    assert "<td>401</td>" in alice.get("/").content.decode()
+
+
+def test_a_grant_by_collection_point_shows_that_points_objects(world) -> None:
+    world.bob.visible_objects.clear()
+    world.bob.visible_points.set(world.a.collection_points.all())
+    page = logged_in(world.bob).get("/").content.decode()
+    assert "<td>400</td>" in page and "<td>401</td>" in page
+
+
+def test_forms_without_the_csrf_token_are_refused(world) -> None:
+    client = Client(enforce_csrf_checks=True)
+    assert log_in(client, "alice@a.example", "Alice-lösen-2026").status_code == 403
+
+
+# --- The login log and lockout ----------------------------------------------------------
+
+
+def test_every_attempt_is_logged_and_admins_see_their_organizations(world) -> None:
+    client = Client()
+    assert log_in(client, "alice@a.example", "fel").status_code == 400
+    assert log_in(client, "nobody@a.example", "fel").status_code == 400
+    assert log_in(client, "charlie@b.example", "Charlie-lösen-2026").status_code == 302
+    response = log_in(Client(), "alice@a.example", "Alice-lösen-2026")
+    assert response.status_code == 302
+    results = list(LoginAttempt.objects.order_by("at").values_list("email", "result", "method"))
+    assert results == [
+        ("alice@a.example", "failure", "password"),
+        ("nobody@a.example", "failure", "password"),
+        ("charlie@b.example", "success", "password"),
+        ("alice@a.example", "success", "password"),
+    ]
+    page = logged_in(world.alice).get("/logs/").content.decode()
+    assert page.count("alice@a.example") == 2 and "charlie@b.example" not in page
+    assert "nobody@a.example" not in page  # no organization's: for operators only
+    assert "127.0.0.1" in page and "Fel e-post eller lösenord" in page
+    assert logged_in(world.bob).get("/logs/").status_code == 404
+
+
+def test_repeated_failures_lock_the_address_with_a_clear_message(world) -> None:
+    client = Client()
+    for _ in range(LOCKOUT_FAILURES):
+        response = log_in(client, "alice@a.example", "fel")
+    assert "Inloggningen är spärrad i 15 minuter" in response.content.decode()
+    # Even the right password is refused while locked, and the attempt is logged.
+    response = log_in(client, "alice@a.example", "Alice-lösen-2026")
+    assert response.status_code == 400 and "spärrad" in response.content.decode()
+    assert LoginAttempt.objects.filter(result="locked").count() == 1
+    # After the window, the right password works again.
+    LoginAttempt.objects.update(at=timezone.now() - timedelta(minutes=16))
+    assert log_in(client, "alice@a.example", "Alice-lösen-2026").status_code == 302
+
+
+def test_no_answer_reveals_whether_an_address_has_an_account(world, smtp) -> None:
+    known = without_token(log_in(Client(), "alice@a.example", "fel").content.decode())
+    unknown = without_token(log_in(Client(), "nobody@a.example", "fel").content.decode())
+    assert known.replace("alice@a.example", "X") == unknown.replace("nobody@a.example", "X")
+    for _ in range(LOCKOUT_FAILURES):
+        log_in(Client(), "nobody@a.example", "fel")
+    assert "spärrad" in log_in(Client(), "nobody@a.example", "fel").content.decode()
+    answers = []
+    for email in ("alice@a.example", "nobody@a.example"):
+        response = Client().post("/glomt-losenord/", {"email": email}, follow=True)
+        answers.append(without_token(response.content.decode()))
+    assert answers[0] == answers[1]
+    assert len(smtp.messages) == 1 and smtp.messages[0]["To"] == "alice@a.example"
+
+
+# --- Activation and reset, through a real SMTP server ----------------------------------------
+
+
+def test_an_admin_adds_a_user_who_activates_with_the_link_once(world, smtp) -> None:
+    alice = logged_in(world.alice)
+    response = alice.post(
+        "/administration/anvandare/ny/",
+        {
+            "email": "Dave@A.example",
+            "name": "Dave",
+            "send_activation": "on",
+            "modules": ["reports"],
+            "visible_objects": [world.support.id],
+        },
+    )
+    assert response.status_code == 302
+    dave = User.objects.get(email="dave@a.example")
+    assert dave.organization == world.a and not dave.has_usable_password()
+    assert list(dave.visible_objects.all()) == [world.support] and not dave.sees_all
+    assert dave.modules == ["reports"]
+    mail = smtp.last_to("dave@a.example")
+    assert mail["Subject"] == "Verifiera ditt konto – Växelstatistik"
+    link = LINK.search(body_of(mail)).group(1)  # type: ignore[union-attr]
+    client = Client()
+    page = client.get(link).content.decode()
+    assert "Skapa och gå till inloggningssida" in page and "Bekräfta lösenord" in page
+    weak = client.post(link, {"new_password1": "12345678", "new_password2": "12345678"})
+    assert weak.status_code == 200 and "för vanligt" in weak.content.decode()
+    response = client.post(
+        link, {"new_password1": "Ringer-till-kön-9", "new_password2": "Ringer-till-kön-9"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    spent = client.get(link)
+    assert spent.status_code == 400 and "redan använd" in spent.content.decode()
+    assert log_in(client, "dave@a.example", "Ringer-till-kön-9").status_code == 302
+
+
+def test_an_expired_link_says_so(world, smtp, monkeypatch) -> None:
+    from vaxelstat.accounts.tokens import activation_tokens
+
+    dave = User.objects.create_user("dave@a.example", organization=world.a)
+    made = timezone.now() - timedelta(days=4)
+    monkeypatch.setattr(activation_tokens, "_now", lambda: made.replace(tzinfo=None))
+    token = activation_tokens.make_token(dave)
+    monkeypatch.undo()
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(dave.pk))
+    response = Client().get(f"/konto/losenord/activate/{uid}/{token}/")
+    assert response.status_code == 400 and "Länken har gått ut" in response.content.decode()
+
+
+def test_a_forgotten_password_is_reset_by_e_mail(world, smtp) -> None:
+    Client().post("/glomt-losenord/", {"email": "bob@a.example"})
+    link = LINK.search(body_of(smtp.last_to("bob@a.example"))).group(1)  # type: ignore[union-attr]
+    client = Client()
+    client.post(
+        link, {"new_password1": "Nytt-lösen-för-Bob-1", "new_password2": "Nytt-lösen-för-Bob-1"}
+    )
+    assert log_in(client, "bob@a.example", "Bob-lösen-2026").status_code == 400
+    assert log_in(client, "bob@a.example", "Nytt-lösen-för-Bob-1").status_code == 302
+    assert Client().get(link).status_code == 400
+
+
+def test_a_deactivated_user_cannot_log_in(world) -> None:
+    alice = logged_in(world.alice)
+    assert (
+        "Inaktivera"
+        in alice.get(f"/administration/anvandare/{world.bob.id}/inaktivera/").content.decode()
+    )
+    alice.post(f"/administration/anvandare/{world.bob.id}/inaktivera/", {"active": "0"})
+    assert log_in(Client(), "bob@a.example", "Bob-lösen-2026").status_code == 400
+
+
+# --- Two-factor by e-mail -------------------------------------------------------------------
+
+
+def code_from(smtp, email: str) -> str:  # type: ignore[no-untyped-def]
+    return CODE.search(body_of(smtp.last_to(email))).group(1)  # type: ignore[union-attr]
+
+
+def test_two_factor_asks_for_the_code_sent_by_e_mail(world, smtp) -> None:
+    world.bob.two_factor = True
+    world.bob.start_page = User.StartPage.ACCOUNT
+    world.bob.save()
+    client = Client()
+    response = log_in(client, "bob@a.example", "Bob-lösen-2026")
+    assert response["Location"] == "/login/kod/"
+    assert client.get("/").status_code == 302  # not logged in yet
+    page = client.get("/login/kod/").content.decode()
+    assert "Ytterligare verifikation krävs" in page and "Verifiera koden" in page
+    code = code_from(smtp, "bob@a.example")
+    wrong = client.post("/login/kod/", {"code": "000000" if code != "000000" else "111111"})
+    assert "Fel kod" in wrong.content.decode()
+    EmailDevice.objects.filter(user=world.bob).update(throttling_failure_timestamp=None)
+    response = client.post("/login/kod/", {"code": code})
+    assert response.status_code == 302 and response["Location"] == "/konto/"
+    assert client.get("/konto/").status_code == 200
+    methods = list(LoginAttempt.objects.order_by("at").values_list("result", "method"))
+    assert methods == [
+        ("code_sent", "email_code"),
+        ("code_failure", "email_code"),
+        ("success", "email_code"),
+    ]
+
+
+def test_an_expired_code_says_so_and_a_new_one_is_rate_limited(world, smtp) -> None:
+    world.a.require_two_factor = True  # the organization requires it of everyone
+    world.a.save()
+    client = Client()
+    log_in(client, "alice@a.example", "Alice-lösen-2026")
+    code = code_from(smtp, "alice@a.example")
+    EmailDevice.objects.filter(user=world.alice).update(
+        valid_until=timezone.now() - timedelta(seconds=1)
+    )
+    response = client.post("/login/kod/", {"code": code})
+    assert "Koden har gått ut" in response.content.decode()
+    # Within the minute after the first code, no new one.
+    page = client.post("/login/kod/ny/", follow=True).content.decode()
+    assert "Vänta en minut" in page and len(smtp.to("alice@a.example")) == 1
+    EmailDevice.objects.filter(user=world.alice).update(
+        last_generated_timestamp=timezone.now() - timedelta(minutes=2)
+    )
+    page = client.post("/login/kod/ny/", follow=True).content.decode()
+    assert "En ny kod har skickats" in page
+    new_code = code_from(smtp, "alice@a.example")
+    assert len(smtp.to("alice@a.example")) == 2
+    assert client.post("/login/kod/", {"code": new_code}).status_code == 302
+
+
+def test_five_wrong_codes_end_the_attempt(world, smtp) -> None:
+    world.bob.two_factor = True
+    world.bob.save()
+    client = Client()
+    log_in(client, "bob@a.example", "Bob-lösen-2026")
+    code = code_from(smtp, "bob@a.example")
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        EmailDevice.objects.filter(user=world.bob).update(throttling_failure_timestamp=None)
+        response = client.post("/login/kod/", {"code": wrong})
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    assert "För många felaktiga koder" in client.get("/login/").content.decode()
+    # The code sent is spent too.
+    assert client.post("/login/kod/", {"code": code}).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_mitt_konto_turns_on_two_factor_and_changes_the_password(world) -> None:
+    bob = logged_in(world.bob)
+    bob.post("/konto/", {"action": "two_factor", "two_factor": "on"})
+    bob.post("/konto/", {"action": "settings", "start_page": "reports", "language": "sv"})
+    world.bob.refresh_from_db()
+    assert world.bob.two_factor and world.bob.start_page == "reports"
+    response = bob.post(
+        "/konto/",
+        {
+            "action": "password",
+            "old_password": "Bob-lösen-2026",
+            "new_password1": "Bobs-nya-lösen-7",
+            "new_password2": "Bobs-nya-lösen-7",
+        },
+    )
+    assert response.status_code == 302
+    assert bob.get("/konto/").status_code == 200  # still logged in
+    world.bob.refresh_from_db()
+    assert world.bob.check_password("Bobs-nya-lösen-7")
+    assert world.bob.password.startswith("argon2")
+
+
+@pytest.mark.parametrize("path", ["/login/", "/glomt-losenord/"])
+def test_pages_carry_a_content_security_policy(world, path: str) -> None:
+    policy = Client().get(path)["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy

@@ -1,0 +1,108 @@
+"""End to end in a real browser (Debian's chromium through Playwright) against a live server and
+a real SMTP server: an admin adds a user, who activates, logs in with the code from the e-mail
+and lands on the start page of choice."""
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import body_of
+
+CHROMIUM = Path("/usr/bin/chromium")
+LINK = re.compile(r"https?://[^/\s]+(/konto/losenord/\S+/)")
+CODE = re.compile(r"verifikationskod till Växelstatistik: (\d+)")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's chromium is not installed (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the test's own database calls
+    # run between its steps, never inside that loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def test_a_new_user_activates_and_logs_in_with_the_emailed_code(
+    world, live_server, smtp, browser
+) -> None:
+    from playwright.sync_api import expect
+
+    world.a.require_two_factor = True
+    world.a.save()
+    url = live_server.url
+
+    def enter_code(page, email: str, sent_before: int) -> None:  # type: ignore[no-untyped-def]
+        expect(page.get_by_role("heading", name="Ytterligare verifikation krävs")).to_be_visible()
+        assert len(smtp.to(email)) == sent_before + 1
+        code = CODE.search(body_of(smtp.last_to(email))).group(1)  # type: ignore[union-attr]
+        page.get_by_label("Verifikationskod").fill(code)
+        page.get_by_role("button", name="Verifiera koden").click()
+
+    def log_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+        sent = len(smtp.to(email))
+        page.goto(f"{url}/login/")
+        page.get_by_label("E-post").fill(email)
+        page.get_by_label("Lösenord").fill(password)
+        page.get_by_role("button", name="Logga in").click()
+        enter_code(page, email, sent)
+
+    # Alice, the admin, adds Dave.
+    alice = browser.new_page()
+    alice.set_default_timeout(10_000)
+    log_in(alice, "alice@a.example", "Alice-lösen-2026")
+    expect(alice.get_by_role("heading", name="Alfa AB")).to_be_visible()
+    alice.get_by_role("link", name="Administration").click()
+    alice.get_by_role("link", name="Användare").first.click()
+    alice.get_by_role("link", name="Lägg till ny användare").click()
+    alice.get_by_label("E-post").fill("dave@a.example")
+    alice.get_by_label("Namn").fill("Dave")
+    expect(alice.get_by_label("Skicka initieringsfrågan")).to_be_checked()
+    alice.get_by_role("button", name="Spara ny").click()
+    expect(
+        alice.get_by_text("dave@a.example har lagts till och fått ett aktiveringsmejl")
+    ).to_be_visible()
+
+    # Dave follows the link, chooses a password, and the link is spent.
+    link = LINK.search(body_of(smtp.last_to("dave@a.example"))).group(1)  # type: ignore[union-attr]
+    dave = browser.new_context().new_page()
+    dave.set_default_timeout(10_000)
+    dave.goto(f"{url}{link}")
+    expect(dave.get_by_role("heading", name="Verifiera ditt konto")).to_be_visible()
+    dave.get_by_label("Lösenord", exact=True).fill("Dave-ringer-kön-2026")
+    expect(dave.get_by_text("Lösenordets styrka: Starkt")).to_be_visible()
+    dave.get_by_label("Bekräfta lösenord").fill("Dave-ringer-kön-2026")
+    dave.get_by_role("button", name="Skapa och gå till inloggningssida").click()
+    expect(dave.get_by_text("Ditt lösenord är sparat")).to_be_visible()
+
+    # He logs in with the code from the e-mail and lands on Start; then chooses Mitt konto.
+    log_in(dave, "dave@a.example", "Dave-ringer-kön-2026")
+    expect(dave.get_by_role("heading", name="Alfa AB")).to_be_visible()
+    dave.get_by_role("link", name="Mitt konto").click()
+    dave.get_by_label("Välj startsida").select_option(label="Mitt konto")
+    dave.get_by_role("button", name="Spara").first.click()
+    expect(dave.get_by_text("Sparat.")).to_be_visible()
+    dave.get_by_role("button", name="Logga ut").click()
+
+    log_in(dave, "dave@a.example", "Dave-ringer-kön-2026")
+    expect(dave.get_by_role("heading", name="Mitt konto")).to_be_visible()
+    assert dave.url == f"{url}/konto/"
+
+    dave.goto(f"{url}{link}")
+    expect(dave.get_by_text("Länken är redan använd")).to_be_visible()

@@ -22,9 +22,6 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     settings.DATA_DIR = path
     settings.CALLSTORE_URL = f"duckdb:///{path / 'calls.duckdb'}"
     settings.SPOOL_DIR = path / "spool"
-    # The live server's request threads close their connections when done, so the test
-    # database can be dropped at the end (PostgreSQL refuses while sessions remain).
-    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     yield path
     store_module.close_stores()
     settings.DATA_DIR, settings.CALLSTORE_URL, settings.SPOOL_DIR = saved

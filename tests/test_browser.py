@@ -22,12 +22,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser(monkeypatch):  # type: ignore[no-untyped-def]
+def browser():  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop on this thread; the test's own database calls
-    # run between its steps, never inside that loop.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -39,13 +35,20 @@ def browser(monkeypatch):  # type: ignore[no-untyped-def]
             browser.close()
 
 
+@pytest.fixture
+def two_factor_for_all(world):  # type: ignore[no-untyped-def]
+    """Organization A requires two-factor of everyone (set before the browser starts: the
+    test's own database calls must not run inside Playwright's event loop)."""
+    world.a.require_two_factor = True
+    world.a.save()
+    return world
+
+
 def test_a_new_user_activates_and_logs_in_with_the_emailed_code(
-    world, live_server, smtp, browser
+    two_factor_for_all, live_server, smtp, browser
 ) -> None:
     from playwright.sync_api import expect
 
-    world.a.require_two_factor = True
-    world.a.save()
     url = live_server.url
 
     def enter_code(page, email: str, sent_before: int) -> None:  # type: ignore[no-untyped-def]

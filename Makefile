@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vaxelstat
 
-.PHONY: install demo serve test test-sqlite test-postgres bench lint lock clean
+.PHONY: install demo serve test test-sqlite test-postgres bench lint lock messages clean
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,11 @@ lint: install
 	$(BIN)/ruff format --check vaxelstat tests
 	$(BIN)/ruff check vaxelstat tests
 	$(BIN)/mypy vaxelstat
+
+# Gather the UI's Swedish texts into the English catalogue, and compile it (needs gettext).
+messages: install
+	cd vaxelstat && DJANGO_SETTINGS_MODULE=vaxelstat.settings ../$(BIN)/python -m django makemessages -l en --no-obsolete
+	cd vaxelstat && DJANGO_SETTINGS_MODULE=vaxelstat.settings ../$(BIN)/python -m django compilemessages
 
 lock:
 	@PY=$$(scripts/find-python) || exit 1; rm -rf /tmp/vaxelstat-lock; \

@@ -338,3 +338,45 @@ def test_mitt_konto_turns_on_two_factor_and_changes_the_password(world) -> None:
 def test_pages_carry_a_content_security_policy(world, path: str) -> None:
     policy = Client().get(path)["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "script-src 'self'" in policy
+
+
+# --- Swedish first, English second -----------------------------------------------------------
+
+
+def test_a_user_who_chose_english_gets_english_pages_and_e_mails(world, smtp) -> None:
+    world.bob.language = User.Language.ENGLISH
+    world.bob.two_factor = True
+    world.bob.save()
+    client = Client()
+    log_in(client, "bob@a.example", "Bob-lösen-2026")
+    mail = smtp.last_to("bob@a.example")
+    assert mail["Subject"] == "Your verification code for Växelstatistik"
+    code = re.search(r"Your verification code for Växelstatistik: (\d+)", body_of(mail)).group(1)  # type: ignore[union-attr]
+    client.post("/login/kod/", {"code": code})
+    page = client.get("/konto/").content.decode()
+    assert '<html lang="en">' in page
+    assert "My account" in page and "Change password" in page and "Mitt konto" not in page
+    swedish = logged_in(world.alice).get("/konto/").content.decode()
+    assert "Mitt konto" in swedish and "Byt lösenord" in swedish
+
+
+def test_the_english_catalogue_is_complete_and_compiled() -> None:
+    """Every Swedish text of the UI has its English, and django.mo holds what django.po says."""
+    import gettext
+    from pathlib import Path
+
+    folder = Path(__file__).parent.parent / "vaxelstat" / "locale" / "en" / "LC_MESSAGES"
+    po = (folder / "django.po").read_text(encoding="utf-8")
+    pairs = []
+    for entry in po.split("\n\n")[1:]:
+        msgid = re.search(r'^msgid ((?:".*"\n?)+)', entry, re.M)
+        msgstr = re.search(r'^msgstr ((?:".*"\n?)+)', entry, re.M)
+        if msgid and msgstr and not entry.lstrip().startswith("#~"):
+            unquote = lambda text: "".join(re.findall(r'"(.*)"', text)).replace('\\"', '"')  # noqa: E731
+            pairs.append((unquote(msgid.group(1)), unquote(msgstr.group(1))))
+    assert len(pairs) > 100
+    assert [msgid for msgid, msgstr in pairs if not msgstr] == []
+    with open(folder / "django.mo", "rb") as f:
+        compiled = gettext.GNUTranslations(f)
+    stale = [msgid for msgid, msgstr in pairs if compiled.gettext(msgid) != msgstr]
+    assert stale == [], "run `make messages`"

@@ -67,7 +67,7 @@ def test_a_new_user_activates_and_logs_in_with_the_emailed_code(
         enter_code(page, email, sent)
 
     # Alice, the admin, adds Dave.
-    alice = browser.new_page()
+    alice = browser.new_context(locale="sv-SE").new_page()
     alice.set_default_timeout(10_000)
     log_in(alice, "alice@a.example", "Alice-lösen-2026")
     expect(alice.get_by_role("heading", name="Alfa AB")).to_be_visible()
@@ -84,7 +84,7 @@ def test_a_new_user_activates_and_logs_in_with_the_emailed_code(
 
     # Dave follows the link, chooses a password, and the link is spent.
     link = LINK.search(body_of(smtp.last_to("dave@a.example"))).group(1)  # type: ignore[union-attr]
-    dave = browser.new_context().new_page()
+    dave = browser.new_context(locale="sv-SE").new_page()
     dave.set_default_timeout(10_000)
     dave.goto(f"{url}{link}")
     expect(dave.get_by_role("heading", name="Verifiera ditt konto")).to_be_visible()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy
 
 from vaxelstat.mail import mailer_from_url
 
@@ -90,6 +91,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -157,7 +159,7 @@ WHITENOISE_USE_FINDERS = True
 DEFAULT_FROM_EMAIL = os.environ.get("VAXELSTAT_MAIL_FROM", "Växelstatistik <noreply@localhost>")
 MAILERS = {"default": mailer_from_url(os.environ.get("VAXELSTAT_SMTP_URL", ""))}
 OTP_EMAIL_SENDER = DEFAULT_FROM_EMAIL
-OTP_EMAIL_SUBJECT = "Din verifikationskod till Växelstatistik"
+OTP_EMAIL_SUBJECT = gettext_lazy("Din verifikationskod till Växelstatistik")
 OTP_EMAIL_BODY_TEMPLATE_PATH = "accounts/email/code.txt"
 OTP_EMAIL_TOKEN_VALIDITY = 10 * 60
 # A new code may be asked for once a minute.

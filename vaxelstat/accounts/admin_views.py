@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vaxelstat.accounts.emails import send_link
@@ -17,7 +18,7 @@ def administration(request: HttpRequest) -> HttpResponse:
     form = OrganizationSecurityForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Sparat.")
+        messages.success(request, _("Sparat."))
         return redirect("administration")
     return render(request, "accounts/administration.html", {"org": org, "security_form": form})
 
@@ -42,9 +43,12 @@ def user_add(request: HttpRequest) -> HttpResponse:
         form.save_m2m()
         if form.cleaned_data.get("send_activation"):
             send_link(request, user, "activate")
-            messages.success(request, f"{user.email} har lagts till och fått ett aktiveringsmejl.")
+            messages.success(
+                request,
+                _("%(email)s har lagts till och fått ett aktiveringsmejl.") % {"email": user.email},
+            )
         else:
-            messages.success(request, f"{user.email} har lagts till.")
+            messages.success(request, _("%(email)s har lagts till.") % {"email": user.email})
         return redirect("users")
     return render(request, "accounts/user_form.html", {"org": org, "form": form, "new": True})
 
@@ -55,7 +59,7 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     form = UserForm(request.POST or None, instance=user, organization=org)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Sparat.")
+        messages.success(request, _("Sparat."))
         return redirect("users")
     return render(
         request, "accounts/user_form.html", {"org": org, "form": form, "new": False, "edited": user}
@@ -68,12 +72,16 @@ def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     user = get_object_or_404(User, pk=user_id, organization=org)
     if request.method == "POST":
         if user == request.user:
-            messages.error(request, "Du kan inte inaktivera dig själv.")
+            messages.error(request, _("Du kan inte inaktivera dig själv."))
         else:
             user.is_active = request.POST.get("active") == "1"
             user.save(update_fields=["is_active"])
-            state = "aktiverats" if user.is_active else "inaktiverats"
-            messages.success(request, f"{user.email} har {state}.")
+            done = (
+                _("%(email)s har aktiverats.")
+                if user.is_active
+                else _("%(email)s har inaktiverats.")
+            )
+            messages.success(request, done % {"email": user.email})
         return redirect("users")
     return render(request, "accounts/user_deactivate.html", {"org": org, "edited": user})
 
@@ -83,5 +91,7 @@ def user_resend(request: HttpRequest, user_id: int) -> HttpResponse:
     org = admin_organization(request)
     user = get_object_or_404(User, pk=user_id, organization=org, is_active=True)
     send_link(request, user, "activate")
-    messages.success(request, f"Ett nytt aktiveringsmejl har skickats till {user.email}.")
+    messages.success(
+        request, _("Ett nytt aktiveringsmejl har skickats till %(email)s.") % {"email": user.email}
+    )
     return redirect("users")

@@ -3,33 +3,34 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.utils.translation import gettext_lazy as _
 
 from vaxelstat.accounts.models import User
 from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
 
 # Synliga moduler: the parts of the menu a user may open.
 MODULES = [
-    ("dashboard", "Min dashboard och Dashboardkatalog"),
-    ("reports", "Basrapporter"),
-    ("advanced", "Avancerade rapporter och Sparade rapporter"),
+    ("dashboard", _("Min dashboard och Dashboardkatalog")),
+    ("reports", _("Basrapporter")),
+    ("advanced", _("Avancerade rapporter och Sparade rapporter")),
 ]
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(label="E-post", max_length=254)
-    password = forms.CharField(label="Lösenord", strip=False, widget=forms.PasswordInput)
+    email = forms.EmailField(label=_("E-post"), max_length=254)
+    password = forms.CharField(label=_("Lösenord"), strip=False, widget=forms.PasswordInput)
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Ytterligare verifikation krävs",
+        label=_("Ytterligare verifikation krävs"),
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
 
 class EmailForm(forms.Form):
-    email = forms.EmailField(label="E-post", max_length=254)
+    email = forms.EmailField(label=_("E-post"), max_length=254)
 
 
 class NewPasswordForm(SetPasswordForm):
@@ -37,8 +38,8 @@ class NewPasswordForm(SetPasswordForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_password1"].label = "Lösenord"
-        self.fields["new_password2"].label = "Bekräfta lösenord"
+        self.fields["new_password1"].label = _("Lösenord")
+        self.fields["new_password2"].label = _("Bekräfta lösenord")
         self.fields[
             "new_password1"
         ].help_text = password_validation.password_validators_help_text_html()
@@ -50,31 +51,31 @@ class NewPasswordForm(SetPasswordForm):
 class ChangePasswordForm(PasswordChangeForm, NewPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["old_password"].label = "Nuvarande lösenord"
+        self.fields["old_password"].label = _("Nuvarande lösenord")
 
 
 class AccountForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["start_page", "language"]
-        labels = {"start_page": "Välj startsida", "language": "Språk"}
+        labels = {"start_page": _("Välj startsida"), "language": _("Språk")}
 
 
 class TwoFactorForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["two_factor"]
-        labels = {"two_factor": "Kräv tvåfaktorautentisering"}
+        labels = {"two_factor": _("Kräv tvåfaktorautentisering")}
 
 
 class UserForm(forms.ModelForm):
     """Administration: a user of the organization, and what the user may see."""
 
     send_activation = forms.BooleanField(
-        label="Skicka initieringsfrågan", required=False, initial=True
+        label=_("Skicka initieringsfrågan"), required=False, initial=True
     )
     modules = forms.MultipleChoiceField(
-        label="Synliga moduler",
+        label=_("Synliga moduler"),
         choices=MODULES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -92,12 +93,12 @@ class UserForm(forms.ModelForm):
             "visible_points",
         ]
         labels = {
-            "email": "E-post",
-            "name": "Namn",
-            "is_org_admin": "Administratör",
-            "sees_all": "Visa allt aktiverat",
-            "visible_objects": "Mätobjekt",
-            "visible_points": "Insamlingspunkter",
+            "email": _("E-post"),
+            "name": _("Namn"),
+            "is_org_admin": _("Administratör"),
+            "sees_all": _("Visa allt aktiverat"),
+            "visible_objects": _("Mätobjekt"),
+            "visible_points": _("Insamlingspunkter"),
         }
         widgets = {
             "visible_objects": forms.CheckboxSelectMultiple,
@@ -124,7 +125,7 @@ class UserForm(forms.ModelForm):
         email = self.cleaned_data["email"].strip().lower()
         taken = User.objects.filter(email=email).exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError("Adressen används redan av ett annat konto.")
+            raise forms.ValidationError(_("Adressen används redan av ett annat konto."))
         return email
 
 
@@ -132,12 +133,12 @@ class RetentionForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["retention_months"]
-        labels = {"retention_months": "Ta bort samtal äldre än (månader)"}
-        help_texts = {"retention_months": "Tomt: ingen gallring."}
+        labels = {"retention_months": _("Ta bort samtal äldre än (månader)")}
+        help_texts = {"retention_months": _("Tomt: ingen gallring.")}
 
 
 class OrganizationSecurityForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["require_two_factor"]
-        labels = {"require_two_factor": "Kräv tvåfaktorautentisering för alla användare"}
+        labels = {"require_two_factor": _("Kräv tvåfaktorautentisering för alla användare")}

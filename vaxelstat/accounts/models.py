@@ -2,6 +2,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager["User"]):
@@ -27,10 +28,10 @@ class User(AbstractUser):
     """
 
     class StartPage(models.TextChoices):
-        START = "start", "Start"
-        DASHBOARD = "dashboard", "Min dashboard"
-        REPORTS = "reports", "Basrapporter"
-        ACCOUNT = "account", "Mitt konto"
+        START = "start", _("Start")
+        DASHBOARD = "dashboard", _("Min dashboard")
+        REPORTS = "reports", _("Basrapporter")
+        ACCOUNT = "account", _("Mitt konto")
 
     class Language(models.TextChoices):
         SWEDISH = "sv", "Svenska"
@@ -78,17 +79,17 @@ class LoginAttempt(models.Model):
     """One line of the login log (Logs): every attempt, whatever its result."""
 
     class Result(models.TextChoices):
-        SUCCESS = "success", "Lyckad"
-        FAILURE = "failure", "Fel e-post eller lösenord"
-        LOCKED = "locked", "Spärrad"
-        CODE_SENT = "code_sent", "Kod skickad"
-        CODE_FAILURE = "code_failure", "Fel kod"
-        CODE_EXPIRED = "code_expired", "Koden hade gått ut"
-        INACTIVE = "inactive", "Kontot är inaktiverat"
+        SUCCESS = "success", _("Lyckad")
+        FAILURE = "failure", _("Fel e-post eller lösenord")
+        LOCKED = "locked", _("Spärrad")
+        CODE_SENT = "code_sent", _("Kod skickad")
+        CODE_FAILURE = "code_failure", _("Fel kod")
+        CODE_EXPIRED = "code_expired", _("Koden hade gått ut")
+        INACTIVE = "inactive", _("Kontot är inaktiverat")
 
     class Method(models.TextChoices):
-        PASSWORD = "password", "Lösenord"
-        EMAIL_CODE = "email_code", "Lösenord + kod via e-post"
+        PASSWORD = "password", _("Lösenord")
+        EMAIL_CODE = "email_code", _("Lösenord + kod via e-post")
 
     at = models.DateTimeField("tidpunkt", auto_now_add=True, db_index=True)
     # As typed (normalized), whether or not an account has it.

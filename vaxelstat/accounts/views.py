@@ -9,9 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_email.models import EmailDevice
 
@@ -38,11 +40,11 @@ START_PAGES: dict[str, str] = {
     User.StartPage.REPORTS: "reports",
     User.StartPage.ACCOUNT: "account",
 }
-LOCKED = (
+LOCKED = gettext_lazy(
     "För många misslyckade inloggningar. Inloggningen är spärrad i 15 minuter; "
     "försök igen senare eller välj Glömt lösenord."
 )
-WRONG = "Fel e-post eller lösenord. Försök igen."
+WRONG = gettext_lazy("Fel e-post eller lösenord. Försök igen.")
 # A code is asked for within 15 minutes of the password, and five wrong codes end the try.
 PENDING_FOR = timedelta(minutes=15)
 CODE_ATTEMPTS = 5
@@ -68,6 +70,12 @@ def _device(user: User) -> EmailDevice:
     return device
 
 
+def send_code(device: EmailDevice, user: User) -> None:
+    """E-mail a new code, in the user's language."""
+    with translation.override(user.language):
+        device.generate_challenge()
+
+
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("start")
@@ -88,7 +96,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 device = _device(user)
                 # A password just proved is worth a fresh code; the cooldown is for resends.
                 device.cooldown_reset(commit=False)
-                device.generate_challenge()
+                send_code(device, user)
                 request.session["pending_login"] = {
                     "user": user.pk,
                     "at": timezone.now().isoformat(),
@@ -125,7 +133,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
     """Ytterligare verifikation krävs: the code sent by e-mail."""
     found = _pending_user(request)
     if found is None:
-        messages.error(request, "Inloggningen har gått ut. Logga in igen.")
+        messages.error(request, _("Inloggningen har gått ut. Logga in igen."))
         return redirect("login")
     pending, user = found
     device = _device(user)
@@ -140,9 +148,9 @@ def code_view(request: HttpRequest) -> HttpResponse:
             return redirect("login")
         if device.valid_until is None or device.valid_until < timezone.now() or not device.token:
             security.record(request, user.email, Result.CODE_EXPIRED, Method.EMAIL_CODE, user)
-            error = "Koden har gått ut. Klicka på Skicka ny kod."
+            error = _("Koden har gått ut. Klicka på Skicka ny kod.")
         elif not device.verify_is_allowed()[0]:
-            error = "Vänta några sekunder och försök sedan igen."
+            error = _("Vänta några sekunder och försök sedan igen.")
         elif device.verify_token(code):
             request.session.pop("pending_login", None)
             login(request, user)
@@ -156,9 +164,9 @@ def code_view(request: HttpRequest) -> HttpResponse:
                 device.token = None
                 device.save(update_fields=["token"])
                 request.session.pop("pending_login", None)
-                messages.error(request, "För många felaktiga koder. Logga in igen.")
+                messages.error(request, _("För många felaktiga koder. Logga in igen."))
                 return redirect("login")
-            error = "Fel kod. Kontrollera koden i e-postmeddelandet och försök igen."
+            error = _("Fel kod. Kontrollera koden i e-postmeddelandet och försök igen.")
     return render(
         request,
         "accounts/code.html",
@@ -171,16 +179,16 @@ def code_view(request: HttpRequest) -> HttpResponse:
 def resend_code(request: HttpRequest) -> HttpResponse:
     found = _pending_user(request)
     if found is None:
-        messages.error(request, "Inloggningen har gått ut. Logga in igen.")
+        messages.error(request, _("Inloggningen har gått ut. Logga in igen."))
         return redirect("login")
-    _, user = found
+    user = found[1]
     device = _device(user)
     if device.generate_is_allowed()[0]:
-        device.generate_challenge()
+        send_code(device, user)
         security.record(request, user.email, Result.CODE_SENT, Method.EMAIL_CODE, user)
-        messages.info(request, "En ny kod har skickats till din e-post.")
+        messages.info(request, _("En ny kod har skickats till din e-post."))
     else:
-        messages.error(request, "Vänta en minut innan du ber om en ny kod.")
+        messages.error(request, _("Vänta en minut innan du ber om en ny kod."))
     return redirect("login-code")
 
 
@@ -204,7 +212,7 @@ def set_password(request: HttpRequest, purpose: str, uidb64: str, token: str) ->
     form = NewPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Ditt lösenord är sparat. Logga in med det.")
+        messages.success(request, _("Ditt lösenord är sparat. Logga in med det."))
         return redirect("login")
     return render(request, "accounts/set_password.html", {"form": form, "purpose": purpose})
 
@@ -219,7 +227,7 @@ def reset_request(request: HttpRequest) -> HttpResponse:
             send_link(request, user, "reset")
         messages.info(
             request,
-            "Om adressen hör till ett konto har vi skickat en länk för att välja nytt lösenord.",
+            _("Om adressen hör till ett konto har vi skickat en länk för att välja nytt lösenord."),
         )
         return redirect("login")
     return render(request, "accounts/reset_request.html", {"form": form})
@@ -242,7 +250,7 @@ def account(request: HttpRequest) -> HttpResponse:
         forms[action].save()
         if action == "password":
             update_session_auth_hash(request, user)
-        messages.success(request, "Sparat.")
+        messages.success(request, _("Sparat."))
         return redirect("account")
     org = user.organization
     return render(

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def validate_timezone(value: str) -> None:
@@ -88,11 +89,11 @@ class MeasuredObject(models.Model):
     """A mätobjekt: a user, a group or a number whose calls are measured."""
 
     class Kind(models.TextChoices):
-        USER = "user", "Användare"
-        ACD = "acd", "Svarsgrupp (ACD/Telefonist)"
-        HUNT = "hunt", "Sökgrupp"
-        RULE = "rule", "Extra växelnummer (regelbaserat)"
-        IVR = "ivr", "IVR (Knappval)"
+        USER = "user", _("Användare")
+        ACD = "acd", _("Svarsgrupp (ACD/Telefonist)")
+        HUNT = "hunt", _("Sökgrupp")
+        RULE = "rule", _("Extra växelnummer (regelbaserat)")
+        IVR = "ivr", _("IVR (Knappval)")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="objects_measured"

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from vaxelstat.accounts.forms import RetentionForm
 from vaxelstat.orgs import retention
@@ -15,13 +16,15 @@ def gallring(request: HttpRequest) -> HttpResponse:
     form = RetentionForm(request.POST if action == "save" else None, instance=org)
     if action == "save" and form.is_valid():
         form.save()
-        messages.success(request, "Sparat. Gallringen körs varje natt.")
+        messages.success(request, _("Sparat. Gallringen körs varje natt."))
         return redirect("gallring")
     if action == "run" and org.retention_months:
         if request.POST.get("confirm") == "1":
             done = retention.run(org, by=request.user)
             deleted = done.deleted if done else 0
-            messages.success(request, f"Gallringen tog bort {deleted:,} samtal.".replace(",", " "))
+            messages.success(
+                request, _("Gallringen tog bort %(deleted)s samtal.") % {"deleted": deleted}
+            )
             return redirect("gallring")
     before, calls = (None, 0)
     if org.retention_months:

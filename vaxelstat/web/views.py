@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_noop
 
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest.models import ImportRun
@@ -53,16 +54,16 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 # The menu's items that come in later steps: (URL name, path, title).
 NOT_BUILT = [
-    ("dashboard", "dashboard", "Min dashboard"),
-    ("dashboards", "dashboardkatalog", "Dashboardkatalog"),
-    ("reports", "basrapporter", "Basrapporter"),
-    ("advanced", "avancerade-rapporter", "Avancerade rapporter"),
-    ("saved", "sparade-rapporter", "Sparade rapporter"),
-    ("help", "hjalp", "Hjälp"),
-    ("search", "sok", "Sök"),
+    ("dashboard", "dashboard", gettext_noop("Min dashboard")),
+    ("dashboards", "dashboardkatalog", gettext_noop("Dashboardkatalog")),
+    ("reports", "basrapporter", gettext_noop("Basrapporter")),
+    ("advanced", "avancerade-rapporter", gettext_noop("Avancerade rapporter")),
+    ("saved", "sparade-rapporter", gettext_noop("Sparade rapporter")),
+    ("help", "hjalp", gettext_noop("Hjälp")),
+    ("search", "sok", gettext_noop("Sök")),
 ]
 
 
 @login_required
 def not_built(request: HttpRequest, title: str) -> HttpResponse:
-    return render(request, "web/not_built.html", {"title": title})
+    return render(request, "web/not_built.html", {"title": gettext(title)})

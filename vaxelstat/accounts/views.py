@@ -86,12 +86,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
         email = security.normalize_email(form.cleaned_data["email"])
         if security.is_locked(email):
             security.record(request, email, Result.LOCKED)
-            error = LOCKED
+            error = str(LOCKED)
         else:
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
             if not isinstance(user, User):
                 security.record(request, email, Result.FAILURE)
-                error = LOCKED if security.is_locked(email) else WRONG
+                error = str(LOCKED if security.is_locked(email) else WRONG)
             elif needs_code(user):
                 device = _device(user)
                 # A password just proved is worth a fresh code; the cooldown is for resends.

@@ -42,7 +42,7 @@ lint: install
 
 # Gather the UI's Swedish texts into the English catalogue, and compile it (needs gettext).
 messages: install
-	cd vaxelstat && DJANGO_SETTINGS_MODULE=vaxelstat.settings ../$(BIN)/python -m django makemessages -l en --no-obsolete
+	cd vaxelstat && DJANGO_SETTINGS_MODULE=vaxelstat.settings ../$(BIN)/python -m django makemessages -l en --no-obsolete --no-fuzzy-matching
 	cd vaxelstat && DJANGO_SETTINGS_MODULE=vaxelstat.settings ../$(BIN)/python -m django compilemessages
 
 lock:

@@ -380,3 +380,43 @@ def test_the_english_catalogue_is_complete_and_compiled() -> None:
         compiled = gettext.GNUTranslations(f)
     stale = [msgid for msgid, msgstr in pairs if compiled.gettext(msgid) != msgstr]
     assert stale == [], "run `make messages`"
+
+
+def test_visible_modules_decide_the_menu_and_the_pages(world) -> None:
+    world.bob.modules = ["reports"]
+    world.bob.start_page = User.StartPage.DASHBOARD
+    world.bob.save()
+    bob = logged_in(world.bob)
+    page = bob.get("/").content.decode()
+    assert 'href="/basrapporter/"' in page and 'href="/dashboard/"' not in page
+    assert bob.get("/basrapporter/").status_code == 200
+    assert bob.get("/dashboard/").status_code == 404
+    assert bob.get("/sparade-rapporter/").status_code == 404
+    # A start page of a module he may not open sends him to Start.
+    client = Client()
+    assert log_in(client, "bob@a.example", "Bob-lösen-2026")["Location"] == "/"
+    assert 'href="/dashboard/"' in logged_in(world.alice).get("/").content.decode()
+
+
+def test_operators_add_organizations_and_collection_points(world, db) -> None:
+    operator = User.objects.create_superuser("op@example.net", "Operatör-lösen-1")
+    client = logged_in(operator)
+    client.post(
+        "/operator/organisationer/",
+        {"action": "org", "slug": "c", "name": "Gamma AB", "timezone": "Europe/Helsinki"},
+    )
+    from vaxelstat.orgs.models import CollectionPoint, Organization
+
+    gamma = Organization.objects.get(slug="c")
+    page = client.post(
+        "/operator/organisationer/",
+        {"action": "point", "organization": gamma.id, "name": "pbx", "format": "asterisk"},
+    ).content.decode()
+    point = CollectionPoint.objects.get(organization=gamma)
+    token = re.search(r"<code>([A-Za-z0-9_-]{40,})</code>", page).group(1)  # type: ignore[union-attr]
+    from vaxelstat.orgs.models import hash_token
+
+    assert point.push_token_sha256 == hash_token(token)
+    assert client.get("/administration/").status_code == 200
+    for user in (world.alice, world.bob, world.charlie):
+        assert logged_in(user).get("/operator/organisationer/").status_code == 404

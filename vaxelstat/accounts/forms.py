@@ -5,15 +5,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
-from vaxelstat.accounts.models import User
+from vaxelstat.accounts.models import MODULES, User
 from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
-
-# Synliga moduler: the parts of the menu a user may open.
-MODULES = [
-    ("dashboard", _("Min dashboard och Dashboardkatalog")),
-    ("reports", _("Basrapporter")),
-    ("advanced", _("Avancerade rapporter och Sparade rapporter")),
-]
 
 
 class LoginForm(forms.Form):

@@ -21,6 +21,18 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
 
+# Synliga moduler: the parts of the menu a user may open; (key, label).
+MODULES = [
+    ("dashboard", _("Min dashboard och Dashboardkatalog")),
+    ("reports", _("Basrapporter")),
+    ("advanced", _("Avancerade rapporter och Sparade rapporter")),
+]
+
+
+def all_modules() -> list[str]:
+    return [key for key, _label in MODULES]
+
+
 class User(AbstractUser):
     """A person who logs in with an e-mail address.
 
@@ -52,7 +64,7 @@ class User(AbstractUser):
         "språk", max_length=2, choices=Language.choices, default=Language.SWEDISH
     )
     # Synliga moduler: the menu's report modules this user may open.
-    modules = models.JSONField("synliga moduler", default=list, blank=True)
+    modules = models.JSONField("synliga moduler", default=all_modules, blank=True)
     # What the user may see of the organization's data: all of it, or the objects granted
     # and the objects of the collection points granted. Admins see all.
     sees_all = models.BooleanField("visa allt", default=True)
@@ -73,6 +85,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def may_open(self, module: str | None) -> bool:
+        """Whether the menu's module is among this user's (admins open every one)."""
+        return module is None or self.is_superuser or self.is_org_admin or module in self.modules
 
 
 class LoginAttempt(models.Model):

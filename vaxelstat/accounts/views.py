@@ -60,7 +60,7 @@ def _landing(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(next_url)
-    return redirect(START_PAGES.get(user.start_page, "start"))
+    return redirect(start_page_url(user))
 
 
 def _device(user: User) -> EmailDevice:
@@ -276,5 +276,15 @@ def logs(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/logs.html", {"attempts": attempts[:500]})
 
 
+# The module a start page belongs to, where it belongs to one.
+START_PAGE_MODULES: dict[str, str] = {
+    User.StartPage.DASHBOARD: "dashboard",
+    User.StartPage.REPORTS: "reports",
+}
+
+
 def start_page_url(user: User) -> str:
+    """The start page the user chose, or Start if its module is not among the user's."""
+    if not user.may_open(START_PAGE_MODULES.get(user.start_page)):
+        return reverse("start")
     return reverse(START_PAGES.get(user.start_page, "start"))

@@ -59,3 +59,9 @@ def admin_organization(request: HttpRequest) -> Organization:
     ):
         raise Http404
     return current_organization(request)
+
+
+def operator_required(request: HttpRequest) -> None:
+    """Operator pages answer 404 to everyone else, as if they did not exist."""
+    if not request.user.is_authenticated or not getattr(request.user, "is_superuser", False):
+        raise Http404

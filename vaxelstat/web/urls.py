@@ -9,7 +9,7 @@ urlpatterns = [
     path("_control/run", control.run_view, name="control-run"),
     # Menu items not built yet: each says so plainly.
     *(
-        path(f"{slug}/", views.not_built, {"title": title}, name=name)
-        for name, slug, title in views.NOT_BUILT
+        path(f"{slug}/", views.not_built, {"title": title, "module": module}, name=name)
+        for name, slug, title, module in views.NOT_BUILT
     ),
 ]

@@ -6,7 +6,12 @@ from django.utils.translation import gettext, gettext_noop
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
-from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
+from vaxelstat.orgs.visibility import (
+    current_organization,
+    operator_required,
+    scope_for,
+    visible_objects,
+)
 
 
 @login_required
@@ -34,12 +39,6 @@ def start(request: HttpRequest) -> HttpResponse:
     )
 
 
-def operator_required(request: HttpRequest) -> None:
-    """Operator pages answer 404 to everyone else, as if they did not exist."""
-    if not request.user.is_authenticated or not request.user.is_superuser:
-        raise Http404
-
-
 def imports(request: HttpRequest) -> HttpResponse:
     """Operator admins: each import's summary, and the records it rejected."""
     operator_required(request)
@@ -52,18 +51,20 @@ def imports(request: HttpRequest) -> HttpResponse:
     )
 
 
-# The menu's items that come in later steps: (URL name, path, title).
+# The menu's items that come in later steps: (URL name, path, title, module or None).
 NOT_BUILT = [
-    ("dashboard", "dashboard", gettext_noop("Min dashboard")),
-    ("dashboards", "dashboardkatalog", gettext_noop("Dashboardkatalog")),
-    ("reports", "basrapporter", gettext_noop("Basrapporter")),
-    ("advanced", "avancerade-rapporter", gettext_noop("Avancerade rapporter")),
-    ("saved", "sparade-rapporter", gettext_noop("Sparade rapporter")),
-    ("help", "hjalp", gettext_noop("Hjälp")),
-    ("search", "sok", gettext_noop("Sök")),
+    ("dashboard", "dashboard", gettext_noop("Min dashboard"), "dashboard"),
+    ("dashboards", "dashboardkatalog", gettext_noop("Dashboardkatalog"), "dashboard"),
+    ("reports", "basrapporter", gettext_noop("Basrapporter"), "reports"),
+    ("advanced", "avancerade-rapporter", gettext_noop("Avancerade rapporter"), "advanced"),
+    ("saved", "sparade-rapporter", gettext_noop("Sparade rapporter"), "advanced"),
+    ("help", "hjalp", gettext_noop("Hjälp"), None),
+    ("search", "sok", gettext_noop("Sök"), None),
 ]
 
 
 @login_required
-def not_built(request: HttpRequest, title: str) -> HttpResponse:
+def not_built(request: HttpRequest, title: str, module: str | None) -> HttpResponse:
+    if not request.user.may_open(module):  # type: ignore[union-attr]
+        raise Http404
     return render(request, "web/not_built.html", {"title": gettext(title)})

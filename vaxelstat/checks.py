@@ -41,6 +41,14 @@ def production_settings(app_configs: Any, **kwargs: Any) -> list[Warning]:
                 id="vaxelstat.W004",
             )
         )
+    if settings.MAILERS["default"]["BACKEND"].endswith("console.EmailBackend"):
+        problems.append(
+            Warning(
+                "E-mail is printed on the console: activation links and login codes reach nobody.",
+                hint="Set VAXELSTAT_SMTP_URL=smtp://USER:PASSWORD@HOST:587 (or smtps://).",
+                id="vaxelstat.W005",
+            )
+        )
     return problems
 
 

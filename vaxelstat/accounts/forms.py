@@ -74,6 +74,18 @@ class UserForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    # The seed's order: E-post, Namn, Skicka initieringsfrågan, Administratör, Synliga moduler.
+    field_order = [
+        "email",
+        "name",
+        "send_activation",
+        "is_org_admin",
+        "modules",
+        "sees_all",
+        "visible_objects",
+        "visible_points",
+    ]
+
     class Meta:
         model = User
         fields = [

@@ -154,3 +154,26 @@ class World:
     bob: Any
     charlie: Any
     support: Any
+
+
+@pytest.fixture
+def simulated(world, tmp_path):  # type: ignore[no-untyped-def]
+    """Organization A of the world with a simulated fortnight of the demo switchboard (to
+    Friday 20 November 2026), every kind of object in it; Bob still sees only Support (400)."""
+    from datetime import UTC, datetime
+
+    from vaxelstat.demo import switchboard as sb
+    from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
+    from vaxelstat.demo.simulator import simulate
+    from vaxelstat.ingest.pipeline import import_file
+    from vaxelstat.orgs.models import CollectionPoint
+
+    result = simulate(seed=4, days=14, end=datetime(2026, 11, 20, 18, tzinfo=UTC))
+    write_master_csv(result.cdr, tmp_path / "Master.csv", world.a.timezone)
+    write_queue_log(result.queue_log, tmp_path / "queue_log")
+    point = CollectionPoint.objects.create(
+        organization=world.a, name="demo", format="asterisk", settings={"trunk_peers": [sb.TRUNK]}
+    )
+    for fmt, name in (("asterisk-cdr", "Master.csv"), ("asterisk-queue-log", "queue_log")):
+        import_file(world.a, point, fmt, tmp_path / name)
+    return world

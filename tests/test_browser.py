@@ -109,3 +109,67 @@ def test_a_new_user_activates_and_logs_in_with_the_emailed_code(
 
     dave.goto(f"{url}{link}")
     expect(dave.get_by_text("Länken är redan använd")).to_be_visible()
+
+
+def test_basrapporter_each_report_grouping_and_the_calls_behind_a_figure(
+    simulated, live_server, browser
+) -> None:
+    from playwright.sync_api import expect
+
+    from vaxelstat.reports.measures import REPORTS
+
+    url = live_server.url
+    page = browser.new_context(locale="sv-SE", viewport={"width": 1366, "height": 768}).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{url}/login/")
+    page.get_by_label("E-post").fill("alice@a.example")
+    page.get_by_label("Lösenord").fill("Alice-lösen-2026")
+    page.get_by_role("button", name="Logga in").click()
+    page.get_by_role("link", name="Basrapporter").click()
+
+    for report in REPORTS.values():
+        page.get_by_label("Välj rapport här").select_option(report.key)
+        page.wait_for_load_state()
+        page.get_by_label("Från").fill("2026-11-09")
+        page.get_by_label("Till").fill("2026-11-20")
+        page.get_by_label("Markera alla").check()
+        page.get_by_role("button", name="Bearbeta").click()
+        expect(page.locator("#report-title")).to_have_text(report.name_sv)
+        total = page.locator("tr.total td").first
+        expect(total).not_to_have_text("0")
+        assert f"report={report.key}" in page.url
+
+    # Grouping redraws without loading the page; the back button returns to the day rows.
+    page.get_by_label("Välj rapport här").select_option("acd.incoming")
+    page.wait_for_load_state()
+    page.get_by_label("Från").fill("2026-11-09")
+    page.get_by_label("Till").fill("2026-11-20")
+    page.get_by_label("Markera alla").check()
+    page.get_by_role("button", name="Bearbeta").click()
+    page.evaluate("window.notReloaded = true")
+    page.get_by_role("link", name="Timme", exact=True).click()
+    expect(page.locator("table.report tbody tr").nth(1).locator("th")).to_have_text(
+        "2026-11-09 00:00"
+    )
+    assert "group=hour" in page.url and page.evaluate("window.notReloaded") is True
+    page.go_back()
+    expect(page.locator("table.report tbody tr").nth(1).locator("th")).to_have_text("2026-11-09")
+    # The report drop-down switches report for the same queues and period.
+    page.locator("select[data-report-switch]").select_option("acd.waits")
+    expect(page.locator("#report-title")).to_have_text(REPORTS["acd.waits"].name_sv)
+    assert "report=acd.waits" in page.url and page.evaluate("window.notReloaded") is True
+
+    # A figure opens exactly its calls; a filter narrows them; Tillbaka returns.
+    figure = page.locator("tr.total td").nth(1).locator("a")
+    shown = figure.inner_text().replace("\xa0", "")
+    figure.click()
+    expect(page.get_by_role("heading", name="Samtalsspecifikation")).to_be_visible()
+    expect(page.locator("#call-count")).to_have_text(f"{shown} samtal")
+    page.get_by_label("Kötid min (s)").fill("60")
+    page.get_by_role("button", name="Använd filter").click()
+    narrowed = int(page.locator("#call-count").inner_text().split()[0].replace("\xa0", ""))
+    assert narrowed < int(shown)
+    page.get_by_role("link", name="Töm filter").click()
+    expect(page.locator("#call-count")).to_have_text(f"{shown} samtal")
+    page.get_by_role("link", name="Tillbaka").click()
+    expect(page.locator("#report-title")).to_have_text(REPORTS["acd.waits"].name_sv)

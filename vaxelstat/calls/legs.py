@@ -3,6 +3,8 @@
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from django.utils.translation import gettext_noop
+
 USER_TYPES = (
     "in_answered",
     "in_no_answer",
@@ -22,20 +24,21 @@ TYPES_BY_KIND = {
     "ivr": ROUTING_TYPES,
 }
 
+# Swedish, the source of the English in the UI's catalogue.
 TYPE_LABELS = {
-    "in_answered": "Ink. besvarat",
-    "in_no_answer": "Ink. ej besvarat - Ej svar",
-    "in_busy": "Ink. ej besvarat - Upptaget",
-    "in_voicemail": "Ink. ej besvarat - Röstsvar",
-    "in_forwarded": "Ink. ej besvarat - Omstyrt",
-    "out_answered": "Utg. besvarat",
-    "out_unanswered": "Utg. ej besvarat",
-    "answered": "Besvarat av medlem",
-    "abandoned": "Ej besvarat - Avslutat i kö",
-    "no_agent": "Ej besvarat - Ingen ledig",
-    "forwarded": "Vidarekopplat",
-    "connected": "Framkopplat",
-    "not_connected": "Ej framkopplat",
+    "in_answered": gettext_noop("Ink. besvarat"),
+    "in_no_answer": gettext_noop("Ink. ej besvarat - Ej svar"),
+    "in_busy": gettext_noop("Ink. ej besvarat - Upptaget"),
+    "in_voicemail": gettext_noop("Ink. ej besvarat - Röstsvar"),
+    "in_forwarded": gettext_noop("Ink. ej besvarat - Omstyrt"),
+    "out_answered": gettext_noop("Utg. besvarat"),
+    "out_unanswered": gettext_noop("Utg. ej besvarat"),
+    "answered": gettext_noop("Besvarat av medlem"),
+    "abandoned": gettext_noop("Ej besvarat - Avslutat i kö"),
+    "no_agent": gettext_noop("Ej besvarat - Ingen ledig"),
+    "forwarded": gettext_noop("Vidarekopplat"),
+    "connected": gettext_noop("Framkopplat"),
+    "not_connected": gettext_noop("Ej framkopplat"),
 }
 
 

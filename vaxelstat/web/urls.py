@@ -1,11 +1,13 @@
 from django.urls import path
 
 from vaxelstat import control
-from vaxelstat.web import views
+from vaxelstat.web import reports, views
 
 urlpatterns = [
     path("", views.start, name="start"),
     path("operator/imports/", views.imports, name="imports"),
+    path("basrapporter/", reports.report_page, name="reports"),
+    path("basrapporter/samtal/", reports.calls_page, name="report-calls"),
     path("_control/run", control.run_view, name="control-run"),
     # Menu items not built yet: each says so plainly.
     *(

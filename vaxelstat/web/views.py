@@ -55,7 +55,6 @@ def imports(request: HttpRequest) -> HttpResponse:
 NOT_BUILT = [
     ("dashboard", "dashboard", gettext_noop("Min dashboard"), "dashboard"),
     ("dashboards", "dashboardkatalog", gettext_noop("Dashboardkatalog"), "dashboard"),
-    ("reports", "basrapporter", gettext_noop("Basrapporter"), "reports"),
     ("advanced", "avancerade-rapporter", gettext_noop("Avancerade rapporter"), "advanced"),
     ("saved", "sparade-rapporter", gettext_noop("Sparade rapporter"), "advanced"),
     ("help", "hjalp", gettext_noop("Hjälp"), None),

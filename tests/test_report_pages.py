@@ -1,0 +1,121 @@
+"""Basrapporter in the browser, page by page: the figures are the report engine's, each figure
+opens exactly its calls, and nobody sees an object that was not granted."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from vaxelstat.calls.scope import Scope
+from vaxelstat.orgs.models import MeasuredObject
+from vaxelstat.reports.engine import find_objects, run_report
+from vaxelstat.reports.measures import REPORTS
+from vaxelstat.reports.period import Period
+
+PERIOD = {"from": "2026-11-09", "to": "2026-11-20", "time": "08:00-17:00"}
+
+
+def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def cell(page: str, row: str, column: int) -> str:
+    """The text of a table cell, by row label and column number (0: first figure)."""
+    match = re.search(rf"<th scope=\"row\">{re.escape(row)}</th>(.*?)</tr>", page, re.S)
+    assert match, row
+    cells = re.findall(r'<td class="num">(.*?)</td>', match.group(1), re.S)
+    return re.sub(r"<[^>]+>", "", cells[column]).strip()
+
+
+@pytest.mark.parametrize("key", sorted(REPORTS))
+def test_every_report_shows_the_engines_figures(simulated, key: str) -> None:
+    report = REPORTS[key]
+    objects = find_objects(simulated.a, report.kind, "all")
+    period = Period.parse(simulated.a.timezone, PERIOD["from"], PERIOD["to"], PERIOD["time"], "day")
+    expected = run_report(simulated.a, key, objects, period, scope=Scope.whole(simulated.a.id))
+    page = (
+        logged_in(simulated.alice)
+        .get(
+            "/basrapporter/",
+            {**PERIOD, "report": key, "group": "day", "o": [o.id for o in objects]},
+        )
+        .content.decode()
+    )
+    first = report.columns[0]
+    assert expected.total[first] > 0
+    assert cell(page, "Totalt", 0) == f"{expected.total[first]:,}".replace(",", "\xa0")
+    for bucket, values in expected.rows:
+        assert cell(page, bucket.label, 0) == f"{values[first]:,}".replace(",", "\xa0")
+
+
+def test_a_figure_opens_exactly_its_calls(simulated) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    client = logged_in(simulated.alice)
+    params = {**PERIOD, "report": "acd.incoming", "group": "day", "o": [o.id for o in queues]}
+    page = client.get("/basrapporter/", params).content.decode()
+    link = re.search(
+        r'<a href="(/basrapporter/samtal/\?[^"]*measure=answered[^"]*bucket=3[^"]*)">([^<]+)</a>',
+        page,
+    )
+    assert link
+    url, shown = link.group(1).replace("&amp;", "&"), link.group(2)
+    calls = client.get(url).content.decode()
+    count = re.search(
+        r'<p id="call-count" role="status">(\d+) samtal</p>', calls.replace("\xa0", "")
+    )
+    assert count and count.group(1) == shown.replace("\xa0", "")
+    assert calls.count("Besvarat av medlem</td>") == min(int(count.group(1)), 50)
+    # A filter narrows the list; Töm filter and Tillbaka lead back.
+    narrowed = client.get(url + "&wait_min=30").content.decode()
+    fewer = re.search(r'id="call-count" role="status">(\d+) samtal', narrowed.replace("\xa0", ""))
+    assert fewer and int(fewer.group(1)) < int(count.group(1))
+    back = re.search(r'<a href="([^"]+)">← Tillbaka</a>', calls).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    assert back.startswith("/basrapporter/?") and "measure" not in back
+
+
+def test_bob_chooses_among_and_sees_only_the_group_he_was_granted(simulated) -> None:
+    bob = logged_in(simulated.bob)
+    all_queues = MeasuredObject.objects.filter(organization=simulated.a, kind="acd")
+    page = bob.get(
+        "/basrapporter/",
+        {**PERIOD, "report": "acd.incoming", "o": [o.id for o in all_queues]},
+    ).content.decode()
+    assert "Support (400)" in page and "(401)" not in page
+    granted = [simulated.support]
+    period = Period.parse(simulated.a.timezone, PERIOD["from"], PERIOD["to"], PERIOD["time"], "day")
+    only_his = run_report(
+        simulated.a, "acd.incoming", granted, period, scope=Scope.whole(simulated.a.id)
+    )
+    assert cell(page, "Totalt", 0) == f"{only_his.total['incoming']:,}".replace(",", "\xa0")
+    # The calls behind the report are his group's only.
+    calls = bob.get(
+        "/basrapporter/samtal/",
+        {**PERIOD, "report": "acd.incoming", "o": [o.id for o in all_queues]},
+    ).content.decode()
+    assert "<td>400 Support</td>" in calls and "<td>401 " not in calls
+
+
+def test_charlie_gets_404_for_the_other_organizations_objects(simulated) -> None:
+    queues = MeasuredObject.objects.filter(organization=simulated.a, kind="acd")
+    charlie = logged_in(simulated.charlie)
+    params = {**PERIOD, "report": "acd.incoming", "o": [o.id for o in queues]}
+    page = charlie.get("/basrapporter/", params).content.decode()
+    assert "Support (400)" not in page and "Totalt" not in page
+    assert charlie.get("/basrapporter/samtal/", params).status_code == 404
+
+
+def test_times_are_hh_mm_ss_and_an_empty_mean_is_blank(simulated) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    page = (
+        logged_in(simulated.alice)
+        .get(
+            "/basrapporter/",
+            {**PERIOD, "report": "acd.incoming", "group": "day", "o": [q.id for q in queues]},
+        )
+        .content.decode()
+    )
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", cell(page, "Totalt", 4))
+    assert cell(page, "2026-11-14", 4) == ""  # a Saturday: no calls, no mean
+    assert cell(page, "2026-11-14", 0) == "0"

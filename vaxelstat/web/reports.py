@@ -1,0 +1,321 @@
+"""Basrapporter in the browser: the report page and the call specification behind it.
+
+Every choice lives in the query string, so a report's URL can be shared and bookmarked and the
+back button works. The page computes nothing: the report engine does, through the call store
+with the user's scope; this module only reads the choices and formats the figures.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from vaxelstat.calls.legs import TYPE_LABELS, TYPES_BY_KIND
+from vaxelstat.ingest.models import ImportRun
+from vaxelstat.orgs.models import MeasuredObject, Organization
+from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
+from vaxelstat.reports.engine import ReportResult, run_report
+from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, included_in
+from vaxelstat.reports.period import GROUPS, Period, PeriodError
+from vaxelstat.reports.specification import TEXT_FILTERS, Filters, specification
+
+PAGE_SIZE = 50
+
+
+def group_labels() -> list[tuple[str, str]]:
+    labels = {
+        "15min": _("15 min"),
+        "30min": _("30 min"),
+        "hour": _("Timme"),
+        "day": _("Dag"),
+        "week": _("Vecka"),
+        "month": _("Månad"),
+        "year": _("År"),
+        "hourofday": _("Timme på dygnet"),
+        "weekday": _("Veckodag"),
+    }
+    return [(g, labels[g]) for g in GROUPS]
+
+
+def english() -> bool:
+    return (get_language() or "sv").startswith("en")
+
+
+def report_name(report: Report) -> str:
+    return report.name_en if english() else report.name_sv
+
+
+def measure_label(measure: Measure) -> str:
+    return measure.label_en if english() else measure.label_sv
+
+
+def measure_help(measure: Measure) -> str:
+    """The definition, and the totals the measure is a part of."""
+    definition = measure.definition_en if english() else measure.definition_sv
+    totals = [
+        measure_label(BY_KEY[(measure.scope, key)])
+        for key in included_in(measure.scope, measure.key)
+    ]
+    if totals:
+        definition += " " + _("Inkluderad i: %(totals)s.") % {"totals": ", ".join(totals)}
+    return definition
+
+
+def clock(seconds: float) -> str:
+    """Seconds as hh:mm:ss."""
+    whole = round(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def shown(measure: Measure, value: Any) -> str:
+    """A figure as the page shows it: blank for a mean of nothing, times as hh:mm:ss."""
+    if value is None:
+        return ""
+    if measure.unit == "seconds":
+        return clock(value)
+    if measure.unit == "percent":
+        return f"{formats.number_format(value, 1, use_l10n=True)} %"
+    return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
+
+
+@dataclass
+class Choice:
+    """What the query string asks for, read and checked."""
+
+    org: Organization
+    report: Report
+    first: date
+    last: date
+    window: str
+    group: str
+    objects: list[MeasuredObject]
+    # The objects of the report's kind the user may choose from.
+    candidates: list[MeasuredObject]
+    error: str = ""
+
+    def query(self, **changes: Any) -> str:
+        values: dict[str, Any] = {
+            "report": self.report.key,
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat(),
+            "time": self.window,
+            "group": self.group,
+            "o": [o.id for o in self.objects],
+        }
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v not in ("", None)}, doseq=True)
+
+    def period(self) -> Period:
+        window = self.window if self.window else None
+        return Period.parse(
+            self.org.timezone, self.first.isoformat(), self.last.isoformat(), window, self.group
+        )
+
+
+def _read(request: HttpRequest) -> Choice:
+    org = current_organization(request)
+    params = request.GET
+    report = REPORTS.get(params.get("report", ""), REPORTS["acd.incoming"])
+    today = timezone.now().astimezone(org.tzinfo).date()
+    error = ""
+    try:
+        first = date.fromisoformat(params.get("from") or (today - timedelta(days=6)).isoformat())
+        last = date.fromisoformat(params.get("to") or today.isoformat())
+    except ValueError:
+        first, last, error = today - timedelta(days=6), today, _("Datum skrivs ÅÅÅÅ-MM-DD.")
+    group = params.get("group", "day")
+    if group not in GROUPS:
+        group = "day"
+    window = params.get("time", "").strip()
+    candidates = list(visible_objects(request.user, org).filter(kind=report.kind))
+    wanted = {int(v) for v in params.getlist("o") if v.isdigit()}
+    objects = [o for o in candidates if o.id in wanted]
+    choice = Choice(org, report, first, last, window, group, objects, candidates, error)
+    if not error:
+        try:
+            choice.period()
+        except PeriodError as exc:
+            choice.error = str(exc)
+    return choice
+
+
+def _reports_by_kind() -> list[tuple[str, list[tuple[str, str]]]]:
+    kinds = dict(MeasuredObject.Kind.choices)
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for report in REPORTS.values():
+        grouped.setdefault(report.kind, []).append((report.key, report_name(report)))
+    return [(str(kinds[kind]), items) for kind, items in grouped.items()]
+
+
+def _table(choice: Choice, result: ReportResult) -> dict[str, Any]:
+    """The table and the chart's series, formatted; each figure links to its calls."""
+    columns = [
+        {"key": m.key, "label": measure_label(m), "help": measure_help(m), "unit": m.unit}
+        for m in result.columns
+    ]
+    calls_url = reverse("report-calls")
+    weekdays = [
+        _("måndag"),
+        _("tisdag"),
+        _("onsdag"),
+        _("torsdag"),
+        _("fredag"),
+        _("lördag"),
+        _("söndag"),
+    ]
+
+    def cells(values: dict[str, Any], bucket: int | None) -> list[dict[str, Any]]:
+        out = []
+        for m in result.columns:
+            link = None
+            if m.agg == "count":
+                link = calls_url + "?" + choice.query(measure=m.key, bucket=bucket)
+            out.append({"text": shown(m, values[m.key]), "link": link})
+        return out
+
+    rows = []
+    for index, (bucket, values) in enumerate(result.rows):
+        label = weekdays[bucket.key - 1] if choice.group == "weekday" else bucket.label  # type: ignore[operator]
+        rows.append({"label": label, "cells": cells(values, index)})
+    counts = [m for m in result.columns if m.agg == "count"]
+    chart = {
+        "labels": [row["label"] for row in rows],
+        "series": [
+            {"label": measure_label(m), "data": [values[m.key] for _b, values in result.rows]}
+            for m in counts
+        ],
+    }
+    return {"columns": columns, "total": cells(result.total, None), "rows": rows, "chart": chart}
+
+
+@login_required
+def report_page(request: HttpRequest) -> HttpResponse:
+    """Basrapporter: choose period, window, report and objects; Bearbeta shows chart and table.
+    With the header X-Fragment the result alone is sent (grouping and report switches)."""
+    if not request.user.may_open("reports"):  # type: ignore[union-attr]
+        raise Http404
+    choice = _read(request)
+    result = table = None
+    if choice.objects and not choice.error:
+        result = run_report(
+            choice.org,
+            choice.report.key,
+            choice.objects,
+            choice.period(),
+            scope=scope_for(request.user, choice.org),
+        )
+        table = _table(choice, result)
+    last_import = ImportRun.objects.filter(organization=choice.org).order_by("-finished").first()
+    context = {
+        "choice": choice,
+        "reports_by_kind": _reports_by_kind(),
+        "same_kind": [
+            (r.key, report_name(r)) for r in REPORTS.values() if r.kind == choice.report.kind
+        ],
+        "report_title": report_name(choice.report),
+        "groups": [
+            (g, label, reverse("reports") + "?" + choice.query(group=g))
+            for g, label in group_labels()
+        ],
+        "result": result,
+        "table": table,
+        "made": timezone.now(),
+        "last_import": last_import,
+        "calls_link": reverse("report-calls") + "?" + choice.query(),
+    }
+    template = "web/report_result.html" if request.headers.get("X-Fragment") else "web/report.html"
+    return render(request, template, context)
+
+
+@login_required
+def calls_page(request: HttpRequest) -> HttpResponse:
+    """Öppna specifikation (Samtal): the legs behind the report, or behind one figure."""
+    if not request.user.may_open("reports"):  # type: ignore[union-attr]
+        raise Http404
+    choice = _read(request)
+    if choice.error or not choice.objects:
+        raise Http404
+    params = request.GET
+    period = choice.period()
+    measure = params.get("measure") or None
+    if measure is not None and measure not in choice.report.columns:
+        raise Http404
+    buckets = period.buckets()
+    bucket_index = params.get("bucket", "")
+    bucket = None
+    if bucket_index.isdigit() and int(bucket_index) < len(buckets):
+        bucket = buckets[int(bucket_index)]
+    elif bucket_index:
+        raise Http404
+
+    def number(name: str) -> int | None:
+        value = params.get(name, "").strip()
+        return int(value) if value.isdigit() else None
+
+    types = TYPES_BY_KIND[choice.report.kind]
+    wanted_type = params.get("type") if params.get("type") in types else None
+    filters = Filters(
+        type=wanted_type,
+        text={name: params.get(f"f_{name}", "").strip() for name in TEXT_FILTERS},
+        wait_min=number("wait_min"),
+        wait_max=number("wait_max"),
+        talk_min=number("talk_min"),
+        talk_max=number("talk_max"),
+    )
+    page = max(number("page") or 1, 1)
+    order = "oldest" if params.get("order") == "oldest" else "newest"
+    spec = specification(
+        choice.org,
+        choice.report.key,
+        choice.objects,
+        period,
+        filters,
+        measure,
+        bucket.key if bucket else None,
+        order,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+        scope=scope_for(request.user, choice.org),
+    )
+    pages = max((spec.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    base = {k: params.getlist(k) for k in params if k != "page"}
+
+    def page_link(n: int) -> str:
+        return "?" + urlencode({**base, "page": [n]}, doseq=True)
+
+    group_kind = choice.report.kind != "user"
+    for call in spec.calls:
+        call["type_label"] = _(call["type_label"])
+        call["when"] = call["start"][:19].replace("T", " ")
+        call["wait"] = clock(call["wait_s"])
+        call["talk"] = clock(call["talk_s"])
+    return render(
+        request,
+        "web/calls.html",
+        {
+            "choice": choice,
+            "report_title": report_name(choice.report),
+            "measure": measure_label(BY_KEY[(choice.report.scope, measure)]) if measure else "",
+            "bucket": bucket.label if bucket else "",
+            "spec": spec,
+            "group_kind": group_kind,
+            "types": [(t, _(TYPE_LABELS[t])) for t in types],
+            "filters": filters,
+            "params": params,
+            "order": order,
+            "page": page,
+            "pages": pages,
+            "previous": page_link(page - 1) if page > 1 else None,
+            "next": page_link(page + 1) if page < pages else None,
+            "back": reverse("reports") + "?" + choice.query(),
+            "clear": "?" + choice.query(measure=measure, bucket=bucket_index or None),
+        },
+    )

@@ -1,0 +1,109 @@
+// Basrapporter: progressive enhancement of a page that works as plain links and forms.
+(() => {
+  const form = document.getElementById("report-form");
+  const result = document.getElementById("result");
+  let chart = null;
+
+  function drawChart() {
+    if (chart) { chart.destroy(); chart = null; }
+    const data = document.getElementById("chart-data");
+    const canvas = document.getElementById("chart");
+    if (!data || !canvas || !window.Chart) return;
+    const { labels, series } = JSON.parse(data.textContent);
+    const colours = ["#0b5c8a", "#1a7f37", "#b42318", "#8a6100", "#6f42c1", "#0e7490", "#9d174d"];
+    chart = new window.Chart(canvas, {
+      type: "bar",
+      data: {
+        labels,
+        datasets: series.map((s, i) => ({
+          label: s.label, data: s.data, backgroundColor: colours[i % colours.length],
+        })),
+      },
+      options: {
+        animation: false, maintainAspectRatio: false, responsive: true,
+        interaction: { mode: "index", intersect: false },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      },
+    });
+  }
+
+  function tabs() {
+    const buttons = [...document.querySelectorAll('.tabs [role="tab"]')];
+    const show = (button) => {
+      for (const b of buttons) {
+        const on = b === button;
+        b.setAttribute("aria-selected", on ? "true" : "false");
+        b.tabIndex = on ? 0 : -1;
+        document.getElementById(b.getAttribute("aria-controls")).hidden = !on;
+      }
+    };
+    buttons.forEach((b, i) => {
+      b.addEventListener("click", () => show(b));
+      b.addEventListener("keydown", (e) => {
+        const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+        if (!step) return;
+        const next = buttons[(i + step + buttons.length) % buttons.length];
+        next.focus(); show(next);
+      });
+    });
+    // Rapportinnehåll shows the chart and the table together.
+    if (buttons.length) {
+      show(buttons[0]);
+      document.getElementById("tab-result").hidden = false;
+    }
+  }
+
+  async function load(url, push) {
+    result.setAttribute("aria-busy", "true");
+    const response = await fetch(url, { headers: { "X-Fragment": "1" } });
+    if (!response.ok) { window.location.href = url; return; }
+    result.innerHTML = await response.text();
+    result.removeAttribute("aria-busy");
+    if (push) history.pushState({}, "", url);
+    const params = new URL(url, window.location.href).searchParams;
+    for (const name of ["group", "report"]) {
+      const field = form && form.elements[name];
+      if (field && params.get(name)) field.value = params.get(name);
+    }
+    enhance();
+  }
+
+  function enhance() {
+    drawChart();
+    tabs();
+    for (const link of result.querySelectorAll("a[data-fragment]")) {
+      link.addEventListener("click", (e) => { e.preventDefault(); load(link.href, true); });
+    }
+    const select = result.querySelector("select[data-report-switch]");
+    if (select) {
+      select.addEventListener("change", () => {
+        const url = new URL(window.location.href);
+        url.searchParams.set("report", select.value);
+        load(url.toString(), true);
+      });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!form) return;
+    const all = form.querySelector("[data-select-all]");
+    const boxes = () => [...form.querySelectorAll('.object-list li:not([hidden]) input[name="o"]')];
+    if (all) {
+      all.addEventListener("change", () => { for (const box of boxes()) box.checked = all.checked; });
+    }
+    const filter = form.querySelector("[data-object-filter]");
+    if (filter) {
+      filter.addEventListener("input", () => {
+        const text = filter.value.trim().toLowerCase();
+        for (const li of form.querySelectorAll(".object-list li")) {
+          li.hidden = text !== "" && !li.dataset.text.includes(text);
+        }
+      });
+    }
+    // Another kind of report has other objects: show them at once.
+    const kind = form.querySelector("[data-kind-select]");
+    if (kind) kind.addEventListener("change", () => form.submit());
+    window.addEventListener("popstate", () => load(window.location.href, false));
+    enhance();
+  });
+})();

@@ -3,7 +3,8 @@
 A store of 20 million legs over 500 organizations (the largest with 2 million legs and 300
 objects, a year of traffic) from the synthetic generator; then, warm, the largest
 organization's year for 50 objects 07:00–17:00 in 30-minute buckets, a 20-user
-organization's month by hour, and the first page of the specification behind the large report.
+organization's month by hour, the first page of the specification behind the large report,
+and the Basrapporter page of the large report as served.
 
 Run: .venv/bin/python -m vaxelstat.bench_reports [--legs 20000000] [--orgs 500]
 """
@@ -127,6 +128,29 @@ def main() -> None:
             ),
         ),
     ]
+    # The Basrapporter page itself, as a browser asks for it: query, figures and HTML.
+    from django.test import Client
+
+    from vaxelstat.accounts.models import User
+
+    operator = User.objects.create_superuser("bench@example.net", None)
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(operator)
+    page = {
+        "org": largest.slug,
+        "report": "user.incoming",
+        "from": year.first.isoformat(),
+        "to": year.last.isoformat(),
+        "time": "07:00-17:00",
+        "group": "30min",
+        "o": ",".join(str(o.id) for o in fifty),
+    }
+
+    def served() -> None:
+        response = client.get("/basrapporter/", page)
+        assert response.status_code == 200 and b'<th scope="row">' in response.content
+
+    cases.append(("the Basrapporter page of the large report (HTML, all rows)", served))
     for name, fn in cases:
         first, warm = _timed(fn)
         print(f"[{args.engine}] {name}: first {first:.0f} ms, warm median {warm:.0f} ms")

@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vaxelstat
 
-.PHONY: install demo serve test test-sqlite test-postgres bench lint lock messages clean
+.PHONY: install demo serve test test-sqlite test-postgres bench lint lock messages screenshots clean
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,10 @@ lint: install
 	$(BIN)/ruff format --check vaxelstat tests
 	$(BIN)/ruff check vaxelstat tests
 	$(BIN)/mypy vaxelstat
+
+# The README's pictures, taken from the demo in chromium.
+screenshots: install
+	$(BIN)/python -m vaxelstat.screenshots --out docs/screenshots
 
 # Gather the UI's Swedish texts into the English catalogue, and compile it (needs gettext).
 messages: install

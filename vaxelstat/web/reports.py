@@ -77,15 +77,30 @@ def clock(seconds: float) -> str:
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-def shown(measure: Measure, value: Any) -> str:
-    """A figure as the page shows it: blank for a mean of nothing, times as hh:mm:ss."""
-    if value is None:
-        return ""
-    if measure.unit == "seconds":
-        return clock(value)
-    if measure.unit == "percent":
-        return f"{formats.number_format(value, 1, use_l10n=True)} %"
-    return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
+@dataclass(frozen=True)
+class Numbers:
+    """The language's separators, read once per page (a long table formats 50,000 figures)."""
+
+    thousands: str
+    decimal: str
+
+    @classmethod
+    def current(cls) -> "Numbers":
+        return cls(
+            str(formats.get_format("THOUSAND_SEPARATOR")),
+            str(formats.get_format("DECIMAL_SEPARATOR")),
+        )
+
+    def shown(self, measure: Measure, value: Any) -> str:
+        """A figure as the page shows it: blank for a mean of nothing, times as hh:mm:ss,
+        counts with thousands separated, percentages with one decimal."""
+        if value is None:
+            return ""
+        if measure.unit == "seconds":
+            return clock(value)
+        if measure.unit == "percent":
+            return f"{value:.1f}".replace(".", self.decimal) + "\xa0%"
+        return f"{value:,}".replace(",", self.thousands)
 
 
 @dataclass
@@ -176,19 +191,23 @@ def _table(choice: Choice, result: ReportResult) -> dict[str, Any]:
         _("söndag"),
     ]
 
+    numbers = Numbers.current()
+    href = escape(base)
+    links = {m.key: f"{href}&amp;measure={m.key}" for m in result.columns}
+
     def cells(values: dict[str, Any], bucket: int | None) -> SafeString:
         """A row's figures as table cells; a count other than zero links to its calls. Made
-        here rather than in the template: a year in 30-minute buckets has 50,000 of them."""
+        here rather than in the template: a year in 30-minute buckets has 50,000 of them.
+        The texts are our own digits and separators, the links escaped above."""
         out = []
+        where = "" if bucket is None else f"&amp;bucket={bucket}"
         for m in result.columns:
-            text = shown(m, values[m.key])
+            text = numbers.shown(m, values[m.key])
             if m.agg == "count" and text and text != "0":
-                # The report's own query once, then the cell's measure and bucket.
-                link = f"{base}&measure={m.key}" + ("" if bucket is None else f"&bucket={bucket}")
-                out.append(f'<td class="num"><a href="{escape(link)}">{escape(text)}</a></td>')
+                out.append(f'<td class="num"><a href="{links[m.key]}{where}">{text}</a></td>')
             else:
-                out.append(f'<td class="num">{escape(text)}</td>')
-        return mark_safe("".join(out))  # noqa: S308 - every part is escaped above
+                out.append(f'<td class="num">{text}</td>')
+        return mark_safe("".join(out))  # noqa: S308
 
     rows = []
     for index, (bucket, values) in enumerate(result.rows):

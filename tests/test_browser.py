@@ -126,9 +126,12 @@ def test_basrapporter_each_report_grouping_and_the_calls_behind_a_figure(
     page.get_by_label("Lösenord").fill("Alice-lösen-2026")
     page.get_by_role("button", name="Logga in").click()
     page.get_by_role("link", name="Basrapporter").click()
+    page.wait_for_url("**/basrapporter/")
 
     for report in REPORTS.values():
-        # Choosing a report shows its kind's objects: the page is loaded again.
+        # The page's script listens once the page has loaded; choosing a report then loads
+        # the page again with its kind's objects.
+        page.wait_for_load_state("load")
         with page.expect_navigation():
             page.get_by_label("Välj rapport här").select_option(report.key)
         page.get_by_label("Från").fill("2026-11-09")
@@ -141,12 +144,15 @@ def test_basrapporter_each_report_grouping_and_the_calls_behind_a_figure(
         assert f"report={report.key}" in page.url
 
     # Grouping redraws without loading the page; the back button returns to the day rows.
+    page.wait_for_load_state("load")
     with page.expect_navigation():
         page.get_by_label("Välj rapport här").select_option("acd.incoming")
     page.get_by_label("Från").fill("2026-11-09")
     page.get_by_label("Till").fill("2026-11-20")
     page.get_by_label("Markera alla").check()
     page.get_by_role("button", name="Bearbeta").click()
+    expect(page.locator("#report-title")).to_have_text(REPORTS["acd.incoming"].name_sv)
+    page.wait_for_load_state("load")
     page.evaluate("window.notReloaded = true")
     page.get_by_role("link", name="Timme", exact=True).click()
     expect(page.locator("table.report tbody tr").nth(1).locator("th")).to_have_text(

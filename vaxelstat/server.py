@@ -59,6 +59,12 @@ def collect_spool_once() -> int:
     return handled
 
 
+def run_exports() -> int:
+    from vaxelstat.exports.tasks import remove_expired, run_pending
+
+    return run_pending() + remove_expired()
+
+
 def run_retention() -> int:
     from vaxelstat.orgs.retention import run_all
 
@@ -80,6 +86,7 @@ WORKER_JOBS: list[tuple[str, float, Callable[[], object]]] = [
     ("spool collector", 5.0, collect_spool_once),
     ("call store compaction", 24 * 3600.0, lambda: get_store().unscoped_compact()),
     ("gallring", 24 * 3600.0, run_retention),
+    ("exports", 2.0, run_exports),
 ]
 
 

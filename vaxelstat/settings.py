@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "vaxelstat.ingest",
     "vaxelstat.calls",
     "vaxelstat.reports",
+    "vaxelstat.exports",
     "vaxelstat.demo",
     "vaxelstat.web",
 ]

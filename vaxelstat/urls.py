@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("vaxelstat.accounts.urls")),
     path("", include("vaxelstat.orgs.urls")),
+    path("", include("vaxelstat.exports.urls")),
     path("", include("vaxelstat.web.urls")),
     path("ingest/", include("vaxelstat.ingest.urls")),
 ]

@@ -2,25 +2,34 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vaxelstat import control
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import StoreBusy, get_store
+from vaxelstat.exports.content import ExportRequest, gather
+from vaxelstat.exports.render import RENDERERS as FILES
 from vaxelstat.reports import cli
 from vaxelstat.reports.engine import run_report
 from vaxelstat.reports.render import RENDERERS
 
 
 class Command(BaseCommand):
-    help = "A standard report's figures as JSON or CSV (SPEC §12)."
+    help = (
+        "A standard report's figures as JSON or CSV (SPEC §12), or the page's export files: "
+        "--format xlsx|pdf with --out."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         cli.add_arguments(parser)
-        parser.add_argument("--format", default="json", choices=list(RENDERERS))
+        parser.add_argument("--format", default="json", choices=[*RENDERERS, *FILES])
         parser.add_argument("--out", type=Path, help="write to a file instead of stdout")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["format"] in FILES and not options["out"]:
+            raise CommandError(
+                f"--format {options['format']} writes a file: give --out PATH", returncode=2
+            )
         request = cli.read(options)
         try:
             get_store()
@@ -31,6 +40,20 @@ class Command(BaseCommand):
                     a if a != str(options["out"]) else str(options["out"].resolve()) for a in argv
                 ]
             sys.exit(control.hand_over(argv, self.stdout, self.stderr))
+        if options["format"] in FILES:
+            # The same file as the page's Exportera: table, chart and report information.
+            wanted = ExportRequest(
+                request.report.key,
+                request.period.first.isoformat(),
+                request.period.last.isoformat(),
+                options["time"] or "",
+                request.period.group,
+                [o.id for o in request.objects],
+                ["table", "chart", "info"],
+            )
+            content = gather(request.org, Scope.whole(request.org.id), wanted)
+            FILES[options["format"]](content, options["out"])
+            return
         result = run_report(
             request.org,
             request.report.key,

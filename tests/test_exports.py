@@ -1,0 +1,295 @@
+"""Exports read back: every figure of the xlsx, PDF and CSV equals the report's JSON; e-mail
+reaches a real SMTP server; nobody gets what they may not see."""
+
+import io
+import shutil
+import subprocess
+from datetime import time as dt_time
+from datetime import timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from vaxelstat.calls.scope import Scope
+from vaxelstat.exports.models import Export
+from vaxelstat.exports.render import definition
+from vaxelstat.exports.tasks import folder, run_pending
+from vaxelstat.reports.engine import find_objects, run_report
+from vaxelstat.reports.measures import REPORTS
+from vaxelstat.reports.period import Period
+from vaxelstat.reports.render import as_csv, as_dict
+
+PERIOD = {"from": "2026-11-09", "to": "2026-11-20", "time": "08:00-17:00", "group": "day"}
+
+
+def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def ask(client: Client, **fields) -> Export:  # type: ignore[no-untyped-def]
+    response = client.post("/exporter/ny/", {**PERIOD, **fields})
+    assert response.status_code == 302, response.content.decode()[:500]
+    run_pending()
+    export = Export.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+    assert export.status == Export.Status.DONE, export.error
+    return export
+
+
+def fetched(client: Client, export: Export) -> bytes:
+    response = client.get(f"/exporter/{export.pk}/fil/")
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)  # type: ignore[attr-defined]
+
+
+def expected(simulated, key: str, objects):  # type: ignore[no-untyped-def]
+    period = Period.parse(simulated.a.timezone, PERIOD["from"], PERIOD["to"], PERIOD["time"], "day")
+    return as_dict(run_report(simulated.a, key, objects, period, scope=Scope.whole(simulated.a.id)))
+
+
+@pytest.mark.parametrize("key", ["acd.incoming", "user.incoming", "ivr.handled"])
+def test_the_xlsx_holds_every_figure_the_definitions_and_a_chart(simulated, key: str) -> None:
+    report = REPORTS[key]
+    objects = find_objects(simulated.a, report.kind, "all")
+    export = ask(
+        logged_in(simulated.alice),
+        report=key,
+        o=[o.id for o in objects],
+        format="xlsx",
+        include=["table", "chart", "info"],
+    )
+    book = openpyxl.load_workbook(io.BytesIO(fetched(logged_in(simulated.alice), export)))
+    sheet = book["Rapport"]
+    want = expected(simulated, key, objects)
+    columns = want["columns"]
+    header = [c.value for c in sheet[1]][: len(columns) + 1]
+    assert header == ["Period", *(c["label"] for c in columns)]
+    for i, column in enumerate(columns, start=2):
+        comment = sheet.cell(1, i).comment
+        assert comment is not None and comment.text == definition_of(report, column["key"])
+    rows = [[c.value for c in row][: len(columns) + 1] for row in sheet.iter_rows(min_row=2)]
+    figures = [want["total"], *want["rows"]]
+    assert len(rows) == len(figures)
+    for row, values in zip(rows, figures, strict=True):
+        for column, cell in zip(columns, row[1:], strict=True):
+            value = values[column["key"]]
+            if value is None:
+                assert cell is None
+            elif column["unit"] == "seconds":
+                assert seconds(cell) == pytest.approx(value, abs=1e-3)
+            elif column["unit"] == "percent":
+                assert cell * 100 == pytest.approx(value)
+            else:
+                assert cell == value
+    # A row's label is a date, as Excel keeps dates.
+    assert rows[1][0].date().isoformat() == want["rows"][0]["label"]
+    charts = sheet._charts
+    assert len(charts) == 1
+    assert len(charts[0].series) == sum(1 for c in columns if c["unit"] == "count")
+    info = dict(book["Information"].iter_rows(values_only=True))
+    assert info["Rapport"].endswith(f"({key})") and info["Tid på dygnet"] == "08:00-17:00"
+
+
+def seconds(cell) -> float:  # type: ignore[no-untyped-def]
+    """An Excel duration as openpyxl reads it (a timedelta, or a fraction of a day)."""
+    if isinstance(cell, timedelta):
+        return cell.total_seconds()
+    if isinstance(cell, dt_time):
+        return cell.hour * 3600 + cell.minute * 60 + cell.second + cell.microsecond / 1e6
+    return float(cell) * 86400
+
+
+def definition_of(report, key: str) -> str:  # type: ignore[no-untyped-def]
+    from vaxelstat.reports.measures import BY_KEY
+
+    return definition(BY_KEY[(report.scope, key)])
+
+
+@pytest.mark.skipif(
+    not shutil.which("pdftotext"), reason="pdftotext is missing (apt-get install poppler-utils)"
+)
+def test_the_pdf_prints_every_figure_on_numbered_pages(simulated, tmp_path: Path) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    export = ask(
+        logged_in(simulated.alice),
+        report="acd.waits",
+        o=[q.id for q in queues],
+        format="pdf",
+        include=["table", "chart", "info", "calls"],
+    )
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(fetched(logged_in(simulated.alice), export))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    want = expected(simulated, "acd.waits", queues)
+    assert "Kötid ej besvarade" in text and "sida 1 av" in text
+    lines = {" ".join(line.split()) for line in text.splitlines()}
+
+    def shown(column, value) -> str:  # type: ignore[no-untyped-def]
+        if value is None:
+            return ""
+        if column["unit"] == "seconds":
+            whole = round(value)
+            return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+        return f"{value:,}".replace(",", " ")
+
+    for values, label in [(want["total"], "Totalt"), *((r, r["label"]) for r in want["rows"])]:
+        figures = [shown(c, values[c["key"]]) for c in want["columns"]]
+        assert " ".join([label, *(f for f in figures if f)]) in lines, label
+    # The calls are too many for a PDF: it says where they are.
+    assert "den finns i Excel-exporten" in text
+
+
+def test_csv_is_the_reports_csv(simulated) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    export = ask(
+        logged_in(simulated.alice), report="acd.incoming", o=[q.id for q in queues], format="csv"
+    )
+    period = Period.parse(simulated.a.timezone, PERIOD["from"], PERIOD["to"], PERIOD["time"], "day")
+    result = run_report(
+        simulated.a, "acd.incoming", queues, period, scope=Scope.whole(simulated.a.id)
+    )
+    assert fetched(logged_in(simulated.alice), export).decode() == as_csv(result)
+
+
+def test_the_specification_exports_exactly_a_figures_calls(simulated) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    want = expected(simulated, "acd.incoming", queues)
+    export = ask(
+        logged_in(simulated.alice),
+        report="acd.incoming",
+        o=[q.id for q in queues],
+        format="xlsx",
+        include="calls",
+        measure="answered",
+        bucket="3",
+        wait_min="5",
+    )
+    book = openpyxl.load_workbook(io.BytesIO(fetched(logged_in(simulated.alice), export)))
+    calls = list(book["Samtal"].iter_rows(min_row=2, values_only=True))
+    assert 0 < len(calls) <= want["rows"][3]["answered"]
+    assert all(c[0] == "Besvarat av medlem" and seconds(c[10]) >= 5 - 1e-3 for c in calls)
+    unfiltered = ask(
+        logged_in(simulated.alice),
+        report="acd.incoming",
+        o=[q.id for q in queues],
+        format="xlsx",
+        include="calls",
+        measure="answered",
+        bucket="3",
+    )
+    book = openpyxl.load_workbook(io.BytesIO(fetched(logged_in(simulated.alice), unfiltered)))
+    assert len(list(book["Samtal"].iter_rows(min_row=2))) == want["rows"][3]["answered"]
+
+
+def test_an_e_mailed_export_reaches_every_address_with_the_file_intact(simulated, smtp) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    export = ask(
+        logged_in(simulated.alice),
+        report="acd.incoming",
+        o=[q.id for q in queues],
+        format="xlsx",
+        action="email",
+        addresses="chef@example.se, team@example.net",
+    )
+    stored = (folder(export) / export.file_name).read_bytes()
+    for address in ("chef@example.se", "team@example.net"):
+        message = smtp.last_to(address)
+        attachment = next(message.iter_attachments())
+        assert attachment.get_filename() == export.file_name
+        assert attachment.get_content() == stored
+    assert len(smtp.messages) == 2
+
+
+def test_a_bad_address_is_refused_before_anything_is_sent(simulated, smtp) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    response = logged_in(simulated.alice).post(
+        "/exporter/ny/",
+        {
+            **PERIOD,
+            "report": "acd.incoming",
+            "o": [q.id for q in queues],
+            "format": "pdf",
+            "action": "email",
+            "addresses": "chef@example.se, inte-en-adress",
+        },
+    )
+    assert response.status_code == 400
+    assert "Ogiltig e-postadress: inte-en-adress" in response.content.decode()
+    assert Export.objects.count() == 0
+    run_pending()
+    assert smtp.messages == []
+
+
+def test_nobody_gets_an_export_of_what_they_may_not_see(simulated) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    bob = logged_in(simulated.bob)
+    export = ask(bob, report="acd.incoming", o=[q.id for q in queues], format="csv")
+    only_his = expected(simulated, "acd.incoming", [simulated.support])
+    body = fetched(bob, export).decode()
+    assert body.splitlines()[1].split(",")[2] == str(only_his["total"]["incoming"])
+    everything = expected(simulated, "acd.incoming", queues)
+    assert everything["total"]["incoming"] > only_his["total"]["incoming"]
+    # Alice's export is hers: Bob and Charlie get 404, for the page and the file.
+    hers = ask(
+        logged_in(simulated.alice), report="acd.incoming", o=[q.id for q in queues], format="csv"
+    )
+    for user in (simulated.bob, simulated.charlie):
+        assert logged_in(user).get(f"/exporter/{hers.pk}/").status_code == 404
+        assert logged_in(user).get(f"/exporter/{hers.pk}/fil/").status_code == 404
+    # Charlie asking for A's objects gets a report of nothing of theirs.
+    theirs = ask(
+        logged_in(simulated.charlie), report="acd.incoming", o=[q.id for q in queues], format="csv"
+    )
+    assert (
+        fetched(logged_in(simulated.charlie), theirs).decode().splitlines()[1].split(",")[2] == "0"
+    )
+
+
+def test_an_export_a_dead_process_left_runs_again_and_old_files_go(simulated) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    client = logged_in(simulated.alice)
+    client.post(
+        "/exporter/ny/",
+        {**PERIOD, "report": "acd.incoming", "o": [q.id for q in queues], "format": "csv"},
+    )
+    export = Export.objects.get()
+    Export.objects.update(
+        status=Export.Status.RUNNING, started=timezone.now() - timedelta(minutes=20)
+    )
+    assert run_pending() == 1
+    export.refresh_from_db()
+    assert export.status == Export.Status.DONE and export.progress == 100
+    from vaxelstat.exports.tasks import remove_expired
+
+    Export.objects.update(expires=timezone.now() - timedelta(seconds=1))
+    assert remove_expired() == 1 and not folder(export).exists()
+    assert client.get(f"/exporter/{export.pk}/fil/").status_code == 404
+
+
+def test_the_command_line_writes_the_same_xlsx_as_the_page(simulated, tmp_path: Path) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    page = ask(
+        logged_in(simulated.alice),
+        report="acd.incoming",
+        o=[q.id for q in queues],
+        format="xlsx",
+        include=["table", "chart", "info"],
+    )
+    out = tmp_path / "cli.xlsx"
+    call_command(
+        "report",
+        "--org", "a", "--report", "acd.incoming", "--objects", "all",
+        "--from", PERIOD["from"], "--to", PERIOD["to"], "--time", PERIOD["time"],
+        "--group", "day", "--format", "xlsx", "--out", str(out),
+    )  # fmt: skip
+    from_page = openpyxl.load_workbook(io.BytesIO(fetched(logged_in(simulated.alice), page)))
+    from_cli = openpyxl.load_workbook(out)
+    values = lambda book: list(book["Rapport"].iter_rows(values_only=True))  # noqa: E731
+    assert values(from_cli) == values(from_page)

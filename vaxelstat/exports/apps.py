@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExportsConfig(AppConfig):
+    name = "vaxelstat.exports"
+    verbose_name = "Export"

@@ -1,0 +1,352 @@
+"""Export files: Excel with an Excel table and a native chart, PDF for print, CSV. They lay out
+what exports.content gathered and compute no figure."""
+
+import csv
+import io
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from fpdf import FPDF
+
+from vaxelstat.exports.content import PDF_CALLS, Content
+from vaxelstat.reports.measures import BY_KEY, Measure, included_in
+
+FONTS = Path(__file__).parent / "fonts"
+# The specification's columns: (key of a call, Swedish heading).
+CALL_COLUMNS = [
+    ("type_label", "Typ"),
+    ("start", "Tidpunkt"),
+    ("from_number", "Från"),
+    ("from_name", "Från (namn)"),
+    ("forwarded_from", "Vidarekopplat från"),
+    ("group_from", "Gruppsamtal från"),
+    ("object_number", "Mätobjekt"),
+    ("object_name", "Mätobjekt (namn)"),
+    ("member_number", "Besvarat av medlem"),
+    ("to_number", "Till"),
+    ("wait_s", "Kötid"),
+    ("talk_s", "Samtalslängd"),
+    ("forwarded_to", "Vidarekopplat till"),
+    ("note", "Övrigt"),
+]
+
+
+def definition(measure: Measure) -> str:
+    totals = [BY_KEY[(measure.scope, k)].label_sv for k in included_in(measure.scope, measure.key)]
+    text = measure.definition_sv
+    return f"{text} Inkluderad i: {', '.join(totals)}." if totals else text
+
+
+def info_rows(content: Content) -> list[tuple[str, str]]:
+    result = content.result
+    period = result.period
+    return [
+        ("Rapport", f"{result.report.name_sv} ({result.report.key})"),
+        ("Organisation", content.org.name),
+        ("Underlag", "Alla loggar för valda mätobjekt"),
+        ("Period", f"{period.first.isoformat()} – {period.last.isoformat()} ({period.timezone})"),
+        ("Tid på dygnet", period.window),
+        ("Gruppering", period.group),
+        (
+            "Mätobjekt",
+            ", ".join(
+                f"{o.display_name} ({o.number})" if o.display_name else o.number
+                for o in result.objects
+            ),
+        ),
+        ("Skapad", content.made.astimezone(period.tz).strftime("%Y-%m-%d %H:%M:%S")),
+        (
+            "Senaste import",
+            content.last_import.astimezone(period.tz).strftime("%Y-%m-%d %H:%M:%S")
+            if content.last_import
+            else "–",
+        ),
+    ]
+
+
+def _bucket_value(start: str | None, label: str) -> Any:
+    """A row's label as Excel should hold it: a date or a date and time where it is one."""
+    if start is None:
+        return label
+    moment = datetime.fromisoformat(start).replace(tzinfo=None)
+    return moment.date() if len(label) == 10 and label[4] == "-" else moment
+
+
+def xlsx(content: Content, path: Path) -> None:
+    result = content.result
+    book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    bold = book.add_format({"bold": True})
+    formats = {
+        "seconds": book.add_format({"num_format": "[h]:mm:ss"}),
+        "percent": book.add_format({"num_format": "0.0%"}),
+        "count": book.add_format({"num_format": "0"}),
+    }
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+
+    def cell(measure: Measure, value: Any) -> Any:
+        if value is None:
+            return None
+        if measure.unit == "seconds":
+            return value / 86400  # an Excel duration is a fraction of a day
+        if measure.unit == "percent":
+            return value / 100
+        return value
+
+    sheet = book.add_worksheet("Rapport")
+    columns = result.columns
+    if "table" in content.include or "chart" in content.include:
+        rows = [["Totalt", *(cell(m, result.total[m.key]) for m in columns)]]
+        for bucket, values in result.rows:
+            rows.append(
+                [
+                    _bucket_value(bucket.start, bucket.label),
+                    *(cell(m, values[m.key]) for m in columns),
+                ]
+            )
+        headers = [{"header": "Period"}] + [
+            {"header": m.label_sv, "format": formats[m.unit]} for m in columns
+        ]
+        sheet.add_table(
+            0,
+            0,
+            len(rows),
+            len(columns),
+            {"columns": headers, "name": "Rapport", "style": "Table Style Medium 2"},
+        )
+        for r, row in enumerate(rows, start=1):
+            label = row[0]
+            if isinstance(label, datetime):
+                sheet.write_datetime(r, 0, label, moment)
+            elif isinstance(label, date):
+                sheet.write_datetime(r, 0, datetime.combine(label, datetime.min.time()), day)
+            else:
+                sheet.write_string(r, 0, str(label), bold if r == 1 else None)
+            for c, (measure, value) in enumerate(zip(columns, row[1:], strict=True), start=1):
+                if value is None:
+                    sheet.write_blank(r, c, None, formats[measure.unit])
+                else:
+                    sheet.write_number(r, c, value, formats[measure.unit])
+        for c, measure in enumerate(columns, start=1):
+            sheet.write_comment(0, c, definition(measure), {"x_scale": 2, "y_scale": 1.5})
+        sheet.set_column(0, 0, 18)
+        sheet.set_column(1, len(columns), 16)
+        if "chart" in content.include and result.rows:
+            chart = book.add_chart({"type": "column"})
+            last = len(rows)
+            for c, measure in enumerate(columns, start=1):
+                if measure.agg != "count":
+                    continue
+                chart.add_series(
+                    {
+                        "name": ["Rapport", 0, c],
+                        "categories": ["Rapport", 2, 0, last, 0],
+                        "values": ["Rapport", 2, c, last, c],
+                    }
+                )
+            chart.set_title({"name": result.report.name_sv})
+            chart.set_size({"width": 900, "height": 420})
+            sheet.insert_chart(1, len(columns) + 2, chart)
+    if "info" in content.include:
+        info = book.add_worksheet("Information")
+        for r, (key, value) in enumerate(info_rows(content)):
+            info.write_string(r, 0, key, bold)
+            info.write_string(r, 1, value)
+        info.set_column(0, 0, 18)
+        info.set_column(1, 1, 80)
+    if content.calls is not None:
+        calls = book.add_worksheet("Samtal")
+        duration = formats["seconds"]
+        headers = [{"header": title} for _, title in CALL_COLUMNS]
+        calls.add_table(
+            0,
+            0,
+            max(len(content.calls), 1),
+            len(CALL_COLUMNS) - 1,
+            {"columns": headers, "name": "Samtal"},
+        )
+        for r, call in enumerate(content.calls, start=1):
+            for c, (key, _) in enumerate(CALL_COLUMNS):
+                value = call[key]
+                if key == "start":
+                    calls.write_datetime(r, c, datetime.fromisoformat(value), moment)
+                elif key in ("wait_s", "talk_s"):
+                    calls.write_number(r, c, value / 86400, duration)
+                else:
+                    calls.write_string(r, c, str(value or ""))
+        calls.set_column(0, len(CALL_COLUMNS) - 1, 16)
+    book.close()
+
+
+def csv_text(content: Content) -> str:
+    """The table (or, asked for alone, the calls) as CSV, with keys as headings."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    result = content.result
+    if content.calls is not None and "table" not in content.include:
+        writer.writerow([key for key, _ in CALL_COLUMNS])
+        for call in content.calls:
+            writer.writerow([call[key] for key, _ in CALL_COLUMNS])
+        return out.getvalue()
+    keys = [m.key for m in result.columns]
+    writer.writerow(["label", "start", *keys])
+    writer.writerow(["Totalt", "", *(_csv(result.total[k]) for k in keys)])
+    for bucket, values in result.rows:
+        writer.writerow([bucket.label, bucket.start or "", *(_csv(values[k]) for k in keys)])
+    return out.getvalue()
+
+
+def _csv(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _shown(measure: Measure, value: Any) -> str:
+    if value is None:
+        return ""
+    if measure.unit == "seconds":
+        whole = round(value)
+        return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    if measure.unit == "percent":
+        return f"{value:.1f}".replace(".", ",") + " %"
+    return f"{value:,}".replace(",", " ")
+
+
+class _Pdf(FPDF):
+    title_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", size=8)
+        self.cell(0, 6, f"{self.title_text} – sida {self.page_no()} av {{nb}}", align="C")
+
+
+def pdf(content: Content, path: Path) -> None:
+    """A4 landscape: the report information, the chart, the table (header repeated on each
+    page), and the calls when there are few enough; page numbers at the foot."""
+    result = content.result
+    doc = _Pdf(orientation="L", unit="mm", format="A4")
+    doc.title_text = result.report.name_sv
+    doc.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    doc.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    doc.set_auto_page_break(auto=True, margin=15)
+    doc.alias_nb_pages()
+    doc.add_page()
+    doc.set_font("DejaVu", "B", 14)
+    doc.cell(0, 8, result.report.name_sv, new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("DejaVu", size=9)
+    if "info" in content.include:
+        for key, value in info_rows(content):
+            doc.cell(40, 5, key)
+            doc.multi_cell(0, 5, value, new_x="LMARGIN", new_y="NEXT")
+        doc.ln(2)
+    counts = [m for m in result.columns if m.agg == "count"]
+    if "chart" in content.include and result.rows and counts:
+        _bars(doc, content, counts)
+    if "table" in content.include:
+        _table(
+            doc,
+            ["Period", *(m.label_sv for m in result.columns)],
+            [
+                ["Totalt", *(_shown(m, result.total[m.key]) for m in result.columns)],
+                *(
+                    [bucket.label, *(_shown(m, values[m.key]) for m in result.columns)]
+                    for bucket, values in result.rows
+                ),
+            ],
+        )
+    if content.calls is not None:
+        doc.ln(4)
+        doc.set_font("DejaVu", "B", 11)
+        doc.cell(0, 7, "Samtalsspecifikation", new_x="LMARGIN", new_y="NEXT")
+        doc.set_font("DejaVu", size=9)
+        if content.calls_total > PDF_CALLS:
+            doc.multi_cell(
+                0,
+                5,
+                f"Specifikationen har {content.calls_total} samtal, fler än {PDF_CALLS}: "
+                "den finns i Excel-exporten.",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+        else:
+            columns = [c for c in CALL_COLUMNS if c[0] not in ("from_name", "object_name")]
+            rows = []
+            for call in content.calls:
+                row = []
+                for key, _ in columns:
+                    value = call[key]
+                    if key in ("wait_s", "talk_s"):
+                        value = _shown(BY_KEY[("group", "max_wait")], value)
+                    elif key == "start":
+                        value = value[:19].replace("T", " ")
+                    row.append(str(value or ""))
+                rows.append(row)
+            _table(doc, [title for _, title in columns], rows, size=7)
+    doc.output(str(path))
+
+
+def _table(doc: FPDF, headers: list[str], rows: list[list[str]], size: float = 8) -> None:
+    width = (doc.w - doc.l_margin - doc.r_margin) / len(headers)
+    height = size * 0.55
+
+    def header() -> None:
+        doc.set_font("DejaVu", "B", size)
+        for title in headers:
+            doc.cell(width, height + 1, title[:28], border="B")
+        doc.ln()
+        doc.set_font("DejaVu", size=size)
+
+    header()
+    for index, row in enumerate(rows):
+        if doc.get_y() + height > doc.h - doc.b_margin:
+            doc.add_page()
+            header()
+        if index == 0 and row and row[0] == "Totalt":
+            doc.set_font("DejaVu", "B", size)
+        for c, text in enumerate(row):
+            doc.cell(width, height, text[:40], align="L" if c == 0 else "R")
+        doc.ln()
+        doc.set_font("DejaVu", size=size)
+
+
+def _bars(doc: FPDF, content: Content, counts: list[Measure]) -> None:
+    """A grouped bar chart of the count columns, drawn with the PDF's own lines."""
+    result = content.result
+    colours = [(11, 92, 138), (26, 127, 55), (180, 35, 24), (138, 97, 0), (111, 66, 193)]
+    left, top = doc.l_margin + 10, doc.get_y() + 2
+    width, height = doc.w - doc.l_margin - doc.r_margin - 10, 60
+    if top + height + 20 > doc.h - doc.b_margin:
+        doc.add_page()
+        top = doc.get_y() + 2
+    top_value = max([1, *(values[m.key] or 0 for _, values in result.rows for m in counts)])
+    doc.set_draw_color(160, 160, 160)
+    doc.line(left, top + height, left + width, top + height)
+    doc.set_font("DejaVu", size=7)
+    doc.text(doc.l_margin, top + 3, str(top_value))
+    doc.text(doc.l_margin, top + height, "0")
+    slot = width / len(result.rows)
+    bar = max(slot / (len(counts) + 1), 0.05)
+    for i, (_bucket, values) in enumerate(result.rows):
+        for j, measure in enumerate(counts):
+            value = values[measure.key] or 0
+            if not value:
+                continue
+            h = height * value / top_value
+            doc.set_fill_color(*colours[j % len(colours)])
+            doc.rect(left + i * slot + j * bar, top + height - h, bar, h, style="F")
+    labels = [bucket.label for bucket, _ in result.rows]
+    step = max(1, len(labels) // 12)
+    for i in range(0, len(labels), step):
+        doc.text(left + i * slot, top + height + 4, labels[i])
+    x = left
+    for j, measure in enumerate(counts):
+        doc.set_fill_color(*colours[j % len(colours)])
+        doc.rect(x, top + height + 7, 3, 3, style="F")
+        doc.text(x + 4, top + height + 9.5, measure.label_sv)
+        x += 6 + doc.get_string_width(measure.label_sv)
+    doc.set_y(top + height + 14)
+
+
+RENDERERS = {"xlsx": xlsx, "pdf": pdf}

@@ -1,0 +1,123 @@
+"""Exports as background tasks: rows of Export are the queue, so a task asked for survives a
+restart; the server's worker runs them one at a time, e-mails what is to be sent, and deletes
+files past their time."""
+
+import logging
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from vaxelstat.exports import render
+from vaxelstat.exports.content import ExportRequest, gather
+from vaxelstat.exports.models import Export
+from vaxelstat.orgs.visibility import scope_for
+
+log = logging.getLogger(__name__)
+# A task still running after this long belongs to a process that died: it is run again.
+STALE_AFTER = timedelta(minutes=15)
+MIME = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "csv": "text/csv",
+}
+
+
+def folder(export: Export) -> Path:
+    return Path(settings.DATA_DIR) / "exports" / str(export.pk)
+
+
+def _progress(export: Export, percent: int) -> None:
+    export.progress = percent
+    Export.objects.filter(pk=export.pk).update(progress=percent)
+
+
+def make_file(export: Export) -> Path:
+    """Build the export's file with its owner's permissions as they are now."""
+    request = ExportRequest.from_json(export.request)
+    scope = scope_for(export.owner, export.organization)
+    content = gather(export.organization, scope, request)
+    _progress(export, 60)
+    target = folder(export)
+    target.mkdir(parents=True, exist_ok=True)
+    name = f"{request.report}_{request.first}_{request.last}.{export.format}"
+    if "calls" in request.include and "table" not in request.include:
+        name = f"samtal_{name}"
+    path = target / name
+    if export.format == "csv":
+        path.write_text(render.csv_text(content), encoding="utf-8")
+    else:
+        render.RENDERERS[export.format](content, path)
+    return path
+
+
+def send(export: Export, path: Path) -> None:
+    """One message per address, each with the file attached."""
+    body = (
+        f"Hej!\n\n{export.owner} skickar en export från Växelstatistik: {path.name}.\n"
+        "Filen finns som bilaga.\n"
+    )
+    data = path.read_bytes()
+    for address in export.email_to:
+        message = EmailMessage(
+            f"Växelstatistik: {path.name}", body, None, [address], reply_to=[export.owner.email]
+        )
+        message.attach(path.name, data, MIME[export.format])
+        message.send()
+
+
+def run(export: Export) -> None:
+    try:
+        path = make_file(export)
+        if export.email_to:
+            _progress(export, 90)
+            send(export, path)
+        export.file_name, export.size = path.name, path.stat().st_size
+        export.path = str(path.relative_to(Path(settings.DATA_DIR) / "exports"))
+        export.status, export.progress, export.finished = Export.Status.DONE, 100, timezone.now()
+        export.save(update_fields=["file_name", "size", "path", "status", "progress", "finished"])
+    except Exception as exc:
+        log.exception("export %s failed", export.pk)
+        export.status, export.error, export.finished = (
+            Export.Status.FAILED,
+            str(exc)[:500],
+            timezone.now(),
+        )
+        export.save(update_fields=["status", "error", "finished"])
+
+
+def run_pending() -> int:
+    """Run every queued export (and any a dead process left running); return how many."""
+    Export.objects.filter(
+        status=Export.Status.RUNNING, started__lt=timezone.now() - STALE_AFTER
+    ).update(status=Export.Status.QUEUED, progress=0)
+    done = 0
+    while True:
+        with transaction.atomic():
+            export = (
+                Export.objects.select_related("owner", "organization")
+                .filter(status=Export.Status.QUEUED)
+                .order_by("created")
+                .first()
+            )
+            if export is None:
+                return done
+            claimed = Export.objects.filter(pk=export.pk, status=Export.Status.QUEUED).update(
+                status=Export.Status.RUNNING, started=timezone.now(), progress=10
+            )
+        if claimed:
+            run(export)
+            done += 1
+
+
+def remove_expired() -> int:
+    """Delete the files (and rows) of exports past their time."""
+    expired = list(Export.objects.filter(expires__lt=timezone.now()))
+    for export in expired:
+        shutil.rmtree(folder(export), ignore_errors=True)
+    Export.objects.filter(pk__in=[e.pk for e in expired]).delete()
+    return len(expired)

@@ -4,7 +4,7 @@ A store of 20 million legs over 500 organizations (the largest with 2 million le
 objects, a year of traffic) from the synthetic generator; then, warm, the largest
 organization's year for 50 objects 07:00–17:00 in 30-minute buckets, a 20-user
 organization's month by hour, the first page of the specification behind the large report,
-and the Basrapporter page of the large report as served.
+the Basrapporter page of the large report as served, and two exports as background tasks.
 
 Run: .venv/bin/python -m vaxelstat.bench_reports [--legs 20000000] [--orgs 500]
 """
@@ -154,6 +154,53 @@ def main() -> None:
     for name, fn in cases:
         first, warm = _timed(fn)
         print(f"[{args.engine}] {name}: first {first:.0f} ms, warm median {warm:.0f} ms")
+
+    # Exports as the server's worker runs them: an xlsx of the large report, and one of a
+    # specification of about 100,000 calls.
+    from vaxelstat.exports.content import ExportRequest
+    from vaxelstat.exports.models import Export
+    from vaxelstat.exports.tasks import run_pending
+
+    def exported(objects: list[MeasuredObject], include: list[str]) -> tuple[float, Export]:
+        wanted = ExportRequest(
+            "user.incoming",
+            year.first.isoformat(),
+            year.last.isoformat(),
+            "07:00-17:00",
+            "30min",
+            [o.id for o in objects],
+            include,
+        )
+        export = Export.objects.create(
+            owner=operator, organization=largest, format="xlsx", request=wanted.as_json()
+        )
+        t0 = time.perf_counter()
+        run_pending()
+        elapsed = time.perf_counter() - t0
+        export.refresh_from_db()
+        assert export.status == Export.Status.DONE, export.error
+        return elapsed, export
+
+    elapsed, export = exported(fifty, ["table", "chart", "info"])
+    print(
+        f"[{args.engine}] xlsx of the large report ({len(year.buckets()):,} rows), "
+        f"as a background task: {elapsed:.1f} s ({export.size:,} bytes)"
+    )
+    per_object = spec_total(largest, fifty, year) / len(fifty)
+    some = fifty[: max(1, round(100_000 / max(per_object, 1)))]
+    elapsed, export = exported(some, ["calls"])
+    print(
+        f"[{args.engine}] xlsx of a specification of {spec_total(largest, some, year):,} calls, "
+        f"as a background task: {elapsed:.1f} s ({export.size:,} bytes)"
+    )
+
+
+def spec_total(org: Any, objects: list[Any], period: Any) -> int:
+    from vaxelstat.reports.specification import specification
+
+    return specification(
+        org, "user.incoming", objects, period, limit=0, scope=Scope.whole(org.id)
+    ).total
 
 
 if __name__ == "__main__":

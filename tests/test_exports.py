@@ -293,3 +293,21 @@ def test_the_command_line_writes_the_same_xlsx_as_the_page(simulated, tmp_path: 
     from_cli = openpyxl.load_workbook(out)
     values = lambda book: list(book["Rapport"].iter_rows(values_only=True))  # noqa: E731
     assert values(from_cli) == values(from_page)
+
+
+def test_the_status_page_shows_progress_then_the_file(simulated) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    client = logged_in(simulated.alice)
+    response = client.post(
+        "/exporter/ny/",
+        {**PERIOD, "report": "acd.incoming", "o": [q.id for q in queues], "format": "pdf"},
+    )
+    url = response["Location"]
+    queued = client.get(url, headers={"Accept": "application/json"}).json()
+    assert queued == {"status": "queued", "label": "I kö", "progress": 0, "file": ""}
+    assert "Sidan uppdateras när exporten är klar" in client.get(url).content.decode()
+    run_pending()
+    done = client.get(url, headers={"Accept": "application/json"}).json()
+    assert done["status"] == "done" and done["progress"] == 100
+    assert done["file"] == "acd.incoming_2026-11-09_2026-11-20.pdf"
+    assert f'href="{url}fil/"' in client.get(url).content.decode()

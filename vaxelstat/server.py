@@ -98,16 +98,20 @@ def serve(host: str, port: int, threads: int = 8) -> None:
     get_store()  # Hold the store before announcing, so other processes hand work over.
     server = create_server(application, host=host, port=port, threads=threads)
     actual_port = int(server.effective_port)  # type: ignore[attr-defined]
-    settings.CONTROL_TOKEN = control.announce(actual_port)
     stop = threading.Event()
-    workers = [
-        threading.Thread(target=_loop, args=(name, every, job, stop), name=name, daemon=True)
-        for name, every, job in WORKER_JOBS
-    ]
-    for worker in workers:
-        worker.start()
-    print(f"Växelstatistik is serving on http://{host}:{actual_port}/ (Ctrl-C stops)", flush=True)
+    settings.CONTROL_TOKEN = control.announce(actual_port)
+    # From the announcement on, a stop (Ctrl-C) at any moment withdraws it.
     try:
+        workers = [
+            threading.Thread(target=_loop, args=(name, every, job, stop), name=name, daemon=True)
+            for name, every, job in WORKER_JOBS
+        ]
+        for worker in workers:
+            worker.start()
+        print(
+            f"Växelstatistik is serving on http://{host}:{actual_port}/ (Ctrl-C stops)",
+            flush=True,
+        )
         server.run()
     except KeyboardInterrupt:
         pass

@@ -2,6 +2,7 @@
 file. Only the export's owner sees or fetches it."""
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -116,7 +118,22 @@ def status(request: HttpRequest, export_id: int) -> HttpResponse:
                 "file": export.file_name if export.status == Export.Status.DONE else "",
             }
         )
-    return render(request, "exports/status.html", {"export": export})
+    wanted = ExportRequest.from_json(export.request)
+    back = (
+        reverse("reports")
+        + "?"
+        + urlencode(
+            {
+                "report": wanted.report,
+                "from": wanted.first,
+                "to": wanted.last,
+                "time": wanted.window,
+                "group": wanted.group,
+                "o": ",".join(str(o) for o in wanted.objects),
+            }
+        )
+    )
+    return render(request, "exports/status.html", {"export": export, "back": back})
 
 
 @login_required

@@ -191,3 +191,60 @@ def test_operator_admins_see_imports_and_rejected_records(org, tmp_path: Path, c
     page = client.get("/operator/imports/", {"run": run.id}).content.decode()
     assert str(path) in page and "malformed: 1" in page
     assert "<code>garbage</code>" in page and "fewer than 5 fields" in page
+
+
+def test_calls_open_when_queue_log_rotates_are_completed_by_the_next_file(
+    db, tmp_path: Path
+) -> None:
+    """queue_log rotates while callers wait: the calls left open at the end of one file end
+    in the next. Imported one after the other, the two files give the legs of the whole."""
+    from datetime import UTC, datetime
+
+    from vaxelstat.calls.scope import Scope
+    from vaxelstat.demo.asterisk_writer import write_queue_log
+    from vaxelstat.demo.simulator import simulate
+    from vaxelstat.ingest.models import RejectedRecord
+    from vaxelstat.ingest.pipeline import import_file
+    from vaxelstat.orgs.models import CollectionPoint, Organization
+
+    whole = tmp_path / "queue_log"
+    write_queue_log(
+        simulate(seed=8, days=2, end=datetime(2026, 11, 18, 18, tzinfo=UTC)).queue_log, whole
+    )
+    lines = whole.read_text().splitlines(keepends=True)
+    # Cut in the middle of a busy hour, and again later: calls wait across both cuts.
+    cuts = [len(lines) // 3, 2 * len(lines) // 3]
+    parts = [lines[: cuts[0]], lines[cuts[0] : cuts[1]], lines[cuts[1] :]]
+    files = []
+    for i, part in enumerate(parts):
+        files.append(tmp_path / f"queue_log.{i}")
+        files[-1].write_text("".join(part))
+
+    def legs_of(org) -> set[tuple]:  # type: ignore[no-untyped-def]
+        return {
+            (leg["leg_id"], leg["type"], leg["wait_s"], leg["talk_s"])
+            for leg in get_store().legs(Scope.whole(org.id))
+        }
+
+    at_once, rotated = (
+        Organization.objects.create(slug=slug, name=slug) for slug in ("once", "rotated")
+    )
+    for org, paths in ((at_once, [whole]), (rotated, files)):
+        point = CollectionPoint.objects.create(
+            organization=org, name="pbx", format="asterisk-queue-log"
+        )
+        summaries = [import_file(org, point, "asterisk-queue-log", p) for p in paths]
+    first_open = [r for r in summaries[0].rejects if r.reason == "incomplete_call"]
+    assert first_open, "the cut leaves calls waiting"
+    assert all(r.reason != "no_start_event" for s in summaries for r in s.rejects)
+    assert legs_of(rotated) == legs_of(at_once)
+    assert sum(s.lines_read for s in summaries) == len(lines)
+    # The first file's open calls are marked as taken up; what the last file leaves open is
+    # what the whole leaves open.
+    left = RejectedRecord.objects.filter(collection_point__organization=rotated, resolved=False)
+    whole_left = RejectedRecord.objects.filter(collection_point__organization=at_once)
+    assert sorted(r.raw for r in left) == sorted(r.raw for r in whole_left)
+    # Importing the second file again changes nothing.
+    before = legs_of(rotated)
+    import_file(rotated, rotated.collection_points.get(), "asterisk-queue-log", files[1])
+    assert legs_of(rotated) == before

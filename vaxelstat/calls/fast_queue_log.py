@@ -116,12 +116,17 @@ def statements() -> list[str]:
                    CASE WHEN event <> 'ENTERQUEUE' AND (session = 0 OR NOT before_end)
                           THEN 'no_start_event'
                         WHEN bad AND session > 0 THEN 'bad_number'
-                        WHEN event = 'ENTERQUEUE' AND end_ord IS NULL THEN 'incomplete_call'
+                        -- Every line of a call that has not ended: the next file takes
+                        -- them up again.
+                        WHEN end_ord IS NULL THEN 'incomplete_call'
                    END AS reason,
                    CASE WHEN event <> 'ENTERQUEUE' AND (session = 0 OR NOT before_end)
                           THEN event || ' without ENTERQUEUE for ' || callid
                         WHEN bad AND session > 0 THEN 'not a number'
-                        ELSE 'no terminal event for ' || callid || ' in ' || queue
+                        WHEN event = 'ENTERQUEUE'
+                          THEN 'no terminal event for ' || callid || ' in ' || queue
+                        ELSE 'part of ' || callid || ' in ' || queue
+                             || ', which has not ended in the file'
                    END AS detail
                  FROM ql_open) o
            JOIN ql_ev e USING (line)

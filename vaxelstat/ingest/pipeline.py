@@ -2,14 +2,20 @@
 
 import hashlib
 import logging
+import shutil
+import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from vaxelstat.calls.fast_queue_log import is_native
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest.models import ImportRun, RejectedRecord
 from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS
@@ -109,6 +115,40 @@ def _resolve_objects(
     return {key: o.id for key, o in existing.items()}
 
 
+def carried_over(
+    point: CollectionPoint, fmt: str, path: Path, source_name: str
+) -> list[RejectedRecord]:
+    """The lines of calls an earlier queue_log of this point left open (queue_log rotates
+    while calls wait in the queue), to be read again just before this file's own."""
+    if fmt != "asterisk-queue-log" or not is_native(path):
+        return []
+    return [
+        record
+        for record in RejectedRecord.objects.filter(
+            collection_point=point, reason=Reason.INCOMPLETE_CALL, resolved=False
+        )
+        .exclude(file_name=source_name)
+        .order_by("import_run_id", "line")
+        if "|" in record.raw
+    ]
+
+
+@contextmanager
+def _after(carried: list[RejectedRecord], path: Path) -> Iterator[Path]:
+    """`path`, or a copy of it with the carried lines first."""
+    if not carried:
+        yield path
+        return
+    tmp_dir = settings.DATA_DIR / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=".queue_log") as tmp:
+        tmp.write("".join(f"{r.raw.rstrip()}\n" for r in carried).encode("utf-8"))
+        with open(path, "rb") as f:
+            shutil.copyfileobj(f, tmp)
+        tmp.flush()
+        yield Path(tmp.name)
+
+
 def import_file(
     org: Organization, point: CollectionPoint, fmt: str, path: Path, source_name: str = ""
 ) -> ImportSummary:
@@ -126,10 +166,15 @@ def import_file(
         raise UnreadableFile(f"{path}: {exc.strerror or exc}") from exc
     started = timezone.now()
     source = SourceSettings.from_dict(point.settings, org.timezone)
+    carried = carried_over(point, fmt, path, source_name)
     # The file's digest is computed beside the parsing (hashlib lets go of the GIL).
-    with ThreadPoolExecutor(max_workers=1) as hasher, get_store().staging() as staging:
+    with (
+        ThreadPoolExecutor(max_workers=1) as hasher,
+        get_store().staging() as staging,
+        _after(carried, path) as read,
+    ):
         hashing = hasher.submit(file_digest, path)
-        if staging.add_fast(fmt, path, source):
+        if staging.add_fast(fmt, read, source):
             lines = staging.lines
             rejects = [
                 Reject(line, Reason(reason), detail, raw)
@@ -145,10 +190,14 @@ def import_file(
                 names = {**rest.names, **names}
                 memberships |= rest.memberships
         else:
-            parsed = PARSERS[fmt].parse(path, source)
+            parsed = PARSERS[fmt].parse(read, source)
             staging.add_legs(parsed.legs)
             lines, rejects = parsed.lines, parsed.rejects
             names, memberships = parsed.names, parsed.memberships
+        # The carried lines came first: rejected again, they stay their own file's records.
+        still_carried = {carried[r.line - 1].pk for r in rejects if r.line <= len(carried)}
+        rejects = [replace(r, line=r.line - len(carried)) for r in rejects if r.line > len(carried)]
+        lines -= len(carried)
         summary = ImportSummary(path, lines_read=lines, rejects=rejects)
         try:
             digest = hashing.result()
@@ -191,6 +240,10 @@ def import_file(
             RejectedRecord.objects.filter(
                 collection_point=point, file_name=source_name, resolved=False
             ).exclude(raw_sha1__in=still).update(resolved=True)
+            # Calls an earlier file left open that ended in this one.
+            RejectedRecord.objects.filter(
+                pk__in=[c.pk for c in carried if c.pk not in still_carried]
+            ).update(resolved=True)
             # The store commits last: if it fails, the app database rolls back with it.
             loaded = staging.commit(org.id, point.id, run.id, org.timezone, object_ids)
             run.legs_imported, run.duplicates = loaded.inserted, loaded.duplicates

@@ -64,6 +64,16 @@ class _QueueCall:
     # agent → (first ring start, seconds rung in all)
     rings: dict[str, tuple[int, int]] = field(default_factory=dict)
     connect: tuple[int, str, int, int] | None = None  # (epoch, agent, holdtime, ringtime)
+    # The call's later lines (line, raw): rejected with it if it does not end in the file, so
+    # that the next file can take them up again.
+    later: list[tuple[int, str]] = field(default_factory=list)
+
+    def unfinished(self, why: str) -> list[Reject]:
+        """The call's lines, rejected because it has not ended."""
+        part = f"part of {self.callid} in {self.queue}, which has not ended in the file"
+        return [Reject(self.line, Reason.INCOMPLETE_CALL, why, self.raw)] + [
+            Reject(line, Reason.INCOMPLETE_CALL, part, raw) for line, raw in self.later
+        ]
 
 
 def agent_number(agent: str) -> str:
@@ -242,14 +252,7 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
             if e.event == "ENTERQUEUE":
                 if key in open_calls:
                     old = open_calls.pop(key)
-                    result.rejects.append(
-                        Reject(
-                            old.line,
-                            Reason.INCOMPLETE_CALL,
-                            "entered the queue again before leaving",
-                            old.raw,
-                        )
-                    )
+                    result.rejects.extend(old.unfinished("entered the queue again before leaving"))
                 name = data[3] if len(data) > 3 else ""
                 num, name = caller(data[1] if len(data) > 1 else "", name)
                 open_calls[key] = _QueueCall(e.callid, e.queue, e.epoch, e.line, e.raw, num, name)
@@ -279,16 +282,13 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
             elif e.event in TERMINAL:
                 del open_calls[key]
                 result.legs.extend(_legs(call, e.event, e.epoch, data, settings))
+            if e.event not in TERMINAL:
+                call.later.append((e.line, e.raw))
         except ValueError as exc:
             result.rejects.append(Reject(e.line, Reason.BAD_NUMBER, str(exc), e.raw))
     for call in open_calls.values():
-        result.rejects.append(
-            Reject(
-                call.line,
-                Reason.INCOMPLETE_CALL,
-                f"no terminal event for {call.callid} in {call.queue}",
-                call.raw,
-            )
+        result.rejects.extend(
+            call.unfinished(f"no terminal event for {call.callid} in {call.queue}")
         )
     result.rejects.sort(key=lambda r: r.line)
     return result

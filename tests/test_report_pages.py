@@ -119,3 +119,20 @@ def test_times_are_hh_mm_ss_and_an_empty_mean_is_blank(simulated) -> None:
     assert re.fullmatch(r"\d\d:\d\d:\d\d", cell(page, "Totalt", 4))
     assert cell(page, "2026-11-14", 4) == ""  # a Saturday: no calls, no mean
     assert cell(page, "2026-11-14", 0) == "0"
+
+
+def test_the_help_page_defines_every_column_of_every_report(simulated) -> None:
+    from django.utils.html import escape
+
+    from vaxelstat.reports.measures import columns_of
+
+    page = logged_in(simulated.bob).get("/hjalp/").content.decode()
+    for report in REPORTS.values():
+        assert f'id="{report.key}"' in page
+        for measure in columns_of(report):
+            assert escape(measure.definition_sv) in page, (report.key, measure.key)
+    assert "Inkluderad i: Totalt inkommande" in page
+    simulated.bob.language = "en"
+    simulated.bob.save()
+    english = logged_in(simulated.bob).get("/hjalp/").content.decode()
+    assert "All incoming calls to the user." in english and "Included in: Total incoming" in english

@@ -25,7 +25,7 @@ from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
 from vaxelstat.reports.engine import ReportResult, run_report
-from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, included_in
+from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, columns_of, included_in
 from vaxelstat.reports.period import GROUPS, Period, PeriodError
 from vaxelstat.reports.specification import TEXT_FILTERS, Filters, specification
 
@@ -347,3 +347,27 @@ def calls_page(request: HttpRequest) -> HttpResponse:
             "clear": "?" + choice.query(measure=measure, bucket=bucket_index or None),
         },
     )
+
+
+@login_required
+def help_page(request: HttpRequest) -> HttpResponse:
+    """Hjälp: every report's columns with their definitions, and the call types, from the one
+    measure table the pages, exports and API read."""
+    kinds = dict(MeasuredObject.Kind.choices)
+    reports = [
+        {
+            "key": r.key,
+            "kind": kinds[r.kind],
+            "name": report_name(r),
+            "columns": [
+                {"label": measure_label(m), "help": measure_help(m), "unit": m.unit}
+                for m in columns_of(r)
+            ],
+        }
+        for r in REPORTS.values()
+    ]
+    types = [
+        (kinds[kind], [(t, _(TYPE_LABELS[t])) for t in members])
+        for kind, members in TYPES_BY_KIND.items()
+    ]
+    return render(request, "web/help.html", {"reports": reports, "types": types})

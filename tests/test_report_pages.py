@@ -136,3 +136,19 @@ def test_the_help_page_defines_every_column_of_every_report(simulated) -> None:
     simulated.bob.save()
     english = logged_in(simulated.bob).get("/hjalp/").content.decode()
     assert "All incoming calls to the user." in english and "Included in: Total incoming" in english
+
+
+def test_search_finds_menu_items_reports_and_only_the_objects_one_may_see(simulated) -> None:
+    bob = logged_in(simulated.bob)
+    page = bob.get("/sok/", {"q": "supp"}).content.decode()
+    assert "Support (400)" in page
+    assert f'href="/basrapporter/?report=acd.incoming&amp;o={simulated.support.id}"' in page
+    assert "(401)" not in bob.get("/sok/", {"q": "40"}).content.decode()
+    assert (
+        "Administration" not in bob.get("/sok/", {"q": "admin"}).content.decode().split("<main>")[1]
+    )
+    alice = logged_in(simulated.alice).get("/sok/", {"q": "admin"}).content.decode()
+    assert 'href="/administration/"' in alice.split("<main>")[1]
+    reports = bob.get("/sok/", {"q": "hanterade"}).content.decode()
+    assert "rule.handled" in reports and "ivr.handled" in reports
+    assert "Inget hittades" in bob.get("/sok/", {"q": "zzz"}).content.decode()

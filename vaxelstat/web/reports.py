@@ -371,3 +371,58 @@ def help_page(request: HttpRequest) -> HttpResponse:
         for kind, members in TYPES_BY_KIND.items()
     ]
     return render(request, "web/help.html", {"reports": reports, "types": types})
+
+
+# Basrapporter's first report for each kind of object.
+FIRST_REPORT: dict[str, str] = {}
+for _report in REPORTS.values():
+    FIRST_REPORT.setdefault(_report.kind, _report.key)
+
+
+@login_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    """Sök: menu items, reports and the objects the user may see, by a part of their name or
+    number; an object opens its first report."""
+    text = request.GET.get("q", "").strip()
+    needle = text.lower()
+    found: dict[str, list[tuple[str, str]]] = {"menu": [], "reports": [], "objects": []}
+    if needle:
+        user = request.user
+        menu = [
+            (_("Start"), reverse("start"), None),
+            (_("Mitt konto"), reverse("account"), None),
+            (_("Basrapporter"), reverse("reports"), "reports"),
+            (_("Hjälp"), reverse("help"), None),
+        ]
+        if user.is_superuser or getattr(user, "is_org_admin", False):
+            menu += [
+                (_("Administration"), reverse("administration"), None),
+                (_("Användare"), reverse("users"), None),
+                (_("Gallring"), reverse("gallring"), None),
+                (_("Logs"), reverse("logs"), None),
+            ]
+        found["menu"] = [
+            (title, url)
+            for title, url, module in menu
+            if needle in title.lower() and user.may_open(module)  # type: ignore[union-attr]
+        ]
+        if user.may_open("reports"):  # type: ignore[union-attr]
+            base = reverse("reports")
+            found["reports"] = [
+                (f"{report_name(r)} ({r.key})", f"{base}?report={r.key}")
+                for r in REPORTS.values()
+                if needle in report_name(r).lower() or needle in r.key
+            ]
+            org = current_organization(request)
+            kinds = dict(MeasuredObject.Kind.choices)
+            for o in visible_objects(user, org).order_by("kind", "number"):
+                if needle in o.number.lower() or needle in o.display_name.lower():
+                    label = (
+                        f"{kinds[o.kind]}: {o.display_name} ({o.number})"
+                        if o.display_name
+                        else f"{kinds[o.kind]}: {o.number}"
+                    )
+                    found["objects"].append(
+                        (label, f"{base}?report={FIRST_REPORT[o.kind]}&o={o.id}")
+                    )
+    return render(request, "web/search.html", {"q": text, "found": found})

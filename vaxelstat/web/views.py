@@ -57,7 +57,6 @@ NOT_BUILT = [
     ("dashboards", "dashboardkatalog", gettext_noop("Dashboardkatalog"), "dashboard"),
     ("advanced", "avancerade-rapporter", gettext_noop("Avancerade rapporter"), "advanced"),
     ("saved", "sparade-rapporter", gettext_noop("Sparade rapporter"), "advanced"),
-    ("search", "sok", gettext_noop("Sök"), None),
 ]
 
 

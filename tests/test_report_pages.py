@@ -152,3 +152,65 @@ def test_search_finds_menu_items_reports_and_only_the_objects_one_may_see(simula
     reports = bob.get("/sok/", {"q": "hanterade"}).content.decode()
     assert "rule.handled" in reports and "ivr.handled" in reports
     assert "Inget hittades" in bob.get("/sok/", {"q": "zzz"}).content.decode()
+
+
+def test_the_dashboard_shows_the_groups_one_may_see_with_todays_figures(simulated) -> None:
+    from datetime import datetime
+
+    from vaxelstat.calls.legs import Leg
+    from vaxelstat.calls.store import get_store
+
+    # Two calls to Support this morning, one answered after 12 s.
+    now = datetime.now(tz=simulated.a.tzinfo).replace(hour=9, minute=0, second=0, microsecond=0)
+    support = simulated.support
+    legs = [
+        Leg(
+            "dash:1",
+            "dash:1",
+            "acd",
+            support.source_identity,
+            support.number,
+            now,
+            "in",
+            False,
+            "answered",
+            wait_s=12,
+            talk_s=60,
+        ),
+        Leg(
+            "dash:2",
+            "dash:2",
+            "acd",
+            support.source_identity,
+            support.number,
+            now,
+            "in",
+            False,
+            "abandoned",
+            wait_s=30,
+        ),
+    ]
+    point = simulated.a.collection_points.first()
+    with get_store().staging() as staging:
+        staging.add_legs(legs)
+        staging.commit(
+            simulated.a.id,
+            point.id,
+            1,
+            simulated.a.timezone,
+            {("acd", support.source_identity): support.id},
+        )
+    page = logged_in(simulated.bob).get("/dashboard/").content.decode()
+    assert "Support" in page and "(401," not in page
+    today = re.search(r'<th scope="row"><a href="([^"]+)">I dag</a></th>(.*?)</tr>', page, re.S)
+    assert today
+    figures = re.findall(r'<td class="num">(.*?)</td>', today.group(2))
+    assert figures[:4] == ["2", "1", "1", "00:00:12"]
+    assert today.group(1).startswith("/basrapporter/?report=acd.incoming")
+    assert (
+        logged_in(simulated.alice)
+        .get("/dashboard/")
+        .content.decode()
+        .count('<section class="card">')
+        >= 3
+    )

@@ -426,3 +426,63 @@ def search_page(request: HttpRequest) -> HttpResponse:
                         (label, f"{base}?report={FIRST_REPORT[o.kind]}&o={o.id}")
                     )
     return render(request, "web/search.html", {"q": text, "found": found})
+
+
+# Min dashboard: the key figures of each answering and hunt group the user may see.
+DASHBOARD_FIGURES = ("incoming", "answered", "unanswered", "mean_answer_time", "service_level")
+
+
+@login_required
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    """Min dashboard: today's and the last seven days' key figures per group, each linking to
+    its report."""
+    if not request.user.may_open("dashboard"):  # type: ignore[union-attr]
+        raise Http404
+    org = current_organization(request)
+    scope = scope_for(request.user, org)
+    today = timezone.now().astimezone(org.tzinfo).date()
+    numbers = Numbers.current()
+    periods = [
+        (_("I dag"), Period(org.timezone, today, today, group="day")),
+        (
+            _("Senaste 7 dagarna"),
+            Period(org.timezone, today - timedelta(days=6), today, group="day"),
+        ),
+    ]
+    report = REPORTS["acd.incoming"]
+    measures = [BY_KEY[(report.scope, key)] for key in DASHBOARD_FIGURES]
+    groups = []
+    for obj in (
+        visible_objects(request.user, org)
+        .filter(kind__in=["acd", "hunt"])
+        .order_by("kind", "number")
+    ):
+        key = "acd.incoming" if obj.kind == "acd" else "hunt.incoming"
+        rows = []
+        for label, period in periods:
+            total = run_report(org, key, [obj], period, scope=scope).total
+            link = (
+                reverse("reports")
+                + "?"
+                + urlencode(
+                    {
+                        "report": key,
+                        "from": period.first.isoformat(),
+                        "to": period.last.isoformat(),
+                        "o": obj.id,
+                    }
+                )
+            )
+            rows.append(
+                {
+                    "label": label,
+                    "link": link,
+                    "figures": [numbers.shown(m, total.get(m.key)) for m in measures],
+                }
+            )
+        groups.append({"object": obj, "rows": rows})
+    return render(
+        request,
+        "web/dashboard.html",
+        {"groups": groups, "headings": [measure_label(m) for m in measures]},
+    )

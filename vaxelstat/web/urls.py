@@ -10,6 +10,7 @@ urlpatterns = [
     path("basrapporter/samtal/", reports.calls_page, name="report-calls"),
     path("hjalp/", reports.help_page, name="help"),
     path("sok/", reports.search_page, name="search"),
+    path("dashboard/", reports.dashboard_page, name="dashboard"),
     path("_control/run", control.run_view, name="control-run"),
     # Menu items not built yet: each says so plainly.
     *(

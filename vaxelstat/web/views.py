@@ -53,7 +53,6 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 # The menu's items that come in later steps: (URL name, path, title, module or None).
 NOT_BUILT = [
-    ("dashboard", "dashboard", gettext_noop("Min dashboard"), "dashboard"),
     ("dashboards", "dashboardkatalog", gettext_noop("Dashboardkatalog"), "dashboard"),
     ("advanced", "avancerade-rapporter", gettext_noop("Avancerade rapporter"), "advanced"),
     ("saved", "sparade-rapporter", gettext_noop("Sparade rapporter"), "advanced"),

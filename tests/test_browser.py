@@ -180,3 +180,49 @@ def test_basrapporter_each_report_grouping_and_the_calls_behind_a_figure(
     expect(page.locator("#call-count")).to_have_text(f"{shown} samtal")
     page.get_by_role("link", name="Tillbaka").click()
     expect(page.locator("#report-title")).to_have_text(REPORTS["acd.waits"].name_sv)
+
+
+def test_an_export_from_the_exportera_tab_downloads_the_reports_csv(
+    simulated, live_server, browser, tmp_path: Path
+) -> None:
+    import threading
+
+    from django.db import connections
+    from playwright.sync_api import expect
+
+    from vaxelstat.exports.tasks import run_pending
+
+    url = live_server.url
+    page = browser.new_context(locale="sv-SE", accept_downloads=True).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{url}/login/")
+    page.get_by_label("E-post").fill("alice@a.example")
+    page.get_by_label("Lösenord").fill("Alice-lösen-2026")
+    page.get_by_role("button", name="Logga in").click()
+    ids = "&".join(f"o={o.id}" for o in [simulated.support])
+    page.goto(f"{url}/basrapporter/?report=acd.incoming&from=2026-11-09&to=2026-11-20&{ids}")
+    page.wait_for_load_state("load")
+    page.get_by_role("tab", name="Exportera").click()
+    page.get_by_label("CSV").check()
+    page.get_by_role("button", name="Spara som fil").click()
+    expect(page.get_by_role("heading", name="Export")).to_be_visible()
+    # The server's worker runs exports; here a thread of the test does (away from
+    # Playwright's event loop).
+    def work() -> None:
+        try:
+            run_pending()
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
+    link = page.get_by_role("link", name=re.compile("^Hämta"))
+    expect(link).to_be_visible()  # the page reloads itself when the export is done
+    with page.expect_download() as download:
+        link.click()
+    saved = tmp_path / "export.csv"
+    download.value.save_as(saved)
+    lines = saved.read_text().splitlines()
+    assert lines[0].startswith("label,start,incoming,answered")
+    assert lines[1].startswith("Totalt,,") and len(lines) == 2 + 12

@@ -163,33 +163,24 @@ def test_the_dashboard_shows_the_groups_one_may_see_with_todays_figures(simulate
     # Two calls to Support this morning, one answered after 12 s.
     now = datetime.now(tz=simulated.a.tzinfo).replace(hour=9, minute=0, second=0, microsecond=0)
     support = simulated.support
-    legs = [
-        Leg(
-            "dash:1",
-            "dash:1",
+
+    def leg(name: str, type_: str, wait: int, talk: int = 0) -> Leg:
+        identity = support.source_identity
+        return Leg(
+            name,
+            name,
             "acd",
-            support.source_identity,
+            identity,
             support.number,
             now,
             "in",
             False,
-            "answered",
-            wait_s=12,
-            talk_s=60,
-        ),
-        Leg(
-            "dash:2",
-            "dash:2",
-            "acd",
-            support.source_identity,
-            support.number,
-            now,
-            "in",
-            False,
-            "abandoned",
-            wait_s=30,
-        ),
-    ]
+            type_,
+            wait_s=wait,
+            talk_s=talk,
+        )
+
+    legs = [leg("dash:1", "answered", 12, 60), leg("dash:2", "abandoned", 30)]
     point = simulated.a.collection_points.first()
     with get_store().staging() as staging:
         staging.add_legs(legs)

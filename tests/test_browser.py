@@ -206,6 +206,7 @@ def test_an_export_from_the_exportera_tab_downloads_the_reports_csv(
     page.get_by_label("CSV").check()
     page.get_by_role("button", name="Spara som fil").click()
     expect(page.get_by_role("heading", name="Export")).to_be_visible()
+
     # The server's worker runs exports; here a thread of the test does (away from
     # Playwright's event loop).
     def work() -> None:

@@ -205,3 +205,31 @@ def test_the_dashboard_shows_the_groups_one_may_see_with_todays_figures(simulate
         .count('<section class="card">')
         >= 3
     )
+
+
+def test_staffing_by_erlang_c_per_hour_of_the_day(simulated) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    client = logged_in(simulated.alice)
+    params = {
+        "from": "2026-11-09",
+        "to": "2026-11-20",
+        "report": "acd.incoming",
+        "o": [q.id for q in queues],
+    }
+
+    def agents(level: int) -> dict[str, int]:
+        page = client.get("/basrapporter/bemanning/", {**params, "level": level}).content.decode()
+        rows = re.findall(
+            r'<tr><th scope="row">(\d\d:00)</th>(?:<td class="num">[^<]*</td>){3}'
+            r'<td class="num">(\d+)</td></tr>',
+            page,
+        )
+        assert len(rows) == 24
+        return {hour: int(n) for hour, n in rows}
+
+    eighty, ninety = agents(80), agents(90)
+    assert eighty["03:00"] == 0 and max(eighty.values()) >= 1
+    assert all(ninety[h] >= eighty[h] for h in eighty)
+    assert max(eighty, key=eighty.get) in {f"{h:02d}:00" for h in range(8, 17)}
+    # Charlie may not see these groups: nothing to staff.
+    assert logged_in(simulated.charlie).get("/basrapporter/bemanning/", params).status_code == 404

@@ -28,6 +28,7 @@ from vaxelstat.reports.engine import ReportResult, run_report
 from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, columns_of, included_in
 from vaxelstat.reports.period import GROUPS, Period, PeriodError
 from vaxelstat.reports.specification import TEXT_FILTERS, Filters, specification
+from vaxelstat.reports.staffing import agents_needed
 
 PAGE_SIZE = 50
 
@@ -258,6 +259,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "made": timezone.now(),
         "last_import": last_import,
         "calls_link": reverse("report-calls") + "?" + choice.query(),
+        "staffing_link": reverse("staffing") + "?" + choice.query(),
     }
     template = "web/report_result.html" if request.headers.get("X-Fragment") else "web/report.html"
     return render(request, template, context)
@@ -485,4 +487,58 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         request,
         "web/dashboard.html",
         {"groups": groups, "headings": [measure_label(m) for m in measures]},
+    )
+
+
+@login_required
+def staffing_page(request: HttpRequest) -> HttpResponse:
+    """Bemanning: agents needed per hour of the day for the chosen answering groups, by
+    Erlang C from the period's arrivals (per day with calls) and talk times."""
+    if not request.user.may_open("reports"):  # type: ignore[union-attr]
+        raise Http404
+    choice = _read(request)
+    if choice.report.kind != "acd" or not choice.objects or choice.error:
+        raise Http404
+    try:
+        level = min(max(int(request.GET.get("level", "80")), 1), 99)
+    except ValueError:
+        level = 80
+    org, scope = choice.org, scope_for(request.user, choice.org)
+    window = choice.window or None
+    first, last = choice.first.isoformat(), choice.last.isoformat()
+    by_day = run_report(
+        org, "acd.incoming", choice.objects,
+        Period.parse(org.timezone, first, last, window, "day"), scope=scope,
+    )  # fmt: skip
+    days = sum(1 for _b, values in by_day.rows if values["incoming"])
+    by_hour = run_report(
+        org, "acd.waits", choice.objects,
+        Period.parse(org.timezone, first, last, window, "hourofday"), scope=scope,
+    )  # fmt: skip
+    overall = by_hour.total["mean_talk_time"] or 0.0
+    rows = []
+    for bucket, values in by_hour.rows:
+        calls = values["incoming"] / days if days else 0.0
+        handling = values["mean_talk_time"] or overall
+        agents = agents_needed(calls, handling, org.service_level_seconds, level / 100)
+        rows.append(
+            {
+                "hour": bucket.label,
+                "calls": f"{calls:.1f}".replace(".", Numbers.current().decimal),
+                "handling": clock(handling) if handling else "",
+                "traffic": f"{calls * handling / 3600:.2f}".replace(".", Numbers.current().decimal),
+                "agents": agents,
+            }
+        )
+    return render(
+        request,
+        "web/staffing.html",
+        {
+            "choice": choice,
+            "rows": rows,
+            "days": days,
+            "level": level,
+            "target": org.service_level_seconds,
+            "back": reverse("reports") + "?" + choice.query(),
+        },
     )

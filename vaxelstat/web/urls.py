@@ -8,6 +8,7 @@ urlpatterns = [
     path("operator/imports/", views.imports, name="imports"),
     path("basrapporter/", reports.report_page, name="reports"),
     path("basrapporter/samtal/", reports.calls_page, name="report-calls"),
+    path("basrapporter/bemanning/", reports.staffing_page, name="staffing"),
     path("hjalp/", reports.help_page, name="help"),
     path("sok/", reports.search_page, name="search"),
     path("dashboard/", reports.dashboard_page, name="dashboard"),

@@ -305,3 +305,19 @@ def test_the_status_page_shows_progress_then_the_file(simulated) -> None:
     assert done["status"] == "done" and done["progress"] == 100
     assert done["file"] == "acd.incoming_2026-11-09_2026-11-20.pdf"
     assert f'href="{url}fil/"' in client.get(url).content.decode()
+
+
+def test_the_refusal_links_back_only_to_a_page_of_this_site(simulated) -> None:
+    client = logged_in(simulated.alice)
+    fields = {
+        **PERIOD,
+        "report": "acd.incoming",
+        "format": "csv",
+        "action": "email",
+        "addresses": "x",
+    }
+    own = client.post("/exporter/ny/", {**fields, "back": "/basrapporter/?report=acd.incoming"})
+    assert 'href="/basrapporter/?report=acd.incoming"' in own.content.decode()
+    for bad in ("javascript:alert(1)", "https://evil.example/", "//evil.example/"):
+        page = client.post("/exporter/ny/", {**fields, "back": bad}).content.decode()
+        assert "evil" not in page and "javascript" not in page

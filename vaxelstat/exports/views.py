@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -86,11 +87,14 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "email":
         to, error = addresses(request.POST.get("addresses", ""))
         if error:
+            back = request.POST.get("back", "")
+            # Only a page of this site: the field comes back from the browser.
+            if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}
+            ):
+                back = ""
             return render(
-                request,
-                "exports/refused.html",
-                {"error": error, "back": request.POST.get("back", "")},
-                status=400,
+                request, "exports/refused.html", {"error": error, "back": back}, status=400
             )
     export = Export.objects.create(
         owner=request.user,  # type: ignore[misc]

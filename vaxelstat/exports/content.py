@@ -53,9 +53,7 @@ class Content:
     last_import: datetime | None
 
 
-def gather(
-    org: Organization, scope: Scope, request: ExportRequest, calls_limit: int | None = None
-) -> Content:
+def gather(org: Organization, scope: Scope, request: ExportRequest) -> Content:
     """The figures (and calls) of the request, of the objects the scope lets its reader see."""
     report = REPORTS[request.report]
     period = Period.parse(
@@ -89,7 +87,7 @@ def gather(
             request.measure,
             bucket,
             "oldest",
-            calls_limit,
+            None,
             0,
             scope=scope,
         )

@@ -11,7 +11,9 @@ import xlsxwriter
 from fpdf import FPDF
 
 from vaxelstat.exports.content import PDF_CALLS, Content
-from vaxelstat.reports.measures import BY_KEY, Measure, included_in
+from vaxelstat.reports.measures import BY_KEY, Measure
+from vaxelstat.reports.measures import described as definition
+from vaxelstat.reports.render import clock
 
 FONTS = Path(__file__).parent / "fonts"
 # The specification's columns: (key of a call, Swedish heading).
@@ -31,12 +33,6 @@ CALL_COLUMNS = [
     ("forwarded_to", "Vidarekopplat till"),
     ("note", "Övrigt"),
 ]
-
-
-def definition(measure: Measure) -> str:
-    totals = [BY_KEY[(measure.scope, k)].label_sv for k in included_in(measure.scope, measure.key)]
-    text = measure.definition_sv
-    return f"{text} Inkluderad i: {', '.join(totals)}." if totals else text
 
 
 def info_rows(content: Content) -> list[tuple[str, str]]:
@@ -206,8 +202,7 @@ def _shown(measure: Measure, value: Any) -> str:
     if value is None:
         return ""
     if measure.unit == "seconds":
-        whole = round(value)
-        return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+        return clock(value)
     if measure.unit == "percent":
         return f"{value:.1f}".replace(".", ",") + " %"
     return f"{value:,}".replace(",", " ")

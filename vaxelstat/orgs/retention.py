@@ -1,6 +1,5 @@
 """Gallring: an organization's calls older than its limit are deleted, daily and on demand."""
 
-import calendar
 from datetime import datetime, time
 from typing import Any
 
@@ -8,17 +7,14 @@ from django.utils import timezone
 
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import Organization, RetentionRun
+from vaxelstat.reports.period import months_before
 
 
 def cutoff(org: Organization, months: int, now: datetime | None = None) -> datetime:
     """The organization's midnight `months` months before today: calls that started before
     it are older than the limit (a month back from 31 March is the last day of February)."""
     today = (now or timezone.now()).astimezone(org.tzinfo).date()
-    index = today.year * 12 + today.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    day = min(today.day, calendar.monthrange(year, month)[1])
-    return datetime.combine(today.replace(year=year, month=month, day=day), time(), org.tzinfo)
+    return datetime.combine(months_before(today, months), time(), org.tzinfo)
 
 
 def preview(org: Organization, months: int) -> tuple[datetime, int]:

@@ -360,6 +360,17 @@ def included_in(scope: str, key: str) -> list[str]:
     return sorted({total for s, total, parts in IDENTITIES if s == scope and key in parts})
 
 
+def described(measure: Measure, english: bool = False) -> str:
+    """The measure's definition and the totals it is a part of ("Inkluderad i …"): shown on
+    pointing at a column heading, as the exports' header comments and on the help page."""
+    totals = [BY_KEY[(measure.scope, key)] for key in included_in(measure.scope, measure.key)]
+    if english:
+        text, phrase, names = measure.definition_en, "Included in", [t.label_en for t in totals]
+    else:
+        text, phrase, names = measure.definition_sv, "Inkluderad i", [t.label_sv for t in totals]
+    return f"{text} {phrase}: {', '.join(names)}." if names else text
+
+
 @dataclass(frozen=True)
 class Report:
     key: str

@@ -6,8 +6,9 @@ lists every bucket of the range (zeros included), writes the bucket expression a
 for the engine, and labels buckets with their local start and UTC offset.
 """
 
+import calendar
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 GROUPS = ("15min", "30min", "hour", "day", "week", "month", "year", "hourofday", "weekday")
@@ -50,6 +51,15 @@ TIME_OF_DAY = {
 
 def _seconds(t: time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` months earlier; a day the month lacks becomes its last day (a
+    month before 31 March is the last day of February)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return day.replace(
+        year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1])
+    )
 
 
 class PeriodError(ValueError):
@@ -98,6 +108,10 @@ class Period:
             except ValueError:
                 raise PeriodError(f"the time window is HH:MM-HH:MM, not {window!r}") from None
         return cls(timezone, start, end, window_start, window_end, group)
+
+    def regrouped(self, group: str) -> "Period":
+        """The same range and window in other buckets."""
+        return replace(self, group=group)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -9,6 +9,12 @@ from vaxelstat.reports.engine import ReportResult
 from vaxelstat.reports.measures import included_in
 
 
+def clock(seconds: float) -> str:
+    """Seconds as hh:mm:ss, as the pages and files show times."""
+    whole = round(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
 def as_dict(result: ReportResult) -> dict[str, Any]:
     period = result.period
     return {

@@ -7,6 +7,11 @@ exponential; real queues lose some callers, so the answer is an upper bound wort
 
 import math
 from dataclasses import dataclass
+from typing import Any
+
+from vaxelstat.calls.scope import Scope
+from vaxelstat.reports.engine import run_report
+from vaxelstat.reports.period import Period
 
 
 def erlang_c(agents: int, traffic: float) -> float:
@@ -47,8 +52,27 @@ def agents_needed(calls_per_hour: float, handling_s: float, target_s: float, lev
 
 @dataclass
 class StaffingRow:
-    hour: int
-    calls_per_day: float  # mean arrivals in this hour on the days counted
-    handling_s: float  # mean talk time of answered calls
+    hour: str  # "08:00"
+    calls_per_day: float  # mean arrivals in this hour on the days with calls
+    handling_s: float  # mean talk time of answered calls (of the whole period where none)
     traffic: float  # Erlangs
     agents: int
+
+
+def staffing(
+    org: Any, objects: list[Any], period: Period, scope: Scope, level: float
+) -> tuple[int, list[StaffingRow]]:
+    """(days with calls, a row per hour of the day) for these answering groups: the period's
+    arrivals per day with calls and talk times, and the agents Erlang C asks for to answer
+    `level` (0–1) within the organization's service-level time."""
+    by_day = run_report(org, "acd.incoming", objects, period.regrouped("day"), scope=scope).rows
+    days = sum(1 for _bucket, values in by_day if values["incoming"])
+    by_hour = run_report(org, "acd.waits", objects, period.regrouped("hourofday"), scope=scope)
+    overall = by_hour.total["mean_talk_time"] or 0.0
+    rows = []
+    for bucket, values in by_hour.rows:
+        calls = values["incoming"] / days if days else 0.0
+        handling = values["mean_talk_time"] or overall
+        agents = agents_needed(calls, handling, org.service_level_seconds, level)
+        rows.append(StaffingRow(bucket.label, calls, handling, calls * handling / 3600, agents))
+    return days, rows

@@ -25,10 +25,11 @@ from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
 from vaxelstat.reports.engine import ReportResult, run_report
-from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, columns_of, included_in
+from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, columns_of, described
 from vaxelstat.reports.period import GROUPS, Period, PeriodError
+from vaxelstat.reports.render import clock
 from vaxelstat.reports.specification import TEXT_FILTERS, Filters, specification
-from vaxelstat.reports.staffing import agents_needed
+from vaxelstat.reports.staffing import staffing
 
 PAGE_SIZE = 50
 
@@ -61,21 +62,7 @@ def measure_label(measure: Measure) -> str:
 
 
 def measure_help(measure: Measure) -> str:
-    """The definition, and the totals the measure is a part of."""
-    definition = measure.definition_en if english() else measure.definition_sv
-    totals = [
-        measure_label(BY_KEY[(measure.scope, key)])
-        for key in included_in(measure.scope, measure.key)
-    ]
-    if totals:
-        definition += " " + _("Inkluderad i: %(totals)s.") % {"totals": ", ".join(totals)}
-    return definition
-
-
-def clock(seconds: float) -> str:
-    """Seconds as hh:mm:ss."""
-    whole = round(seconds)
-    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    return described(measure, english())
 
 
 @dataclass(frozen=True)
@@ -503,33 +490,21 @@ def staffing_page(request: HttpRequest) -> HttpResponse:
         level = min(max(int(request.GET.get("level", "80")), 1), 99)
     except ValueError:
         level = 80
-    org, scope = choice.org, scope_for(request.user, choice.org)
-    window = choice.window or None
-    first, last = choice.first.isoformat(), choice.last.isoformat()
-    by_day = run_report(
-        org, "acd.incoming", choice.objects,
-        Period.parse(org.timezone, first, last, window, "day"), scope=scope,
-    )  # fmt: skip
-    days = sum(1 for _b, values in by_day.rows if values["incoming"])
-    by_hour = run_report(
-        org, "acd.waits", choice.objects,
-        Period.parse(org.timezone, first, last, window, "hourofday"), scope=scope,
-    )  # fmt: skip
-    overall = by_hour.total["mean_talk_time"] or 0.0
-    rows = []
-    for bucket, values in by_hour.rows:
-        calls = values["incoming"] / days if days else 0.0
-        handling = values["mean_talk_time"] or overall
-        agents = agents_needed(calls, handling, org.service_level_seconds, level / 100)
-        rows.append(
-            {
-                "hour": bucket.label,
-                "calls": f"{calls:.1f}".replace(".", Numbers.current().decimal),
-                "handling": clock(handling) if handling else "",
-                "traffic": f"{calls * handling / 3600:.2f}".replace(".", Numbers.current().decimal),
-                "agents": agents,
-            }
-        )
+    org = choice.org
+    days, hours = staffing(
+        org, choice.objects, choice.period(), scope_for(request.user, org), level / 100
+    )
+    decimal = Numbers.current().decimal
+    rows = [
+        {
+            "hour": row.hour,
+            "calls": f"{row.calls_per_day:.1f}".replace(".", decimal),
+            "handling": clock(row.handling_s) if row.handling_s else "",
+            "traffic": f"{row.traffic:.2f}".replace(".", decimal),
+            "agents": row.agents,
+        }
+        for row in hours
+    ]
     return render(
         request,
         "web/staffing.html",

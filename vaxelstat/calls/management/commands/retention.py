@@ -5,12 +5,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from vaxelstat.calls.store import get_store
+from vaxelstat.reports.period import months_before
 
 
 def first_kept_month(today: date, months: int) -> date:
     """The first month kept when `months` whole months are kept, this one included."""
-    index = today.year * 12 + today.month - 1 - (months - 1)
-    return date(index // 12, index % 12 + 1, 1)
+    return months_before(today.replace(day=1), months - 1)
 
 
 class Command(BaseCommand):

@@ -431,13 +431,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user, org)
     today = timezone.now().astimezone(org.tzinfo).date()
     numbers = Numbers.current()
-    periods = [
-        (_("I dag"), Period(org.timezone, today, today, group="day")),
-        (
-            _("Senaste 7 dagarna"),
-            Period(org.timezone, today - timedelta(days=6), today, group="day"),
-        ),
-    ]
+    # One report per group over the seven days by day: today is its last row.
+    week = Period(org.timezone, today - timedelta(days=6), today, group="day")
     report = REPORTS["acd.incoming"]
     measures = [BY_KEY[(report.scope, key)] for key in DASHBOARD_FIGURES]
     groups = []
@@ -447,26 +442,18 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         .order_by("kind", "number")
     ):
         key = "acd.incoming" if obj.kind == "acd" else "hunt.incoming"
+        result = run_report(org, key, [obj], week, scope=scope)
         rows = []
-        for label, period in periods:
-            total = run_report(org, key, [obj], period, scope=scope).total
-            link = (
-                reverse("reports")
-                + "?"
-                + urlencode(
-                    {
-                        "report": key,
-                        "from": period.first.isoformat(),
-                        "to": period.last.isoformat(),
-                        "o": obj.id,
-                    }
-                )
-            )
+        for label, first, figures in (
+            (_("I dag"), today, result.rows[-1][1]),
+            (_("Senaste 7 dagarna"), week.first, result.total),
+        ):
+            query = {"report": key, "from": first.isoformat(), "to": today.isoformat(), "o": obj.id}
             rows.append(
                 {
                     "label": label,
-                    "link": link,
-                    "figures": [numbers.shown(m, total.get(m.key)) for m in measures],
+                    "link": reverse("reports") + "?" + urlencode(query),
+                    "figures": [numbers.shown(m, figures.get(m.key)) for m in measures],
                 }
             )
         groups.append({"object": obj, "rows": rows})

@@ -114,7 +114,6 @@ def read_statements() -> list[str]:
                                allow_quoted_nulls = true, timestampformat = {FORMAT_TIME},
                                store_rejects = true, rejects_table = 'cdr_reject_errors',
                                rejects_scan = 'cdr_reject_scans'))""",
-        "CREATE OR REPLACE TEMP TABLE cdr_bad AS SELECT rowid AS rownum FROM cdr_parsed WHERE bad",
         """CREATE OR REPLACE TEMP TABLE cdr_hour_list AS
            SELECT DISTINCT date_trunc('hour', t) AS h FROM (
              SELECT start AS t FROM cdr_parsed UNION ALL SELECT "end" FROM cdr_parsed
@@ -153,8 +152,7 @@ def walk_statements() -> list[str]:
                       AS first_pos_row,
                     min(rowid) AS first_row
              FROM cdr_parsed
-             WHERE rowid NOT IN (SELECT rownum FROM cdr_bad)
-               AND cid NOT IN (SELECT cid FROM cdr_complex)
+             WHERE cid NOT IN (SELECT cid FROM cdr_complex)
              GROUP BY cid),
            c0 AS (
              SELECT f.cid, p.call_id, {_peer("p.channel")} AS origin, f.first_row, p.clid,
@@ -206,8 +204,7 @@ def _walk_ctes() -> str:
            JOIN cdr_hours h_start ON h_start.h = date_trunc('hour', p.start)
            LEFT JOIN cdr_hours h_end ON h_end.h = date_trunc('hour', p."end")
            LEFT JOIN cdr_hours h_answer ON h_answer.h = date_trunc('hour', p.answer_l)
-           WHERE p.rowid NOT IN (SELECT rownum FROM cdr_bad)
-             AND p.cid NOT IN (SELECT cid FROM cdr_complex)),
+           WHERE p.cid NOT IN (SELECT cid FROM cdr_complex)),
        -- Ring-group blocks (rows dialled together) and queue passages: one step each.
        cdr_blocks AS MATERIALIZED (
            SELECT cid, dst, start_u, min(pos) AS first,
@@ -384,7 +381,6 @@ def memberships_statement() -> str:
     return f"""CREATE OR REPLACE TEMP TABLE staged_memberships AS
        SELECT DISTINCT 'group:' || dst AS grp, 'ext:' || {_peer("dstchannel")} AS member
        FROM cdr_parsed WHERE dcontext = 'ext-group' AND lastapp = 'Dial'
-         AND rowid NOT IN (SELECT rownum FROM cdr_bad)
          AND cid NOT IN (SELECT cid FROM cdr_complex)"""
 
 

@@ -163,21 +163,25 @@ def walk_statements() -> list[str]:
                AS internal
              FROM c0),
            m AS (
-             SELECT *, regexp_matches(clid, {clid}) AS matched,
-               regexp_extract(clid, {clid}, ['name', 'number']) AS parts
-             FROM c),
+             SELECT *, regexp_extract(clid, {clid}, ['name', 'number']) AS parts FROM c),
            n AS (
+             SELECT *,
+               -- A match has a number, or is an empty one: the pattern runs again only then.
+               parts.number <> '' OR (contains(clid, '<') AND regexp_matches(clid, {clid}))
+                 AS matched
+             FROM m),
+           o AS (
              SELECT *,
                CASE WHEN matched THEN trim(parts.name) ELSE '' END AS name,
                CASE WHEN src <> '' THEN src WHEN matched THEN trim(parts.number)
                     ELSE trim(clid) END AS number
-             FROM m),
+             FROM n),
+           h AS (
+             SELECT *, list_contains({hidden}, lower(trim(number))) AS hidden FROM o)
            SELECT cid, call_id, origin, first_row, internal, name,
-             CASE WHEN list_contains({hidden}, lower(trim(number))) THEN '' ELSE number END
-               AS from_number,
-             CASE WHEN list_contains({hidden}, lower(trim(number))) OR name = number THEN ''
-                  ELSE name END AS from_name
-           FROM n""",
+             CASE WHEN hidden THEN '' ELSE number END AS from_number,
+             CASE WHEN hidden OR name = number THEN '' ELSE name END AS from_name
+           FROM h""",
     ]
 
 
@@ -196,7 +200,7 @@ def _walk_ctes() -> str:
              CASE WHEN p.answer_l IS NULL THEN NULL
                   ELSE {_utc("p.answer_l", "h_answer")} END AS answer_u,
              -- The dialled peer is read of Dial rows only (hunt and dial steps).
-             {_peer("p.channel")} AS a,
+             CASE WHEN p.lastapp = 'Dial' THEN {_peer("p.channel")} ELSE '' END AS a,
              CASE WHEN p.lastapp = 'Dial' THEN {_peer("p.dstchannel")} ELSE '' END AS b,
              {KIND} AS kind, split_part(p.lastdata, '@', 1) AS mailbox,
              contains(p.lastdata, '@') AND ends_with(p.lastdata, ',b') AS busy_box
@@ -223,17 +227,25 @@ def _walk_ctes() -> str:
        -- The acting steps in one sort per call: what each leaves holding the call, what
        -- the step after does to it, and where each step came from.
        cdr_fate AS MATERIALIZED (
-           WITH acting AS (
-             SELECT r.rownum, r.cid, r.pos, r.kind, r.dst, r.dcontext, r.mailbox, r.b,
-               r.disposition, r.uniqueid, r.seq, r.start_u, r.end_u, r.billsec, r.busy_box,
-               greatest(0, epoch(coalesce(r.answer_u, r.end_u))
-                           - epoch(r.start_u))::INTEGER AS ring_s,
-               k.winner_row, k.winner, k.winner_ring, k.winner_talk, k.rang, k.max_ring,
-               r.kind = 'dial' AND {_is_ext("r.b")} AS b_is_user
+           -- A ring-group block or queue passage acts by its first row, with the block's
+           -- outcome; only those rows are joined to the blocks.
+           WITH blocked AS (
+             SELECT r.*, k.winner_row, k.winner, k.winner_ring, k.winner_talk, k.rang,
+               k.max_ring
              FROM cdr_steps r
-             LEFT JOIN cdr_blocks k ON r.kind IN ('hunt', 'queue') AND k.cid = r.cid
-               AND k.dst = r.dst AND (r.kind = 'queue' OR k.start_u = r.start_u)
-             WHERE r.kind <> '' AND (k.first IS NULL OR k.first = r.pos)),
+             JOIN cdr_blocks k ON k.cid = r.cid AND k.dst = r.dst AND k.first = r.pos
+             WHERE r.kind IN ('hunt', 'queue')
+             UNION ALL
+             SELECT r.*, NULL, NULL, NULL, NULL, NULL, NULL FROM cdr_steps r
+             WHERE r.kind NOT IN ('', 'hunt', 'queue')),
+           acting AS (
+             SELECT rownum, cid, pos, kind, dst, dcontext, mailbox, b, disposition, uniqueid,
+               seq, start_u, end_u, billsec, busy_box,
+               greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u))::INTEGER
+                 AS ring_s,
+               winner_row, winner, winner_ring, winner_talk, rang, max_ring,
+               kind = 'dial' AND {_is_ext("b")} AS b_is_user
+             FROM blocked),
            held AS (
              SELECT *,
                CASE kind WHEN 'dial' THEN CASE WHEN b_is_user THEN b ELSE dst END

@@ -162,20 +162,23 @@ def walk_statements() -> list[str]:
              SELECT *, {_is_ext("origin")} AND NOT list_contains($inbound_contexts, dcontext)
                AS internal
              FROM c0),
+           -- A caller id is read once however many calls it made.
            m AS (
-             SELECT *, regexp_extract(clid, {clid}, ['name', 'number']) AS parts FROM c),
+             SELECT clid, regexp_extract(clid, {clid}, ['name', 'number']) AS parts
+             FROM (SELECT DISTINCT clid FROM c)),
            n AS (
-             SELECT *,
+             SELECT clid, parts,
                -- A match has a number, or is an empty one: the pattern runs again only then.
                parts.number <> '' OR (contains(clid, '<') AND regexp_matches(clid, {clid}))
                  AS matched
              FROM m),
-           o AS (
-             SELECT *,
-               CASE WHEN matched THEN trim(parts.name) ELSE '' END AS name,
-               CASE WHEN src <> '' THEN src WHEN matched THEN trim(parts.number)
-                    ELSE trim(clid) END AS number
+           ids AS (
+             SELECT clid, CASE WHEN matched THEN trim(parts.name) ELSE '' END AS name,
+               CASE WHEN matched THEN trim(parts.number) ELSE trim(clid) END AS number
              FROM n),
+           o AS (
+             SELECT c.*, i.name, CASE WHEN c.src <> '' THEN c.src ELSE i.number END AS number
+             FROM c JOIN ids i USING (clid)),
            h AS (
              SELECT *, list_contains({hidden}, lower(trim(number))) AS hidden FROM o)
            SELECT cid, call_id, origin, first_row, internal, name,

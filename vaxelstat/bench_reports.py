@@ -11,6 +11,7 @@ Run: .venv/bin/python -m vaxelstat.bench_reports [--legs 20000000] [--orgs 500]
 
 import argparse
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -39,6 +40,20 @@ def main() -> None:
     args = parser.parse_args()
 
     data = Path(tempfile.mkdtemp(prefix="vaxelstat-bench-reports-"))
+    try:
+        _bench(args, data)
+    finally:
+        # The throwaway store is a gigabyte or more: it goes with the run.
+        from django.conf import settings
+
+        if settings.configured:
+            from vaxelstat.calls.store import close_stores
+
+            close_stores()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def _bench(args: argparse.Namespace, data: Path) -> None:
     os.environ["VAXELSTAT_DATA"] = str(data)
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("CALLSTORE_URL", None)

@@ -227,3 +227,43 @@ def test_an_export_from_the_exportera_tab_downloads_the_reports_csv(
     lines = saved.read_text().splitlines()
     assert lines[0].startswith("label,start,incoming,answered")
     assert lines[1].startswith("Totalt,,") and len(lines) == 2 + 12
+
+
+def test_a_report_saved_from_the_spara_tab_opens_and_is_deleted(
+    world, live_server, browser
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from playwright.sync_api import expect
+
+    from vaxelstat.reports.period import relative_dates
+
+    first, last = relative_dates("last_week", datetime.now(ZoneInfo(world.a.timezone)).date())
+    url = live_server.url
+    page = browser.new_context(locale="sv-SE").new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{url}/login/")
+    page.get_by_label("E-post").fill("alice@a.example")
+    page.get_by_label("Lösenord").fill("Alice-lösen-2026")
+    page.get_by_role("button", name="Logga in").click()
+    page.goto(
+        f"{url}/basrapporter/?report=acd.incoming&from=2023-11-14&to=2023-11-14"
+        f"&o={world.support.id}"
+    )
+    page.get_by_role("tab", name="Spara").click()
+    page.get_by_label("Namn").fill("Support förra veckan")
+    page.get_by_label("Period").select_option(label="Förra veckan")
+    page.get_by_role("button", name="Spara rapporten").click()
+    expect(page.get_by_role("heading", name="Sparade rapporter")).to_be_visible()
+    expect(page.get_by_text("Rapporten är sparad som Support förra veckan.")).to_be_visible()
+    page.get_by_role("link", name="Öppna").click()
+    expect(page.get_by_role("heading", name="Basrapporter")).to_be_visible()
+    assert f"from={first.isoformat()}" in page.url and f"to={last.isoformat()}" in page.url
+    expect(page.locator("#report-title")).to_be_visible()
+    page.goto(f"{url}/sparade-rapporter/")
+    page.get_by_role("link", name="Ta bort").click()
+    expect(page.get_by_role("heading", name="Ta bort Support förra veckan?")).to_be_visible()
+    page.get_by_role("button", name="Ja, ta bort den").click()
+    expect(page.get_by_text("Support förra veckan är borttagen.")).to_be_visible()
+    expect(page.get_by_text("Du har inga sparade rapporter ännu.")).to_be_visible()

@@ -65,6 +65,12 @@ def run_exports() -> int:
     return run_pending() + remove_expired()
 
 
+def send_saved_reports() -> int:
+    from vaxelstat.saved.tasks import send_due
+
+    return send_due()
+
+
 def run_retention() -> int:
     from vaxelstat.orgs.retention import run_all
 
@@ -87,6 +93,7 @@ WORKER_JOBS: list[tuple[str, float, Callable[[], object]]] = [
     ("call store compaction", 24 * 3600.0, lambda: get_store().unscoped_compact()),
     ("gallring", 24 * 3600.0, run_retention),
     ("exports", 2.0, run_exports),
+    ("scheduled reports", 60.0, send_saved_reports),
 ]
 
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "vaxelstat.calls",
     "vaxelstat.reports",
     "vaxelstat.exports",
+    "vaxelstat.saved",
     "vaxelstat.demo",
     "vaxelstat.web",
 ]

@@ -4,6 +4,7 @@ urlpatterns = [
     path("", include("vaxelstat.accounts.urls")),
     path("", include("vaxelstat.orgs.urls")),
     path("", include("vaxelstat.exports.urls")),
+    path("", include("vaxelstat.saved.urls")),
     path("", include("vaxelstat.web.urls")),
     path("ingest/", include("vaxelstat.ingest.urls")),
 ]

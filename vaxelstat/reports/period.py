@@ -66,6 +66,39 @@ class PeriodError(ValueError):
     pass
 
 
+# Periods a saved report keeps relative to the day it is opened or sent.
+RELATIVE = (
+    "today",
+    "yesterday",
+    "last_7_days",
+    "this_week",
+    "last_week",
+    "this_month",
+    "last_month",
+)
+
+
+def relative_dates(kind: str, today: date) -> tuple[date, date]:
+    """The first and last day of a RELATIVE period seen on `today` (weeks start on Monday)."""
+    monday = today - timedelta(days=today.weekday())
+    first_of_month = today.replace(day=1)
+    if kind == "today":
+        return today, today
+    if kind == "yesterday":
+        return today - timedelta(days=1), today - timedelta(days=1)
+    if kind == "last_7_days":
+        return today - timedelta(days=6), today
+    if kind == "this_week":
+        return monday, today
+    if kind == "last_week":
+        return monday - timedelta(days=7), monday - timedelta(days=1)
+    if kind == "this_month":
+        return first_of_month, today
+    if kind == "last_month":
+        return months_before(first_of_month, 1), first_of_month - timedelta(days=1)
+    raise PeriodError(f"unknown relative period {kind!r}")
+
+
 @dataclass(frozen=True)
 class Bucket:
     key: object  # what the engine's bucket expression gives: a datetime, a date or an int

@@ -30,6 +30,7 @@ from vaxelstat.reports.period import GROUPS, Period, PeriodError
 from vaxelstat.reports.render import clock
 from vaxelstat.reports.specification import TEXT_FILTERS, Filters, specification
 from vaxelstat.reports.staffing import staffing
+from vaxelstat.saved.models import SavedReport
 
 PAGE_SIZE = 50
 
@@ -247,6 +248,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "last_import": last_import,
         "calls_link": reverse("report-calls") + "?" + choice.query(),
         "staffing_link": reverse("staffing") + "?" + choice.query(),
+        "may_save": request.user.may_open("advanced"),  # type: ignore[union-attr]
+        "save_periods": SavedReport.Period.choices,
     }
     template = "web/report_result.html" if request.headers.get("X-Fragment") else "web/report.html"
     return render(request, template, context)
@@ -374,13 +377,19 @@ def search_page(request: HttpRequest) -> HttpResponse:
     number; an object opens its first report."""
     text = request.GET.get("q", "").strip()
     needle = text.lower()
-    found: dict[str, list[tuple[str, str]]] = {"menu": [], "reports": [], "objects": []}
+    found: dict[str, list[tuple[str, str]]] = {
+        "menu": [],
+        "reports": [],
+        "objects": [],
+        "saved": [],
+    }
     if needle:
         user = request.user
         menu = [
             (_("Start"), reverse("start"), None),
             (_("Mitt konto"), reverse("account"), None),
             (_("Basrapporter"), reverse("reports"), "reports"),
+            (_("Sparade rapporter"), reverse("saved"), "advanced"),
             (_("Hjälp"), reverse("help"), None),
         ]
         if user.is_superuser or getattr(user, "is_org_admin", False):
@@ -414,6 +423,15 @@ def search_page(request: HttpRequest) -> HttpResponse:
                     found["objects"].append(
                         (label, f"{base}?report={FIRST_REPORT[o.kind]}&o={o.id}")
                     )
+        if user.may_open("advanced"):  # type: ignore[union-attr]
+            found["saved"] = [
+                (saved.name, reverse("saved-open", args=[saved.pk]))
+                for saved in SavedReport.objects.filter(
+                    owner=user,  # type: ignore[misc]
+                    organization=current_organization(request),
+                )
+                if needle in saved.name.lower()
+            ]
     return render(request, "web/search.html", {"q": text, "found": found})
 
 

@@ -55,7 +55,6 @@ def imports(request: HttpRequest) -> HttpResponse:
 NOT_BUILT = [
     ("dashboards", "dashboardkatalog", gettext_noop("Dashboardkatalog"), "dashboard"),
     ("advanced", "avancerade-rapporter", gettext_noop("Avancerade rapporter"), "advanced"),
-    ("saved", "sparade-rapporter", gettext_noop("Sparade rapporter"), "advanced"),
 ]
 
 

@@ -1,0 +1,107 @@
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from vaxelstat.exports.content import ExportRequest
+from vaxelstat.exports.models import Export
+from vaxelstat.reports.period import relative_dates
+
+# Scheduled reports are sent at this local time of the organization.
+SEND_AT = time(6, 0)
+
+
+def _default_include() -> list[str]:
+    return ["table", "chart", "info"]
+
+
+class SavedReport(models.Model):
+    """Sparad rapport: a Basrapport kept under a name (report, objects, period, time of day,
+    grouping), optionally e-mailed on a schedule. Its period is fixed dates or relative to the
+    day it is opened or sent; what it shows is made with its owner's permissions at that time."""
+
+    class Period(models.TextChoices):
+        FIXED = "fixed", _("Fasta datum")
+        TODAY = "today", _("I dag")
+        YESTERDAY = "yesterday", _("I går")
+        LAST_7_DAYS = "last_7_days", _("Senaste 7 dagarna")
+        THIS_WEEK = "this_week", _("Denna vecka")
+        LAST_WEEK = "last_week", _("Förra veckan")
+        THIS_MONTH = "this_month", _("Denna månad")
+        LAST_MONTH = "last_month", _("Förra månaden")
+
+    class Every(models.TextChoices):
+        NEVER = "", _("Skickas inte")
+        DAY = "day", _("Varje dag")
+        WEEK = "week", _("Varje måndag")
+        MONTH = "month", _("Den första i varje månad")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE)
+    name = models.CharField(_("namn"), max_length=100)
+    created = models.DateTimeField(auto_now_add=True)
+    report = models.CharField(max_length=40)
+    object_ids = models.JSONField(default=list)
+    period = models.CharField(_("period"), max_length=12, choices=Period.choices)
+    first = models.DateField(_("från"), null=True, blank=True)
+    last = models.DateField(_("till"), null=True, blank=True)
+    window = models.CharField(_("tid på dygnet"), max_length=11, blank=True)
+    group = models.CharField(max_length=10, default="day")
+    every = models.CharField(_("skicka"), max_length=5, choices=Every.choices, blank=True)
+    format = models.CharField(
+        _("format"), max_length=4, choices=Export.Format.choices, default=Export.Format.XLSX
+    )
+    include = models.JSONField(default=_default_include)
+    email_to = models.JSONField(default=list, blank=True)
+    next_send = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_sent = models.DateTimeField(null=True, blank=True)
+    last_export = models.ForeignKey(Export, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "organization", "name"], name="saved_report_name_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def dates(self, today: date) -> tuple[date, date]:
+        """The report's first and last day when opened or sent on `today`."""
+        if self.period == self.Period.FIXED and self.first and self.last:
+            return self.first, self.last
+        return relative_dates(self.period, today)
+
+    def export_request(self, today: date) -> ExportRequest:
+        first, last = self.dates(today)
+        return ExportRequest(
+            report=self.report,
+            first=first.isoformat(),
+            last=last.isoformat(),
+            window=self.window,
+            group=self.group,
+            objects=list(self.object_ids),
+            include=list(self.include),
+        )
+
+    def next_after(self, moment: datetime) -> datetime | None:
+        """The first sending time after `moment`: SEND_AT local time on every day, every
+        Monday or every first of the month; None when it is not sent."""
+        if not self.every:
+            return None
+        tz = self.organization.tzinfo
+        day = moment.astimezone(tz).date()
+        for _step in range(63):
+            if (
+                self.every == self.Every.DAY
+                or (self.every == self.Every.WEEK and day.weekday() == 0)
+                or (self.every == self.Every.MONTH and day.day == 1)
+            ):
+                at = datetime.combine(day, SEND_AT, tzinfo=tz)
+                if at > moment:
+                    return at
+            day += timedelta(days=1)
+        raise AssertionError("a month always has a first day")  # pragma: no cover

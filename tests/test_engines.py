@@ -136,3 +136,19 @@ def test_clickhouse_parameters_keep_backslashes_tabs_and_line_breaks(settings) -
     store = get_store(f"chdb:///{settings.DATA_DIR / 'clickhouse'}")
     text = "C:\\calls\\n\tquoted 'x' \"y\"\nnext"
     assert store.query("SELECT $text AS t", {"text": text}) == [{"t": text}]  # type: ignore[attr-defined]
+
+
+def test_a_re_import_after_the_source_time_zone_changed_adds_nothing(
+    both, org, settings, tmp_path: Path
+) -> None:
+    """A leg's start moves with the collection point's source time zone (by up to 26 hours
+    between UTC-12 and UTC+14); its natural key does not, and the re-import finds it."""
+    point = CollectionPoint.objects.get(organization=org, name="pbx")
+    for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
+        point.settings = {**point.settings, "source_timezone": zone}
+        point.save()
+        for url in both.values():
+            settings.CALLSTORE_URL = url
+            summary = import_file(org, point, "asterisk-cdr", tmp_path / "Master.csv")
+            assert summary.imported == 0 and summary.duplicates > 5000, (zone, url)
+    settings.CALLSTORE_URL = both["duckdb"]

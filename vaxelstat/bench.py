@@ -26,6 +26,20 @@ def _first_lines(source: Path, target: Path, count: int) -> int:
     return n
 
 
+def _lines_after(source: Path, target: Path, skip: int, count: int) -> int:
+    """Copy `count` lines after the first `skip`; return how many there were."""
+    n = 0
+    with open(source, encoding="utf-8") as f, open(target, "w", encoding="utf-8") as out:
+        for number, line in enumerate(f):
+            if number < skip:
+                continue
+            if n == count:
+                break
+            out.write(line)
+            n += 1
+    return n
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000, help="lines per file")
@@ -95,6 +109,26 @@ def _bench(args: argparse.Namespace, data: Path) -> None:
             f"import {fmt}: {lines:,} lines, {summary.imported:,} legs, median {median:.2f} s "
             f"= {lines / median:,.0f} lines/s (of {args.repeat} runs: {runs} s)"
         )
+
+    # The next lines of the same PBX, as the spool or a push brings them, into the collection
+    # point that already holds the first file's legs: what each new file costs.
+    org = Organization.objects.create(slug="bench-incremental", name="Bench")
+    point = CollectionPoint.objects.create(
+        organization=org, name="pbx", format="asterisk-cdr", settings={"trunk_peers": ["trunk"]}
+    )
+    held = import_file(org, point, "asterisk-cdr", data / "Master.csv").imported
+    times, size = [], 20_000
+    for i in range(args.repeat):
+        piece = data / f"Master.next-{i}.csv"
+        lines = _lines_after(full_cdr, piece, args.lines + i * size, size)
+        t0 = time.perf_counter()
+        import_file(org, point, "asterisk-cdr", piece)
+        times.append(time.perf_counter() - t0)
+    runs = ", ".join(f"{t:.2f}" for t in times)
+    print(
+        f"import asterisk-cdr, the next {lines:,} lines each into a collection point holding "
+        f"{held:,} legs: median {statistics.median(times):.2f} s (of {args.repeat} runs: {runs} s)"
+    )
 
 
 if __name__ == "__main__":

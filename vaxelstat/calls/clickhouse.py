@@ -29,6 +29,7 @@ from django.conf import settings
 
 from vaxelstat.calls.legs import (
     LEG_FIELDS,
+    SAME_LEG_WITHIN,
     STAGE_COLUMNS,
     STORE_COLUMN_NAMES,
     STORE_COLUMNS,
@@ -426,7 +427,13 @@ class ClickHouseStaging(Staging):
         object_ids: dict[tuple[str, str], int],
     ) -> LoadResult:
         store = self.store
-        total = int(store.query(f"SELECT count() AS n FROM {self.table}")[0]["n"])
+        span = store.query(
+            f"SELECT count() AS n, min(start_utc) AS earliest, max(start_utc) AS latest "
+            f"FROM {self.table}"
+        )[0]
+        total = int(span["n"])
+        if not total:
+            return LoadResult(inserted=0, duplicates=0)
         kinds = [k for (k, _) in object_ids]
         identities = [i for (_, i) in object_ids]
         ids = list(object_ids.values())
@@ -434,7 +441,7 @@ class ClickHouseStaging(Staging):
         new = (
             f"FROM (SELECT * FROM {self.table} ORDER BY start_utc LIMIT 1 BY leg_id) AS s "
             f"WHERE s.leg_id NOT IN (SELECT leg_id FROM legs WHERE org_id = $org_id "
-            f"AND collection_point_id = $point_id)"
+            f"AND collection_point_id = $point_id AND start_utc BETWEEN $earliest AND $latest)"
         )
         values = {
             "org_id": org_id,
@@ -444,6 +451,8 @@ class ClickHouseStaging(Staging):
             "identities": identities,
             "ids": ids,
             "tz": timezone,
+            "earliest": span["earliest"] - SAME_LEG_WITHIN,
+            "latest": span["latest"] + SAME_LEG_WITHIN,
         }
         inserted = int(store.query(f"SELECT count() AS n {new}", values)[0]["n"])
         # The object's id: its (kind, identity) found in the parallel arrays.

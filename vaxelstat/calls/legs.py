@@ -1,7 +1,7 @@
 """The call leg: one row per call per measured object (SPEC §4)."""
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils.translation import gettext_noop
 
@@ -83,6 +83,11 @@ TEXT_FIELDS = (
     "forwarded_to",
     "note",
 )
+
+# A leg's start is fixed by its source record; only a change of the collection point's source
+# time zone between two imports can move it, by at most 26 hours. A re-import looks for the
+# legs it may repeat within this margin of its own starts, not through a point's whole history.
+SAME_LEG_WITHIN = timedelta(days=2)
 
 # The columns of the call store, in order. start_local is computed at ingestion in the
 # organization's time zone, so report SQL never converts time zones.

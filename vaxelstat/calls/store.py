@@ -29,6 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 from vaxelstat.calls import fast_cdr, fast_queue_log, generate
 from vaxelstat.calls.legs import (
     LEG_FIELDS,
+    SAME_LEG_WITHIN,
     STAGE_COLUMN_NAMES,
     STAGE_COLUMNS,
     STORE_COLUMN_NAMES,
@@ -614,9 +615,13 @@ class DuckDBStaging(Staging):
         with self.store._write_lock:
             cur.execute("BEGIN TRANSACTION")
             try:
-                (total, repeated) = cur.execute(
-                    "SELECT count(*), count(*) - count(DISTINCT leg_id) FROM staged"
+                (total, repeated, earliest, latest) = cur.execute(
+                    "SELECT count(*), count(*) - count(DISTINCT leg_id), min(start_utc), "
+                    "max(start_utc) FROM staged"
                 ).fetchone()
+                if not total:
+                    cur.execute("COMMIT")
+                    return LoadResult(inserted=0, duplicates=0)
                 # A leg id twice in the batch keeps its earliest leg; without repeats the
                 # window that picks it is skipped.
                 batch = (
@@ -638,9 +643,19 @@ class DuckDBStaging(Staging):
                     f"  ON m.kind = s.object_kind AND m.identity = s.object_identity "
                     f"LEFT JOIN staged_offsets o ON o.h = date_trunc('hour', s.start_utc) "
                     f"WHERE s.n = 1 AND NOT EXISTS (SELECT 1 FROM legs l WHERE l.org_id = ? "
-                    f"  AND l.collection_point_id = ? AND l.leg_id = s.leg_id) "
+                    f"  AND l.collection_point_id = ? AND l.start_utc BETWEEN ? AND ? "
+                    f"  AND l.leg_id = s.leg_id) "
                     f"ORDER BY s.start_utc",
-                    [org_id, point_id, import_id, timezone, org_id, point_id],
+                    [
+                        org_id,
+                        point_id,
+                        import_id,
+                        timezone,
+                        org_id,
+                        point_id,
+                        earliest - SAME_LEG_WITHIN,
+                        latest + SAME_LEG_WITHIN,
+                    ],
                 ).fetchone()
                 self._join_pickups(org_id, point_id)
                 cur.execute("COMMIT")

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "vaxelstat.reports",
     "vaxelstat.exports",
     "vaxelstat.saved",
+    "vaxelstat.api",
     "vaxelstat.demo",
     "vaxelstat.web",
 ]

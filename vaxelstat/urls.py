@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("vaxelstat.orgs.urls")),
     path("", include("vaxelstat.exports.urls")),
     path("", include("vaxelstat.saved.urls")),
+    path("", include("vaxelstat.api.urls")),
     path("", include("vaxelstat.web.urls")),
     path("ingest/", include("vaxelstat.ingest.urls")),
 ]

@@ -6,13 +6,24 @@ import json
 from typing import Any
 
 from vaxelstat.reports.engine import ReportResult
-from vaxelstat.reports.measures import included_in
+from vaxelstat.reports.measures import Measure, included_in
 
 
 def clock(seconds: float) -> str:
     """Seconds as hh:mm:ss, as the pages and files show times."""
     whole = round(seconds)
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def column(m: Measure) -> dict[str, Any]:
+    """A report column as the JSON describes it."""
+    return {
+        "key": m.key,
+        "label": m.label_sv,
+        "definition": m.definition_sv,
+        "unit": m.unit,
+        "included_in": included_in(m.scope, m.key),
+    }
 
 
 def as_dict(result: ReportResult) -> dict[str, Any]:
@@ -26,16 +37,7 @@ def as_dict(result: ReportResult) -> dict[str, Any]:
         "time": period.window,
         "group": period.group,
         "objects": [{"number": o.number, "name": o.display_name} for o in result.objects],
-        "columns": [
-            {
-                "key": m.key,
-                "label": m.label_sv,
-                "definition": m.definition_sv,
-                "unit": m.unit,
-                "included_in": included_in(m.scope, m.key),
-            }
-            for m in result.columns
-        ],
+        "columns": [column(m) for m in result.columns],
         "total": result.total,
         "rows": [
             {"label": bucket.label, "start": bucket.start, **values}

@@ -392,6 +392,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
             (_("Sparade rapporter"), reverse("saved"), "advanced"),
             (_("Hjälp"), reverse("help"), None),
         ]
+        if getattr(user, "organization", None) is not None:
+            menu.append((_("API-nycklar"), reverse("api-keys"), "reports"))
         if user.is_superuser or getattr(user, "is_org_admin", False):
             menu += [
                 (_("Administration"), reverse("administration"), None),

@@ -71,6 +71,12 @@ def send_saved_reports() -> int:
     return send_due()
 
 
+def send_service_level_alerts() -> int:
+    from vaxelstat.orgs.alerts import send_alerts
+
+    return send_alerts()
+
+
 def run_retention() -> int:
     from vaxelstat.orgs.retention import run_all
 
@@ -94,6 +100,7 @@ WORKER_JOBS: list[tuple[str, float, Callable[[], object]]] = [
     ("gallring", 24 * 3600.0, run_retention),
     ("exports", 2.0, run_exports),
     ("scheduled reports", 60.0, send_saved_reports),
+    ("service-level larm", 300.0, send_service_level_alerts),
 ]
 
 

@@ -8,19 +8,28 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vaxelstat.accounts.emails import send_link
-from vaxelstat.accounts.forms import OrganizationSecurityForm, UserForm
+from vaxelstat.accounts.forms import OrganizationSecurityForm, OrganizationServiceForm, UserForm
 from vaxelstat.accounts.models import User
 from vaxelstat.orgs.visibility import admin_organization
 
 
 def administration(request: HttpRequest) -> HttpResponse:
     org = admin_organization(request)
-    form = OrganizationSecurityForm(request.POST or None, instance=org)
-    if request.method == "POST" and form.is_valid():
+    posted = request.POST if request.method == "POST" else None
+    action = request.POST.get("action", "security")
+    security = OrganizationSecurityForm(posted if action == "security" else None, instance=org)
+    service = OrganizationServiceForm(posted if action == "service" else None, instance=org)
+    form = service if action == "service" else security
+    if posted is not None and form.is_valid():
         form.save()
         messages.success(request, _("Sparat."))
         return redirect("administration")
-    return render(request, "accounts/administration.html", {"org": org, "security_form": form})
+    return render(
+        request,
+        "accounts/administration.html",
+        {"org": org, "security_form": security, "service_form": service},
+        status=400 if posted is not None else 200,
+    )
 
 
 def users(request: HttpRequest) -> HttpResponse:

@@ -147,3 +147,49 @@ class OrganizationSecurityForm(forms.ModelForm):
         model = Organization
         fields = ["require_two_factor"]
         labels = {"require_two_factor": _("Kräv tvåfaktorautentisering för alla användare")}
+
+
+class OrganizationServiceForm(forms.ModelForm):
+    """Servicenivå och larm: what counts as answered in time, the target, who gets the larm."""
+
+    alerts = forms.CharField(
+        label=_("Larm till (flera adresser med kommatecken emellan; tomt: inga larm)"),
+        required=False,
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "service_level_seconds",
+            "short_abandon_seconds",
+            "service_level_target",
+            "alert_min_calls",
+        ]
+        labels = {
+            "service_level_seconds": _("Servicenivå: besvarat inom (sekunder)"),
+            "short_abandon_seconds": _("Korta avbrott räknas inte (sekunder)"),
+            "service_level_target": _("Mål för servicenivån (%)"),
+            "alert_min_calls": _("Larma först efter så här många samtal i dag"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["alerts"].initial = ", ".join(self.instance.alert_emails)
+
+    def clean_alerts(self) -> list[str]:
+        from vaxelstat.exports.views import addresses
+
+        text = self.cleaned_data["alerts"]
+        if not text.strip():
+            return []
+        found, error = addresses(text)
+        if error:
+            raise forms.ValidationError(error)
+        return found
+
+    def save(self, commit: bool = True) -> Organization:
+        org: Organization = super().save(commit=False)
+        org.alert_emails = self.cleaned_data["alerts"]
+        if commit:
+            org.save()
+        return org

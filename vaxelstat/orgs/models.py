@@ -3,6 +3,7 @@ import secrets
 import zoneinfo
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,16 @@ class Organization(models.Model):
     service_level_seconds = models.PositiveIntegerField("servicenivåtid (s)", default=20)
     # Calls abandoned within this many seconds are left out of the service level's denominator.
     short_abandon_seconds = models.PositiveIntegerField("kort avbrott (s)", default=5)
+    # The service level aimed at, in percent: the wallboard and the alerts compare with it.
+    service_level_target = models.PositiveSmallIntegerField(
+        "mål för servicenivå (%)",
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    # Larm: when a group's service level today falls below the target (with at least this many
+    # calls), these addresses get one e-mail per group and day.
+    alert_emails = models.JSONField("larm till", default=list, blank=True)
+    alert_min_calls = models.PositiveIntegerField("larm från antal samtal", default=10)
     # Every user of the organization logs in with a code by e-mail as well.
     require_two_factor = models.BooleanField("kräv tvåfaktorautentisering för alla", default=False)
     # Gallring: calls that started more than this many months ago are deleted daily.
@@ -158,3 +169,24 @@ class RetentionRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.at:%Y-%m-%d}: {self.deleted}"
+
+
+class ServiceLevelAlert(models.Model):
+    """A larm sent: a group's service level today fell below the organization's target. One per
+    group and local day, so the same fall is not announced twice."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    measured_object = models.ForeignKey(MeasuredObject, on_delete=models.CASCADE)
+    day = models.DateField()
+    level = models.FloatField()  # percent, when it was sent
+    calls = models.PositiveIntegerField()
+    sent = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent"]
+        constraints = [
+            models.UniqueConstraint(fields=["measured_object", "day"], name="one_alert_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measured_object} {self.day}: {self.level:.1f} %"

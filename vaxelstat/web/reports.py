@@ -390,6 +390,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             (_("Mitt konto"), reverse("account"), None),
             (_("Basrapporter"), reverse("reports"), "reports"),
             (_("Sparade rapporter"), reverse("saved"), "advanced"),
+            (_("Väggskärm"), reverse("wallboard"), "dashboard"),
             (_("Hjälp"), reverse("help"), None),
         ]
         if getattr(user, "organization", None) is not None:

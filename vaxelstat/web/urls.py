@@ -1,7 +1,7 @@
 from django.urls import path
 
 from vaxelstat import control
-from vaxelstat.web import reports, views
+from vaxelstat.web import reports, views, wallboard
 
 urlpatterns = [
     path("", views.start, name="start"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("hjalp/", reports.help_page, name="help"),
     path("sok/", reports.search_page, name="search"),
     path("dashboard/", reports.dashboard_page, name="dashboard"),
+    path("vaggskarm/", wallboard.wallboard, name="wallboard"),
     path("_control/run", control.run_view, name="control-run"),
     # Menu items not built yet: each says so plainly.
     *(

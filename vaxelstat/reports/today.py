@@ -1,0 +1,44 @@
+"""Today's key figures of each answering group, for the wallboard and the service-level larm."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+
+from vaxelstat.calls.scope import Scope
+from vaxelstat.orgs.models import MeasuredObject, Organization
+from vaxelstat.reports.engine import run_report
+from vaxelstat.reports.period import Period
+
+# The figures shown and compared, of the report Inkommande – Besvarade – Ej besvarade.
+REPORT = "acd.incoming"
+FIGURES = ("incoming", "answered", "unanswered", "service_level", "mean_answer_time")
+
+
+@dataclass
+class GroupToday:
+    group: MeasuredObject
+    figures: dict[str, Any]
+    below_target: bool
+
+
+def local_today(org: Organization, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(org.tzinfo).date()
+
+
+def groups_today(
+    org: Organization, groups: list[MeasuredObject], scope: Scope, now: datetime | None = None
+) -> list[GroupToday]:
+    """Each group's figures of the organization's local today, and whether its service level
+    is below the organization's target (no calls yet is not below)."""
+    today = local_today(org, now)
+    period = Period(org.timezone, today, today, group="day")
+    found = []
+    for group in groups:
+        total = run_report(org, REPORT, [group], period, scope=scope).total
+        level = total.get("service_level")
+        found.append(
+            GroupToday(group, total, level is not None and level < org.service_level_target)
+        )
+    return found

@@ -1,0 +1,57 @@
+"""Väggskärm: today's figures of the answering groups in large type, refreshed every half
+minute, for a screen on the wall."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from vaxelstat.ingest.models import ImportRun
+from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
+from vaxelstat.reports.measures import REPORTS, columns_of
+from vaxelstat.reports.today import FIGURES, REPORT, groups_today, local_today
+from vaxelstat.web.reports import Numbers, measure_label
+
+# Seconds between refreshes.
+REFRESH_S = 30
+
+
+@login_required
+def wallboard(request: HttpRequest) -> HttpResponse:
+    if not request.user.may_open("dashboard"):  # type: ignore[union-attr]
+        raise Http404
+    org = current_organization(request)
+    groups = visible_objects(request.user, org).filter(kind="acd").order_by("number")
+    wanted = {int(v) for value in request.GET.getlist("o") for v in value.split(",") if v.isdigit()}
+    if wanted:
+        groups = groups.filter(id__in=wanted)
+    measures = {m.key: m for m in columns_of(REPORTS[REPORT])}
+    numbers = Numbers.current()
+    tiles = [
+        {
+            "group": g.group,
+            "below": g.below_target,
+            "figures": [
+                (
+                    measure_label(measures[key]),
+                    numbers.shown(measures[key], g.figures.get(key)),
+                    key,
+                )
+                for key in FIGURES
+            ],
+        }
+        for g in groups_today(org, list(groups), scope_for(request.user, org))
+    ]
+    last = ImportRun.objects.filter(organization=org).order_by("-finished").first()
+    context = {
+        "org": org,
+        "tiles": tiles,
+        "today": local_today(org),
+        "now": timezone.now(),
+        "last_import": last.finished if last else None,
+        "refresh": REFRESH_S,
+    }
+    template = (
+        "web/wallboard_tiles.html" if request.headers.get("X-Fragment") else "web/wallboard.html"
+    )
+    return render(request, template, context)

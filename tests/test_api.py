@@ -178,7 +178,8 @@ def test_keys_are_made_shown_once_and_deleted_after_a_confirmation(world) -> Non
     client.force_login(world.alice)
     assert "API-nycklar" in client.get("/konto/").content.decode()
     made = client.post("/konto/api-nycklar/", {"name": "Väggskärmen"})
-    page = made.content.decode()
+    assert made.status_code == 302
+    page = client.get("/konto/api-nycklar/").content.decode()
     key = re.search(r'<code id="new-key">(vx_[^<]+)</code>', page).group(1)  # type: ignore[union-attr]
     assert get(key, "/reports").status_code == 200
     listed = client.get("/konto/api-nycklar/").content.decode()

@@ -19,14 +19,16 @@ def _may(request: HttpRequest) -> None:
 @login_required
 def keys(request: HttpRequest) -> HttpResponse:
     _may(request)
-    new_key = ""
+    # A new key is shown once, on the page the creation redirects to (a reload makes none).
+    new_key = request.session.pop("new_api_key", "")
     error = ""
     if request.method == "POST":
         name = request.POST.get("name", "").strip()[:100]
         if not name:
             error = _("Ge nyckeln ett namn, till exempel vad den används till.")
         else:
-            _token, new_key = ApiToken.make(request.user, name)
+            _token, request.session["new_api_key"] = ApiToken.make(request.user, name)
+            return redirect("api-keys")
     return render(
         request,
         "api/keys.html",

@@ -72,11 +72,16 @@ def run_report(
     period: Period,
     *,
     scope: Scope,
+    columns: list[Measure] | None = None,
+    by_object: bool = False,
 ) -> ReportResult:
     """The figures of a standard report for these objects (of the organization) and period,
-    of the legs the reader's scope lets them see."""
+    of the legs the reader's scope lets them see. An advanced report chooses its own columns
+    (measures of the report's scope) and may have a row per object instead of per bucket."""
     report = REPORTS[report_key]
-    columns = columns_of(report)
+    columns = columns or columns_of(report)
+    if any(m.scope != report.scope for m in columns):
+        raise ValueError(f"a column of another scope than {report.scope}")
     store = get_store()
     where, params = period.filter(store.dialect)
     params.update(
@@ -87,7 +92,7 @@ def run_report(
         [o.id for o in objects],
         f"{report.legs} AND {where}",
         params,
-        period.bucket_sql(store.dialect),
+        "object_id" if by_object else period.bucket_sql(store.dialect),
         [measure_sql(m, store.dialect) for m in columns],
     )
     by_bucket = {bucket: values for bucket, values in rows}
@@ -95,7 +100,12 @@ def run_report(
     total_values = by_bucket.pop(None, empty)
     total = {m.key: _value(m, v) for m, v in zip(columns, total_values, strict=True)}
     result_rows = []
-    for bucket in period.buckets():
+    buckets = (
+        [Bucket(o.id, o.display_name or o.number, None) for o in objects]
+        if by_object
+        else period.buckets()
+    )
+    for bucket in buckets:
         values = by_bucket.get(bucket.key, empty)
         result_rows.append(
             (bucket, {m.key: _value(m, v) for m, v in zip(columns, values, strict=True)})

@@ -127,7 +127,7 @@ class Choice:
         )
 
 
-def _read(request: HttpRequest) -> Choice:
+def read_choice(request: HttpRequest) -> Choice:
     org = current_organization(request)
     params = request.GET
     report = REPORTS.get(params.get("report", ""), REPORTS["acd.incoming"])
@@ -155,7 +155,7 @@ def _read(request: HttpRequest) -> Choice:
     return choice
 
 
-def _reports_by_kind() -> list[tuple[str, list[tuple[str, str]]]]:
+def reports_by_kind_list() -> list[tuple[str, list[tuple[str, str]]]]:
     kinds = dict(MeasuredObject.Kind.choices)
     grouped: dict[str, list[tuple[str, str]]] = {}
     for report in REPORTS.values():
@@ -163,13 +163,14 @@ def _reports_by_kind() -> list[tuple[str, list[tuple[str, str]]]]:
     return [(str(kinds[kind]), items) for kind, items in grouped.items()]
 
 
-def _table(choice: Choice, result: ReportResult) -> dict[str, Any]:
-    """The table and the chart's series, formatted; each figure links to its calls."""
+def report_table(choice: Choice, result: ReportResult, by_object: bool = False) -> dict[str, Any]:
+    """The table and the chart's series, formatted; each figure links to its calls (of its
+    row's bucket, or with a row per object, of its row's object)."""
     columns = [
         {"key": m.key, "label": measure_label(m), "help": measure_help(m), "unit": m.unit}
         for m in result.columns
     ]
-    base = reverse("report-calls") + "?" + choice.query()
+    base = reverse("report-calls") + "?" + (choice.query(o="") if by_object else choice.query())
     weekdays = [
         _("måndag"),
         _("tisdag"),
@@ -184,12 +185,12 @@ def _table(choice: Choice, result: ReportResult) -> dict[str, Any]:
     href = escape(base)
     links = {m.key: f"{href}&amp;measure={m.key}" for m in result.columns}
 
-    def cells(values: dict[str, Any], bucket: int | None) -> SafeString:
+    def cells(values: dict[str, Any], where: str) -> SafeString:
         """A row's figures as table cells; a count other than zero links to its calls. Made
         here rather than in the template: a year in 30-minute buckets has 50,000 of them.
-        The texts are our own digits and separators, the links escaped above."""
+        The texts are our own digits and separators, the links escaped above; `where` is
+        the row's own part of the link (digits only)."""
         out = []
-        where = "" if bucket is None else f"&amp;bucket={bucket}"
         for m in result.columns:
             text = numbers.shown(m, values[m.key])
             if m.agg == "count" and text and text != "0":
@@ -200,8 +201,13 @@ def _table(choice: Choice, result: ReportResult) -> dict[str, Any]:
 
     rows = []
     for index, (bucket, values) in enumerate(result.rows):
-        label = weekdays[bucket.key - 1] if choice.group == "weekday" else bucket.label  # type: ignore[operator]
-        rows.append({"label": label, "cells": cells(values, index)})
+        if by_object:
+            label, where = bucket.label, f"&amp;o={bucket.key}"
+        else:
+            label = weekdays[bucket.key - 1] if choice.group == "weekday" else bucket.label  # type: ignore[operator]
+            where = f"&amp;bucket={index}"
+        rows.append({"label": label, "cells": cells(values, where)})
+    everyone = ",".join(str(o.id) for o in choice.objects)
     counts = [m for m in result.columns if m.agg == "count"]
     chart = {
         "labels": [row["label"] for row in rows],
@@ -210,7 +216,8 @@ def _table(choice: Choice, result: ReportResult) -> dict[str, Any]:
             for m in counts
         ],
     }
-    return {"columns": columns, "total": cells(result.total, None), "rows": rows, "chart": chart}
+    total = cells(result.total, f"&amp;o={everyone}" if by_object else "")
+    return {"columns": columns, "total": total, "rows": rows, "chart": chart}
 
 
 @login_required
@@ -219,7 +226,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     With the header X-Fragment the result alone is sent (grouping and report switches)."""
     if not request.user.may_open("reports"):  # type: ignore[union-attr]
         raise Http404
-    choice = _read(request)
+    choice = read_choice(request)
     result = table = None
     if choice.objects and not choice.error:
         result = run_report(
@@ -229,11 +236,11 @@ def report_page(request: HttpRequest) -> HttpResponse:
             choice.period(),
             scope=scope_for(request.user, choice.org),
         )
-        table = _table(choice, result)
+        table = report_table(choice, result)
     last_import = ImportRun.objects.filter(organization=choice.org).order_by("-finished").first()
     context = {
         "choice": choice,
-        "reports_by_kind": _reports_by_kind(),
+        "reports_by_kind": reports_by_kind_list(),
         "same_kind": [
             (r.key, report_name(r)) for r in REPORTS.values() if r.kind == choice.report.kind
         ],
@@ -260,13 +267,14 @@ def calls_page(request: HttpRequest) -> HttpResponse:
     """Öppna specifikation (Samtal): the legs behind the report, or behind one figure."""
     if not request.user.may_open("reports"):  # type: ignore[union-attr]
         raise Http404
-    choice = _read(request)
+    choice = read_choice(request)
     if choice.error or not choice.objects:
         raise Http404
     params = request.GET
     period = choice.period()
     measure = params.get("measure") or None
-    if measure is not None and measure not in choice.report.columns:
+    # Any measure of the report's scope: an advanced report chooses its own columns.
+    if measure is not None and (choice.report.scope, measure) not in BY_KEY:
         raise Http404
     buckets = period.buckets()
     bucket_index = params.get("bucket", "")
@@ -389,6 +397,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             (_("Start"), reverse("start"), None),
             (_("Mitt konto"), reverse("account"), None),
             (_("Basrapporter"), reverse("reports"), "reports"),
+            (_("Avancerade rapporter"), reverse("advanced"), "advanced"),
             (_("Sparade rapporter"), reverse("saved"), "advanced"),
             (_("Väggskärm"), reverse("wallboard"), "dashboard"),
             (_("Hjälp"), reverse("help"), None),
@@ -491,7 +500,7 @@ def staffing_page(request: HttpRequest) -> HttpResponse:
     Erlang C from the period's arrivals (per day with calls) and talk times."""
     if not request.user.may_open("reports"):  # type: ignore[union-attr]
         raise Http404
-    choice = _read(request)
+    choice = read_choice(request)
     if choice.report.kind != "acd" or not choice.objects or choice.error:
         raise Http404
     try:

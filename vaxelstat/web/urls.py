@@ -1,12 +1,13 @@
 from django.urls import path
 
 from vaxelstat import control
-from vaxelstat.web import reports, views, wallboard
+from vaxelstat.web import advanced, reports, views, wallboard
 
 urlpatterns = [
     path("", views.start, name="start"),
     path("operator/imports/", views.imports, name="imports"),
     path("basrapporter/", reports.report_page, name="reports"),
+    path("avancerade-rapporter/", advanced.advanced_page, name="advanced"),
     path("basrapporter/samtal/", reports.calls_page, name="report-calls"),
     path("basrapporter/bemanning/", reports.staffing_page, name="staffing"),
     path("hjalp/", reports.help_page, name="help"),

@@ -54,7 +54,6 @@ def imports(request: HttpRequest) -> HttpResponse:
 # The menu's items that come in later steps: (URL name, path, title, module or None).
 NOT_BUILT = [
     ("dashboards", "dashboardkatalog", gettext_noop("Dashboardkatalog"), "dashboard"),
-    ("advanced", "avancerade-rapporter", gettext_noop("Avancerade rapporter"), "advanced"),
 ]
 
 

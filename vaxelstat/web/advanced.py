@@ -1,0 +1,62 @@
+"""Avancerade rapporter: a report of one's own. Start from a standard report (which objects and
+which calls it counts), choose its columns among every measure of that kind of call, and its
+rows: the period's buckets, or one row per object. Every count links to its calls."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from vaxelstat.orgs.visibility import scope_for
+from vaxelstat.reports.engine import run_report
+from vaxelstat.reports.measures import MEASURES, columns_of
+from vaxelstat.web.reports import (
+    group_labels,
+    measure_help,
+    measure_label,
+    read_choice,
+    report_name,
+    report_table,
+    reports_by_kind_list,
+)
+
+
+@login_required
+def advanced_page(request: HttpRequest) -> HttpResponse:
+    if not request.user.may_open("advanced"):  # type: ignore[union-attr]
+        raise Http404
+    choice = read_choice(request)
+    available = [m for m in MEASURES if m.scope == choice.report.scope]
+    wanted = set(request.GET.getlist("m"))
+    columns = [m for m in available if m.key in wanted] or columns_of(choice.report)
+    by_object = request.GET.get("rows") == "object"
+    result = table = None
+    if choice.objects and not choice.error:
+        result = run_report(
+            choice.org,
+            choice.report.key,
+            choice.objects,
+            choice.period(),
+            scope=scope_for(request.user, choice.org),
+            columns=columns,
+            by_object=by_object,
+        )
+        table = report_table(choice, result, by_object=by_object)
+    chosen = {m.key for m in columns}
+    context = {
+        "choice": choice,
+        "reports_by_kind": reports_by_kind_list(),
+        "measures": [
+            (m.key, measure_label(m), measure_help(m), m.key in chosen) for m in available
+        ],
+        "by_object": by_object,
+        "groups": group_labels(),
+        "report_title": report_name(choice.report),
+        "result": result,
+        "table": table,
+        "calls_link": reverse("report-calls") + "?" + choice.query(),
+    }
+    template = (
+        "web/advanced_result.html" if request.headers.get("X-Fragment") else "web/advanced.html"
+    )
+    return render(request, template, context)

@@ -164,3 +164,86 @@ def test_the_engine_refuses_a_column_of_another_kind_of_call(simulated) -> None:
             scope=Scope.whole(simulated.a.id),
             columns=[other],
         )
+
+
+def test_an_advanced_report_is_exported_saved_and_sent_with_its_columns_and_rows(
+    simulated, smtp
+) -> None:
+    import csv
+    import io
+    from datetime import timedelta
+    from urllib.parse import parse_qs, urlparse
+
+    from vaxelstat.exports.models import Export
+    from vaxelstat.exports.tasks import folder, run_pending
+    from vaxelstat.saved.models import SavedReport
+    from vaxelstat.saved.tasks import send_due
+
+    queues = find_objects(simulated.a, "acd", "all")
+    client = logged_in(simulated.alice)
+    chosen = {
+        **PERIOD,
+        "report": "acd.incoming",
+        "m": ["incoming", "unanswered"],
+        "rows": "object",
+        "o": [q.id for q in queues],
+    }
+    page = client.get("/avancerade-rapporter/", chosen).content.decode()
+    assert page.count('<input type="hidden" name="rows" value="object">') == 2  # export, save
+    period = Period.parse(simulated.a.timezone, PERIOD["from"], PERIOD["to"], PERIOD["time"], "day")
+    scope = REPORTS["acd.incoming"].scope
+    expected = run_report(
+        simulated.a,
+        "acd.incoming",
+        queues,
+        period,
+        scope=Scope.whole(simulated.a.id),
+        columns=[BY_KEY[(scope, "incoming")], BY_KEY[(scope, "unanswered")]],
+        by_object=True,
+    )
+    want = [["Totalt", "", str(expected.total["incoming"]), str(expected.total["unanswered"])]] + [
+        [b.label, "", str(v["incoming"]), str(v["unanswered"])] for b, v in expected.rows
+    ]
+
+    def rows_of(text: str) -> list[list[str]]:
+        table = list(csv.reader(io.StringIO(text)))
+        assert table[0] == ["label", "start", "incoming", "unanswered"]
+        return table[1:]
+
+    response = client.post("/exporter/ny/", {**chosen, "format": "csv", "action": "file"})
+    assert response.status_code == 302
+    run_pending()
+    export = Export.objects.get()
+    assert rows_of((folder(export) / export.file_name).read_text()) == want
+
+    saved = client.post(
+        "/sparade-rapporter/ny/", {**chosen, "name": "Köerna var för sig", "period": "fixed"}
+    )
+    assert saved.status_code == 302
+    kept = SavedReport.objects.get(name="Köerna var för sig")
+    assert (kept.measures, kept.by_object) == (["incoming", "unanswered"], True)
+    opened = urlparse(client.get(f"/sparade-rapporter/{kept.pk}/")["Location"])
+    assert opened.path == "/avancerade-rapporter/"
+    query = parse_qs(opened.query)
+    assert query["m"] == ["incoming", "unanswered"] and query["rows"] == ["object"]
+
+    edited = client.post(
+        f"/sparade-rapporter/{kept.pk}/andra/",
+        {
+            "name": kept.name,
+            "period": "fixed",
+            "first": PERIOD["from"],
+            "last": PERIOD["to"],
+            "window": PERIOD["time"],
+            "every": "day",
+            "format": "csv",
+            "include": ["table"],
+            "addresses": "chef@example.se",
+        },
+    )
+    assert edited.status_code == 302
+    kept.refresh_from_db()
+    assert send_due(kept.next_send + timedelta(minutes=1)) == 1
+    run_pending()
+    attachment = next(smtp.last_to("chef@example.se").iter_attachments())
+    assert rows_of(attachment.get_content()) == want

@@ -11,7 +11,7 @@ from vaxelstat.calls.scope import Scope
 from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.reports.engine import ReportResult, run_report
-from vaxelstat.reports.measures import REPORTS
+from vaxelstat.reports.measures import REPORTS, chosen_columns
 from vaxelstat.reports.period import Period
 from vaxelstat.reports.specification import Filters, specification
 
@@ -33,6 +33,9 @@ class ExportRequest:
     filters: dict[str, Any] = field(default_factory=dict)
     measure: str | None = None
     bucket: int | None = None
+    # An advanced report's own columns (none: the report's) and its rows per object.
+    measures: list[str] = field(default_factory=list)
+    by_object: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,7 +68,15 @@ def gather(org: Organization, scope: Scope, request: ExportRequest) -> Content:
             organization=org, kind=report.kind, id__in=scope.allowed(request.objects)
         )
     ]
-    result = run_report(org, report.key, objects, period, scope=scope)
+    result = run_report(
+        org,
+        report.key,
+        objects,
+        period,
+        scope=scope,
+        columns=chosen_columns(report, request.measures),
+        by_object=request.by_object,
+    )
     calls, total = None, 0
     if "calls" in request.include:
         buckets = period.buckets()

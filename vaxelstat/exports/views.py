@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from vaxelstat.exports.content import INCLUDES, ExportRequest
 from vaxelstat.exports.models import Export
 from vaxelstat.orgs.visibility import current_organization
-from vaxelstat.reports.measures import REPORTS
+from vaxelstat.reports.measures import BY_KEY, REPORTS
 from vaxelstat.reports.period import GROUPS
 from vaxelstat.reports.specification import TEXT_FILTERS
 
@@ -49,7 +49,7 @@ def _request(post: dict) -> ExportRequest:  # type: ignore[type-arg]
         return int(value) if value.isdigit() else None
 
     measure = post.get("measure") or None
-    if measure is not None and measure not in REPORTS[report].columns:
+    if measure is not None and (REPORTS[report].scope, measure) not in BY_KEY:
         raise Http404
     return ExportRequest(
         report=report,
@@ -69,6 +69,8 @@ def _request(post: dict) -> ExportRequest:  # type: ignore[type-arg]
         },
         measure=measure,
         bucket=number("bucket"),
+        measures=[m for m in post.getlist("m") if (REPORTS[report].scope, m) in BY_KEY],  # type: ignore[attr-defined]
+        by_object=post.get("rows") == "object",
     )
 
 

@@ -490,3 +490,10 @@ REPORTS: dict[str, Report] = {
 
 def columns_of(report: Report) -> list[Measure]:
     return [BY_KEY[(report.scope, key)] for key in report.columns]
+
+
+def chosen_columns(report: Report, keys: list[str]) -> list[Measure] | None:
+    """An advanced report's columns: the measures of the report's scope named in `keys`, in
+    the measure table's order; None (the report's own) when none is named."""
+    wanted = set(keys)
+    return [m for m in MEASURES if m.scope == report.scope and m.key in wanted] or None

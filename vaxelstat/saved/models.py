@@ -48,6 +48,9 @@ class SavedReport(models.Model):
     last = models.DateField(_("till"), null=True, blank=True)
     window = models.CharField(_("tid på dygnet"), max_length=11, blank=True)
     group = models.CharField(max_length=10, default="day")
+    # An advanced report's own columns (none: the report's own) and its rows per object.
+    measures = models.JSONField(default=list, blank=True)
+    by_object = models.BooleanField(default=False)
     every = models.CharField(_("skicka"), max_length=5, choices=Every.choices, blank=True)
     format = models.CharField(
         _("format"), max_length=4, choices=Export.Format.choices, default=Export.Format.XLSX
@@ -85,7 +88,14 @@ class SavedReport(models.Model):
             group=self.group,
             objects=list(self.object_ids),
             include=list(self.include),
+            measures=list(self.measures),
+            by_object=self.by_object,
         )
+
+    @property
+    def advanced(self) -> bool:
+        """Whether it is an Avancerad rapport (opened on that page) rather than a Basrapport."""
+        return bool(self.measures) or self.by_object
 
     def next_after(self, moment: datetime) -> datetime | None:
         """The first sending time after `moment`: SEND_AT local time on every day, every

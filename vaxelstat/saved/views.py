@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from vaxelstat.orgs.models import MeasuredObject
 from vaxelstat.orgs.visibility import current_organization, scope_for
-from vaxelstat.reports.measures import REPORTS
+from vaxelstat.reports.measures import REPORTS, chosen_columns
 from vaxelstat.reports.period import GROUPS
 from vaxelstat.saved.forms import NewSavedReportForm, SavedReportForm
 from vaxelstat.saved.models import SavedReport
@@ -33,8 +33,9 @@ def _own(request: HttpRequest, pk: int) -> SavedReport:
     )
 
 
-def basrapport_url(saved: SavedReport) -> str:
-    """The Basrapporter page of the saved report, its period worked out today."""
+def report_url(saved: SavedReport) -> str:
+    """The page of the saved report (Basrapporter or Avancerade rapporter), its period worked
+    out today."""
     today = timezone.now().astimezone(saved.organization.tzinfo).date()
     first, last = saved.dates(today)
     query = {
@@ -44,8 +45,11 @@ def basrapport_url(saved: SavedReport) -> str:
         "time": saved.window,
         "group": saved.group,
         "o": ",".join(str(o) for o in saved.object_ids),
+        "m": saved.measures,
+        "rows": "object" if saved.by_object else "",
     }
-    return reverse("reports") + "?" + urlencode({k: v for k, v in query.items() if v})
+    page = reverse("advanced") if saved.advanced else reverse("reports")
+    return page + "?" + urlencode({k: v for k, v in query.items() if v}, doseq=True)
 
 
 @login_required
@@ -56,7 +60,7 @@ def saved_list(request: HttpRequest) -> HttpResponse:
         {
             "saved": saved,
             "report": report_name(REPORTS[saved.report]) if saved.report in REPORTS else "",
-            "open": basrapport_url(saved),
+            "open": report_url(saved),
         }
         for saved in SavedReport.objects.filter(owner=request.user, organization=org)  # type: ignore[misc]
     ]
@@ -98,6 +102,8 @@ def create(request: HttpRequest) -> HttpResponse:
             report=report,
             group=group,
             object_ids=objects,
+            measures=[m.key for m in chosen_columns(REPORTS[report], post.getlist("m")) or []],
+            by_object=post.get("rows") == "object",
         ),
         owner=request.user,
         organization=org,
@@ -118,7 +124,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @login_required
 def open_saved(request: HttpRequest, pk: int) -> HttpResponse:
     _may(request, "reports")
-    return redirect(basrapport_url(_own(request, pk)))
+    return redirect(report_url(_own(request, pk)))
 
 
 @login_required

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from vaxelstat.orgs.visibility import scope_for
 from vaxelstat.reports.engine import run_report
-from vaxelstat.reports.measures import MEASURES, columns_of
+from vaxelstat.reports.measures import MEASURES, chosen_columns, columns_of
+from vaxelstat.saved.models import SavedReport
 from vaxelstat.web.reports import (
     group_labels,
     measure_help,
@@ -27,8 +28,7 @@ def advanced_page(request: HttpRequest) -> HttpResponse:
         raise Http404
     choice = read_choice(request)
     available = [m for m in MEASURES if m.scope == choice.report.scope]
-    wanted = set(request.GET.getlist("m"))
-    columns = [m for m in available if m.key in wanted] or columns_of(choice.report)
+    columns = chosen_columns(choice.report, request.GET.getlist("m")) or columns_of(choice.report)
     by_object = request.GET.get("rows") == "object"
     result = table = None
     if choice.objects and not choice.error:
@@ -55,6 +55,9 @@ def advanced_page(request: HttpRequest) -> HttpResponse:
         "result": result,
         "table": table,
         "calls_link": reverse("report-calls") + "?" + choice.query(),
+        # What the export and save forms carry beyond a Basrapport's choices.
+        "chosen_measures": [m.key for m in columns] if request.GET.getlist("m") else [],
+        "save_periods": SavedReport.Period.choices,
     }
     template = (
         "web/advanced_result.html" if request.headers.get("X-Fragment") else "web/advanced.html"

@@ -115,3 +115,22 @@ class SavedReport(models.Model):
                     return at
             day += timedelta(days=1)
         raise AssertionError("a month always has a first day")  # pragma: no cover
+
+
+class Dashboard(models.Model):
+    """A dashboard of the Dashboardkatalog: a named row of saved reports, each shown by its
+    Totalt, for its period worked out on the day. An organization admin may share one with
+    everyone in the organization; each viewer sees it with their own permissions."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE)
+    name = models.CharField(_("namn"), max_length=100)
+    shared = models.BooleanField(_("delad med alla i organisationen"), default=False)
+    reports = models.ManyToManyField(SavedReport, verbose_name=_("rapporter"))
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

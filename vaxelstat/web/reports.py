@@ -400,6 +400,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             (_("Avancerade rapporter"), reverse("advanced"), "advanced"),
             (_("Sparade rapporter"), reverse("saved"), "advanced"),
             (_("Väggskärm"), reverse("wallboard"), "dashboard"),
+            (_("Dashboardkatalog"), reverse("dashboards"), "dashboard"),
             (_("Hjälp"), reverse("help"), None),
         ]
         if getattr(user, "organization", None) is not None:

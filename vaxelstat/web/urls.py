@@ -15,9 +15,4 @@ urlpatterns = [
     path("dashboard/", reports.dashboard_page, name="dashboard"),
     path("vaggskarm/", wallboard.wallboard, name="wallboard"),
     path("_control/run", control.run_view, name="control-run"),
-    # Menu items not built yet: each says so plainly.
-    *(
-        path(f"{slug}/", views.not_built, {"title": title, "module": module}, name=name)
-        for name, slug, title, module in views.NOT_BUILT
-    ),
 ]

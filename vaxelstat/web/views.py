@@ -1,7 +1,6 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext, gettext_noop
 
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest.models import ImportRun
@@ -49,16 +48,3 @@ def imports(request: HttpRequest) -> HttpResponse:
     return render(
         request, "web/imports.html", {"runs": runs, "selected": selected, "rejects": rejects}
     )
-
-
-# The menu's items that come in later steps: (URL name, path, title, module or None).
-NOT_BUILT = [
-    ("dashboards", "dashboardkatalog", gettext_noop("Dashboardkatalog"), "dashboard"),
-]
-
-
-@login_required
-def not_built(request: HttpRequest, title: str, module: str | None) -> HttpResponse:
-    if not request.user.may_open(module):  # type: ignore[union-attr]
-        raise Http404
-    return render(request, "web/not_built.html", {"title": gettext(title)})

@@ -8,6 +8,7 @@ from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
+from vaxelstat.saved.models import Dashboard, SavedReport
 
 
 def test_demo_creates_the_switchboard_and_a_refresh_does_not_double_it(db, capsys) -> None:
@@ -33,9 +34,16 @@ def test_demo_creates_the_switchboard_and_a_refresh_does_not_double_it(db, capsy
     client = Client()
     assert client.login(username="admin@demo.example", password=password)
     assert "Växel" in client.get("/").content.decode()
+    # A manager's saved reports and their shared dashboard, which opens.
+    dashboard = Dashboard.objects.get(organization=org, name="Kundtjänst")
+    assert dashboard.shared and dashboard.reports.count() == 2
+    page = client.get(f"/dashboardkatalog/{dashboard.pk}/").content.decode()
+    assert "Svarsgrupperna förra veckan" in page and "Varje svarsgrupp i dag" in page
 
     call_command("demo", "--no-serve", "--days", "7", "--seed", "5")
     assert get_store().count(Scope.whole(org.id)) == sum(
         ImportRun.objects.filter(organization=org).values_list("legs_imported", flat=True)
     )
     assert User.objects.filter(email="admin@demo.example").count() == 1
+    assert SavedReport.objects.filter(organization=org).count() == 2
+    assert Dashboard.objects.filter(organization=org).count() == 1

@@ -14,6 +14,7 @@ from vaxelstat.demo.simulator import simulate
 from vaxelstat.ingest.models import ImportRun, RejectedRecord
 from vaxelstat.ingest.pipeline import import_file
 from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
+from vaxelstat.saved.models import Dashboard, SavedReport
 
 ADMIN_EMAIL = "admin@demo.example"
 # Names an administrator gives the groups and numbers after the first import.
@@ -30,6 +31,36 @@ class Command(BaseCommand):
         'Create or refresh the organization "demo" (Demo AB) with simulated traffic up to now, '
         "imported through the real ingestion path, then serve it."
     )
+
+    def _saved_reports(self, org: Organization, admin: Any) -> None:
+        """Two saved reports and a shared dashboard of them, as a manager would keep them."""
+        queues = list(
+            MeasuredObject.objects.filter(organization=org, kind=MeasuredObject.Kind.ACD)
+            .order_by("number")
+            .values_list("id", flat=True)
+        )
+        weekly, _ = SavedReport.objects.update_or_create(
+            owner=admin,
+            organization=org,
+            name="Svarsgrupperna förra veckan",
+            defaults={"report": "acd.incoming", "object_ids": queues, "period": "last_week"},
+        )
+        each, _ = SavedReport.objects.update_or_create(
+            owner=admin,
+            organization=org,
+            name="Varje svarsgrupp i dag",
+            defaults={
+                "report": "acd.incoming",
+                "object_ids": queues,
+                "period": "today",
+                "measures": ["incoming", "answered", "unanswered", "service_level"],
+                "by_object": True,
+            },
+        )
+        dashboard, _ = Dashboard.objects.update_or_create(
+            owner=admin, organization=org, name="Kundtjänst", defaults={"shared": True}
+        )
+        dashboard.reports.set([weekly, each])
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000)
@@ -95,6 +126,7 @@ class Command(BaseCommand):
         admin.name, admin.organization, admin.is_org_admin = "Demo Admin", org, True
         admin.set_password(password)
         admin.save()
+        self._saved_reports(org, admin)
         elapsed = time.monotonic() - started
         url = f"http://127.0.0.1:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"Demo ready in {elapsed:.0f} s."))

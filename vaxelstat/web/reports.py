@@ -462,22 +462,30 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user, org)
     today = timezone.now().astimezone(org.tzinfo).date()
     numbers = Numbers.current()
-    # One report per group over the seven days by day: today is its last row.
     week = Period(org.timezone, today - timedelta(days=6), today, group="day")
+    day = Period(org.timezone, today, today, group="day")
     report = REPORTS["acd.incoming"]
     measures = [BY_KEY[(report.scope, key)] for key in DASHBOARD_FIGURES]
+    visible = visible_objects(request.user, org)
+    # Per kind of group, two queries (today, the week) with a row per group.
+    figures_of: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for kind, key in (("acd", "acd.incoming"), ("hunt", "hunt.incoming")):
+        objects = list(visible.filter(kind=kind))
+        if not objects:
+            continue
+        todays, weeks = (
+            run_report(org, key, objects, period, scope=scope, by_object=True).rows
+            for period in (day, week)
+        )
+        for obj, (_b, d), (_w, w) in zip(objects, todays, weeks, strict=True):
+            figures_of[obj.id] = (d, w)
     groups = []
-    for obj in (
-        visible_objects(request.user, org)
-        .filter(kind__in=["acd", "hunt"])
-        .order_by("kind", "number")
-    ):
+    for obj in visible.filter(kind__in=["acd", "hunt"]).order_by("kind", "number"):
         key = "acd.incoming" if obj.kind == "acd" else "hunt.incoming"
-        result = run_report(org, key, [obj], week, scope=scope)
         rows = []
         for label, first, figures in (
-            (_("I dag"), today, result.rows[-1][1]),
-            (_("Senaste 7 dagarna"), week.first, result.total),
+            (_("I dag"), today, figures_of[obj.id][0]),
+            (_("Senaste 7 dagarna"), week.first, figures_of[obj.id][1]),
         ):
             query = {"report": key, "from": first.isoformat(), "to": today.isoformat(), "o": obj.id}
             rows.append(

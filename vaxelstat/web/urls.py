@@ -1,7 +1,7 @@
 from django.urls import path
 
 from vaxelstat import control
-from vaxelstat.web import advanced, reports, views, wallboard
+from vaxelstat.web import advanced, dashboard, menu, reports, views, wallboard
 
 urlpatterns = [
     path("", views.start, name="start"),
@@ -10,9 +10,9 @@ urlpatterns = [
     path("avancerade-rapporter/", advanced.advanced_page, name="advanced"),
     path("basrapporter/samtal/", reports.calls_page, name="report-calls"),
     path("basrapporter/bemanning/", reports.staffing_page, name="staffing"),
-    path("hjalp/", reports.help_page, name="help"),
-    path("sok/", reports.search_page, name="search"),
-    path("dashboard/", reports.dashboard_page, name="dashboard"),
+    path("hjalp/", menu.help_page, name="help"),
+    path("sok/", menu.search_page, name="search"),
+    path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("vaggskarm/", wallboard.wallboard, name="wallboard"),
     path("_control/run", control.run_view, name="control-run"),
 ]

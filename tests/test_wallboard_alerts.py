@@ -136,3 +136,17 @@ def test_admins_set_the_service_level_and_the_larm(world) -> None:
     assert world.a.alert_emails == ["chef@example.se"]
     assert world.a.require_two_factor is False  # the other form's field is left alone
     assert logged_in(world.bob).post("/administration/", {"action": "service"}).status_code == 404
+
+
+def test_a_larm_for_a_group_named_over_two_lines_still_goes(today, smtp) -> None:
+    today.support.display_name = "Support\nKväll"
+    today.support.save()
+    org = today.a
+    org.alert_emails, org.alert_min_calls, org.service_level_target = ["chef@example.se"], 5, 90
+    org.save()
+    assert send_alerts() == 2  # both groups are under 90 %
+    subjects = sorted(" ".join(m["Subject"].split()) for m in smtp.to("chef@example.se"))
+    assert subjects == [
+        "Växelstatistik: servicenivån för 401 är 40,0 % i dag",
+        "Växelstatistik: servicenivån för Support Kväll (400) är 80,0 % i dag",
+    ]

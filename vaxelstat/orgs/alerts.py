@@ -23,6 +23,8 @@ def _percent(value: float) -> str:
 def _message(org: Organization, found: GroupToday, address: str) -> EmailMessage:
     group = found.group
     name = f"{group.display_name} ({group.number})" if group.display_name else group.number
+    # Names come from the PBX's logs: one line, as a mail header must be.
+    name = " ".join(name.split())
     level = _percent(found.figures["service_level"])
     subject = f"Växelstatistik: servicenivån för {name} är {level} % i dag"
     body = (

@@ -8,7 +8,9 @@
   async function refresh() {
     try {
       const response = await fetch(window.location.href, { headers: { "X-Fragment": "1" } });
-      if (response.ok) board.innerHTML = await response.text();
+      // Sent elsewhere (the login has run out, say): show that page, not inside the board.
+      if (response.redirected) window.location.reload();
+      else if (response.ok) board.innerHTML = await response.text();
     } catch (error) {
       // The network is away for a moment: the next round tries again.
     }

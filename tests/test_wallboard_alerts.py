@@ -150,3 +150,23 @@ def test_a_larm_for_a_group_named_over_two_lines_still_goes(today, smtp) -> None
         "Växelstatistik: servicenivån för 401 är 40,0 % i dag",
         "Växelstatistik: servicenivån för Support Kväll (400) är 80,0 % i dag",
     ]
+
+
+def test_a_larm_that_could_not_be_sent_is_sent_the_next_round(today, settings, smtp) -> None:
+    org = today.a
+    org.alert_emails, org.alert_min_calls = ["chef@example.se"], 5
+    org.save()
+    working = settings.MAILERS
+    # No mail server answers: the larm is not recorded as sent.
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+        }
+    }
+    with pytest.raises(OSError):
+        send_alerts()
+    assert not ServiceLevelAlert.objects.exists()
+    settings.MAILERS = working
+    assert send_alerts() == 1
+    assert smtp.last_to("chef@example.se")["Subject"].endswith("40,0 % i dag")

@@ -60,7 +60,8 @@ def send_alerts(now: datetime | None = None) -> int:
             if not found.below_target or found.figures["incoming"] < org.alert_min_calls:
                 continue
             try:
-                # The row first: two workers never send the same larm.
+                # The row claims the larm (two workers never send it twice); a send that fails
+                # takes the row back with it, so the next round tries again.
                 with transaction.atomic():
                     ServiceLevelAlert.objects.create(
                         organization=org,
@@ -69,10 +70,10 @@ def send_alerts(now: datetime | None = None) -> int:
                         level=found.figures["service_level"],
                         calls=found.figures["incoming"],
                     )
+                    for address in org.alert_emails:
+                        _message(org, found, address).send()
             except IntegrityError:
                 continue
-            for address in org.alert_emails:
-                _message(org, found, address).send()
             log.info("larm: %s %s below target", org.slug, found.group.number)
             announced += 1
     return announced

@@ -300,6 +300,12 @@ def test_a_scheduled_report_is_e_mailed_once_when_due_with_its_figures(world, sm
         rows = list(csv.reader(io.StringIO(attachment.get_content())))
         assert rows[1][2] == str(expected["total"]["incoming"])
     assert len(smtp.messages) == 2
+    listed = alice.get("/sparade-rapporter/").content.decode()
+    assert f"Senast {timezone.localtime(due):%Y-%m-%d %H:%M}: Klar" in listed
+    # A sending that failed says so in the list.
+    Export.objects.filter(pk=export.pk).update(status=Export.Status.FAILED, error="SMTP nere")
+    failed = alice.get("/sparade-rapporter/").content.decode()
+    assert 'class="error">Senast' in failed and "Misslyckades (SMTP nere)" in failed
 
 
 def test_a_scheduled_report_shows_what_its_owner_may_see_when_it_is_sent(world, smtp) -> None:

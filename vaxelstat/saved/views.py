@@ -62,7 +62,10 @@ def saved_list(request: HttpRequest) -> HttpResponse:
             "report": report_name(REPORTS[saved.report]) if saved.report in REPORTS else "",
             "open": report_url(saved),
         }
-        for saved in SavedReport.objects.filter(owner=request.user, organization=org)  # type: ignore[misc]
+        for saved in SavedReport.objects.filter(
+            owner=request.user,  # type: ignore[misc]
+            organization=org,
+        ).select_related("last_export")
     ]
     return render(request, "saved/list.html", {"rows": rows})
 

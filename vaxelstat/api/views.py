@@ -21,7 +21,7 @@ from vaxelstat.calls.scope import Scope
 from vaxelstat.orgs.models import MeasuredObject, Organization, hash_token
 from vaxelstat.orgs.visibility import scope_for, visible_objects
 from vaxelstat.reports.engine import find_objects, run_report
-from vaxelstat.reports.measures import REPORTS, Report, columns_of
+from vaxelstat.reports.measures import BY_KEY, REPORTS, Report, columns_of
 from vaxelstat.reports.period import Period, PeriodError
 from vaxelstat.reports.render import as_dict, column
 from vaxelstat.reports.specification import ORDERS, Filters, specification
@@ -187,7 +187,8 @@ def calls(request: HttpRequest, key: str) -> JsonResponse:
     if kind is not None and kind not in TYPE_LABELS:
         raise BadRequest(f"no call type {kind!r}")
     measure = params.get("measure") or None
-    if measure is not None and measure not in asked.report.columns:
+    # Any measure of the report's kind of call, as an advanced report's columns may be.
+    if measure is not None and (asked.report.scope, measure) not in BY_KEY:
         raise BadRequest(f"{key} has no column {measure!r}")
     bucket = None
     if params.get("bucket"):

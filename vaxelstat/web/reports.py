@@ -217,7 +217,14 @@ def report_table(choice: Choice, result: ReportResult, by_object: bool = False) 
         ],
     }
     total = cells(result.total, f"&amp;o={everyone}" if by_object else "")
-    return {"columns": columns, "total": total, "rows": rows, "chart": chart}
+    # The rows as one piece of HTML: a template loop over 7,300 rows costs more than the
+    # figures. Labels are escaped here; the cells were made above.
+    body = mark_safe(  # noqa: S308
+        "".join(
+            f'<tr><th scope="row">{escape(row["label"])}</th>{row["cells"]}</tr>\n' for row in rows
+        )
+    )
+    return {"columns": columns, "total": total, "body": body, "chart": chart}
 
 
 @login_required

@@ -5,6 +5,7 @@ back button works. The page computes nothing: the report engine does, through th
 with the user's scope; this module only reads the choices and formats the figures.
 """
 
+import html
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -221,7 +222,8 @@ def report_table(choice: Choice, result: ReportResult, by_object: bool = False) 
     # figures. Labels are escaped here; the cells were made above.
     body = mark_safe(  # noqa: S308
         "".join(
-            f'<tr><th scope="row">{escape(row["label"])}</th>{row["cells"]}</tr>\n' for row in rows
+            f'<tr><th scope="row">{html.escape(row["label"])}</th>{row["cells"]}</tr>\n'
+            for row in rows
         )
     )
     return {"columns": columns, "total": total, "body": body, "chart": chart}

@@ -183,6 +183,11 @@ def test_changing_and_deleting_after_a_confirmation(world) -> None:
     assert "Ogiltig e-postadress: inte-en-adress" in bad.content.decode()
     saved.refresh_from_db()
     assert (saved.period, saved.every, saved.email_to) == ("fixed", "", [])
+    backwards = alice.post(
+        f"/sparade-rapporter/{saved.pk}/andra/",
+        {"name": "Dagen", "period": "yesterday", "window": "17:00-08:00", "format": "csv"},
+    )
+    assert "Tid på dygnet skrivs TT:MM-TT:MM" in backwards.content.decode()
     good = alice.post(
         f"/sparade-rapporter/{saved.pk}/andra/",
         {

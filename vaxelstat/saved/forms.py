@@ -1,4 +1,3 @@
-import re
 from typing import Any
 
 from django import forms
@@ -8,14 +7,13 @@ from django.utils.translation import gettext_lazy
 
 from vaxelstat.exports.content import INCLUDES
 from vaxelstat.exports.views import addresses
+from vaxelstat.reports.period import Period, PeriodError
 from vaxelstat.saved.models import SavedReport
-
-WINDOW = re.compile(r"^\d\d:\d\d-\d\d:\d\d$")
 
 
 class SavedReportForm(forms.ModelForm):
-    """Name, period and schedule of a saved report. The report, its objects and its grouping
-    come from the Basrapporter page it was saved on."""
+    """Name, period and schedule of a saved report. The report, its objects, columns and rows
+    come from the report page it was saved on."""
 
     include = forms.MultipleChoiceField(
         label=gettext_lazy("Ta med"),
@@ -64,10 +62,14 @@ class SavedReportForm(forms.ModelForm):
 
     def clean_window(self) -> str:
         window: str = self.cleaned_data["window"].strip()
-        if window and not WINDOW.match(window):
-            raise forms.ValidationError(
-                _("Tid på dygnet skrivs TT:MM-TT:MM, till exempel 08:00-17:00.")
-            )
+        if window:
+            try:
+                # The period's own reading of a window: the day itself does not matter.
+                Period.parse(self.organization.timezone, "2026-01-01", "2026-01-01", window)
+            except PeriodError:
+                raise forms.ValidationError(
+                    _("Tid på dygnet skrivs TT:MM-TT:MM, till exempel 08:00-17:00.")
+                ) from None
         return window
 
     def clean(self) -> dict[str, Any]:

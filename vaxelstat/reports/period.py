@@ -99,6 +99,24 @@ def relative_dates(kind: str, today: date) -> tuple[date, date]:
     raise PeriodError(f"unknown relative period {kind!r}")
 
 
+def next_sending(every: str, moment: datetime, tz: zoneinfo.ZoneInfo, at: time) -> datetime:
+    """The first local time `at` after `moment`: on every day ("day"), every Monday ("week")
+    or every first of the month ("month"). The times of day used (06:00) exist on every day,
+    daylight saving changes included."""
+    day = moment.astimezone(tz).date()
+    for _step in range(63):
+        if (
+            every == "day"
+            or (every == "week" and day.weekday() == 0)
+            or (every == "month" and day.day == 1)
+        ):
+            when = datetime.combine(day, at, tzinfo=tz)
+            if when > moment:
+                return when
+        day += timedelta(days=1)
+    raise PeriodError(f"no sending {every!r}")
+
+
 @dataclass(frozen=True)
 class Bucket:
     key: object  # what the engine's bucket expression gives: a datetime, a date or an int

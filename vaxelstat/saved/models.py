@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.db import models
@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vaxelstat.exports.content import ExportRequest
 from vaxelstat.exports.models import Export
-from vaxelstat.reports.period import relative_dates
+from vaxelstat.reports.period import next_sending, relative_dates
 
 # Scheduled reports are sent at this local time of the organization.
 SEND_AT = time(6, 0)
@@ -98,23 +98,11 @@ class SavedReport(models.Model):
         return bool(self.measures) or self.by_object
 
     def next_after(self, moment: datetime) -> datetime | None:
-        """The first sending time after `moment`: SEND_AT local time on every day, every
-        Monday or every first of the month; None when it is not sent."""
+        """The first sending time after `moment`, SEND_AT local time; None when it is not
+        sent."""
         if not self.every:
             return None
-        tz = self.organization.tzinfo
-        day = moment.astimezone(tz).date()
-        for _step in range(63):
-            if (
-                self.every == self.Every.DAY
-                or (self.every == self.Every.WEEK and day.weekday() == 0)
-                or (self.every == self.Every.MONTH and day.day == 1)
-            ):
-                at = datetime.combine(day, SEND_AT, tzinfo=tz)
-                if at > moment:
-                    return at
-            day += timedelta(days=1)
-        raise AssertionError("a month always has a first day")  # pragma: no cover
+        return next_sending(self.every, moment, self.organization.tzinfo, SEND_AT)
 
 
 class Dashboard(models.Model):

@@ -420,3 +420,23 @@ def test_operators_add_organizations_and_collection_points(world, db) -> None:
     assert client.get("/administration/").status_code == 200
     for user in (world.alice, world.bob, world.charlie):
         assert logged_in(user).get("/operator/organisationer/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "english", "swedish"),
+    [
+        ("/sparade-rapporter/", "Saved reports", "Du har inga sparade rapporter"),
+        ("/avancerade-rapporter/", "Start from report", "Utgå från rapport"),
+        ("/dashboardkatalog/", "New dashboard", "Ny dashboard"),
+        ("/vaggskarm/", "Full screen", "Helskärm"),
+        ("/konto/api-nycklar/", "Make a key", "Skapa en nyckel"),
+    ],
+)
+def test_the_newer_pages_speak_english_to_whoever_chose_it(
+    world, url: str, english: str, swedish: str
+) -> None:
+    world.bob.language = User.Language.ENGLISH
+    world.bob.save()
+    page = logged_in(world.bob).get(url).content.decode()
+    assert english in page and swedish not in page
+    assert swedish in logged_in(world.alice).get(url).content.decode()

@@ -9,7 +9,7 @@ from django.test import Client
 from vaxelstat.ingest.pipeline import import_file
 from vaxelstat.orgs.alerts import send_alerts
 from vaxelstat.orgs.models import CollectionPoint, ServiceLevelAlert
-from vaxelstat.reports.today import local_today
+from vaxelstat.reports.period import local_today
 
 
 def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
@@ -21,7 +21,7 @@ def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
 def queue_log_today(org, tmp_path, calls: dict[str, tuple[int, int, int]]) -> None:  # type: ignore[no-untyped-def]
     """Today's calls per queue: (answered within 10 s, answered after 60 s, abandoned after
     30 s), starting ten minutes after the organization's local midnight."""
-    midnight = datetime.combine(local_today(org), time(0, 10), tzinfo=org.tzinfo)
+    midnight = datetime.combine(local_today(org.tzinfo), time(0, 10), tzinfo=org.tzinfo)
     t = int(midnight.timestamp())
     lines = []
     for queue, (fast, slow, abandoned) in calls.items():
@@ -87,7 +87,7 @@ def test_a_larm_goes_once_per_group_and_day_when_below_the_target(today, smtp) -
     assert (alert.measured_object.number, alert.level, alert.calls) == ("401", 40.0, 5)
     # The next day, a new fall is announced again.
     tomorrow = datetime.now(UTC) + timedelta(days=1)
-    assert alert.day == local_today(org)
+    assert alert.day == local_today(org.tzinfo)
     assert send_alerts(tomorrow) == 0  # nothing yet tomorrow
 
 

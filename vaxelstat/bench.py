@@ -11,6 +11,8 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -40,17 +42,17 @@ def _lines_after(source: Path, target: Path, skip: int, count: int) -> int:
     return n
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--lines", type=int, default=1_000_000, help="lines per file")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-
-    data = Path(tempfile.mkdtemp(prefix="vaxelstat-bench-"))
+@contextmanager
+def throwaway_data(prefix: str) -> Iterator[Path]:
+    """A data directory of its own for a bench (never ./var, the embedded databases), removed
+    with its store (a gigabyte or more) when the bench ends."""
+    data = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["VAXELSTAT_DATA"] = str(data)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("CALLSTORE_URL", None)
     try:
-        _bench(args, data)
+        yield data
     finally:
-        # The throwaway store is a gigabyte or more: it goes with the run.
         from django.conf import settings
 
         if settings.configured:
@@ -60,10 +62,17 @@ def main() -> None:
         shutil.rmtree(data, ignore_errors=True)
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000, help="lines per file")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    with throwaway_data("vaxelstat-bench-") as data:
+        _bench(args, data)
+
+
 def _bench(args: argparse.Namespace, data: Path) -> None:
-    os.environ["VAXELSTAT_DATA"] = str(data)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("CALLSTORE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaxelstat.settings")
     import django
 

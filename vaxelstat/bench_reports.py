@@ -11,14 +11,13 @@ Run: .venv/bin/python -m vaxelstat.bench_reports [--legs 20000000] [--orgs 500]
 
 import argparse
 import os
-import shutil
 import statistics
-import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from vaxelstat.bench import throwaway_data
 from vaxelstat.calls.scope import Scope
 
 
@@ -39,24 +38,11 @@ def main() -> None:
     parser.add_argument("--engine", default="duckdb", choices=["duckdb", "chdb"])
     args = parser.parse_args()
 
-    data = Path(tempfile.mkdtemp(prefix="vaxelstat-bench-reports-"))
-    try:
+    with throwaway_data("vaxelstat-bench-reports-") as data:
         _bench(args, data)
-    finally:
-        # The throwaway store is a gigabyte or more: it goes with the run.
-        from django.conf import settings
-
-        if settings.configured:
-            from vaxelstat.calls.store import close_stores
-
-            close_stores()
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def _bench(args: argparse.Namespace, data: Path) -> None:
-    os.environ["VAXELSTAT_DATA"] = str(data)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("CALLSTORE_URL", None)
     if args.engine == "chdb":
         os.environ["CALLSTORE_URL"] = f"chdb:///{data / 'clickhouse'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaxelstat.settings")

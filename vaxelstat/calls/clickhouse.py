@@ -14,10 +14,8 @@ transactions: a file's legs go in with one INSERT, which ClickHouse applies whol
 million rows.
 """
 
-import csv
 import json
 import re
-import tempfile
 import threading
 import uuid
 from datetime import UTC, date, datetime, time
@@ -25,10 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from django.conf import settings
-
 from vaxelstat.calls.legs import (
-    LEG_FIELDS,
     SAME_LEG_WITHIN,
     STAGE_COLUMNS,
     STORE_COLUMN_NAMES,
@@ -36,7 +31,7 @@ from vaxelstat.calls.legs import (
     Leg,
 )
 from vaxelstat.calls.scope import Scope
-from vaxelstat.calls.store import CallStore, LoadResult, Staging
+from vaxelstat.calls.store import CallStore, LoadResult, Staging, legs_csv
 
 TYPES = {
     "INTEGER": "Int32",
@@ -394,22 +389,9 @@ class ClickHouseStaging(Staging):
     def add_legs(self, legs: list[Leg]) -> None:
         if not legs:
             return
-        tmp_dir = settings.DATA_DIR / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            dir=tmp_dir, suffix=".csv", mode="w", encoding="utf-8", newline=""
-        ) as tmp:
-            out = csv.writer(tmp)
-            for leg in legs:
-                row = [getattr(leg, name) for name in LEG_FIELDS]
-                row[LEG_FIELDS.index("start")] = leg.start.astimezone(UTC).strftime(
-                    "%Y-%m-%d %H:%M:%S"
-                )
-                row[LEG_FIELDS.index("internal")] = "true" if leg.internal else "false"
-                out.writerow(row)
-            tmp.flush()
+        with legs_csv(legs, header=False) as path:
             schema = ", ".join(f"{name} {TYPES[kind]}" for name, kind in STAGE_COLUMNS)
-            self.store.transport.insert_csv(self.table, Path(tmp.name), schema)
+            self.store.transport.insert_csv(self.table, path, schema)
 
     def objects(self) -> list[tuple[str, str, str]]:
         rows = self.store.query(

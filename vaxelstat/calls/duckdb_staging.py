@@ -2,7 +2,6 @@
 reader, the reference parser's legs come as CSV, and the commit stores the new legs
 clustered by start, with their local time, all or none."""
 
-import csv
 import os
 import tempfile
 import zoneinfo
@@ -15,14 +14,12 @@ from django.conf import settings
 
 from vaxelstat.calls import fast_cdr, fast_queue_log
 from vaxelstat.calls.legs import (
-    LEG_FIELDS,
     SAME_LEG_WITHIN,
-    STAGE_COLUMN_NAMES,
     STAGE_COLUMNS,
     STORE_COLUMN_NAMES,
     Leg,
 )
-from vaxelstat.calls.store import DuckDBStore, LoadResult, Staging
+from vaxelstat.calls.store import DuckDBStore, LoadResult, Staging, legs_csv
 
 
 class DuckDBStaging(Staging):
@@ -37,28 +34,14 @@ class DuckDBStaging(Staging):
         self.complex_rows: Path | None = None
 
     def add_legs(self, legs: list[Leg]) -> None:
-        tmp_dir = settings.DATA_DIR / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            dir=tmp_dir, suffix=".csv", mode="w", encoding="utf-8", newline=""
-        ) as tmp:
-            out = csv.writer(tmp, quoting=csv.QUOTE_ALL)
-            out.writerow(STAGE_COLUMN_NAMES)
-            for leg in legs:
-                row = [getattr(leg, name) for name in LEG_FIELDS]
-                row[LEG_FIELDS.index("start")] = leg.start.astimezone(UTC).strftime(
-                    "%Y-%m-%d %H:%M:%S"
-                )
-                row[LEG_FIELDS.index("internal")] = "true" if leg.internal else "false"
-                out.writerow(row)
-            tmp.flush()
+        with legs_csv(legs, header=True, quote_all=True) as path:
             types = ", ".join(f"'{name}': '{kind}'" for name, kind in STAGE_COLUMNS)
             # Column names and types are the constants of STAGE_COLUMNS; the path is bound.
             self.cur.execute(
                 f"INSERT INTO staged SELECT * FROM read_csv(?, header = true, "  # noqa: S608
                 f"columns = {{{types}}}, quote = '\"', escape = '\"', nullstr = '\\N', "
                 f"timestampformat = '%Y-%m-%d %H:%M:%S')",
-                [tmp.name],
+                [str(path)],
             )
 
     def add_fast(self, fmt: str, path: Path, source: Any) -> bool:

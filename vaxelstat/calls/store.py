@@ -10,9 +10,12 @@ file that one process at a time may open for writing: a second process gets Stor
 hands its work to the process that holds the store (see vaxelstat.control).
 """
 
+import csv
 import re
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,6 +28,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from vaxelstat.calls import generate
 from vaxelstat.calls.legs import (
+    LEG_FIELDS,
+    STAGE_COLUMN_NAMES,
     STORE_COLUMNS,
     Leg,
 )
@@ -380,6 +385,28 @@ class DuckDBStore(CallStore):
 
     def close(self) -> None:
         self._con.close()
+
+
+@contextmanager
+def legs_csv(legs: list[Leg], *, header: bool, quote_all: bool = False) -> Iterator[Path]:
+    """The legs as a temporary CSV file in stage column order (start in UTC, internal as
+    true/false), for an engine's own CSV reader; removed on leaving."""
+    tmp_dir = settings.DATA_DIR / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        dir=tmp_dir, suffix=".csv", mode="w", encoding="utf-8", newline=""
+    ) as tmp:
+        out = csv.writer(tmp, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+        if header:
+            out.writerow(STAGE_COLUMN_NAMES)
+        start, internal = LEG_FIELDS.index("start"), LEG_FIELDS.index("internal")
+        for leg in legs:
+            row = [getattr(leg, name) for name in LEG_FIELDS]
+            row[start] = leg.start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+            row[internal] = "true" if leg.internal else "false"
+            out.writerow(row)
+        tmp.flush()
+        yield Path(tmp.name)
 
 
 class Staging:

@@ -56,19 +56,19 @@ class Content:
     last_import: datetime | None
 
 
-def gather(org: Organization, scope: Scope, request: ExportRequest) -> Content:
-    """The figures (and calls) of the request, of the objects the scope lets its reader see."""
+def run_request(org: Organization, scope: Scope, request: ExportRequest) -> ReportResult:
+    """The report a request names (an export's, a saved report's), of the objects the scope
+    lets its reader see."""
     report = REPORTS[request.report]
     period = Period.parse(
         org.timezone, request.first, request.last, request.window or None, request.group
     )
-    objects = [
-        o
-        for o in MeasuredObject.objects.filter(
+    objects = list(
+        MeasuredObject.objects.filter(
             organization=org, kind=report.kind, id__in=scope.allowed(request.objects)
         )
-    ]
-    result = run_report(
+    )
+    return run_report(
         org,
         report.key,
         objects,
@@ -77,6 +77,12 @@ def gather(org: Organization, scope: Scope, request: ExportRequest) -> Content:
         columns=chosen_columns(report, request.measures),
         by_object=request.by_object,
     )
+
+
+def gather(org: Organization, scope: Scope, request: ExportRequest) -> Content:
+    """The figures (and calls) of the request, of the objects the scope lets its reader see."""
+    result = run_request(org, scope, request)
+    report, period, objects = result.report, result.period, result.objects
     calls, total = None, 0
     if "calls" in request.include:
         buckets = period.buckets()

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from vaxelstat.exports.content import INCLUDES, ExportRequest
 from vaxelstat.exports.models import Export
 from vaxelstat.orgs.visibility import current_organization
-from vaxelstat.reports.measures import BY_KEY, REPORTS
+from vaxelstat.reports.measures import BY_KEY, REPORTS, chosen_columns
 from vaxelstat.reports.period import GROUPS
 from vaxelstat.reports.specification import TEXT_FILTERS
 
@@ -69,7 +69,7 @@ def _request(post: dict) -> ExportRequest:  # type: ignore[type-arg]
         },
         measure=measure,
         bucket=number("bucket"),
-        measures=[m for m in post.getlist("m") if (REPORTS[report].scope, m) in BY_KEY],  # type: ignore[attr-defined]
+        measures=[m.key for m in chosen_columns(REPORTS[report], post.getlist("m")) or []],  # type: ignore[attr-defined]
         by_object=post.get("rows") == "object",
     )
 

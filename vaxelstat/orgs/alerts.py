@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from vaxelstat.calls.scope import Scope
 from vaxelstat.orgs.models import MeasuredObject, Organization, ServiceLevelAlert
-from vaxelstat.reports.today import GroupToday, groups_today, local_today
+from vaxelstat.reports.period import local_today
+from vaxelstat.reports.today import GroupToday, groups_today
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def send_alerts(now: datetime | None = None) -> int:
     for org in Organization.objects.all():
         if not org.alert_emails:
             continue
-        today = local_today(org, now)
+        today = local_today(org.tzinfo, now)
         done = set(
             ServiceLevelAlert.objects.filter(organization=org, day=today).values_list(
                 "measured_object_id", flat=True

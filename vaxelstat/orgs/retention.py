@@ -3,17 +3,15 @@
 from datetime import datetime, time
 from typing import Any
 
-from django.utils import timezone
-
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import Organization, RetentionRun
-from vaxelstat.reports.period import months_before
+from vaxelstat.reports.period import local_today, months_before
 
 
 def cutoff(org: Organization, months: int, now: datetime | None = None) -> datetime:
     """The organization's midnight `months` months before today: calls that started before
     it are older than the limit (a month back from 31 March is the last day of February)."""
-    today = (now or timezone.now()).astimezone(org.tzinfo).date()
+    today = local_today(org.tzinfo, now)
     return datetime.combine(months_before(today, months), time(), org.tzinfo)
 
 

@@ -99,6 +99,11 @@ def relative_dates(kind: str, today: date) -> tuple[date, date]:
     raise PeriodError(f"unknown relative period {kind!r}")
 
 
+def local_today(tz: zoneinfo.ZoneInfo, now: datetime | None = None) -> date:
+    """The date in `tz` at `now` (by default: now)."""
+    return (now or datetime.now(UTC)).astimezone(tz).date()
+
+
 def next_sending(every: str, moment: datetime, tz: zoneinfo.ZoneInfo, at: time) -> datetime:
     """The first local time `at` after `moment`: on every day ("day"), every Monday ("week")
     or every first of the month ("month"). The times of day used (06:00) exist on every day,

@@ -1,15 +1,13 @@
 """Today's key figures of each answering group, for the wallboard and the service-level larm."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-
-from django.utils import timezone
 
 from vaxelstat.calls.scope import Scope
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.reports.engine import run_report
-from vaxelstat.reports.period import Period
+from vaxelstat.reports.period import Period, local_today
 
 # The figures shown and compared, of the report Inkommande – Besvarade – Ej besvarade.
 REPORT = "acd.incoming"
@@ -23,10 +21,6 @@ class GroupToday:
     below_target: bool
 
 
-def local_today(org: Organization, now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(org.tzinfo).date()
-
-
 def groups_today(
     org: Organization, groups: list[MeasuredObject], scope: Scope, now: datetime | None = None
 ) -> list[GroupToday]:
@@ -34,7 +28,7 @@ def groups_today(
     is below the organization's target (no calls yet is not below)."""
     if not groups:
         return []
-    today = local_today(org, now)
+    today = local_today(org.tzinfo, now)
     period = Period(org.timezone, today, today, group="day")
     # One query for every group: a row per group.
     rows = run_report(org, REPORT, groups, period, scope=scope, by_object=True).rows

@@ -14,12 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vaxelstat.orgs.models import MeasuredObject, Organization
+from vaxelstat.exports.content import run_request
+from vaxelstat.orgs.models import Organization
 from vaxelstat.orgs.visibility import current_organization, scope_for
-from vaxelstat.reports.engine import run_report
-from vaxelstat.reports.measures import REPORTS, chosen_columns
-from vaxelstat.reports.period import Period
-from vaxelstat.reports.today import local_today
+from vaxelstat.reports.measures import REPORTS
+from vaxelstat.reports.period import local_today
 from vaxelstat.saved.models import Dashboard, SavedReport
 from vaxelstat.saved.views import report_url
 from vaxelstat.web.reports import Numbers, measure_label, report_name
@@ -89,30 +88,13 @@ class Tile:
 
 
 def _tile(saved: SavedReport, request: HttpRequest, org: Organization, numbers: Numbers) -> Tile:
-    report = REPORTS[saved.report]
-    scope = scope_for(request.user, org)
-    first, last = saved.dates(local_today(org))
-    period = Period.parse(
-        org.timezone, first.isoformat(), last.isoformat(), saved.window or None, "day"
-    )
-    objects = list(
-        MeasuredObject.objects.filter(
-            organization=org, kind=report.kind, id__in=scope.allowed(saved.object_ids)
-        )
-    )
-    result = run_report(
-        org,
-        report.key,
-        objects,
-        period,
-        scope=scope,
-        columns=chosen_columns(report, saved.measures),
-    )
+    wanted = saved.export_request(local_today(org.tzinfo))
+    result = run_request(org, scope_for(request.user, org), wanted)
     return Tile(
         saved,
-        report_name(report),
-        first.isoformat(),
-        last.isoformat(),
+        report_name(result.report),
+        wanted.first,
+        wanted.last,
         [(measure_label(m), numbers.shown(m, result.total[m.key])) for m in result.columns],
         report_url(saved),
     )

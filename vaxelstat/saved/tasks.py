@@ -7,6 +7,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from vaxelstat.exports.models import Export
+from vaxelstat.reports.period import local_today
 from vaxelstat.saved.models import SavedReport
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def send_due(now: datetime | None = None) -> int:
         if not (owner.is_active and owner.may_open("reports") and saved.email_to):
             log.info("saved report %s not sent: its owner may not, or no address", saved.pk)
             continue
-        today = now.astimezone(saved.organization.tzinfo).date()
+        today = local_today(saved.organization.tzinfo, now)
         export = Export.objects.create(
             owner=owner,
             organization=saved.organization,

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 from vaxelstat.orgs.models import MeasuredObject
 from vaxelstat.orgs.visibility import current_organization, scope_for
 from vaxelstat.reports.measures import REPORTS, chosen_columns
-from vaxelstat.reports.period import GROUPS
+from vaxelstat.reports.period import GROUPS, local_today
 from vaxelstat.saved.forms import NewSavedReportForm, SavedReportForm
 from vaxelstat.saved.models import SavedReport
 from vaxelstat.web.reports import report_name
@@ -36,7 +35,7 @@ def _own(request: HttpRequest, pk: int) -> SavedReport:
 def report_url(saved: SavedReport) -> str:
     """The page of the saved report (Basrapporter or Avancerade rapporter), its period worked
     out today."""
-    today = timezone.now().astimezone(saved.organization.tzinfo).date()
+    today = local_today(saved.organization.tzinfo)
     first, last = saved.dates(today)
     query = {
         "report": saved.report,

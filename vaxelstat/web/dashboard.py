@@ -8,13 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
 from vaxelstat.reports.engine import run_report
 from vaxelstat.reports.measures import BY_KEY, REPORTS
-from vaxelstat.reports.period import Period
+from vaxelstat.reports.period import Period, local_today
 from vaxelstat.web.reports import (
     Numbers,
     measure_label,
@@ -32,7 +31,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         raise Http404
     org = current_organization(request)
     scope = scope_for(request.user, org)
-    today = timezone.now().astimezone(org.tzinfo).date()
+    today = local_today(org.tzinfo)
     numbers = Numbers.current()
     week = Period(org.timezone, today - timedelta(days=6), today, group="day")
     day = Period(org.timezone, today, today, group="day")

@@ -27,7 +27,7 @@ from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
 from vaxelstat.reports.engine import ReportResult, run_report
 from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, described
-from vaxelstat.reports.period import GROUPS, Period, PeriodError
+from vaxelstat.reports.period import GROUPS, Period, PeriodError, local_today
 from vaxelstat.reports.render import clock
 from vaxelstat.reports.specification import TEXT_FILTERS, Filters, specification
 from vaxelstat.reports.staffing import staffing
@@ -132,7 +132,7 @@ def read_choice(request: HttpRequest) -> Choice:
     org = current_organization(request)
     params = request.GET
     report = REPORTS.get(params.get("report", ""), REPORTS["acd.incoming"])
-    today = timezone.now().astimezone(org.tzinfo).date()
+    today = local_today(org.tzinfo)
     error = ""
     try:
         first = date.fromisoformat(params.get("from") or (today - timedelta(days=6)).isoformat())

@@ -9,7 +9,8 @@ from django.utils import timezone
 from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
 from vaxelstat.reports.measures import REPORTS, columns_of
-from vaxelstat.reports.today import FIGURES, REPORT, groups_today, local_today
+from vaxelstat.reports.period import local_today
+from vaxelstat.reports.today import FIGURES, REPORT, groups_today
 from vaxelstat.web.reports import Numbers, measure_label
 
 # Seconds between refreshes.
@@ -46,7 +47,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
     context = {
         "org": org,
         "tiles": tiles,
-        "today": local_today(org),
+        "today": local_today(org.tzinfo),
         "now": timezone.now(),
         "last_import": last.finished if last else None,
         "refresh": REFRESH_S,

@@ -1,0 +1,59 @@
+"""Every published test vector (docs/test-vectors/) gives exactly its legs, on each engine."""
+
+from pathlib import Path
+
+import pytest
+
+from vaxelstat.calls.scope import Scope
+from vaxelstat.calls.store import get_store
+from vaxelstat.ingest import vectors
+from vaxelstat.ingest.pipeline import import_file
+from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
+
+VECTORS = vectors.all_vectors()
+ENGINES = ("duckdb", "chdb")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("vector", VECTORS, ids=[v.key for v in VECTORS])
+def test_the_vector_gives_exactly_its_legs(
+    vector: vectors.Vector, engine: str, tmp_path: Path, settings
+) -> None:
+    if engine == "chdb":
+        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
+        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
+    org = Organization.objects.create(slug="v", name="Vektor AB", timezone=vector.timezone)
+    formats = {f.format for f in vector.files}
+    point_format = "asterisk" if formats <= {"asterisk-cdr", "asterisk-queue-log"} and len(
+        formats
+    ) > 1 else vector.files[0].format
+    point = CollectionPoint.objects.create(
+        organization=org, name="pbx", format=point_format, settings=vector.settings
+    )
+    for i, f in enumerate(vector.files):
+        path = tmp_path / f"{i}-{f.name}"
+        path.write_text(f.text.lstrip("\n"), encoding="utf-8")
+        import_file(org, point, f.format, path)
+    numbers = dict(MeasuredObject.objects.filter(organization=org).values_list("id", "number"))
+    stored = vectors.stored_as_expected(vector, get_store().legs(Scope.whole(org.id)), numbers)
+    missing, extra = vectors.unmatched(vector.legs, stored)
+    assert not missing and not extra, (
+        f"{vector.key} on {engine}\n  missing: {missing}\n  extra:   {extra}"
+    )
+
+
+def test_the_worked_examples_page_is_made_from_the_vectors() -> None:
+    page = (vectors.ROOT / "README.md").read_text(encoding="utf-8")
+    assert page == vectors.render(VECTORS), "run `make vectors` and commit README.md"
+
+
+def test_there_are_vectors_of_every_format() -> None:
+    formats = {f.format for v in VECTORS for f in v.files}
+    assert formats >= {
+        "asterisk-cdr",
+        "asterisk-queue-log",
+        "broadworks",
+        "freeswitch-csv",
+        "freeswitch-json",
+    }

@@ -197,8 +197,25 @@ def test_a_call_lands_in_the_local_hour_it_started_across_dst(engine, org, tmp_p
         scope=Scope.whole(org.id),
     )
     by_label = {b.label: v["incoming"] for b, v in autumn.rows}
-    assert by_label["2026-10-25 02:00"] == 2 and autumn.total["incoming"] == 2
-    assert len(autumn.rows) == 24
+    # The repeated hour is two rows, each labelled with its offset: the day has 25 hours.
+    assert by_label["2026-10-25 02:00 +02:00"] == 1 and by_label["2026-10-25 02:00 +01:00"] == 1
+    assert autumn.total["incoming"] == 2 and len(autumn.rows) == 25
+    assert [b.start for b, _ in autumn.rows[2:4]] == [
+        "2026-10-25T02:00:00+02:00",
+        "2026-10-25T02:00:00+01:00",
+    ]
+    quarters = run_report(
+        org,
+        "acd.incoming",
+        queue,
+        Period.parse(org.timezone, "2026-10-25", "2026-10-25", None, "15min"),
+        scope=Scope.whole(org.id),
+    )
+    assert len(quarters.rows) == 100
+    assert [b.label for b, v in quarters.rows if v["incoming"]] == [
+        "2026-10-25 02:30 +02:00",
+        "2026-10-25 02:30 +01:00",
+    ]
     spring = run_report(
         org,
         "acd.incoming",
@@ -460,3 +477,31 @@ def test_every_query_of_the_call_store_filters_on_the_organization(
     assert len(touching) >= 8
     for sql in touching:
         assert re.search(r"\borg_id\s*=", sql), sql
+
+
+def test_the_call_list_shows_the_offset_where_the_local_time_is_ambiguous(
+    engine, org, tmp_path: Path
+) -> None:
+    from vaxelstat.reports.specification import specification
+
+    load(
+        org,
+        tmp_path,
+        leg(1, "acd", "400", "2026-10-25T02:30:00+02:00", "answered", 5),
+        leg(2, "acd", "400", "2026-10-25T02:30:00+01:00", "answered", 5),
+        leg(3, "acd", "400", "2026-10-25T04:30:00+01:00", "answered", 5),
+    )
+    period = Period.parse(org.timezone, "2026-10-25", "2026-10-25", None, "hour")
+    spec = specification(
+        org,
+        "acd.incoming",
+        find_objects(org, "acd", "400"),
+        period,
+        order="oldest",
+        scope=Scope.whole(org.id),
+    )
+    assert [c["start"] for c in spec.calls] == [
+        "2026-10-25T02:30:00+02:00",
+        "2026-10-25T02:30:00+01:00",
+        "2026-10-25T04:30:00",
+    ]

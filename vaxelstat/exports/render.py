@@ -64,7 +64,8 @@ def info_rows(content: Content) -> list[tuple[str, str]]:
 
 def _bucket_value(start: str | None, label: str) -> Any:
     """A row's label as Excel should hold it: a date or a date and time where it is one."""
-    if start is None:
+    if start is None or label.count(":") > 1:
+        # A profile, or an hour the autumn repeats (its label carries its offset): text.
         return label
     moment = datetime.fromisoformat(start).replace(tzinfo=None)
     return moment.date() if len(label) == 10 and label[4] == "-" else moment
@@ -166,7 +167,9 @@ def xlsx(content: Content, path: Path) -> None:
         for r, call in enumerate(content.calls, start=1):
             for c, (key, _) in enumerate(CALL_COLUMNS):
                 value = call[key]
-                if key == "start":
+                if key == "start" and len(value) > 19:
+                    calls.write_string(r, c, value)  # in the repeated hour: with its offset
+                elif key == "start":
                     calls.write_datetime(r, c, datetime.fromisoformat(value), moment)
                 elif key in ("wait_s", "talk_s"):
                     calls.write_number(r, c, value / 86400, duration)

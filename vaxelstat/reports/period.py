@@ -18,11 +18,14 @@ WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "s
 
 # Each engine's expression for a bucket of start_local (a naive local time), and for the time
 # of day in seconds. ISO weeks start on Monday in both; weekdays count 1 (Monday) to 7.
+# A sub-day bucket is named by the UTC instant of its local start (the local start less the
+# leg's own offset), so the hour repeated when daylight saving ends is two buckets: 02:00
+# +02:00 and 02:00 +01:00.
 BUCKETS = {
     "duckdb": {
-        "15min": "time_bucket(INTERVAL 15 MINUTE, start_local)",
-        "30min": "time_bucket(INTERVAL 30 MINUTE, start_local)",
-        "hour": "date_trunc('hour', start_local)",
+        "15min": "time_bucket(INTERVAL 15 MINUTE, start_local) - (start_local - start_utc)",
+        "30min": "time_bucket(INTERVAL 30 MINUTE, start_local) - (start_local - start_utc)",
+        "hour": "date_trunc('hour', start_local) - (start_local - start_utc)",
         "day": "date_trunc('day', start_local)::DATE",
         "week": "date_trunc('week', start_local)::DATE",
         "month": "date_trunc('month', start_local)::DATE",
@@ -31,9 +34,11 @@ BUCKETS = {
         "weekday": "isodow(start_local)",
     },
     "clickhouse": {
-        "15min": "toStartOfInterval(start_local, INTERVAL 15 MINUTE)",
-        "30min": "toStartOfInterval(start_local, INTERVAL 30 MINUTE)",
-        "hour": "toStartOfHour(start_local)",
+        "15min": "toStartOfInterval(start_local, INTERVAL 15 MINUTE) "
+        "- dateDiff('second', start_utc, start_local)",
+        "30min": "toStartOfInterval(start_local, INTERVAL 30 MINUTE) "
+        "- dateDiff('second', start_utc, start_local)",
+        "hour": "toStartOfHour(start_local) - dateDiff('second', start_utc, start_local)",
         "day": "toDate(start_local)",
         "week": "toMonday(start_local)",
         "month": "toStartOfMonth(start_local)",
@@ -51,6 +56,18 @@ TIME_OF_DAY = {
 
 def _seconds(t: time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def local_start(local: datetime, utc: datetime, tz: zoneinfo.ZoneInfo) -> str:
+    """A leg's local start in ISO 8601, with its UTC offset where the local time alone is
+    ambiguous (the hour repeated when daylight saving ends): '2026-10-25T02:30:00+01:00'."""
+    local, utc = local.replace(tzinfo=None), utc.replace(tzinfo=None)
+    text = local.isoformat()
+    if local.replace(tzinfo=tz, fold=0).utcoffset() == local.replace(tzinfo=tz, fold=1).utcoffset():
+        return text
+    minutes = int((local - utc).total_seconds()) // 60
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"{text}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def months_before(day: date, months: int) -> date:
@@ -214,8 +231,10 @@ class Period:
         return begins < window_end and begins + length > window_start
 
     def _time_buckets(self, step: timedelta) -> list[Bucket]:
-        """Sub-day buckets. A day without a clock change has one offset for all its buckets;
-        only the two change days a year are worked out bucket by bucket."""
+        """Sub-day buckets, keyed by the UTC instant of their local start. A day without a
+        clock change has one offset for all its buckets; only the two change days a year are
+        worked out bucket by bucket: a time the spring skips has no bucket, a time the autumn
+        repeats has two, labelled with their offsets."""
         times = []
         moment = datetime.combine(date.min, time(0))
         while moment.date() == date.min:
@@ -227,15 +246,38 @@ class Period:
         while day <= self.last:
             midnight = datetime.combine(day, time(0)).replace(tzinfo=self.tz)
             late = datetime.combine(day, time(23, 59)).replace(tzinfo=self.tz)
-            steady = midnight.utcoffset() == late.utcoffset()
-            suffix = midnight.isoformat()[19:]  # "+01:00"
-            for t in times:
-                local = datetime.combine(day, t)
-                iso = local.isoformat() + suffix if steady else self._iso(local)
-                if iso is not None:
-                    result.append(Bucket(local, iso[:16].replace("T", " "), iso))
+            offset = midnight.utcoffset()
+            if offset is not None and offset == late.utcoffset():
+                suffix = midnight.isoformat()[19:]  # "+01:00"
+                for t in times:
+                    local = datetime.combine(day, t)
+                    iso = local.isoformat() + suffix
+                    result.append(Bucket(local - offset, iso[:16].replace("T", " "), iso))
+            else:
+                for t in times:
+                    result.extend(self._changing(datetime.combine(day, t)))
             day += timedelta(days=1)
         return result
+
+    def _changing(self, local: datetime) -> list[Bucket]:
+        """The buckets starting at a local time of a day the clock changes: none if the
+        clock skips it, two if it repeats it (earlier offset first), else one."""
+        found = []
+        for fold in (0, 1):
+            aware = local.replace(tzinfo=self.tz, fold=fold)
+            utc = aware.astimezone(UTC)
+            if utc.astimezone(self.tz).replace(tzinfo=None) != local:
+                continue  # skipped by the spring change
+            if found and found[-1][0] == utc:
+                continue
+            found.append((utc, aware.isoformat()))
+        label = local.strftime("%Y-%m-%d %H:%M")
+        return [
+            Bucket(
+                utc.replace(tzinfo=None), f"{label} {iso[19:]}" if len(found) > 1 else label, iso
+            )
+            for utc, iso in found
+        ]
 
     def _iso(self, local: datetime) -> str | None:
         """The local start with its offset; None for a time the clock skipped (spring)."""

@@ -12,7 +12,7 @@ from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.reports.measures import BY_KEY, REPORTS
-from vaxelstat.reports.period import Period
+from vaxelstat.reports.period import Period, local_start
 
 # Text filters: the column they search (a case-insensitive substring of number or name).
 TEXT_FILTERS = {
@@ -104,7 +104,7 @@ def specification(
             {
                 "type": row["type"],
                 "type_label": TYPE_LABELS[row["type"]],
-                "start": row["start_local"].replace(tzinfo=None).isoformat(),
+                "start": local_start(row["start_local"], row["start_utc"], period.tz),
                 "object_number": obj.number,
                 "object_name": obj.display_name,
                 **{k: row[k] for k in (*TEXT_FIELDS, "wait_s", "talk_s", "call_id", "leg_id")},

@@ -331,7 +331,7 @@ def calls_page(request: HttpRequest) -> HttpResponse:
     group_kind = choice.report.kind != "user"
     for call in spec.calls:
         call["type_label"] = _(call["type_label"])
-        call["when"] = call["start"][:19].replace("T", " ")
+        call["when"] = call["start"].replace("T", " ")
         call["wait"] = clock(call["wait_s"])
         call["talk"] = clock(call["talk_s"])
     return render(

@@ -1,4 +1,6 @@
-"""The engine's fast paths give exactly the legs and rejections of the reference parsers."""
+"""The parsers written in SQL give exactly the legs and rejections of the Python ones: for
+queue_log the Python walk is an oracle kept here (tests/oracles), for the Master.csv the
+reference parser that still reads the calls of shapes the SQL does not walk."""
 
 import csv
 import zoneinfo
@@ -6,13 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from oracles import asterisk_queue_log as oracle
 
 from vaxelstat.calls.legs import LEG_FIELDS
-from vaxelstat.calls.store import get_store
 from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
 from vaxelstat.demo.simulator import simulate
-from vaxelstat.ingest.parsers import asterisk_cdr, asterisk_queue_log
-from vaxelstat.ingest.parsers.base import SourceSettings
+from vaxelstat.ingest.parsers import asterisk_cdr, asterisk_cdr_sql, asterisk_queue_log
+from vaxelstat.ingest.parsers.base import ParseResult, SourceSettings
+from vaxelstat.ingest.workspace import Workspace
 
 SETTINGS = SourceSettings(timezone=zoneinfo.ZoneInfo("Europe/Stockholm"))
 T = 1700000000
@@ -49,8 +52,7 @@ yesterday|b|400|NONE|ENTERQUEUE||0702|1
 """
 
 
-def reference(path: Path) -> tuple[set[tuple], set[tuple], set[tuple], int]:
-    result = asterisk_queue_log.parse(path, SETTINGS)
+def as_sets(result: ParseResult) -> tuple[set[tuple], set[tuple], set[tuple], int]:
     legs = set()
     for leg in result.legs:
         values = [getattr(leg, name) for name in LEG_FIELDS]
@@ -60,12 +62,12 @@ def reference(path: Path) -> tuple[set[tuple], set[tuple], set[tuple], int]:
     return legs, rejects, result.memberships, result.lines
 
 
+def reference(path: Path) -> tuple[set[tuple], set[tuple], set[tuple], int]:
+    return as_sets(oracle.parse(path, SETTINGS))
+
+
 def fast(path: Path) -> tuple[set[tuple], set[tuple], set[tuple], int]:
-    with get_store().staging() as staging:
-        assert staging.add_fast("asterisk-queue-log", path, SETTINGS)
-        legs = set(staging.cur.execute("SELECT * FROM staged").fetchall())  # type: ignore[attr-defined]
-        rejects = {(line, reason) for line, reason, _, _ in staging.fast_rejects()}
-        return legs, rejects, staging.fast_memberships(), staging.lines
+    return as_sets(asterisk_queue_log.parse(path, SETTINGS))
 
 
 @pytest.mark.django_db
@@ -102,20 +104,13 @@ def cdr_reference(path: Path, settings: SourceSettings) -> tuple[set[tuple], set
 def cdr_fast(
     path: Path, settings: SourceSettings, leftover_expected: bool = False
 ) -> tuple[set[tuple], set[tuple], dict]:
-    with get_store().staging() as staging:
-        assert staging.add_fast("asterisk-cdr", path, settings)
-        leftover = staging.fast_leftover()
-        # The calls of shapes the fast path leaves to the reference get there as a file.
-        assert (leftover is not None) == leftover_expected
-        names = dict(staging.fast_names)
-        memberships = staging.fast_memberships()
-        if leftover is not None:
-            rest = asterisk_cdr.parse(leftover, settings)
-            staging.add_legs(rest.legs)
-            names = {**rest.names, **names}
-            memberships |= rest.memberships
-        legs = set(staging.cur.execute("SELECT * FROM staged").fetchall())  # type: ignore[attr-defined]
-        return legs, memberships, names
+    with Workspace() as ws:
+        assert asterisk_cdr_sql.read_into(ws, path, settings)
+        # The calls of shapes the SQL leaves to the reference are read by it.
+        complex_calls = ws.run("SELECT count(*) FROM cdr_complex").fetchone()[0]
+        assert bool(complex_calls) == leftover_expected
+        legs = set(ws.run("SELECT * FROM staged").fetchall())
+        return legs, ws.memberships(), ws.names()
 
 
 @pytest.mark.django_db

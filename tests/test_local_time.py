@@ -9,6 +9,7 @@ import pytest
 from vaxelstat.calls.legs import Leg
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
+from vaxelstat.ingest.pipeline import store_legs
 
 # Around each change: Stockholm's spring and autumn (on the UTC hour), Adelaide's (at half
 # past a UTC hour, its offset being +9:30 or +10:30).
@@ -38,10 +39,8 @@ def test_local_start_follows_the_organizations_clock(org, zone: str) -> None:
         for i, start in enumerate(starts)
     ]
     store = get_store()
-    with store.staging() as staging:
-        staging.add_legs(legs)
-        loaded = staging.commit(org.id, 1, 1, zone, {("user", "ext:1001"): 1})
-    assert loaded.inserted == len(starts)
+    inserted = store_legs(org.id, 1, 1, zone, legs, {("user", "ext:1001"): 1})
+    assert inserted == len(starts)
     tz = zoneinfo.ZoneInfo(zone)
     expected = {
         f"l{i}": start.astimezone(tz).replace(tzinfo=None) for i, start in enumerate(starts)

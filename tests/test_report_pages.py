@@ -158,7 +158,7 @@ def test_the_dashboard_shows_the_groups_one_may_see_with_todays_figures(simulate
     from datetime import datetime
 
     from vaxelstat.calls.legs import Leg
-    from vaxelstat.calls.store import get_store
+    from vaxelstat.ingest.pipeline import store_legs
 
     # Two calls to Support this morning, one answered after 12 s.
     now = datetime.now(tz=simulated.a.tzinfo).replace(hour=9, minute=0, second=0, microsecond=0)
@@ -182,15 +182,14 @@ def test_the_dashboard_shows_the_groups_one_may_see_with_todays_figures(simulate
 
     legs = [leg("dash:1", "answered", 12, 60), leg("dash:2", "abandoned", 30)]
     point = simulated.a.collection_points.first()
-    with get_store().staging() as staging:
-        staging.add_legs(legs)
-        staging.commit(
-            simulated.a.id,
-            point.id,
-            1,
-            simulated.a.timezone,
-            {("acd", support.source_identity): support.id},
-        )
+    store_legs(
+        simulated.a.id,
+        point.id,
+        1,
+        simulated.a.timezone,
+        legs,
+        {("acd", support.source_identity): support.id},
+    )
     page = logged_in(simulated.bob).get("/dashboard/").content.decode()
     assert "Support" in page and "(401," not in page
     today = re.search(r'<th scope="row"><a href="([^"]+)">I dag</a></th>(.*?)</tr>', page, re.S)

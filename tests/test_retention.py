@@ -15,7 +15,7 @@ from vaxelstat.calls.store import get_store
 from vaxelstat.demo import switchboard as sb
 from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
 from vaxelstat.demo.simulator import simulate
-from vaxelstat.ingest.pipeline import import_file
+from vaxelstat.ingest.pipeline import import_file, store_legs
 from vaxelstat.orgs.models import CollectionPoint
 
 
@@ -129,11 +129,7 @@ def test_gallring_deletes_exactly_the_organizations_calls_older_than_the_limit(
             for name, start in starts.items()
             for i in range(2)
         ]
-        with store.staging() as staging:
-            staging.add_legs(legs)
-            staging.commit(
-                org.id, point.id, 1, org.timezone, {("acd", obj.source_identity): obj.id}
-            )
+        store_legs(org.id, point.id, 1, org.timezone, legs, {("acd", obj.source_identity): obj.id})
     assert store.calls_before(world.a.id, limit) == 2
     run = retention.run(world.a)
     assert run is not None and run.deleted == 2

@@ -25,9 +25,11 @@ def test_the_vector_gives_exactly_its_legs(
         settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
     org = Organization.objects.create(slug="v", name="Vektor AB", timezone=vector.timezone)
     formats = {f.format for f in vector.files}
-    point_format = "asterisk" if formats <= {"asterisk-cdr", "asterisk-queue-log"} and len(
-        formats
-    ) > 1 else vector.files[0].format
+    point_format = (
+        "asterisk"
+        if formats <= {"asterisk-cdr", "asterisk-queue-log"} and len(formats) > 1
+        else vector.files[0].format
+    )
     point = CollectionPoint.objects.create(
         organization=org, name="pbx", format=point_format, settings=vector.settings
     )

@@ -16,22 +16,29 @@ million rows.
 
 import json
 import re
+import tempfile
 import threading
-import uuid
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from vaxelstat.calls.legs import (
-    SAME_LEG_WITHIN,
-    STAGE_COLUMNS,
-    STORE_COLUMN_NAMES,
-    STORE_COLUMNS,
-    Leg,
-)
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.conf import settings
+from pyarrow import feather
+
+from vaxelstat.calls.legs import STORE_COLUMN_NAMES, STORE_COLUMNS
 from vaxelstat.calls.scope import Scope
-from vaxelstat.calls.store import CallStore, LoadResult, Staging, legs_csv
+from vaxelstat.calls.store import CallStore
+
+# The store's column types in Arrow.
+ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+}
 
 TYPES = {
     "INTEGER": "Int32",
@@ -94,6 +101,23 @@ def _python(value: Any, kind: str) -> Any:
     return value
 
 
+def _as_store_types(table: pa.Table) -> pa.Table:
+    """ClickHouse's Arrow as the store's column types: DateTime arrives as seconds (uint32),
+    Bool perhaps as a number."""
+    kinds = dict(STORE_COLUMNS)
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        kind = kinds.get(name)
+        if kind == "TIMESTAMP" and not pa.types.is_timestamp(column.type):
+            column = pc.multiply(column.cast(pa.int64()), 1_000_000).cast(pa.timestamp("us"))
+        elif kind == "TIMESTAMP":
+            column = column.cast(pa.timestamp("us"))
+        elif kind in ARROW_TYPES:
+            column = column.cast(ARROW_TYPES[kind])
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
 def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
@@ -117,11 +141,22 @@ class ChdbTransport:
             result = self._session.query(text, "JSONCompact", params=values)
         return str(result)
 
-    def insert_csv(self, table: str, path: Path, schema: str) -> None:
-        self.query(
-            f"INSERT INTO {table} SELECT * FROM file({{path:String}}, 'CSV', {{schema:String}})",
-            {"path": ("String", str(path)), "schema": ("String", schema)},
-        )
+    def query_arrow(self, text: str, params: dict[str, tuple[str, str]]) -> pa.Table:
+        values = {k: _escaped(v) if kind == "String" else v for k, (kind, v) in params.items()}
+        with self._lock:
+            result = self._session.query(text, "ArrowStream", params=values)
+        return pa.ipc.open_stream(result.bytes()).read_all()
+
+    def insert_arrow(self, table: str, rows: pa.Table, sync: bool) -> None:
+        tmp_dir = settings.DATA_DIR / "tmp"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=".arrow") as tmp:
+            feather.write_feather(rows, tmp.name, compression="uncompressed")
+            names = ", ".join(rows.column_names)
+            self.query(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM file({{path:String}}, 'Arrow')",
+                {"path": ("String", tmp.name)},
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -164,9 +199,16 @@ class ServerTransport:
         with self._lock:
             return self.client.raw_query(text, parameters=values, fmt="JSONCompact").decode()
 
-    def insert_csv(self, table: str, path: Path, schema: str) -> None:
-        with self._lock, open(path, "rb") as f:
-            self.client.raw_insert(table, insert_block=f, fmt="CSV")
+    def query_arrow(self, text: str, params: dict[str, tuple[str, str]]) -> pa.Table:
+        values = {k: v if kind == "String" else _Text(v) for k, (kind, v) in params.items()}
+        with self._lock:
+            return self.client.query_arrow(text, parameters=values)
+
+    def insert_arrow(self, table: str, rows: pa.Table, sync: bool) -> None:
+        with self._lock:
+            self.client.insert_arrow(
+                table, rows, settings={"insert_distributed_sync": 1} if sync else None
+            )
 
     def close(self) -> None:
         self.client.close()
@@ -220,8 +262,70 @@ class ClickHouseStore(CallStore):
             for row in data["data"]
         ]
 
-    def staging(self) -> "ClickHouseStaging":
-        return ClickHouseStaging(self)
+    def query_arrow(self, sql: str, values: dict[str, Any] | None = None) -> pa.Table:
+        """Run one statement; its rows as an Arrow table of the store's own column types."""
+        text, params = to_clickhouse(sql, values or {})
+        return _as_store_types(self.transport.query_arrow(text, params))
+
+    def stored_keys(
+        self, org_id: int, point_id: int, earliest: datetime, latest: datetime
+    ) -> pa.Table:
+        return self.query_arrow(
+            "SELECT leg_id, call_id, note FROM legs WHERE org_id = $org_id "
+            "AND collection_point_id = $point_id AND start_utc BETWEEN $earliest AND $latest",
+            {"org_id": org_id, "point_id": point_id, "earliest": earliest, "latest": latest},
+        )
+
+    def stored_legs_of_calls(
+        self,
+        org_id: int,
+        point_id: int,
+        earliest: datetime,
+        latest: datetime,
+        call_ids: list[str],
+    ) -> pa.Table:
+        return self.query_arrow(
+            f"SELECT {', '.join(STORE_COLUMN_NAMES)} FROM legs WHERE org_id = $org_id "
+            "AND collection_point_id = $point_id AND start_utc BETWEEN $earliest AND $latest "
+            "AND has($calls, call_id)",
+            {
+                "org_id": org_id,
+                "point_id": point_id,
+                "earliest": earliest,
+                "latest": latest,
+                "calls": call_ids,
+            },
+        )
+
+    def apply(
+        self,
+        org_id: int,
+        point_id: int,
+        rows: pa.Table,
+        replaces: list[str],
+        earliest: datetime,
+        latest: datetime,
+    ) -> None:
+        # ClickHouse has no transactions over two statements: the replaced legs go first, so
+        # a failure between the two loses them until the file is imported again (which then
+        # finds them missing and stores them); a file's own legs go in with one INSERT.
+        if replaces:
+            self.query(
+                f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id "
+                "AND collection_point_id = $point_id AND start_utc BETWEEN $earliest AND $latest "
+                "AND has($ids, leg_id)",
+                {
+                    "org_id": org_id,
+                    "point_id": point_id,
+                    "earliest": earliest,
+                    "latest": latest,
+                    "ids": replaces,
+                },
+            )
+        if rows.num_rows:
+            # On a cluster the insert returns once every shard has its legs, so that a
+            # re-import right after sees them.
+            self.transport.insert_arrow("legs", rows, sync=bool(self.cluster))
 
     def _in_scope(self, scope: Scope) -> tuple[str, dict[str, Any]]:
         """The WHERE clause (and its values) of the legs in scope."""
@@ -375,84 +479,3 @@ class ClickHouseStore(CallStore):
 
     def close(self) -> None:
         self.transport.close()
-
-
-class ClickHouseStaging(Staging):
-    """A file's legs in a Memory table of their own until they are committed."""
-
-    def __init__(self, store: ClickHouseStore) -> None:
-        self.store = store
-        self.table = f"staged_{uuid.uuid4().hex}"
-        columns = ", ".join(f"{name} {TYPES[kind]}" for name, kind in STAGE_COLUMNS)
-        store.query(f"CREATE TABLE {self.table} ({columns}) ENGINE = Memory")
-
-    def add_legs(self, legs: list[Leg]) -> None:
-        if not legs:
-            return
-        with legs_csv(legs, header=False) as path:
-            schema = ", ".join(f"{name} {TYPES[kind]}" for name, kind in STAGE_COLUMNS)
-            self.store.transport.insert_csv(self.table, path, schema)
-
-    def objects(self) -> list[tuple[str, str, str]]:
-        rows = self.store.query(
-            f"SELECT object_kind, object_identity, any(object_number) AS n FROM {self.table} "
-            "GROUP BY object_kind, object_identity"
-        )
-        return [(r["object_kind"], r["object_identity"], r["n"]) for r in rows]
-
-    def commit(
-        self,
-        org_id: int,
-        point_id: int,
-        import_id: int,
-        timezone: str,
-        object_ids: dict[tuple[str, str], int],
-    ) -> LoadResult:
-        store = self.store
-        span = store.query(
-            f"SELECT count() AS n, min(start_utc) AS earliest, max(start_utc) AS latest "
-            f"FROM {self.table}"
-        )[0]
-        total = int(span["n"])
-        if not total:
-            return LoadResult(inserted=0, duplicates=0)
-        kinds = [k for (k, _) in object_ids]
-        identities = [i for (_, i) in object_ids]
-        ids = list(object_ids.values())
-        rest = ", ".join(f"s.{name}" for name in STORE_COLUMN_NAMES[9:])
-        new = (
-            f"FROM (SELECT * FROM {self.table} ORDER BY start_utc LIMIT 1 BY leg_id) AS s "
-            f"WHERE s.leg_id NOT IN (SELECT leg_id FROM legs WHERE org_id = $org_id "
-            f"AND collection_point_id = $point_id AND start_utc BETWEEN $earliest AND $latest)"
-        )
-        values = {
-            "org_id": org_id,
-            "point_id": point_id,
-            "import_id": import_id,
-            "kinds": kinds,
-            "identities": identities,
-            "ids": ids,
-            "tz": timezone,
-            "earliest": span["earliest"] - SAME_LEG_WITHIN,
-            "latest": span["latest"] + SAME_LEG_WITHIN,
-        }
-        inserted = int(store.query(f"SELECT count() AS n {new}", values)[0]["n"])
-        # The object's id: its (kind, identity) found in the parallel arrays.
-        object_id = (
-            "arrayElement($ids, arrayFirstIndex((k, i) -> k = s.object_kind "
-            "AND i = s.object_identity, $kinds, $identities))"
-        )
-        store.query(
-            f"INSERT INTO legs ({', '.join(STORE_COLUMN_NAMES)}) "
-            f"SELECT $org_id, {object_id}, s.object_kind, $point_id, $import_id, s.leg_id, "
-            f"s.call_id, s.start_utc, toDateTime(toString(toTimeZone(s.start_utc, $tz)), "
-            f"'UTC'), {rest} {new}"
-            # On a cluster the insert returns once every shard has its legs, so that a
-            # re-import right after sees them.
-            + (" SETTINGS insert_distributed_sync = 1" if store.cluster else ""),
-            values,
-        )
-        return LoadResult(inserted=inserted, duplicates=total - inserted)
-
-    def close(self) -> None:
-        self.store.query(f"DROP TABLE IF EXISTS {self.table}")

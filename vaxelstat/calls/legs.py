@@ -71,6 +71,19 @@ class Leg:
 
 
 LEG_FIELDS = [f.name for f in fields(Leg)]
+
+# Övrigt of a leg whose call had not ended when its log was read: the next log of the same
+# collection point completes it (the leg with the same id replaces this one).
+IN_PROGRESS = "in progress"
+# Övrigt of a call that Asterisk's restart ended (queue_log QUEUESTART).
+ENDED_BY_RESTART = "ended by restart"
+
+
+def ended_after(hours: int) -> str:
+    """Övrigt of a call closed because it was open longer than the collection point allows."""
+    return f"ended by timeout {hours} h"
+
+
 # The leg's fields of free text (numbers, names, notes), as sources and listings carry them.
 TEXT_FIELDS = (
     "from_number",

@@ -1,5 +1,6 @@
-"""The call store: the one door to the analytic engine (with its neighbours in this package:
-DuckDB's staging in duckdb_staging.py, ClickHouse in clickhouse.py, the fast paths).
+"""The call store: the one door to the analytic engine (ClickHouse's in clickhouse.py). It
+stores and queries legs; it does not parse (vaxelstat.ingest makes the legs and decides, the
+same for every engine, what a file adds: the store answers its reads and applies it).
 
 Nothing outside vaxelstat.calls imports an engine's driver. Every method takes the organization
 first and every query filters on it; code that must cross organizations says so in its name
@@ -10,16 +11,12 @@ file that one process at a time may open for writing: a second process gets Stor
 hands its work to the process that holds the store (see vaxelstat.control).
 """
 
-import csv
 import re
-import tempfile
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import duckdb
@@ -27,24 +24,15 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from vaxelstat.calls import generate
-from vaxelstat.calls.legs import (
-    LEG_FIELDS,
-    STAGE_COLUMN_NAMES,
-    STORE_COLUMNS,
-    Leg,
-)
+from vaxelstat.calls.legs import STORE_COLUMN_NAMES, STORE_COLUMNS
 from vaxelstat.calls.scope import Scope
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class StoreBusy(Exception):
     """Another process holds the call store open for writing."""
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    inserted: int
-    # Legs whose natural key was already stored, or repeated within the batch.
-    duplicates: int
 
 
 class CallStore:
@@ -56,8 +44,41 @@ class CallStore:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    def staging(self) -> "Staging":
-        """A place to put one file's legs before they are committed to the store."""
+    def writing(self) -> threading.Lock:
+        """Held by an import from reading what the store holds until it has applied what
+        its file adds: two imports into one point cannot both add the same leg."""
+        lock: threading.Lock = self.__dict__.setdefault("_import_lock", threading.Lock())
+        return lock
+
+    def stored_keys(
+        self, org_id: int, point_id: int, earliest: datetime, latest: datetime
+    ) -> "pa.Table":
+        """(leg_id, call_id, note) of the collection point's legs that start (UTC) within
+        [earliest, latest]: what an import's rules compare its legs with."""
+        raise NotImplementedError
+
+    def stored_legs_of_calls(
+        self,
+        org_id: int,
+        point_id: int,
+        earliest: datetime,
+        latest: datetime,
+        call_ids: list[str],
+    ) -> "pa.Table":
+        """Every column of the collection point's legs of these calls within the window."""
+        raise NotImplementedError
+
+    def apply(
+        self,
+        org_id: int,
+        point_id: int,
+        rows: "pa.Table",
+        replaces: list[str],
+        earliest: datetime,
+        latest: datetime,
+    ) -> None:
+        """Store `rows` (STORE_COLUMNS) in place of the point's legs `replaces` (ids, within
+        the window): all of it or, where the engine allows, nothing."""
         raise NotImplementedError
 
     def counts_by_object(self, scope: Scope) -> dict[int, int]:
@@ -163,11 +184,83 @@ class DuckDBStore(CallStore):
         # web threads, the worker and the collector out of each other's way.
         return self._con.cursor()
 
-    def staging(self) -> "Staging":
-        # Its own module, which builds on this one.
-        from vaxelstat.calls.duckdb_staging import DuckDBStaging
+    def stored_keys(
+        self, org_id: int, point_id: int, earliest: datetime, latest: datetime
+    ) -> "pa.Table":
+        cur = self._cursor()
+        try:
+            return cur.sql(
+                "SELECT leg_id, call_id, note FROM legs WHERE org_id = $org AND "
+                "collection_point_id = $point AND start_utc BETWEEN $earliest AND $latest",
+                params={"org": org_id, "point": point_id, "earliest": earliest, "latest": latest},
+            ).to_arrow_table()
+        finally:
+            cur.close()
 
-        return DuckDBStaging(self)
+    def stored_legs_of_calls(
+        self,
+        org_id: int,
+        point_id: int,
+        earliest: datetime,
+        latest: datetime,
+        call_ids: list[str],
+    ) -> "pa.Table":
+        cur = self._cursor()
+        try:
+            return cur.sql(
+                "SELECT * FROM legs WHERE org_id = $org AND collection_point_id = $point "
+                "AND start_utc BETWEEN $earliest AND $latest "
+                "AND call_id IN (SELECT unnest($calls::VARCHAR[]))",
+                params={
+                    "org": org_id,
+                    "point": point_id,
+                    "earliest": earliest,
+                    "latest": latest,
+                    "calls": call_ids,
+                },
+            ).to_arrow_table()
+        finally:
+            cur.close()
+
+    def apply(
+        self,
+        org_id: int,
+        point_id: int,
+        rows: "pa.Table",
+        replaces: list[str],
+        earliest: datetime,
+        latest: datetime,
+    ) -> None:
+        with self._write_lock:
+            cur = self._cursor()
+            cur.register("applied_rows", rows)
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                if replaces:
+                    cur.execute(
+                        "DELETE FROM legs WHERE org_id = $org AND collection_point_id = $point "
+                        "AND start_utc BETWEEN $earliest AND $latest "
+                        "AND leg_id IN (SELECT unnest($ids::VARCHAR[]))",
+                        {
+                            "org": org_id,
+                            "point": point_id,
+                            "earliest": earliest,
+                            "latest": latest,
+                            "ids": replaces,
+                        },
+                    )
+                # The rows come sorted by start: the store stays clustered by start.
+                cur.execute(
+                    f"INSERT INTO legs ({', '.join(STORE_COLUMN_NAMES)}) "  # noqa: S608
+                    f"SELECT {', '.join(STORE_COLUMN_NAMES)} FROM applied_rows"
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.unregister("applied_rows")
+                cur.close()
 
     def _in_scope(self, scope: Scope) -> tuple[str, list[Any]]:
         """The WHERE clause (and its values) of the legs in scope."""
@@ -385,83 +478,6 @@ class DuckDBStore(CallStore):
 
     def close(self) -> None:
         self._con.close()
-
-
-@contextmanager
-def legs_csv(legs: list[Leg], *, header: bool, quote_all: bool = False) -> Iterator[Path]:
-    """The legs as a temporary CSV file in stage column order (start in UTC, internal as
-    true/false), for an engine's own CSV reader; removed on leaving."""
-    tmp_dir = settings.DATA_DIR / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        dir=tmp_dir, suffix=".csv", mode="w", encoding="utf-8", newline=""
-    ) as tmp:
-        out = csv.writer(tmp, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
-        if header:
-            out.writerow(STAGE_COLUMN_NAMES)
-        start, internal = LEG_FIELDS.index("start"), LEG_FIELDS.index("internal")
-        for leg in legs:
-            row = [getattr(leg, name) for name in LEG_FIELDS]
-            row[start] = leg.start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-            row[internal] = "true" if leg.internal else "false"
-            out.writerow(row)
-        tmp.flush()
-        yield Path(tmp.name)
-
-
-class Staging:
-    """One file's legs, staged by object identity until the objects have ids.
-
-    Legs come from a parser (`add_legs`) or, where the engine has one, from a fast path that
-    reads the file itself (`add_fast`). `commit` stores the legs whose natural key is new, all
-    of them or none.
-    """
-
-    lines = 0
-
-    def __enter__(self) -> "Staging":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def add_legs(self, legs: list[Leg]) -> None:
-        raise NotImplementedError
-
-    def add_fast(self, fmt: str, path: Path, source: Any) -> bool:
-        """Read `path` with the engine's fast path for `fmt`; False where there is none."""
-        return False
-
-    def fast_rejects(self) -> list[tuple[int, str, str, str]]:
-        """(line, reason, detail, raw) of the records the fast path rejected."""
-        return []
-
-    def fast_memberships(self) -> set[tuple[str, str]]:
-        return set()
-
-    # Display names the fast path read, by object identity.
-    fast_names: dict[str, str] = {}
-
-    def fast_leftover(self) -> Path | None:
-        """A file of the records the fast path left to the reference parser, if any."""
-        return None
-
-    def objects(self) -> list[tuple[str, str, str]]:
-        """(kind, identity, number) of every object the staged legs name."""
-        raise NotImplementedError
-
-    def commit(
-        self,
-        org_id: int,
-        point_id: int,
-        import_id: int,
-        timezone: str,
-        object_ids: dict[tuple[str, str], int],
-    ) -> LoadResult:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
 
 
 def _named(sql: str, values: dict[str, Any]) -> dict[str, Any]:

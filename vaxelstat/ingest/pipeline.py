@@ -15,11 +15,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from vaxelstat.calls.fast_queue_log import is_native
+from vaxelstat.calls.legs import Leg
 from vaxelstat.calls.store import get_store
+from vaxelstat.ingest import rules
 from vaxelstat.ingest.models import ImportRun, RejectedRecord
-from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS
+from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS, asterisk_cdr_sql, asterisk_queue_log
 from vaxelstat.ingest.parsers.base import Reason, Reject, SourceSettings
+from vaxelstat.ingest.workspace import Workspace
 from vaxelstat.orgs.models import CollectionPoint, GroupMembership, MeasuredObject, Organization
 
 log = logging.getLogger(__name__)
@@ -120,7 +122,7 @@ def carried_over(
 ) -> list[RejectedRecord]:
     """The lines of calls an earlier queue_log of this point left open (queue_log rotates
     while calls wait in the queue), to be read again just before this file's own."""
-    if fmt != "asterisk-queue-log" or not is_native(path):
+    if fmt != "asterisk-queue-log" or not asterisk_queue_log.is_native(path):
         return []
     return [
         record
@@ -149,6 +151,39 @@ def _after(carried: list[RejectedRecord], path: Path) -> Iterator[Path]:
         yield Path(tmp.name)
 
 
+def store_legs(
+    org_id: int,
+    point_id: int,
+    import_id: int,
+    timezone: str,
+    legs: list[Leg],
+    object_ids: dict[tuple[str, str], int],
+) -> int:
+    """Store legs made elsewhere (tests, tools) by the rules of an import; return how many
+    were new."""
+    store = get_store()
+    with Workspace() as ws, store.writing():
+        ws.add_legs(legs)
+        settled = rules.settle(ws, store, org_id, point_id, import_id, timezone, object_ids)
+        if settled is None:
+            return 0
+        store.apply(
+            org_id, point_id, settled.rows, settled.replaces, settled.earliest, settled.latest
+        )
+        return settled.inserted
+
+
+def parse_into(ws: Workspace, fmt: str, path: Path, source: SourceSettings) -> None:
+    """Read a file of the format into the workspace: by the format's SQL where it has one
+    (queue_log; a clean 21-column Master.csv), else by its Python parser."""
+    if fmt == asterisk_queue_log.FORMAT:
+        asterisk_queue_log.read_into(ws, path, source)
+    elif fmt == asterisk_cdr_sql.FORMAT and asterisk_cdr_sql.read_into(ws, path, source):
+        pass
+    else:
+        ws.add_result(PARSERS[fmt].parse(path, source))
+
+
 def import_file(
     org: Organization, point: CollectionPoint, fmt: str, path: Path, source_name: str = ""
 ) -> ImportSummary:
@@ -167,44 +202,30 @@ def import_file(
     started = timezone.now()
     source = SourceSettings.from_dict(point.settings, org.timezone)
     carried = carried_over(point, fmt, path, source_name)
+    store = get_store()
     # The file's digest is computed beside the parsing (hashlib lets go of the GIL).
     with (
         ThreadPoolExecutor(max_workers=1) as hasher,
-        get_store().staging() as staging,
+        Workspace() as ws,
         _after(carried, path) as read,
     ):
         hashing = hasher.submit(file_digest, path)
-        if staging.add_fast(fmt, read, source):
-            lines = staging.lines
-            rejects = [
-                Reject(line, Reason(reason), detail, raw)
-                for line, reason, detail, raw in staging.fast_rejects()
-            ]
-            names = dict(staging.fast_names)
-            memberships = staging.fast_memberships()
-            leftover = staging.fast_leftover()
-            if leftover is not None:
-                # Calls of a shape the fast path leaves to the reference parser.
-                rest = PARSERS[fmt].parse(leftover, source)
-                staging.add_legs(rest.legs)
-                names = {**rest.names, **names}
-                memberships |= rest.memberships
-        else:
-            parsed = PARSERS[fmt].parse(read, source)
-            staging.add_legs(parsed.legs)
-            lines, rejects = parsed.lines, parsed.rejects
-            names, memberships = parsed.names, parsed.memberships
+        parse_into(ws, fmt, read, source)
+        rejects = [
+            Reject(line, Reason(reason), detail, raw) for line, reason, detail, raw in ws.rejects()
+        ]
+        names, memberships = ws.names(), ws.memberships()
         # The carried lines came first: rejected again, they stay their own file's records.
         still_carried = {carried[r.line - 1].pk for r in rejects if r.line <= len(carried)}
         rejects = [replace(r, line=r.line - len(carried)) for r in rejects if r.line > len(carried)]
-        lines -= len(carried)
+        lines = ws.lines - len(carried)
         summary = ImportSummary(path, lines_read=lines, rejects=rejects)
         try:
             digest = hashing.result()
         except OSError as exc:
             raise UnreadableFile(f"{path}: {exc.strerror or exc}") from exc
         with transaction.atomic():
-            object_ids = _resolve_objects(org, point, staging.objects(), names, memberships)
+            object_ids = _resolve_objects(org, point, ws.objects(), names, memberships)
             run = ImportRun.objects.create(
                 organization=org,
                 collection_point=point,
@@ -244,12 +265,28 @@ def import_file(
             RejectedRecord.objects.filter(
                 pk__in=[c.pk for c in carried if c.pk not in still_carried]
             ).update(resolved=True)
-            # The store commits last: if it fails, the app database rolls back with it.
-            loaded = staging.commit(org.id, point.id, run.id, org.timezone, object_ids)
-            run.legs_imported, run.duplicates = loaded.inserted, loaded.duplicates
+            # The store is written last: if it fails, the app database rolls back with it.
+            # What the file adds is decided and applied under the store's write lock, so two
+            # imports into one point cannot both add the same leg.
+            with store.writing():
+                settled = rules.settle(
+                    ws, store, org.id, point.id, run.id, org.timezone, object_ids
+                )
+                if settled is not None:
+                    store.apply(
+                        org.id,
+                        point.id,
+                        settled.rows,
+                        settled.replaces,
+                        settled.earliest,
+                        settled.latest,
+                    )
+            inserted = settled.inserted if settled else 0
+            duplicates = settled.duplicates if settled else 0
+            run.legs_imported, run.duplicates = inserted, duplicates
             run.finished = timezone.now()
             run.save(update_fields=["legs_imported", "duplicates", "finished"])
-    summary.imported, summary.duplicates = loaded.inserted, loaded.duplicates
+    summary.imported, summary.duplicates = inserted, duplicates
     log.debug(
         "%s: %d lines, %d legs imported, %d duplicates, %d rejected",
         path,

@@ -174,7 +174,9 @@ class CallWalk:
         """Another phone picked up the call ringing elsewhere: the extension that talked is the
         picker's (FORMATS.md §1.2, §2.4), and the phone that rang did not answer."""
         picker = channel_peer(row.channel)
-        target = channel_peer(row.lastdata) if "/" in row.lastdata else row.lastdata
+        # 'PJSIP/1001', '1001@PICKUPMARK', or FreePBX's '1001&1001@PICKUPMARK': the first.
+        first = row.lastdata.split("&", 1)[0]
+        target = channel_peer(first) if "/" in first else first
         target = target.split("@", 1)[0]
         if not self.settings.is_extension(picker):
             return

@@ -1,106 +1,417 @@
 """Asterisk queue_log → ACD group legs and the agents' legs (SPEC §11, FORMATS.md §2).
 
-One group leg per (callid, queue) from ENTERQUEUE to its terminal event. RINGNOANSWER gives
-each member who rang and never answered one `in_no_answer` leg per call (ring-all strategies
-log one per ring cycle); the member who CONNECTs gets an `in_answered` leg.
+The rules are SQL, run in the import's workspace (vaxelstat.ingest.workspace), and are the only
+implementation: the native file is read by DuckDB itself; a DB table export (PBXware's, or the
+queue_log table as psql or a CSV writer prints it) is read line by line into the same events
+table first. From there, one set of statements:
+
+- One group leg per (callid, queue) session, from ENTERQUEUE to its end: the first terminal
+  event (COMPLETE…, TRANSFER…, ABANDON, EXIT…, SYSCOMPAT), or a QUEUESTART (Asterisk restarted:
+  every call open before it ends there, note "ended by restart").
+- A call is answered at CONNECT: the CONNECT holdtime is its Kötid. Its talk time comes with its
+  end. A call CONNECTed whose end is not in the file is stored answered with note "in progress"
+  and its lines are kept (`incomplete_call`) for the next file of the collection point, whose
+  complete legs replace these (vaxelstat.ingest.rules).
+- A call still open more than `open_call_hours` (12 by default) before the file's last event is
+  closed with what is known (note "ended by timeout N h").
+- RINGNOANSWER gives each member who rang and never answered one `in_no_answer` leg per call
+  (ring-all strategies log one per ring cycle); the member who CONNECTs gets an `in_answered`
+  leg. Calls refused at the door by the dialplan (JOINEMPTY, FULL, CLOSED) are `no_agent`.
 """
 
 import csv
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from vaxelstat.calls.legs import Leg
+import duckdb
+import pyarrow as pa
+from django.conf import settings as django_settings
+
+from vaxelstat.calls.legs import ENDED_BY_RESTART, IN_PROGRESS, ended_after
 from vaxelstat.ingest.parsers.base import (
+    HIDDEN_NUMBERS,
     ParseResult,
     Reason,
     Reject,
     SourceSettings,
-    caller,
-    channel_peer,
     local_to_utc,
     read_lines,
 )
+from vaxelstat.ingest.workspace import Workspace
 
 FORMAT = "asterisk-queue-log"
 
-TERMINAL = {
-    "COMPLETECALLER",
-    "COMPLETEAGENT",
-    "TRANSFER",
-    "BLINDTRANSFER",
-    "ATTENDEDTRANSFER",
+TERMINAL = (
     "ABANDON",
+    "ATTENDEDTRANSFER",
+    "BLINDTRANSFER",
+    "COMPLETEAGENT",
+    "COMPLETECALLER",
     "EXITEMPTY",
-    "EXITWITHTIMEOUT",
     "EXITWITHKEY",
+    "EXITWITHTIMEOUT",
     "SYSCOMPAT",
-}
+    "TRANSFER",
+)
 # Written by distribution dialplans when a call is refused at the door (FORMATS.md §2.2).
 REFUSED = {"JOINEMPTY": "", "FULL": "full", "CLOSED": "closed"}
-CALL_EVENTS = TERMINAL | set(REFUSED) | {"ENTERQUEUE", "CONNECT", "RINGNOANSWER", "RINGCANCELED"}
-# Where the talk time is among the data fields of each ending event after CONNECT.
-TALK_FIELD = {
-    "COMPLETECALLER": 1,
-    "COMPLETEAGENT": 1,
-    "TRANSFER": 3,
-    "BLINDTRANSFER": 3,
-    "ATTENDEDTRANSFER": 3,
+# The events of a call in a queue (a refusal is a call of its own, with no session).
+CALL_EVENTS = (*TERMINAL, "ENTERQUEUE", "CONNECT", "RINGNOANSWER", "RINGCANCELED")
+# How many data fields each event needs for the number it reads, and which (1-based).
+NUMBER_AT = {
+    "RINGNOANSWER": (1,),
+    "CONNECT": (1, 3),
+    "COMPLETECALLER": (2,),
+    "COMPLETEAGENT": (2,),
+    "TRANSFER": (4,),
+    "BLINDTRANSFER": (4,),
+    "ATTENDEDTRANSFER": (4,),
+    "EXITWITHKEY": (4,),
+    "ABANDON": (3,),
+    "EXITEMPTY": (3,),
+    "EXITWITHTIMEOUT": (3,),
 }
-# Where the wait is among the data fields of each unanswered ending event.
-WAIT_FIELD = {"ABANDON": 2, "EXITEMPTY": 2, "EXITWITHTIMEOUT": 2, "EXITWITHKEY": 3}
+DEFAULT_OPEN_CALL_HOURS = 12
 
 
-@dataclass
-class _QueueCall:
-    callid: str
-    queue: str
-    enter: int
-    line: int
-    raw: str
-    caller_number: str = ""
-    caller_name: str = ""
-    # agent → (first ring start, seconds rung in all)
-    rings: dict[str, tuple[int, int]] = field(default_factory=dict)
-    connect: tuple[int, str, int, int] | None = None  # (epoch, agent, holdtime, ringtime)
-    # The call's later lines (line, raw): rejected with it if it does not end in the file, so
-    # that the next file can take them up again.
-    later: list[tuple[int, str]] = field(default_factory=list)
-
-    def unfinished(self, why: str) -> list[Reject]:
-        """The call's lines, rejected because it has not ended."""
-        part = f"part of {self.callid} in {self.queue}, which has not ended in the file"
-        return [Reject(self.line, Reason.INCOMPLETE_CALL, why, self.raw)] + [
-            Reject(line, Reason.INCOMPLETE_CALL, part, raw) for line, raw in self.later
-        ]
+def _list(values: Any) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
-def agent_number(agent: str) -> str:
-    """'Local/1001@from-queue/n' → '1001'; 'PJSIP/201' → '201'; a member name stays."""
-    return channel_peer(agent) if "/" in agent else agent
+def _int(expr: str) -> str:
+    """A data field as a whole number of seconds: '12.7' → 12, '' → 0."""
+    return f"coalesce(trunc(try_cast(nullif(trim({expr}), '') AS DOUBLE))::BIGINT, 0)"
 
 
-def _int(value: str) -> int:
-    return int(float(value)) if value.strip() else 0
+def _bad(expr: str) -> str:
+    return f"(trim({expr}) <> '' AND try_cast(trim({expr}) AS DOUBLE) IS NULL)"
 
 
-@dataclass
-class Event:
-    line: int
-    raw: str
-    # Seconds since the epoch, with fractions where the layout has them (for ordering).
-    time: float
-    callid: str
-    queue: str
-    agent: str
-    event: str
-    data: list[str]
+def _agent(expr: str) -> str:
+    """The member's number: 'Local/1001@from-queue/n' → '1001'; 'PJSIP/1001-0000001a' → '1001';
+    a member name stays as it is."""
+    peer = f"split_part(split_part({expr}, '/', 2), '/', 1)"
+    return (
+        f"CASE WHEN NOT contains({expr}, '/') THEN {expr} "
+        f"WHEN starts_with({expr}, 'Local/') THEN split_part(split_part({expr}, '/', 2), '@', 1) "
+        f"WHEN contains({peer}, '-') THEN regexp_replace({peer}, '-[0-9a-f]{{6,}}$', '') "
+        f"ELSE {peer} END"
+    )
 
-    @property
-    def epoch(self) -> int:
-        return int(self.time)
 
+# The events table every layout is read into: `t` orders (seconds, with fractions where the
+# layout has them), `epoch` is whole seconds, `nd` the number of data fields.
+EVENT_COLUMNS = [
+    ("line", "INTEGER"),
+    ("raw", "VARCHAR"),
+    ("t", "DOUBLE"),
+    ("epoch", "BIGINT"),
+    ("callid", "VARCHAR"),
+    ("queue", "VARCHAR"),
+    ("agent", "VARCHAR"),
+    ("event", "VARCHAR"),
+    ("d1", "VARCHAR"),
+    ("d2", "VARCHAR"),
+    ("d3", "VARCHAR"),
+    ("d4", "VARCHAR"),
+    ("nd", "INTEGER"),
+]
+
+# The native file: every line numbered as an editor numbers them (blank lines count); a line
+# of fewer than five fields, or whose first is not an epoch, is rejected.
+NATIVE = [
+    """CREATE OR REPLACE TEMP TABLE ql_lines AS
+       SELECT generate_subscripts(x, 1) AS line, unnest(x) AS raw
+       FROM (SELECT string_split(content, chr(10)) AS x FROM read_text($path))""",
+    """CREATE OR REPLACE TEMP TABLE ql_split AS
+       SELECT line, raw, string_split(raw, '|') AS f
+       FROM (SELECT line, CASE WHEN ends_with(raw, chr(13)) THEN rtrim(raw, chr(13))
+                               ELSE raw END AS raw FROM ql_lines)
+       WHERE trim(raw) <> ''""",
+    """INSERT INTO ws_rejects
+       SELECT line, 'malformed', 'fewer than 5 fields', raw FROM ql_split WHERE len(f) < 5
+       UNION ALL
+       SELECT line, 'bad_time', concat('epoch ', chr(39), f[1], chr(39)), raw
+       FROM ql_split WHERE len(f) >= 5 AND try_cast(f[1] AS BIGINT) IS NULL""",
+    """CREATE OR REPLACE TEMP TABLE ql_ev AS
+       SELECT line, raw, epoch::DOUBLE AS t, epoch, f[2] AS callid, f[3] AS queue,
+              f[4] AS agent, f[5] AS event,
+              coalesce(f[6], '') AS d1, coalesce(f[7], '') AS d2,
+              coalesce(f[8], '') AS d3, coalesce(f[9], '') AS d4, len(f) - 5 AS nd,
+              -- (epoch, line) as one number: in order without a sort.
+              epoch * 268435456 + line AS ord
+       FROM (SELECT *, try_cast(f[1] AS BIGINT) AS epoch FROM ql_split)
+       WHERE len(f) >= 5 AND epoch IS NOT NULL""",
+]
+
+
+def rules() -> list[str]:
+    """From `ql_ev` (with `ord`, the events' order) to the staged legs, rejects and
+    memberships. The point's extension rules are $extensions, $trunk_peers and $pattern;
+    $open_seconds is how long a call may stay open before it is closed."""
+    hidden = _list(sorted(HIDDEN_NUMBERS))
+    is_ext = (
+        "(list_contains($extensions, {n}) OR (NOT list_contains($trunk_peers, {n}) "
+        "AND regexp_full_match({n}, $pattern)))"
+    )
+    bad = " ".join(
+        f"WHEN '{event}' THEN " + " OR ".join(f"(nd >= {i} AND {_bad(f'd{i}')})" for i in positions)
+        for event, positions in NUMBER_AT.items()
+    )
+    refused = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in REFUSED.items())
+    return [
+        # The events of calls, each numbered by its (callid, queue) session.
+        f"""CREATE OR REPLACE TEMP TABLE ql_call AS
+           SELECT *,
+             sum(CASE WHEN event = 'ENTERQUEUE' THEN 1 ELSE 0 END) OVER (
+               PARTITION BY callid, queue ORDER BY ord ROWS UNBOUNDED PRECEDING) AS session
+           FROM (SELECT line, nd, epoch, callid, queue, event, d1, d2, d3, d4, ord,
+                   {_agent("agent")} AS member,
+                   CASE event {bad} ELSE false END AS bad
+                 FROM ql_ev WHERE event IN {CALL_EVENTS})""",
+        """CREATE OR REPLACE TEMP TABLE ql_enter AS
+           SELECT callid, queue, session, ord AS enter_ord, epoch AS enter, d2 AS num_raw,
+                  d4 AS name_raw
+           FROM ql_call WHERE event = 'ENTERQUEUE'""",
+        # Each session's end: its first terminal event, or an Asterisk restart before it.
+        f"""CREATE OR REPLACE TEMP TABLE ql_end AS
+           WITH terminal AS (
+             SELECT callid, queue, session, min(ord) AS end_ord,
+                    arg_min(event, ord) AS t_event, arg_min(epoch, ord) AS t_epoch,
+                    arg_min(nd, ord) AS t_nd, arg_min(bad, ord) AS t_bad,
+                    arg_min(d1, ord) AS t1, arg_min(d2, ord) AS t2, arg_min(d3, ord) AS t3,
+                    arg_min(d4, ord) AS t4
+             FROM ql_call WHERE session > 0 AND event IN {TERMINAL}
+             GROUP BY ALL),
+           restarts AS (SELECT ord, epoch FROM ql_ev WHERE event = 'QUEUESTART')
+           SELECT s.callid, s.queue, s.session,
+             CASE WHEN r.ord IS NOT NULL AND (e.end_ord IS NULL OR r.ord < e.end_ord)
+                  THEN r.ord ELSE e.end_ord END AS end_ord,
+             CASE WHEN r.ord IS NOT NULL AND (e.end_ord IS NULL OR r.ord < e.end_ord)
+                  THEN 'QUEUESTART' ELSE e.t_event END AS t_event,
+             CASE WHEN r.ord IS NOT NULL AND (e.end_ord IS NULL OR r.ord < e.end_ord)
+                  THEN r.epoch ELSE e.t_epoch END AS t_epoch,
+             e.t_nd,
+             CASE WHEN r.ord IS NOT NULL AND (e.end_ord IS NULL OR r.ord < e.end_ord)
+                  THEN false ELSE coalesce(e.t_bad, false) END AS t_bad,
+             e.t1, e.t2, e.t3, e.t4
+           FROM ql_enter s
+           LEFT JOIN terminal e USING (callid, queue, session)
+           ASOF LEFT JOIN restarts r ON s.enter_ord < r.ord""",
+        # The lines of each call: before its end or not, and whether it ended in the file.
+        """CREATE OR REPLACE TEMP TABLE ql_open AS
+           SELECT c.*, e.end_ord, e.end_ord IS NULL OR c.ord <= e.end_ord AS before_end
+           FROM ql_call c LEFT JOIN ql_end e USING (callid, queue, session)""",
+        # Calls with no end in the file: closed if open too long, else in progress (answered)
+        # or still waiting; the lines of the last two are kept for the next file.
+        """CREATE OR REPLACE TEMP TABLE ql_unended AS
+           SELECT callid, queue, session, max(epoch) AS last_epoch,
+             (SELECT max(epoch) FROM ql_ev) - min(epoch) > $open_seconds AS too_long
+           FROM ql_open WHERE session > 0 AND end_ord IS NULL
+           GROUP BY ALL""",
+        """INSERT INTO ws_rejects
+           SELECT o.line, o.reason, o.detail, e.raw
+           FROM (SELECT c.line,
+                   CASE WHEN c.event <> 'ENTERQUEUE' AND (c.session = 0 OR NOT c.before_end)
+                          THEN 'no_start_event'
+                        WHEN c.bad AND c.session > 0 THEN 'bad_number'
+                        -- Every line of a call that has not ended: the next file takes
+                        -- them up again.
+                        WHEN c.end_ord IS NULL AND NOT u.too_long THEN 'incomplete_call'
+                   END AS reason,
+                   CASE WHEN c.event <> 'ENTERQUEUE' AND (c.session = 0 OR NOT c.before_end)
+                          THEN c.event || ' without ENTERQUEUE for ' || c.callid
+                        WHEN c.bad AND c.session > 0 THEN 'not a number'
+                        WHEN c.event = 'ENTERQUEUE'
+                          THEN 'no terminal event for ' || c.callid || ' in ' || c.queue
+                        ELSE 'part of ' || c.callid || ' in ' || c.queue
+                             || ', which has not ended in the file'
+                   END AS detail
+                 FROM ql_open c LEFT JOIN ql_unended u USING (callid, queue, session)) o
+           JOIN ql_ev e USING (line)
+           WHERE o.reason IS NOT NULL""",
+        # One row per session that gives legs: ended, too long open, or connected.
+        f"""CREATE OR REPLACE TEMP TABLE ql_session AS
+           WITH c AS (
+             SELECT callid, queue, session,
+               arg_max(member, ord) AS c_member, arg_max(epoch, ord) AS c_epoch,
+               arg_max(CASE WHEN nd >= 1 THEN {_int("d1")} END, ord) AS c_hold,
+               arg_max(CASE WHEN nd >= 3 THEN {_int("d3")} ELSE 0 END, ord) AS c_ring
+             FROM ql_open
+             WHERE session > 0 AND before_end AND event = 'CONNECT' AND NOT bad
+             GROUP BY ALL)
+           SELECT s.*, c.c_member, c.c_epoch, c.c_hold, c.c_ring,
+             CASE WHEN e.end_ord IS NOT NULL THEN e.t_event
+                  WHEN u.too_long THEN 'OPEN_TOO_LONG' ELSE 'IN_PROGRESS' END AS t_event,
+             CASE WHEN e.end_ord IS NOT NULL THEN e.t_epoch ELSE u.last_epoch END AS t_epoch,
+             coalesce(e.t_nd, 0) AS t_nd, coalesce(e.t_bad, false) AS t_bad,
+             e.t1, e.t2, e.t3, e.t4,
+             CASE WHEN list_contains({hidden}, lower(trim(coalesce(s.num_raw, ''))))
+                  THEN '' ELSE coalesce(s.num_raw, '') END AS from_number
+           FROM ql_enter s
+           JOIN ql_end e USING (callid, queue, session)
+           LEFT JOIN ql_unended u USING (callid, queue, session)
+           LEFT JOIN c USING (callid, queue, session)
+           WHERE e.end_ord IS NOT NULL OR u.too_long OR c.c_member IS NOT NULL""",
+        f"""CREATE OR REPLACE TEMP TABLE ql_session2 AS
+           SELECT *,
+             CASE WHEN from_number = '' OR name_raw = from_number THEN ''
+                  ELSE coalesce(name_raw, '') END AS from_name,
+             {is_ext.format(n="from_number")} AS internal,
+             'ql:' || callid || ':' || queue || ':' || enter AS base,
+             c_member IS NOT NULL AND t_event IN ('COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER',
+               'BLINDTRANSFER', 'ATTENDEDTRANSFER', 'QUEUESTART', 'OPEN_TOO_LONG',
+               'IN_PROGRESS') AS answered,
+             CASE WHEN t_event IN ('COMPLETECALLER', 'COMPLETEAGENT')
+                    THEN CASE WHEN t_nd >= 2 THEN {_int("t2")} ELSE t_epoch - c_epoch END
+                  WHEN t_event LIKE '%TRANSFER'
+                    THEN CASE WHEN t_nd >= 4 THEN {_int("t4")} ELSE t_epoch - c_epoch END
+                  WHEN t_event = 'IN_PROGRESS' THEN 0
+                  ELSE t_epoch - c_epoch END AS talk,
+             CASE WHEN t_event IN ('ABANDON', 'EXITEMPTY', 'EXITWITHTIMEOUT')
+                       AND t_nd >= 3 AND trim(t3) <> '' THEN {_int("t3")}
+                  WHEN t_event = 'EXITWITHKEY' AND t_nd >= 4 AND trim(t4) <> '' THEN {_int("t4")}
+                  ELSE t_epoch - enter END AS unanswered_wait,
+             CASE t_event WHEN 'QUEUESTART' THEN $restart_note
+                          WHEN 'OPEN_TOO_LONG' THEN $open_note
+                          WHEN 'IN_PROGRESS' THEN $progress_note END AS state_note
+           FROM ql_session WHERE NOT t_bad""",
+        f"""CREATE OR REPLACE TEMP TABLE ql_rings AS
+           SELECT callid, queue, session, member,
+                  arg_min(epoch - (CASE WHEN nd >= 1 THEN {_int("d1")} ELSE 0 END) // 1000, ord)
+                    AS first,
+                  sum((CASE WHEN nd >= 1 THEN {_int("d1")} ELSE 0 END) // 1000) AS total
+           FROM ql_open
+           WHERE event = 'RINGNOANSWER' AND NOT bad AND session > 0 AND before_end
+           GROUP BY ALL""",
+        f"""INSERT INTO staged
+           SELECT base AS leg_id, callid AS call_id, 'acd' AS object_kind,
+                  'queue:' || queue AS object_identity, queue AS object_number,
+                  make_timestamp(enter * 1000000) AS start_utc, 'in' AS direction, internal,
+                  CASE WHEN answered THEN 'answered'
+                       WHEN t_event = 'EXITEMPTY' THEN 'no_agent'
+                       WHEN t_event IN ('EXITWITHKEY', 'EXITWITHTIMEOUT') THEN 'forwarded'
+                       ELSE 'abandoned' END AS type,
+                  from_number, from_name, '' AS forwarded_from, '' AS group_from,
+                  CASE WHEN answered THEN c_member ELSE '' END AS member_number,
+                  '' AS member_name, '' AS to_number,
+                  CASE WHEN answered THEN coalesce(c_hold, c_epoch - enter)
+                       ELSE unanswered_wait END::INTEGER AS wait_s,
+                  CASE WHEN answered THEN talk ELSE 0 END::INTEGER AS talk_s,
+                  CASE WHEN answered AND t_event LIKE '%TRANSFER' THEN t1 ELSE '' END
+                    AS forwarded_to,
+                  CASE WHEN state_note IS NOT NULL THEN state_note
+                       WHEN answered AND t_event LIKE '%TRANSFER' THEN 'transferred'
+                       WHEN answered THEN ''
+                       WHEN t_event = 'EXITWITHKEY' THEN trim('key ' || t1)
+                       WHEN t_event = 'EXITWITHTIMEOUT' THEN 'timeout'
+                       WHEN t_event IN ('ABANDON', 'EXITEMPTY') THEN ''
+                       ELSE 'technical error' END AS note
+           FROM ql_session2
+           UNION ALL
+           SELECT base || ':' || c_member, callid, 'user', 'ext:' || c_member, c_member,
+                  make_timestamp((c_epoch - c_ring) * 1000000), 'in', internal, 'in_answered',
+                  from_number, from_name, '', queue, c_member, '', '', c_ring::INTEGER,
+                  talk::INTEGER, '', coalesce(state_note, '')
+           FROM ql_session2 WHERE answered
+           UNION ALL
+           SELECT s.base || ':' || r.member, s.callid, 'user', 'ext:' || r.member, r.member,
+                  make_timestamp(r.first * 1000000), 'in', s.internal, 'in_no_answer',
+                  s.from_number, s.from_name, '', s.queue, r.member, '', '', r.total::INTEGER,
+                  0, '', ''
+           FROM ql_rings r JOIN ql_session2 s USING (callid, queue, session)
+           WHERE NOT (s.answered AND r.member = s.c_member)
+           UNION ALL
+           SELECT 'ql:' || callid || ':' || queue || ':' || epoch, callid, 'acd',
+                  'queue:' || queue, queue, make_timestamp(epoch * 1000000), 'in', false,
+                  'no_agent', '', '', '', '', '', '', '', 0, 0, '',
+                  CASE event {refused} END
+           FROM ql_ev WHERE event IN {tuple(REFUSED)}""",
+        """INSERT INTO ws_memberships
+           SELECT DISTINCT 'queue:' || queue, 'ext:' || member FROM ql_open
+           WHERE event IN ('RINGNOANSWER', 'CONNECT') AND NOT bad AND session > 0 AND before_end
+           UNION
+           SELECT DISTINCT 'queue:' || queue, 'ext:' || member FROM (
+             SELECT queue, """
+        + _agent("agent")
+        + """ AS member FROM ql_ev
+             WHERE event = 'ADDMEMBER' AND agent NOT IN ('', 'NONE'))""",
+    ]
+
+
+def read_into(ws: Workspace, path: Path, settings: SourceSettings) -> None:
+    """Read a queue_log file of any layout into the workspace's staged legs."""
+    values: dict[str, Any] = {
+        "path": str(path),
+        "pattern": settings.extension_pattern.pattern,
+        "trunk_peers": sorted(settings.trunk_peers),
+        "extensions": sorted(settings.extensions),
+        "open_seconds": settings.open_call_hours * 3600,
+        "restart_note": ENDED_BY_RESTART,
+        "open_note": ended_after(settings.open_call_hours),
+        "progress_note": IN_PROGRESS,
+    }
+    if is_native(path):
+        try:
+            for sql in NATIVE:
+                ws.run(sql, values)
+        except duckdb.InvalidInputException:
+            # Bytes that are not UTF-8: read from a copy whose lines are UTF-8 (a line that
+            # is not is read as Latin-1, as every parser reads them).
+            with _utf8_copy(path) as copy:
+                ws.run("DELETE FROM ws_rejects")
+                for sql in NATIVE:
+                    ws.run(sql, {**values, "path": str(copy)})
+    else:
+        _read_table(ws, path, settings)
+    (ws.lines,) = ws.run(
+        "SELECT (SELECT count(*) FROM ql_ev) + (SELECT count(*) FROM ws_rejects)"
+    ).fetchone()
+    for sql in rules():
+        ws.run(sql, values)
+
+
+@contextmanager
+def _utf8_copy(path: Path) -> Iterator[Path]:
+    """A copy of the file in UTF-8, line for line (blank lines kept, so numbers hold)."""
+    tmp_dir = django_settings.DATA_DIR / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=".queue_log", mode="w") as tmp:
+        with open(path, "rb") as f:
+            for raw in f:
+                try:
+                    tmp.write(raw.decode("utf-8"))
+                except UnicodeDecodeError:
+                    tmp.write(raw.decode("latin-1"))
+        tmp.flush()
+        yield Path(tmp.name)
+
+
+def parse(path: Path, settings: SourceSettings) -> ParseResult:
+    """The file's legs, rejects, names and memberships, as a Python parser gives them."""
+    with Workspace() as ws:
+        read_into(ws, path, settings)
+        return ParseResult(
+            legs=ws.staged_legs(),
+            rejects=[Reject(line, Reason(reason), d, raw) for line, reason, d, raw in ws.rejects()],
+            lines=ws.lines,
+            names=ws.names(),
+            memberships=ws.memberships(),
+        )
+
+
+def is_native(path: Path) -> bool:
+    """Whether the file is a native queue_log (epoch|callid|…), by its first line."""
+    with open(path, "rb") as f:
+        first = f.readline(4096)
+    head = first.split(b"|", 1)[0].strip()
+    return head.isdigit() or first.strip() == b""
+
+
+# -- DB table exports: read line by line into the events table ------------------------------
 
 # PBXware's queue_log table re-maps the data fields (FORMATS.md §2.1): back to app_queue's.
 _PBXWARE_DATA = {
@@ -117,20 +428,16 @@ _PBXWARE_DATA = {
     "ATTENDEDTRANSFER": ("", "", "htime", "ttime", "entpos"),
 }
 
-
-def _native(number: int, text: str, settings: SourceSettings) -> Event:
-    parts = text.split("|")
-    if len(parts) < 5:
-        raise _Bad(Reason.MALFORMED, "fewer than 5 fields")
-    epoch_text, callid, queue, agent, event, *data = parts
-    try:
-        epoch = int(epoch_text)
-    except ValueError:
-        raise _Bad(Reason.BAD_TIME, f"epoch {epoch_text!r}") from None
-    return Event(number, text, epoch, callid, queue, agent, event, data)
+Event = tuple[float, str, str, str, str, list[str]]  # time, callid, queue, agent, event, data
 
 
-def _pbxware(number: int, text: str, header: list[str], settings: SourceSettings) -> Event:
+class _Bad(Exception):
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+def _pbxware(text: str, header: list[str], settings: SourceSettings) -> Event:
     fields = next(csv.reader([text]))
     if len(fields) != len(header):
         raise _Bad(Reason.MALFORMED, f"{len(fields)} columns, the header has {len(header)}")
@@ -141,16 +448,10 @@ def _pbxware(number: int, text: str, header: list[str], settings: SourceSettings
         raise _Bad(Reason.BAD_TIME, f"date_time {row['date_time']!r}") from None
     names = _PBXWARE_DATA.get(row["event"], ("param1", "param2", "param3"))
     data = [row.get(name, "") if name else "" for name in names]
-    if row["event"] == "RINGNOANSWER":
-        data = [row["htime"]]  # milliseconds, as app_queue writes them
-    return Event(
-        number, text, epoch, row["callid"], row["queue_name"], row["type"], row["event"], data
-    )
+    return float(epoch), row["callid"], row["queue_name"], row["type"], row["event"], data
 
 
-def _table(
-    number: int, text: str, header: list[str], separator: str, settings: SourceSettings
-) -> Event:
+def _table(text: str, header: list[str], separator: str, settings: SourceSettings) -> Event:
     """A row of the queue_log DB table (time local; data1..data5, or one data column)."""
     if separator == "|":
         fields = [f.strip() for f in text.split("|")]
@@ -170,9 +471,7 @@ def _table(
         data = [row.get(f"data{i}", "") for i in range(1, 6)]
     while data and not data[-1]:
         data.pop()
-    return Event(
-        number,
-        text,
+    return (
         when.timestamp() + fraction,
         row["callid"],
         row["queuename"],
@@ -182,204 +481,54 @@ def _table(
     )
 
 
-class _Bad(Exception):
-    def __init__(self, reason: Reason, detail: str) -> None:
-        super().__init__(detail)
-        self.reason, self.detail = reason, detail
-
-
-def read_events(path: Path, settings: SourceSettings, result: ParseResult) -> list[Event]:
-    """Read every record of a native queue_log file or a DB table export, in time order.
-
-    The layout is told by the first line: PBXware's table header (uid,date_time,…), a DB
-    table header (time, callid, queuename, agent, event, data…) separated by ',' or '|'
-    (psql output), or none: the native file.
-    """
-    events: list[Event] = []
-    reader: Callable[[int, str], Event] | None = None
-    for number, text in read_lines(path):
-        if reader is None:
-            reader, is_header = _layout(text, settings)
-            if is_header:
-                continue
-        result.lines += 1
-        try:
-            events.append(reader(number, text))
-        except _Bad as bad:
-            result.rejects.append(Reject(number, bad.reason, bad.detail, text))
-        except (csv.Error, KeyError) as exc:
-            result.rejects.append(Reject(number, Reason.MALFORMED, str(exc), text))
-    # Table exports may be newest-first; a stable sort keeps a file's order within a second.
-    events.sort(key=lambda e: e.time)
-    return events
-
-
-def _layout(first: str, settings: SourceSettings) -> tuple[Callable[[int, str], Event], bool]:
-    """The reader for a file whose first line is `first`, and whether that line is a header."""
+def _layout(first: str, settings: SourceSettings) -> Callable[[str], Event] | None:
+    """The reader of a table export whose header is `first`, or None if it is not one."""
     lowered = first.lower()
     if lowered.startswith("uid,date_time,callid"):
         header = next(csv.reader([lowered]))
-        return (lambda n, t: _pbxware(n, t, header, settings)), True
+        return lambda t: _pbxware(t, header, settings)
     for separator in ("|", ","):
         names = [h.strip() for h in lowered.split(separator)]
         if names[:5] == ["time", "callid", "queuename", "agent", "event"]:
-            return (lambda n, t, h=names, sep=separator: _table(n, t, h, sep, settings)), True
-    return (lambda n, t: _native(n, t, settings)), False
+            return lambda t, h=names, sep=separator: _table(t, h, sep, settings)
+    return None
 
 
-def parse(path: Path, settings: SourceSettings) -> ParseResult:
-    result = ParseResult()
-    open_calls: dict[tuple[str, str], _QueueCall] = {}
-    for e in read_events(path, settings, result):
-        if e.event not in CALL_EVENTS:
-            if e.event == "ADDMEMBER" and e.agent not in ("", "NONE"):
-                result.memberships.add((f"queue:{e.queue}", f"ext:{agent_number(e.agent)}"))
+def _read_table(ws: Workspace, path: Path, settings: SourceSettings) -> None:
+    columns: dict[str, list[Any]] = {name: [] for name, _ in EVENT_COLUMNS}
+    rejects = []
+    reader = None
+    for number, text in read_lines(path):
+        if reader is None:
+            reader = _layout(text, settings)
+            if reader is None:
+                rejects.append(Reject(number, Reason.UNKNOWN_LAYOUT, "no known header", text))
+                break
             continue
-        key = (e.callid, e.queue)
-        data = e.data
         try:
-            if e.event in REFUSED:
-                result.legs.extend(
-                    _legs(
-                        _QueueCall(e.callid, e.queue, e.epoch, e.line, e.raw),
-                        e.event,
-                        e.epoch,
-                        [],
-                        settings,
-                    )
-                )
-                continue
-            if e.event == "ENTERQUEUE":
-                if key in open_calls:
-                    old = open_calls.pop(key)
-                    result.rejects.extend(old.unfinished("entered the queue again before leaving"))
-                name = data[3] if len(data) > 3 else ""
-                num, name = caller(data[1] if len(data) > 1 else "", name)
-                open_calls[key] = _QueueCall(e.callid, e.queue, e.epoch, e.line, e.raw, num, name)
-                continue
-            call = open_calls.get(key)
-            if call is None:
-                result.rejects.append(
-                    Reject(
-                        e.line,
-                        Reason.NO_START_EVENT,
-                        f"{e.event} without ENTERQUEUE for {e.callid}",
-                        e.raw,
-                    )
-                )
-                continue
-            member = agent_number(e.agent)
-            if e.event == "RINGNOANSWER":
-                ring = _int(data[0]) // 1000 if data else 0
-                first, total = call.rings.get(member, (e.epoch - ring, 0))
-                call.rings[member] = (first, total + ring)
-                result.memberships.add((f"queue:{e.queue}", f"ext:{member}"))
-            elif e.event == "CONNECT":
-                hold = _int(data[0]) if data else e.epoch - call.enter
-                ring = _int(data[2]) if len(data) > 2 else 0
-                call.connect = (e.epoch, member, hold, ring)
-                result.memberships.add((f"queue:{e.queue}", f"ext:{member}"))
-            elif e.event in TERMINAL:
-                del open_calls[key]
-                result.legs.extend(_legs(call, e.event, e.epoch, data, settings))
-            if e.event not in TERMINAL:
-                call.later.append((e.line, e.raw))
-        except ValueError as exc:
-            result.rejects.append(Reject(e.line, Reason.BAD_NUMBER, str(exc), e.raw))
-    for call in open_calls.values():
-        result.rejects.extend(
-            call.unfinished(f"no terminal event for {call.callid} in {call.queue}")
-        )
-    result.rejects.sort(key=lambda r: r.line)
-    return result
-
-
-def _utc(epoch: int) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC)
-
-
-def _legs(
-    call: _QueueCall, event: str, epoch: int, data: list[str], settings: SourceSettings
-) -> list[Leg]:
-    internal = settings.is_extension(call.caller_number)
-    base = f"ql:{call.callid}:{call.queue}:{call.enter}"
-    group = Leg(
-        leg_id=base,
-        call_id=call.callid,
-        object_kind="acd",
-        object_identity=f"queue:{call.queue}",
-        object_number=call.queue,
-        start=_utc(call.enter),
-        direction="in",
-        internal=internal,
-        type="answered",
-        from_number=call.caller_number,
-        from_name=call.caller_name,
-    )
-    legs = [group]
-    answered_by = ""
-    if call.connect and event in TALK_FIELD:
-        connected, answered_by, hold, ring = call.connect
-        talk = _int(data[TALK_FIELD[event]]) if len(data) > TALK_FIELD[event] else epoch - connected
-        group.wait_s, group.talk_s, group.member_number = hold, talk, answered_by
-        if event.endswith("TRANSFER"):
-            group.note = "transferred"
-            group.forwarded_to = data[0] if data else ""
-        legs.append(
-            _member_leg(
-                call, base, answered_by, "in_answered", connected - ring, ring, talk, internal
-            )
-        )
-    else:
-        field_at = WAIT_FIELD.get(event)
-        has_wait = field_at is not None and len(data) > field_at and data[field_at].strip()
-        group.wait_s = (
-            _int(data[field_at]) if has_wait and field_at is not None else (epoch - call.enter)
-        )
-        if event == "ABANDON":
-            group.type = "abandoned"
-        elif event == "EXITEMPTY":
-            group.type = "no_agent"
-        elif event in REFUSED:
-            group.type, group.note, group.wait_s = "no_agent", REFUSED[event], 0
-        elif event == "EXITWITHKEY":
-            group.type, group.note = "forwarded", f"key {data[0] if data else ''}".strip()
-        elif event == "EXITWITHTIMEOUT":
-            group.type, group.note = "forwarded", "timeout"
-        else:  # SYSCOMPAT, or a completion without CONNECT: the call failed.
-            group.type, group.note = "abandoned", "technical error"
-    for member, (first, total) in sorted(call.rings.items()):
-        if member == answered_by:
+            t, callid, queue, agent, event, data = reader(text)
+        except _Bad as bad:
+            rejects.append(Reject(number, bad.reason, bad.detail, text))
             continue
-        legs.append(_member_leg(call, base, member, "in_no_answer", first, total, 0, internal))
-    return legs
-
-
-def _member_leg(
-    call: _QueueCall,
-    base: str,
-    member: str,
-    type_: str,
-    start: int,
-    wait: int,
-    talk: int,
-    internal: bool,
-) -> Leg:
-    """A member's leg of a queue call: rung (and answered or not), with the group named."""
-    return Leg(
-        leg_id=f"{base}:{member}",
-        call_id=call.callid,
-        object_kind="user",
-        object_identity=f"ext:{member}",
-        object_number=member,
-        start=_utc(start),
-        direction="in",
-        internal=internal,
-        type=type_,
-        from_number=call.caller_number,
-        from_name=call.caller_name,
-        group_from=call.queue,
-        member_number=member,
-        wait_s=wait,
-        talk_s=talk,
-    )
+        except (csv.Error, KeyError) as exc:
+            rejects.append(Reject(number, Reason.MALFORMED, str(exc), text))
+            continue
+        padded = [*data, "", "", "", ""][:4]
+        for name, value in zip(
+            [c for c, _ in EVENT_COLUMNS],
+            [number, text, t, int(t), callid, queue, agent, event, *padded, len(data)],
+            strict=True,
+        ):
+            columns[name].append(value)
+    ws.add_rejects(rejects)
+    types = {"INTEGER": pa.int32(), "BIGINT": pa.int64(), "DOUBLE": pa.float64()}
+    schema = pa.schema([(n, types.get(k, pa.string())) for n, k in EVENT_COLUMNS])
+    ws.con.register("ql_table_rows", pa.table(columns, schema=schema))
+    try:
+        # Table exports may be newest first: the order is (time, line).
+        ws.run(
+            "CREATE OR REPLACE TEMP TABLE ql_ev AS "
+            "SELECT *, row_number() OVER (ORDER BY t, line) AS ord FROM ql_table_rows"
+        )
+    finally:
+        ws.con.unregister("ql_table_rows")

@@ -65,6 +65,9 @@ class SourceSettings:
     csv_template: tuple[str, ...] = ()
     # The canonical CSV: other column names and vocabularies (see canonical_csv).
     mapping: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # A call still open this many hours before a file's last record is closed with what is
+    # known (a queue_log whose call never ended: Asterisk crashed, say).
+    open_call_hours: int = 12
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], default_timezone: str) -> "SourceSettings":
@@ -78,12 +81,13 @@ class SourceSettings:
             rule_contexts=frozenset(data.get("rule_contexts", ["timeconditions"])),
             csv_template=tuple(data.get("csv_template", ())),
             mapping=dict(data.get("mapping", {})),
+            open_call_hours=int(data.get("open_call_hours", 12)),
         )
 
     def is_extension(self, peer: str) -> bool:
         if peer in self.extensions:
             return True
-        return peer not in self.trunk_peers and bool(self.extension_pattern.match(peer))
+        return peer not in self.trunk_peers and bool(self.extension_pattern.fullmatch(peer))
 
     def is_ivr(self, context: str) -> bool:
         return context in self.ivr_contexts or context.startswith("ivr-")

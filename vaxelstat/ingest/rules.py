@@ -1,0 +1,200 @@
+"""The rules that cross files: what a file's staged legs become against what the collection
+point already holds. They run in the import's workspace (DuckDB in memory), the same whatever
+engine holds the call store; the store only answers two reads and applies the outcome.
+
+- A leg id twice in the file keeps its earliest leg.
+- A leg already stored is a duplicate, unless the stored one is in progress (IN_PROGRESS) and
+  this one is not: then this one replaces it (its call has ended since).
+- Pickups: where the queue_log credits member X with a call (CONNECT) that another phone
+  picked up from X's ringing (the CDR's Pickup), the group's answering member is the picker
+  and X's leg is unanswered (FORMATS.md §2.4). Whichever file comes first, the outcome is the
+  same: stored legs this changes are replaced.
+- The local start in the organization's time zone, and the measured object's id.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+
+from vaxelstat.calls.legs import IN_PROGRESS, SAME_LEG_WITHIN, STORE_COLUMN_NAMES, STORE_COLUMNS
+from vaxelstat.ingest.workspace import Workspace
+
+PICKUP_OF = "pickup of "
+
+
+@dataclass
+class Settled:
+    # The legs to store (STORE_COLUMNS, in start order), and the ids of stored legs they replace.
+    rows: pa.Table
+    replaces: list[str]
+    inserted: int
+    duplicates: int
+    # The window of starts that both reads and the replacement look in.
+    earliest: datetime
+    latest: datetime
+
+
+def settle(
+    ws: Workspace,
+    store: object,
+    org_id: int,
+    point_id: int,
+    import_id: int,
+    timezone: str,
+    object_ids: dict[tuple[str, str], int],
+) -> Settled | None:
+    """Decide what the staged legs add to the store; None if the file gave no legs."""
+    run = ws.run
+    (total, earliest, latest) = run(
+        "SELECT count(*), min(start_utc), max(start_utc) FROM staged"
+    ).fetchone()
+    if not total:
+        return None
+    earliest, latest = earliest - SAME_LEG_WITHIN, latest + SAME_LEG_WITHIN
+    # One leg per id: the earliest.
+    run(
+        "CREATE OR REPLACE TEMP TABLE batch AS SELECT * FROM staged "
+        "QUALIFY row_number() OVER (PARTITION BY leg_id ORDER BY start_utc, call_id) = 1"
+    )
+    ws.con.register(
+        "stored_keys",
+        store.stored_keys(org_id, point_id, earliest, latest),  # type: ignore[attr-defined]
+    )
+    run(
+        "CREATE OR REPLACE TEMP TABLE fresh AS "
+        "SELECT b.*, k.leg_id IS NOT NULL AS replacing FROM batch b "
+        "LEFT JOIN stored_keys k USING (leg_id) "
+        "WHERE k.leg_id IS NULL OR (k.note = $progress AND b.note <> $progress)",
+        {"progress": IN_PROGRESS},
+    )
+    replaces = [r for (r,) in run("SELECT leg_id FROM fresh WHERE replacing").fetchall()]
+    (inserted,) = run("SELECT count(*) FROM fresh").fetchone()
+    changed = _pickups(ws, store, org_id, point_id, earliest, latest)
+    ws.con.unregister("stored_keys")
+    _local_offsets(ws, timezone)
+    run("CREATE OR REPLACE TEMP TABLE ids (kind VARCHAR, identity VARCHAR, object_id BIGINT)")
+    if object_ids:
+        ws.con.executemany(
+            "INSERT INTO ids VALUES (?, ?, ?)", [(k, i, o) for (k, i), o in object_ids.items()]
+        )
+    rest = ", ".join(f"f.{name}" for name in STORE_COLUMN_NAMES[9:])
+    rows = ws.con.sql(
+        f"SELECT $org_id::INTEGER AS org_id, m.object_id, f.object_kind, "  # noqa: S608
+        f"$point_id::BIGINT AS collection_point_id, $import_id::BIGINT AS import_id, "
+        f"f.leg_id, f.call_id, f.start_utc, "
+        f"CASE WHEN o.off IS NULL THEN timezone($tz, f.start_utc::TIMESTAMPTZ) "
+        f"ELSE f.start_utc + to_seconds(o.off) END AS start_local, {rest} "
+        f"FROM fresh f "
+        f"JOIN ids m ON m.kind = f.object_kind AND m.identity = f.object_identity "
+        f"LEFT JOIN offsets o ON o.h = date_trunc('hour', f.start_utc) "
+        f"UNION ALL SELECT {', '.join(STORE_COLUMN_NAMES)} FROM changed "
+        f"ORDER BY start_utc",
+        params={"org_id": org_id, "point_id": point_id, "import_id": import_id, "tz": timezone},
+    ).to_arrow_table()
+    return Settled(
+        rows=rows,
+        replaces=sorted(set(replaces) | set(changed)),
+        inserted=int(inserted),
+        duplicates=int(total) - int(inserted),
+        earliest=earliest,
+        latest=latest,
+    )
+
+
+def _pickups(
+    ws: Workspace,
+    store: object,
+    org_id: int,
+    point_id: int,
+    earliest: datetime,
+    latest: datetime,
+) -> list[str]:
+    """Apply the pickup rule to the fresh legs and to the stored legs of the same calls.
+    Leaves the changed stored legs in the table `changed`; returns their ids."""
+    run = ws.run
+    # Calls with a pickup and a queue_log leg, of which this file brings a leg.
+    calls = [
+        c
+        for (c,) in run(
+            "WITH legs AS (SELECT call_id, leg_id, note FROM fresh "
+            "  UNION ALL SELECT call_id, leg_id, note FROM stored_keys "
+            "  WHERE call_id IN (SELECT call_id FROM fresh)) "
+            "SELECT call_id FROM legs GROUP BY call_id "
+            "HAVING bool_or(starts_with(note, $pickup)) AND bool_or(starts_with(leg_id, 'ql:'))",
+            {"pickup": PICKUP_OF},
+        ).fetchall()
+    ]
+    columns = ", ".join(f"{name} {kind}" for name, kind in STORE_COLUMNS)
+    run(f"CREATE OR REPLACE TEMP TABLE changed ({columns})")
+    if not calls:
+        return []
+    stored = store.stored_legs_of_calls(  # type: ignore[attr-defined]
+        org_id, point_id, earliest, latest, calls
+    )
+    ws.con.register("stored_calls", stored)
+    try:
+        run("INSERT INTO changed SELECT * FROM stored_calls")
+    finally:
+        ws.con.unregister("stored_calls")
+    run(
+        "CREATE OR REPLACE TEMP TABLE pickups AS "
+        "SELECT DISTINCT call_id, member_number AS picker, substr(note, $n) AS target FROM ("
+        "  SELECT call_id, member_number, note FROM fresh "
+        "  UNION ALL SELECT call_id, member_number, note FROM changed) "
+        "WHERE starts_with(note, $pickup)",
+        {"pickup": PICKUP_OF, "n": len(PICKUP_OF) + 1},
+    )
+    run("ALTER TABLE changed ADD COLUMN touched BOOLEAN DEFAULT false")
+    for table, touched in (("fresh", ""), ("changed", ", touched = true")):
+        # The member queue_log credits did not answer: the picker did.
+        run(
+            f"UPDATE {table} SET type = 'in_no_answer', talk_s = 0, "  # noqa: S608
+            f"note = 'picked up by ' || p.picker{touched} FROM pickups p "
+            f"WHERE {table}.call_id = p.call_id AND {table}.object_kind = 'user' "
+            f"AND starts_with({table}.leg_id, 'ql:') AND {table}.member_number = p.target "
+            f"AND {table}.type = 'in_answered'"
+        )
+        run(
+            f"UPDATE {table} SET member_number = p.picker{touched} FROM pickups p "  # noqa: S608
+            f"WHERE {table}.call_id = p.call_id AND {table}.object_kind = 'acd' "
+            f"AND starts_with({table}.leg_id, 'ql:') AND {table}.member_number = p.target "
+            f"AND {table}.type = 'answered'"
+        )
+        # The picker took the group's call: its caller, and the group it came through.
+        run(
+            f"UPDATE {table} SET group_from = g.object_number, from_number = g.from_number, "  # noqa: S608
+            f"from_name = g.from_name, internal = g.internal{touched} FROM pickups p, ("
+            f"  SELECT call_id, object_number, from_number, from_name, internal FROM fresh "
+            f"  WHERE object_kind = 'acd' AND starts_with(leg_id, 'ql:') UNION ALL "
+            f"  SELECT call_id, string_split(leg_id, ':')[-2], from_number, from_name, internal "
+            f"  FROM changed "
+            f"  WHERE object_kind = 'acd' AND starts_with(leg_id, 'ql:')) g "
+            f"WHERE {table}.call_id = p.call_id AND g.call_id = p.call_id "
+            f"AND {table}.note = $pickup || p.target AND {table}.group_from = ''",
+            {"pickup": PICKUP_OF},
+        )
+    run("DELETE FROM changed WHERE NOT touched")
+    run("ALTER TABLE changed DROP COLUMN touched")
+    return [r for (r,) in run("SELECT leg_id FROM changed").fetchall()]
+
+
+def _local_offsets(ws: Workspace, timezone: str) -> None:
+    """The organization's UTC offset in each UTC hour the fresh legs start in, where it holds
+    for the whole hour (elsewhere the local time is computed leg by leg)."""
+    tz = zoneinfo.ZoneInfo(timezone)
+    hours = [
+        h for (h,) in ws.run("SELECT DISTINCT date_trunc('hour', start_utc) FROM fresh").fetchall()
+    ]
+    offsets: list[int | None] = []
+    for hour in hours:
+        start = hour.replace(tzinfo=UTC)
+        first = start.astimezone(tz).utcoffset()
+        last = (start + timedelta(minutes=59, seconds=59)).astimezone(tz).utcoffset()
+        offsets.append(int(first.total_seconds()) if first is not None and first == last else None)
+    ws.run(
+        "CREATE OR REPLACE TEMP TABLE offsets AS "
+        "SELECT unnest($h::TIMESTAMP[]) AS h, unnest($off::INTEGER[]) AS off",
+        {"h": hours, "off": offsets},
+    )

@@ -1,0 +1,135 @@
+"""One import's workspace: an in-memory DuckDB where a file becomes legs, whatever engine
+holds the call store.
+
+Parsers written in SQL read the file into it themselves; parsers written in Python hand it
+their ParseResult (`add_result`). Either way the workspace ends with the tables
+
+- `staged`: the file's legs, by object identity (STAGE_COLUMNS),
+- `ws_rejects`: (line, reason, detail, raw) of the records it rejected,
+- `ws_names`: (identity, name), display names the file shows,
+- `ws_memberships`: (grp, member) identities of group membership the file shows,
+
+and vaxelstat.ingest.rules settles them against what the store already holds. Nothing here
+knows the store's engine: the legs leave as an Arrow table.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from vaxelstat.calls.legs import LEG_FIELDS, STAGE_COLUMNS, Leg
+
+if TYPE_CHECKING:
+    from vaxelstat.ingest.parsers.base import ParseResult, Reject
+
+ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("us"),
+}
+STAGE_SCHEMA = pa.schema([(name, ARROW_TYPES[kind]) for name, kind in STAGE_COLUMNS])
+
+
+def legs_table(legs: Sequence[Leg]) -> pa.Table:
+    """Legs as an Arrow table of STAGE_COLUMNS (start as naive UTC)."""
+    columns: dict[str, list[Any]] = {name: [] for name, _ in STAGE_COLUMNS}
+    names = [name for name, _ in STAGE_COLUMNS]
+    for leg in legs:
+        for name, field_name in zip(names, LEG_FIELDS, strict=True):
+            value = getattr(leg, field_name)
+            if field_name == "start":
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            columns[name].append(value)
+    return pa.table(columns, schema=STAGE_SCHEMA)
+
+
+class Workspace:
+    def __init__(self) -> None:
+        self.con = duckdb.connect(":memory:")
+        self.con.execute("SET TimeZone = 'UTC'")
+        columns = ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
+        self.con.execute(f"CREATE TABLE staged ({columns})")
+        self.con.execute(
+            "CREATE TABLE ws_rejects (line INTEGER, reason VARCHAR, detail VARCHAR, raw VARCHAR)"
+        )
+        self.con.execute("CREATE TABLE ws_names (identity VARCHAR, name VARCHAR)")
+        self.con.execute("CREATE TABLE ws_memberships (grp VARCHAR, member VARCHAR)")
+        # Lines the file had, as its parser counts them.
+        self.lines = 0
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.con.close()
+
+    def run(self, sql: str, values: dict[str, Any] | None = None) -> Any:
+        """Run a statement with the `$name` values it names (DuckDB refuses any other)."""
+        values = values or {}
+        return self.con.execute(sql, {k: v for k, v in values.items() if f"${k}" in sql})
+
+    def add_legs(self, legs: Sequence[Leg]) -> None:
+        if legs:
+            table = legs_table(legs)
+            self.con.register("ws_incoming", table)
+            try:
+                self.con.execute("INSERT INTO staged SELECT * FROM ws_incoming")
+            finally:
+                self.con.unregister("ws_incoming")
+
+    def add_rejects(self, rejects: Sequence["Reject"]) -> None:
+        if rejects:
+            self.con.executemany(
+                "INSERT INTO ws_rejects VALUES (?, ?, ?, ?)",
+                [(r.line, str(r.reason), r.detail, r.raw) for r in rejects],
+            )
+
+    def add_result(self, result: "ParseResult") -> None:
+        """What a parser written in Python found."""
+        self.add_legs(result.legs)
+        self.add_rejects(result.rejects)
+        if result.names:
+            self.con.executemany("INSERT INTO ws_names VALUES (?, ?)", list(result.names.items()))
+        if result.memberships:
+            self.con.executemany(
+                "INSERT INTO ws_memberships VALUES (?, ?)", sorted(result.memberships)
+            )
+        self.lines += result.lines
+
+    def rejects(self) -> list[tuple[int, str, str, str]]:
+        return self.con.execute("SELECT * FROM ws_rejects ORDER BY line").fetchall()
+
+    def names(self) -> dict[str, str]:
+        """The first name the file gives each identity."""
+        return dict(
+            self.con.execute(
+                "SELECT identity, first(name ORDER BY rowid) FROM ws_names GROUP BY identity"
+            ).fetchall()
+        )
+
+    def memberships(self) -> set[tuple[str, str]]:
+        return set(self.con.execute("SELECT DISTINCT grp, member FROM ws_memberships").fetchall())
+
+    def objects(self) -> list[tuple[str, str, str]]:
+        """(kind, identity, number) of every object the staged legs name."""
+        return self.con.execute(
+            "SELECT object_kind, object_identity, any_value(object_number) FROM staged GROUP BY ALL"
+        ).fetchall()
+
+    def staged_legs(self) -> list[Leg]:
+        """The staged legs as Leg objects (start aware, UTC), in start order."""
+        names = [name for name, _ in STAGE_COLUMNS]
+        rows = self.con.execute(
+            f"SELECT {', '.join(names)} FROM staged ORDER BY start_utc, leg_id"  # noqa: S608
+        ).fetchall()
+        legs = []
+        for row in rows:
+            values = dict(zip(LEG_FIELDS, row, strict=True))
+            values["start"] = values["start"].replace(tzinfo=UTC)
+            legs.append(Leg(**values))
+        return legs

@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vaxelstat
 
-.PHONY: install demo serve test test-sqlite test-postgres bench lint lock messages screenshots clean
+.PHONY: install demo serve test test-sqlite test-postgres bench lint lock messages screenshots vectors clean
 
 install: $(VENV)/.installed
 
@@ -43,6 +43,10 @@ lint: install
 # The README's pictures, taken from the demo in chromium.
 screenshots: install
 	$(BIN)/python -m vaxelstat.screenshots --out docs/screenshots
+
+# The worked examples page of the test vectors (docs/test-vectors/README.md).
+vectors: install
+	$(BIN)/python -m vaxelstat.ingest.vectors
 
 # Gather the UI's Swedish texts into the English catalogue, and compile it (needs gettext).
 messages: install

@@ -27,6 +27,16 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     settings.DATA_DIR, settings.CALLSTORE_URL, settings.SPOOL_DIR = saved
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Tests make many users: a fast hash for them (the product's Argon2 is tested on its
+    own, in test_accounts)."""
+    saved = settings.PASSWORD_HASHERS
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *saved]
+    yield
+    settings.PASSWORD_HASHERS = saved
+
+
 @pytest.fixture(autouse=True)
 def empty_call_store() -> Iterator[None]:
     """Empty the call store after each test, as the database is rolled back.

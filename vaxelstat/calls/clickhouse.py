@@ -309,6 +309,11 @@ class ClickHouseStore(CallStore):
         # ClickHouse has no transactions over two statements: the replaced legs go first, so
         # a failure between the two loses them until the file is imported again (which then
         # finds them missing and stores them); a file's own legs go in with one INSERT.
+        if rows.num_rows and not (
+            pc.all(pc.equal(rows["org_id"], org_id)).as_py()
+            and pc.all(pc.equal(rows["collection_point_id"], point_id)).as_py()
+        ):
+            raise ValueError("legs of another organization or point")
         if replaces:
             self.query(
                 f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id "

@@ -249,11 +249,16 @@ class DuckDBStore(CallStore):
                             "ids": replaces,
                         },
                     )
-                # The rows come sorted by start: the store stays clustered by start.
-                cur.execute(
+                # The rows come sorted by start: the store stays clustered by start. Rows of
+                # another organization or point than the one named are refused.
+                (inserted,) = cur.execute(
                     f"INSERT INTO legs ({', '.join(STORE_COLUMN_NAMES)}) "  # noqa: S608
-                    f"SELECT {', '.join(STORE_COLUMN_NAMES)} FROM applied_rows"
-                )
+                    f"SELECT {', '.join(STORE_COLUMN_NAMES)} FROM applied_rows "
+                    f"WHERE org_id = $org AND collection_point_id = $point",
+                    {"org": org_id, "point": point_id},
+                ).fetchone()
+                if inserted != rows.num_rows:
+                    raise ValueError("legs of another organization or point")
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")

@@ -47,30 +47,44 @@ def settle(
 ) -> Settled | None:
     """Decide what the staged legs add to the store; None if the file gave no legs."""
     run = ws.run
-    (total, earliest, latest) = run(
+    (total, earliest, latest) = ws.one(
         "SELECT count(*), min(start_utc), max(start_utc) FROM staged"
-    ).fetchone()
+    )
     if not total:
         return None
     earliest, latest = earliest - SAME_LEG_WITHIN, latest + SAME_LEG_WITHIN
-    # One leg per id: the earliest.
-    run(
-        "CREATE OR REPLACE TEMP TABLE batch AS SELECT * FROM staged "
-        "QUALIFY row_number() OVER (PARTITION BY leg_id ORDER BY start_utc, call_id) = 1"
-    )
+    # One leg per id: the earliest (the window only where an id repeats: it costs a sort).
+    (repeated,) = ws.one("SELECT count(*) - count(DISTINCT leg_id) FROM staged")
+    batch = "staged"
+    if repeated:
+        batch = "batch"
+        run(
+            "CREATE OR REPLACE TEMP TABLE batch AS SELECT * FROM staged "
+            "QUALIFY row_number() OVER (PARTITION BY leg_id ORDER BY start_utc, call_id) = 1"
+        )
     ws.con.register(
         "stored_keys",
         store.stored_keys(org_id, point_id, earliest, latest),  # type: ignore[attr-defined]
     )
+    # A leg already stored is a duplicate, unless the stored one is in progress and this one
+    # is not: this one replaces it.
     run(
-        "CREATE OR REPLACE TEMP TABLE fresh AS "
-        "SELECT b.*, k.leg_id IS NOT NULL AS replacing FROM batch b "
-        "LEFT JOIN stored_keys k USING (leg_id) "
-        "WHERE k.leg_id IS NULL OR (k.note = $progress AND b.note <> $progress)",
+        f"CREATE OR REPLACE TEMP TABLE seen AS SELECT b.leg_id, "  # noqa: S608
+        f"k.note = $progress AND b.note <> $progress AS replacing "
+        f"FROM {batch} b JOIN stored_keys k USING (leg_id)",
         {"progress": IN_PROGRESS},
     )
-    replaces = [r for (r,) in run("SELECT leg_id FROM fresh WHERE replacing").fetchall()]
-    (inserted,) = run("SELECT count(*) FROM fresh").fetchone()
+    replaces = [r for (r,) in run("SELECT leg_id FROM seen WHERE replacing").fetchall()]
+    (seen,) = ws.one("SELECT count(*) FROM seen")
+    if seen:
+        run(
+            f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT * FROM {batch} "  # noqa: S608
+            f"WHERE leg_id NOT IN (SELECT leg_id FROM seen WHERE NOT replacing)"
+        )
+    else:
+        # Nothing stored before: the file's legs are all new (no copy of them is made).
+        run(f"ALTER TABLE {batch} RENAME TO fresh")
+    (inserted,) = ws.one("SELECT count(*) FROM fresh")
     changed = _pickups(ws, store, org_id, point_id, earliest, latest)
     ws.con.unregister("stored_keys")
     _local_offsets(ws, timezone)

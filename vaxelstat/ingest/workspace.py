@@ -17,8 +17,11 @@ from collections.abc import Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
+import threading
+
 import duckdb
 import pyarrow as pa
+from django.conf import settings
 
 from vaxelstat.calls.legs import LEG_FIELDS, STAGE_COLUMNS, Leg
 
@@ -48,17 +51,39 @@ def legs_table(legs: Sequence[Leg]) -> pa.Table:
     return pa.table(columns, schema=STAGE_SCHEMA)
 
 
+_database: duckdb.DuckDBPyConnection | None = None
+_database_lock = threading.Lock()
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """A connection of its own to the process's in-memory DuckDB. One database for every
+    import keeps the memory its allocator has touched (VAXELSTAT_DUCKDB_BLOCK_MEMORY): a
+    fresh one per file paid the page faults again every time. Each import's tables are
+    temporary, so its connection's own."""
+    global _database
+    with _database_lock:
+        if _database is None:
+            _database = duckdb.connect(
+                ":memory:", config={"block_allocator_memory": settings.DUCKDB_BLOCK_MEMORY}
+            )
+        return _database.cursor()
+
+
 class Workspace:
     def __init__(self) -> None:
-        self.con = duckdb.connect(":memory:")
+        self.con = _connection()
         self.con.execute("SET TimeZone = 'UTC'")
+        # Every statement here orders what it needs itself: tables may come out in any order
+        # (cheaper, with two threads or more).
+        self.con.execute("SET preserve_insertion_order = false")
         columns = ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
-        self.con.execute(f"CREATE TABLE staged ({columns})")
+        self.con.execute(f"CREATE TEMP TABLE staged ({columns})")
         self.con.execute(
-            "CREATE TABLE ws_rejects (line INTEGER, reason VARCHAR, detail VARCHAR, raw VARCHAR)"
+            "CREATE TEMP TABLE ws_rejects (line INTEGER, reason VARCHAR, detail VARCHAR, "
+            "raw VARCHAR)"
         )
-        self.con.execute("CREATE TABLE ws_names (identity VARCHAR, name VARCHAR)")
-        self.con.execute("CREATE TABLE ws_memberships (grp VARCHAR, member VARCHAR)")
+        self.con.execute("CREATE TEMP TABLE ws_names (identity VARCHAR, name VARCHAR)")
+        self.con.execute("CREATE TEMP TABLE ws_memberships (grp VARCHAR, member VARCHAR)")
         # Lines the file had, as its parser counts them.
         self.lines = 0
 
@@ -72,6 +97,12 @@ class Workspace:
         """Run a statement with the `$name` values it names (DuckDB refuses any other)."""
         values = values or {}
         return self.con.execute(sql, {k: v for k, v in values.items() if f"${k}" in sql})
+
+    def one(self, sql: str, values: dict[str, Any] | None = None) -> tuple[Any, ...]:
+        """The one row a statement gives (read whole: DuckDB lets no other work on the
+        connection begin before a result is)."""
+        row: tuple[Any, ...] = self.run(sql, values).fetchall()[0]
+        return row
 
     def add_legs(self, legs: Sequence[Leg]) -> None:
         if legs:

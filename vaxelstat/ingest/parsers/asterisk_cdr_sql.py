@@ -445,15 +445,19 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> bool:
         "ivr_contexts": sorted(source.ivr_contexts),
         "rule_contexts": sorted(source.rule_contexts),
     }
+    # cdr_parsed's rowid is the file's order: read in order.
+    ws.run("SET preserve_insertion_order = true")
     try:
         for sql in read_statements():
             ws.run(sql, values)
     except duckdb.Error:
         return False
-    (rejected,) = ws.run(
+    finally:
+        ws.run("SET preserve_insertion_order = false")
+    (rejected,) = ws.one(
         "SELECT (SELECT count(*) FROM cdr_reject_errors) "
         "+ (SELECT count(*) FROM cdr_parsed WHERE bad)"
-    ).fetchone()
+    )
     if rejected:
         return False
     hours = [h for (h,) in ws.run("SELECT h FROM cdr_hour_list").fetchall()]
@@ -465,17 +469,12 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> bool:
         "unnest($off0) AS off0, unnest($off1) AS off1",
         {"h": hours, "off0": [o[0] for o in offsets if o], "off1": [o[1] for o in offsets if o]},
     )
-    # The walk orders what it needs itself (rowid of cdr_parsed is the file's order).
-    ws.run("SET preserve_insertion_order = false")
-    try:
-        for sql in walk_statements():
-            ws.run(sql, values)
-        ws.run(legs_statement(), values)
-        ws.run("INSERT INTO ws_memberships SELECT grp, member FROM (" + memberships_query() + ")")
-    finally:
-        ws.run("RESET preserve_insertion_order")
+    for sql in walk_statements():
+        ws.run(sql, values)
+    ws.run(legs_statement(), values)
+    ws.run("INSERT INTO ws_memberships SELECT grp, member FROM (" + memberships_query() + ")")
     ws.run("INSERT INTO ws_names " + names_statement())
-    (lines,) = ws.run("SELECT count(*) FROM cdr_parsed").fetchone()
+    (lines,) = ws.one("SELECT count(*) FROM cdr_parsed")
     leftover = _complex_rows(ws)
     if leftover is not None:
         try:
@@ -488,7 +487,7 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> bool:
 
 def _complex_rows(ws: Workspace) -> Path | None:
     """The rows of the calls left to the reference parser, as a Master.csv of their own."""
-    (count,) = ws.run("SELECT count(*) FROM cdr_parsed i JOIN cdr_complex c USING (cid)").fetchone()
+    (count,) = ws.one("SELECT count(*) FROM cdr_parsed i JOIN cdr_complex c USING (cid)")
     if not count:
         return None
     tmp_dir = settings.DATA_DIR / "tmp"

@@ -126,25 +126,24 @@ NATIVE = [
     """CREATE OR REPLACE TEMP TABLE ql_lines AS
        SELECT generate_subscripts(x, 1) AS line, unnest(x) AS raw
        FROM (SELECT string_split(content, chr(10)) AS x FROM read_text($path))""",
-    """CREATE OR REPLACE TEMP TABLE ql_split AS
-       SELECT line, raw, string_split(raw, '|') AS f
-       FROM (SELECT line, CASE WHEN ends_with(raw, chr(13)) THEN rtrim(raw, chr(13))
-                               ELSE raw END AS raw FROM ql_lines)
-       WHERE trim(raw) <> ''""",
-    """INSERT INTO ws_rejects
-       SELECT line, 'malformed', 'fewer than 5 fields', raw FROM ql_split WHERE len(f) < 5
-       UNION ALL
-       SELECT line, 'bad_time', concat('epoch ', chr(39), f[1], chr(39)), raw
-       FROM ql_split WHERE len(f) >= 5 AND try_cast(f[1] AS BIGINT) IS NULL""",
+    # Every line, its epoch NULL where it has none (those are rejected and read no further).
     """CREATE OR REPLACE TEMP TABLE ql_ev AS
-       SELECT line, raw, epoch::DOUBLE AS t, epoch, f[2] AS callid, f[3] AS queue,
-              f[4] AS agent, f[5] AS event,
+       SELECT line, raw, epoch::DOUBLE AS t, epoch, f[1] AS epoch_text, f[2] AS callid,
+              f[3] AS queue, f[4] AS agent, f[5] AS event,
               coalesce(f[6], '') AS d1, coalesce(f[7], '') AS d2,
               coalesce(f[8], '') AS d3, coalesce(f[9], '') AS d4, len(f) - 5 AS nd,
               -- (epoch, line) as one number: in order without a sort.
               epoch * 268435456 + line AS ord
-       FROM (SELECT *, try_cast(f[1] AS BIGINT) AS epoch FROM ql_split)
-       WHERE len(f) >= 5 AND epoch IS NOT NULL""",
+       FROM (SELECT line, raw, f, try_cast(f[1] AS BIGINT) AS epoch
+             FROM (SELECT line, raw, string_split(raw, '|') AS f
+                   FROM (SELECT line, CASE WHEN ends_with(raw, chr(13)) THEN rtrim(raw, chr(13))
+                                           ELSE raw END AS raw FROM ql_lines)
+                   WHERE trim(raw) <> ''))""",
+    """INSERT INTO ws_rejects
+       SELECT line, 'malformed', 'fewer than 5 fields', raw FROM ql_ev WHERE nd < 0
+       UNION ALL
+       SELECT line, 'bad_time', concat('epoch ', chr(39), epoch_text, chr(39)), raw
+       FROM ql_ev WHERE nd >= 0 AND epoch IS NULL""",
 ]
 
 
@@ -171,36 +170,36 @@ def rules() -> list[str]:
            FROM (SELECT line, nd, epoch, callid, queue, event, d1, d2, d3, d4, ord,
                    {_agent("agent")} AS member,
                    CASE event {bad} ELSE false END AS bad
-                 FROM ql_ev WHERE event IN {CALL_EVENTS})""",
+                 FROM ql_ev WHERE event IN {CALL_EVENTS} AND epoch IS NOT NULL)""",
         """CREATE OR REPLACE TEMP TABLE ql_enter AS
            SELECT callid, queue, session, ord AS enter_ord, epoch AS enter, d2 AS num_raw,
                   d4 AS name_raw
            FROM ql_call WHERE event = 'ENTERQUEUE'""",
         # Each session's end: its first terminal event, or an Asterisk restart before it.
         f"""CREATE OR REPLACE TEMP TABLE ql_end AS
-           WITH terminal AS (
-             SELECT callid, queue, session, min(ord) AS end_ord,
-                    arg_min(event, ord) AS t_event, arg_min(epoch, ord) AS t_epoch,
-                    arg_min(nd, ord) AS t_nd, arg_min(bad, ord) AS t_bad,
-                    arg_min(d1, ord) AS t1, arg_min(d2, ord) AS t2, arg_min(d3, ord) AS t3,
-                    arg_min(d4, ord) AS t4
-             FROM ql_call WHERE session > 0 AND event IN {TERMINAL}
-             GROUP BY ALL),
-           restarts AS (SELECT ord, epoch FROM ql_ev WHERE event = 'QUEUESTART')
-           SELECT s.callid, s.queue, s.session,
-             CASE WHEN r.ord IS NOT NULL AND (e.end_ord IS NULL OR r.ord < e.end_ord)
-                  THEN r.ord ELSE e.end_ord END AS end_ord,
-             CASE WHEN r.ord IS NOT NULL AND (e.end_ord IS NULL OR r.ord < e.end_ord)
-                  THEN 'QUEUESTART' ELSE e.t_event END AS t_event,
-             CASE WHEN r.ord IS NOT NULL AND (e.end_ord IS NULL OR r.ord < e.end_ord)
-                  THEN r.epoch ELSE e.t_epoch END AS t_epoch,
-             e.t_nd,
-             CASE WHEN r.ord IS NOT NULL AND (e.end_ord IS NULL OR r.ord < e.end_ord)
-                  THEN false ELSE coalesce(e.t_bad, false) END AS t_bad,
-             e.t1, e.t2, e.t3, e.t4
-           FROM ql_enter s
-           LEFT JOIN terminal e USING (callid, queue, session)
-           ASOF LEFT JOIN restarts r ON s.enter_ord < r.ord""",
+           SELECT callid, queue, session, min(ord) AS end_ord,
+                  arg_min(event, ord) AS t_event, arg_min(epoch, ord) AS t_epoch,
+                  arg_min(nd, ord) AS t_nd, arg_min(bad, ord) AS t_bad,
+                  arg_min(d1, ord) AS t1, arg_min(d2, ord) AS t2, arg_min(d3, ord) AS t3,
+                  arg_min(d4, ord) AS t4
+           FROM ql_call WHERE session > 0 AND event IN {TERMINAL}
+           GROUP BY ALL""",
+        """CREATE OR REPLACE TEMP TABLE ql_restarts AS
+           SELECT ord, epoch FROM ql_ev WHERE event = 'QUEUESTART' AND epoch IS NOT NULL""",
+        # A restart ends the sessions open before it (a table of few rows: most files have
+        # no restart, and then nothing here costs).
+        """CREATE OR REPLACE TEMP TABLE ql_restarted AS
+           SELECT s.callid, s.queue, s.session, r.ord AS end_ord, 'QUEUESTART' AS t_event,
+                  r.epoch AS t_epoch, 0 AS t_nd, false AS t_bad, '' AS t1, '' AS t2,
+                  '' AS t3, '' AS t4
+           FROM (SELECT * FROM ql_enter WHERE (SELECT count(*) FROM ql_restarts) > 0) s
+           ASOF JOIN ql_restarts r ON s.enter_ord < r.ord
+           LEFT JOIN ql_end e USING (callid, queue, session)
+           WHERE e.end_ord IS NULL OR r.ord < e.end_ord""",
+        """DELETE FROM ql_end USING ql_restarted r
+           WHERE ql_end.callid = r.callid AND ql_end.queue = r.queue
+             AND ql_end.session = r.session""",
+        "INSERT INTO ql_end SELECT * FROM ql_restarted",
         # The lines of each call: before its end or not, and whether it ended in the file.
         """CREATE OR REPLACE TEMP TABLE ql_open AS
            SELECT c.*, e.end_ord, e.end_ord IS NULL OR c.ord <= e.end_ord AS before_end
@@ -252,7 +251,7 @@ def rules() -> list[str]:
              CASE WHEN list_contains({hidden}, lower(trim(coalesce(s.num_raw, ''))))
                   THEN '' ELSE coalesce(s.num_raw, '') END AS from_number
            FROM ql_enter s
-           JOIN ql_end e USING (callid, queue, session)
+           LEFT JOIN ql_end e USING (callid, queue, session)
            LEFT JOIN ql_unended u USING (callid, queue, session)
            LEFT JOIN c USING (callid, queue, session)
            WHERE e.end_ord IS NOT NULL OR u.too_long OR c.c_member IS NOT NULL""",
@@ -329,7 +328,7 @@ def rules() -> list[str]:
                   'queue:' || queue, queue, make_timestamp(epoch * 1000000), 'in', false,
                   'no_agent', '', '', '', '', '', '', '', 0, 0, '',
                   CASE event {refused} END
-           FROM ql_ev WHERE event IN {tuple(REFUSED)}""",
+           FROM ql_ev WHERE event IN {tuple(REFUSED)} AND epoch IS NOT NULL""",
         """INSERT INTO ws_memberships
            SELECT DISTINCT 'queue:' || queue, 'ext:' || member FROM ql_open
            WHERE event IN ('RINGNOANSWER', 'CONNECT') AND NOT bad AND session > 0 AND before_end
@@ -338,7 +337,7 @@ def rules() -> list[str]:
              SELECT queue, """
         + _agent("agent")
         + """ AS member FROM ql_ev
-             WHERE event = 'ADDMEMBER' AND agent NOT IN ('', 'NONE'))""",
+             WHERE event = 'ADDMEMBER' AND agent NOT IN ('', 'NONE') AND epoch IS NOT NULL)""",
     ]
 
 
@@ -354,7 +353,8 @@ def read_into(ws: Workspace, path: Path, settings: SourceSettings) -> None:
         "open_note": ended_after(settings.open_call_hours),
         "progress_note": IN_PROGRESS,
     }
-    if is_native(path):
+    native = is_native(path)
+    if native:
         try:
             for sql in NATIVE:
                 ws.run(sql, values)
@@ -367,9 +367,11 @@ def read_into(ws: Workspace, path: Path, settings: SourceSettings) -> None:
                     ws.run(sql, {**values, "path": str(copy)})
     else:
         _read_table(ws, path, settings)
-    (ws.lines,) = ws.run(
-        "SELECT (SELECT count(*) FROM ql_ev) + (SELECT count(*) FROM ws_rejects)"
-    ).fetchone()
+    # Native: every line is in ql_ev; a table export's rejected rows are not.
+    (ws.lines,) = ws.one(
+        "SELECT (SELECT count(*) FROM ql_ev) + "
+        + ("0" if native else "(SELECT count(*) FROM ws_rejects)")
+    )
     for sql in rules():
         ws.run(sql, values)
 

@@ -13,11 +13,10 @@ and vaxelstat.ingest.rules settles them against what the store already holds. No
 knows the store's engine: the legs leave as an Arrow table.
 """
 
+import threading
 from collections.abc import Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
-
-import threading
 
 import duckdb
 import pyarrow as pa

@@ -262,7 +262,7 @@ class Period:
     def _changing(self, local: datetime) -> list[Bucket]:
         """The buckets starting at a local time of a day the clock changes: none if the
         clock skips it, two if it repeats it (earlier offset first), else one."""
-        found = []
+        found: list[tuple[datetime, str]] = []
         for fold in (0, 1):
             aware = local.replace(tzinfo=self.tz, fold=fold)
             utc = aware.astimezone(UTC)

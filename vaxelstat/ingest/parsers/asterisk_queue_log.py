@@ -23,6 +23,7 @@ import csv
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -492,7 +493,7 @@ def _layout(first: str, settings: SourceSettings) -> Callable[[str], Event] | No
     for separator in ("|", ","):
         names = [h.strip() for h in lowered.split(separator)]
         if names[:5] == ["time", "callid", "queuename", "agent", "event"]:
-            return lambda t, h=names, sep=separator: _table(t, h, sep, settings)
+            return partial(_table, header=names, separator=separator, settings=settings)
     return None
 
 

@@ -25,10 +25,10 @@ serve: install
 test: test-sqlite test-postgres
 
 test-sqlite: install
-	env -u DATABASE_URL $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/pytest -n 3 $(PYTEST_ARGS)
 
 test-postgres: install
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 3 $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m vaxelstat.bench

@@ -166,24 +166,44 @@ class World:
     support: Any
 
 
+@pytest.fixture(scope="session")
+def simulated_logs(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The demo switchboard's Master.csv and queue_log for (seed, days, end), simulated and
+    written once per test process (tests read them, never write them)."""
+    from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
+    from vaxelstat.demo.simulator import simulate
+
+    made: dict[tuple, tuple[Path, Path]] = {}  # type: ignore[type-arg]
+
+    def logs(seed: int, days: int, end: Any = None, timezone: str = "Europe/Stockholm"):  # type: ignore[no-untyped-def]
+        key = (seed, days, end, timezone)
+        if key not in made:
+            folder = tmp_path_factory.mktemp(f"sim-{seed}-{days}")
+            result = simulate(seed=seed, days=days, end=end)
+            write_master_csv(result.cdr, folder / "Master.csv", timezone)
+            write_queue_log(result.queue_log, folder / "queue_log")
+            made[key] = (folder / "Master.csv", folder / "queue_log")
+        return made[key]
+
+    return logs
+
+
 @pytest.fixture
-def simulated(world, tmp_path):  # type: ignore[no-untyped-def]
+def simulated(world, simulated_logs):  # type: ignore[no-untyped-def]
     """Organization A of the world with a simulated fortnight of the demo switchboard (to
     Friday 20 November 2026), every kind of object in it; Bob still sees only Support (400)."""
     from datetime import UTC, datetime
 
     from vaxelstat.demo import switchboard as sb
-    from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
-    from vaxelstat.demo.simulator import simulate
     from vaxelstat.ingest.pipeline import import_file
     from vaxelstat.orgs.models import CollectionPoint
 
-    result = simulate(seed=4, days=14, end=datetime(2026, 11, 20, 18, tzinfo=UTC))
-    write_master_csv(result.cdr, tmp_path / "Master.csv", world.a.timezone)
-    write_queue_log(result.queue_log, tmp_path / "queue_log")
+    master, queue_log = simulated_logs(
+        4, 14, datetime(2026, 11, 20, 18, tzinfo=UTC), world.a.timezone
+    )
     point = CollectionPoint.objects.create(
         organization=world.a, name="demo", format="asterisk", settings={"trunk_peers": [sb.TRUNK]}
     )
-    for fmt, name in (("asterisk-cdr", "Master.csv"), ("asterisk-queue-log", "queue_log")):
-        import_file(world.a, point, fmt, tmp_path / name)
+    for fmt, path in (("asterisk-cdr", master), ("asterisk-queue-log", queue_log)):
+        import_file(world.a, point, fmt, path)
     return world

@@ -115,15 +115,15 @@ def cdr_fast(
 
 @pytest.mark.django_db
 def test_the_cdr_fast_path_agrees_on_simulated_traffic(tmp_path: Path) -> None:
-    """Ninety days up to 20 November 2026 include the repeated hour of 25 October."""
+    """Three weeks up to 2 November 2026 include the repeated hour of 25 October."""
     path = tmp_path / "Master.csv"
-    result = simulate(seed=5, days=90, end=datetime(2026, 11, 20, 12, tzinfo=UTC))
+    result = simulate(seed=5, days=21, end=datetime(2026, 11, 2, 12, tzinfo=UTC))
     write_master_csv(result.cdr, path, "Europe/Stockholm")
     settings = SourceSettings(
         timezone=zoneinfo.ZoneInfo("Europe/Stockholm"), trunk_peers=frozenset({"trunk"})
     )
     ref, got = cdr_reference(path, settings), cdr_fast(path, settings)
-    assert len(ref[0]) > 50_000
+    assert len(ref[0]) > 10_000
     assert got[0] - ref[0] == set() and ref[0] - got[0] == set()
     assert got[1:] == ref[1:]
 

@@ -108,8 +108,11 @@ def test_the_simulator_round_trips_through_the_asterisk_logs(org, tmp_path: Path
         summary = import_file(org, point, fmt, tmp_path / name)
         assert summary.rejects == []
     counts: dict[tuple[str, str, str], int] = {}
+    identities = dict(
+        MeasuredObject.objects.filter(organization=org).values_list("id", "source_identity")
+    )
     for leg in get_store().legs(Scope.whole(org.id)):
-        identity = MeasuredObject.objects.get(id=leg["object_id"]).source_identity
+        identity = identities[leg["object_id"]]
         key = (leg["object_kind"], identity, leg["type"])
         counts[key] = counts.get(key, 0) + 1
     s = result.stats

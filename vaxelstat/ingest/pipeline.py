@@ -162,7 +162,7 @@ def store_legs(
     """Store legs made elsewhere (tests, tools) by the rules of an import; return how many
     were new."""
     store = get_store()
-    with Workspace() as ws, store.writing():
+    with Workspace(len(legs) * 200) as ws, store.writing():
         ws.add_legs(legs)
         settled = rules.settle(ws, store, org_id, point_id, import_id, timezone, object_ids)
         if settled is None:
@@ -206,7 +206,7 @@ def import_file(
     # The file's digest is computed beside the parsing (hashlib lets go of the GIL).
     with (
         ThreadPoolExecutor(max_workers=1) as hasher,
-        Workspace() as ws,
+        Workspace(path.stat().st_size) as ws,
         _after(carried, path) as read,
     ):
         hashing = hasher.submit(file_digest, path)

@@ -50,27 +50,32 @@ def legs_table(legs: Sequence[Leg]) -> pa.Table:
     return pa.table(columns, schema=STAGE_SCHEMA)
 
 
-_database: duckdb.DuckDBPyConnection | None = None
-_database_lock = threading.Lock()
+# Below this many bytes a file is read on one thread: for a small file a second thread costs
+# more than it saves (a quarter of the time of a file of a few calls).
+SMALL_FILE = 1 << 20
+_databases: dict[bool, duckdb.DuckDBPyConnection] = {}
+_databases_lock = threading.Lock()
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    """A connection of its own to the process's in-memory DuckDB. One database for every
-    import keeps the memory its allocator has touched (VAXELSTAT_DUCKDB_BLOCK_MEMORY): a
-    fresh one per file paid the page faults again every time. Each import's tables are
-    temporary, so its connection's own."""
-    global _database
-    with _database_lock:
-        if _database is None:
-            _database = duckdb.connect(
-                ":memory:", config={"block_allocator_memory": settings.DUCKDB_BLOCK_MEMORY}
-            )
-        return _database.cursor()
+def _connection(small: bool) -> duckdb.DuckDBPyConnection:
+    """A connection of its own to one of the process's two in-memory DuckDBs (one on a single
+    thread for small files, one with every thread for the rest; the number of threads is a
+    database's, not a connection's). A database for every import keeps the memory its
+    allocator has touched (VAXELSTAT_DUCKDB_BLOCK_MEMORY): a fresh one per file paid the
+    page faults again every time. Each import's tables are temporary: its connection's own."""
+    with _databases_lock:
+        if small not in _databases:
+            config: dict[str, Any] = {"block_allocator_memory": settings.DUCKDB_BLOCK_MEMORY}
+            if small:
+                config["threads"] = 1
+            _databases[small] = duckdb.connect(":memory:", config=config)
+        return _databases[small].cursor()
 
 
 class Workspace:
-    def __init__(self) -> None:
-        self.con = _connection()
+    def __init__(self, size: int = 0) -> None:
+        """`size`: the size in bytes of the file to be read."""
+        self.con = _connection(size < SMALL_FILE)
         self.con.execute("SET TimeZone = 'UTC'")
         # Every statement here orders what it needs itself: tables may come out in any order
         # (cheaper, with two threads or more).

@@ -395,7 +395,7 @@ def _utf8_copy(path: Path) -> Iterator[Path]:
 
 def parse(path: Path, settings: SourceSettings) -> ParseResult:
     """The file's legs, rejects, names and memberships, as a Python parser gives them."""
-    with Workspace() as ws:
+    with Workspace(path.stat().st_size) as ws:
         read_into(ws, path, settings)
         return ParseResult(
             legs=ws.staged_legs(),

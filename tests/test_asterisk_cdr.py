@@ -135,7 +135,9 @@ def test_no_answer_then_voicemail(tmp_path: Path) -> None:
     assert summary(result) == {("ext:1001", "in_voicemail", 25, 0)}
 
 
-def test_busy_stays_busy_when_the_busy_greeting_plays(tmp_path: Path) -> None:
+def test_a_busy_user_whose_voicemail_takes_the_call_has_a_voicemail_leg(tmp_path: Path) -> None:
+    """The call was redirected to the mailbox (Omstyrda, röstbrevlåda); Övrigt keeps that the
+    user was busy. Two readers of the rules, independently, read it so."""
     result = parse(
         tmp_path,
         cdr(
@@ -165,7 +167,8 @@ def test_busy_stays_busy_when_the_busy_greeting_plays(tmp_path: Path) -> None:
             "ANSWERED",
         ),
     )
-    assert summary(result) == {("ext:1001", "in_busy", 1, 0)}
+    assert summary(result) == {("ext:1001", "in_voicemail", 1, 0)}
+    assert [leg.note for leg in result.legs] == ["busy"]
 
 
 def test_forwarded_on_no_answer_to_a_mobile(tmp_path: Path) -> None:

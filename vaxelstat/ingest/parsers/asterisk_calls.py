@@ -161,14 +161,14 @@ class CallWalk:
                     f"ivr:{row.dcontext}",
                     row.dcontext,
                     wait=int((row.end - row.start).total_seconds()),
-                    note=f"key {row.dst}" if row.dst not in ("s", "h", "") else "",
+                    note=ivr_note(row.dst),
                 )
             elif row.lastapp == "VoiceMail":
                 self.voicemail(row)
-            elif row.lastapp == "Dial":
-                self.dial(row)
             elif row.lastapp == "Pickup":
                 self.pickup(row)
+            elif is_dial(row.lastapp, row.dstchannel):
+                self.dial(row)
 
     def pickup(self, row: Row) -> None:
         """Another phone picked up the call ringing elsewhere: the extension that talked is the
@@ -218,12 +218,13 @@ class CallWalk:
         )
 
     def voicemail(self, row: Row) -> None:
-        mailbox, _, options = row.lastdata.partition("@")
-        busy = options.endswith(",b")
+        mailbox, busy = voicemail_box(row.lastdata)
         holder = self.holder
         if holder is not None and holder.object_number == mailbox:
+            # The user's own mailbox took the call: Röstsvar, after no answer or busy.
             self.holder = None
-            if holder.type == "in_no_answer":
+            if holder.type in ("in_no_answer", "in_busy"):
+                holder.note = "busy" if holder.type == "in_busy" or busy else "voicemail"
                 holder.type = "in_voicemail"
             elif holder.type == "abandoned":
                 holder.type = "forwarded"
@@ -238,9 +239,9 @@ class CallWalk:
                 "user",
                 f"ext:{mailbox}",
                 mailbox,
-                type="in_busy" if busy else "in_voicemail",
+                type="in_voicemail",
                 forwarded_from=forwarded_from,
-                note="voicemail",
+                note="busy" if busy else "voicemail",
             )
 
     def _group_numbers(self) -> set[str]:
@@ -367,6 +368,29 @@ class CallWalk:
                 talk_s=r.billsec if answered else 0,
                 forwarded_from=forwarded_from,
             )
+
+
+def is_dial(lastapp: str, dstchannel: str) -> bool:
+    """Whether a row is a dial attempt: a Dial, or a row whose call had a Party B though its
+    last application is another (Asterisk 11 writes Hangup after a Dial; Park after a
+    transfer)."""
+    return lastapp == "Dial" or (dstchannel != "" and lastapp not in ("Pickup", "Queue"))
+
+
+def voicemail_box(lastdata: str) -> tuple[str, bool]:
+    """The mailbox and whether the busy greeting plays, from VoiceMail's arguments:
+    '1001@default,b', '1001,u', '1001', or the old 'b1001@default'."""
+    box, _, options = lastdata.partition(",")
+    box = box.split("&", 1)[0].split("@", 1)[0]
+    if len(box) > 1 and box[0] in "bus" and box[1].isdigit():
+        options, box = options + box[0], box[1:]
+    return box, "b" in options
+
+
+def ivr_note(dst: str) -> str:
+    """Övrigt of an IVR leg by the extension the menu ended on: a key, or t (timeout) and
+    i (invalid) as Asterisk names them."""
+    return {"t": "timeout", "i": "invalid key", "s": "", "h": "", "": ""}.get(dst, f"key {dst}")
 
 
 def _join_local_halves(rows: list[Row]) -> list[Row]:

@@ -99,7 +99,8 @@ KIND = """CASE WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN 'hunt'
          WHEN list_contains($ivr_contexts, p.dcontext)
               OR starts_with(p.dcontext, 'ivr-') THEN 'ivr'
          WHEN p.lastapp = 'VoiceMail' THEN 'vm'
-         WHEN p.lastapp = 'Dial' THEN 'dial'
+         WHEN p.lastapp = 'Pickup' THEN ''
+         WHEN p.lastapp = 'Dial' OR p.dstchannel <> '' THEN 'dial'
          ELSE '' END"""
 
 
@@ -143,7 +144,8 @@ def walk_statements() -> list[str]:
         f"""CREATE OR REPLACE TEMP TABLE cdr_complex AS
            WITH c AS (
              SELECT cid, lastapp, channel, dstchannel, dcontext, lastdata
-             FROM cdr_parsed WHERE lastapp IN ('Dial', 'Pickup') OR dcontext = 'ext-group')
+             FROM cdr_parsed
+             WHERE lastapp IN ('Dial', 'Pickup') OR dcontext = 'ext-group' OR dstchannel <> '')
            SELECT DISTINCT cid FROM c
            WHERE (lastapp = 'Dial' AND starts_with(channel, 'Local/') AND ends_with(channel, ';2'))
               OR (lastapp = 'Dial' AND dcontext <> 'ext-group'
@@ -154,7 +156,9 @@ def walk_statements() -> list[str]:
            SELECT cid FROM cdr_parsed GROUP BY cid, coalesce(seq_i, 0) HAVING count(*) > 1
            UNION
            SELECT cid FROM (SELECT cid, {_peer("dstchannel")} AS b FROM c
-                            WHERE lastapp = 'Dial' AND dcontext <> 'ext-group')
+                            WHERE (lastapp = 'Dial' OR (dstchannel <> ''
+                                                        AND lastapp NOT IN ('Pickup', 'Queue')))
+                              AND dcontext <> 'ext-group')
            WHERE {_is_ext("b")}
            GROUP BY cid, b HAVING count(*) > 1""",
         # The caller: from the first row of each call walked here.
@@ -215,10 +219,16 @@ def _walk_ctes() -> str:
              CASE WHEN p.answer_l IS NULL THEN NULL
                   ELSE {_utc("p.answer_l", "h_answer")} END AS answer_u,
              -- The dialled peer is read of Dial rows only (hunt and dial steps).
-             CASE WHEN p.lastapp = 'Dial' THEN {_peer("p.channel")} ELSE '' END AS a,
-             CASE WHEN p.lastapp = 'Dial' THEN {_peer("p.dstchannel")} ELSE '' END AS b,
-             {KIND} AS kind, split_part(p.lastdata, '@', 1) AS mailbox,
-             contains(p.lastdata, '@') AND ends_with(p.lastdata, ',b') AS busy_box
+             CASE WHEN p.lastapp = 'Dial' OR p.dstchannel <> '' THEN {_peer("p.channel")}
+                  ELSE '' END AS a,
+             CASE WHEN p.lastapp = 'Dial' OR p.dstchannel <> '' THEN {_peer("p.dstchannel")}
+                  ELSE '' END AS b,
+             {KIND} AS kind,
+             -- voicemail_box(): '1001@default,b', '1001,u', or the old 'b1001@default'.
+             regexp_replace(split_part(split_part(split_part(p.lastdata, ',', 1), '&', 1),
+                            '@', 1), '^[bus]([0-9])', '\\1') AS mailbox,
+             contains(split_part(p.lastdata, ',', 2), 'b')
+               OR regexp_matches(p.lastdata, '^b[0-9]') AS busy_box
            FROM cdr_parsed p
            JOIN cdr_hours h_start ON h_start.h = date_trunc('hour', p.start)
            LEFT JOIN cdr_hours h_end ON h_end.h = date_trunc('hour', p."end")
@@ -284,10 +294,12 @@ def _walk_ctes() -> str:
                row_number() OVER w AS step,
                lag(holds) OVER w AS prev_holds, lag(holds_number) OVER w AS prev_number,
                lead(kind) OVER w AS next_kind, lead(mailbox) OVER w AS next_mailbox,
+               lead(busy_box) OVER w AS next_busy,
                lead(destination) OVER w AS next_destination
              FROM held WINDOW w AS (PARTITION BY cid ORDER BY pos))
            SELECT rownum, cid, pos, kind, step, ring_s, b_is_user, dst, dcontext, mailbox, b,
              disposition, uniqueid, seq, start_u, end_u, billsec, busy_box,
+             coalesce(next_busy, false) AS next_busy,
              prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
              CASE WHEN prev_holds IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
                   THEN prev_number ELSE '' END AS forwarded_from,
@@ -296,6 +308,7 @@ def _walk_ctes() -> str:
              CASE WHEN holds IS NULL THEN NULL
                   WHEN next_kind = 'vm' AND next_mailbox = holds_number
                     THEN CASE holds WHEN 'in_no_answer' THEN 'in_voicemail'
+                                    WHEN 'in_busy' THEN 'in_voicemail'
                                     WHEN 'abandoned' THEN 'forwarded' ELSE holds END
                   WHEN next_kind IS NOT NULL
                     THEN CASE holds WHEN 'in_no_answer' THEN 'in_forwarded'
@@ -358,7 +371,10 @@ def legs_statement() -> str:
               coalesce(s.fate, 'in_answered'), c.from_number, c.from_name, s.forwarded_from,
               '', s.b, '', s.dst,
               s.ring_s, CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec ELSE 0 END,
-              s.forwarded_to, CASE WHEN s.to_own_mailbox THEN 'voicemail' ELSE '' END
+              s.forwarded_to,
+              CASE WHEN NOT coalesce(s.to_own_mailbox, false) THEN ''
+                   WHEN s.disposition = 'BUSY' OR s.next_busy THEN 'busy'
+                   ELSE 'voicemail' END
        FROM {steps}
        WHERE s.kind = 'dial' AND s.b_is_user
        UNION ALL
@@ -391,16 +407,17 @@ def legs_statement() -> str:
               CASE s.kind WHEN 'rule' THEN 0
                    ELSE (epoch(s.end_u) - epoch(s.start_u))::INTEGER END,
               0, s.forwarded_to,
-              CASE WHEN s.kind = 'ivr' AND s.dst NOT IN ('s', 'h', '') THEN 'key ' || s.dst
+              CASE WHEN s.kind = 'ivr' AND s.dst = 't' THEN 'timeout'
+                   WHEN s.kind = 'ivr' AND s.dst = 'i' THEN 'invalid key'
+                   WHEN s.kind = 'ivr' AND s.dst NOT IN ('s', 'h', '') THEN 'key ' || s.dst
                    WHEN s.to_own_mailbox THEN 'voicemail' ELSE '' END
        FROM {steps}
        WHERE s.kind IN ('rule', 'ivr')
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':vm', c.call_id, 'user',
               'ext:' || s.mailbox, s.mailbox, s.start_u, 'in', c.internal,
-              CASE WHEN s.busy_box THEN 'in_busy' ELSE 'in_voicemail' END,
-              c.from_number, c.from_name, s.forwarded_from, '', '', '', '', 0, 0, '',
-              'voicemail'
+              'in_voicemail', c.from_number, c.from_name, s.forwarded_from, '', '', '', '', 0, 0,
+              '', CASE WHEN s.busy_box THEN 'busy' ELSE 'voicemail' END
        FROM {steps} LEFT JOIN cdr_groups g ON g.cid = s.cid
        WHERE s.kind = 'vm' AND NOT s.takes_message AND {_is_ext("s.mailbox")}
          AND NOT list_contains(coalesce(g.numbers, []), s.mailbox)"""

@@ -138,7 +138,7 @@ def test_no_answer_then_voicemail(tmp_path: Path) -> None:
         ),
     )
     assert got(result) == {("user:bo@ex", "in_voicemail", 20, 0)}
-    assert result.legs[0].note == "Call Forward No Answer"
+    assert result.legs[0].note == "voicemail"
 
 
 def test_forwarded_always_to_a_mobile_and_busy(tmp_path: Path) -> None:
@@ -253,18 +253,32 @@ def test_the_broadworks_samples() -> None:
     )
     assert derived.lines == 6000
     assert Counter(r.reason for r in derived.rejects) == {Reason.MISSING_FIELD: 5}
-    hunts = Counter(leg.type for leg in derived.legs if leg.object_kind == "hunt")
-    # 216 "Hunt Group" records, one per member alerted, make 95 hunt group calls.
-    assert sum(hunts.values()) == 95
+    hunt_legs = [leg for leg in derived.legs if leg.object_kind == "hunt"]
+    # 216 "Hunt Group" records, one per member alerted, make 53 hunt group calls: a group's
+    # alerts of one call start together (those of members who did not answer end before the
+    # call), so each call is one hunt leg, never an answered one and a phantom abandoned one.
+    assert len(hunt_legs) == 53
+    per_call = Counter((leg.object_number, leg.start) for leg in hunt_legs)
+    assert max(per_call.values()) == 1
+    # Lines 86–93 and 113–115: four members alerted at 11:44:56, pwik answered.
+    (call,) = [
+        leg
+        for leg in hunt_legs
+        if leg.object_number == "hg-0001005437-2" and leg.start.strftime("%H:%M:%S") == "15:44:56"
+    ]
+    assert (call.type, call.member_number) == ("answered", "pwik")
     members = [leg for leg in derived.legs if leg.group_from]
-    assert len(members) == 215 and {leg.group_from[:3] for leg in members} == {"hg-"}
-    redirected = Counter(
-        (leg.type, leg.note) for leg in derived.legs if leg.note.startswith("Call Forward")
-    )
-    assert redirected[("in_voicemail", "Call Forward No Answer")] > 200
-    assert redirected[("in_busy", "Call Forward Busy")] == 12
-    assert sum(n for (t, _), n in redirected.items() if t == "in_voicemail") == 253
-    pickups = Counter((leg.note, leg.type) for leg in derived.legs if "pick" in leg.note)
+    assert {leg.group_from[:3] for leg in members} == {"hg-"}
+    # An auto attendant's leg has the caller's time in the menu as its Kötid.
+    menus = [leg for leg in derived.legs if leg.object_kind == "ivr"]
+    assert Counter(leg.type for leg in menus) == {"connected": 366, "not_connected": 86}
+    # 306 calls reached a user's mailbox, 9 of them after busy (Övrigt says so); an
+    # independent reading of the rows finds 294 (docs/samples.md: not yet equal).
+    voicemail = Counter(leg.note for leg in derived.legs if leg.type == "in_voicemail")
+    assert voicemail == {"voicemail": 297, "busy": 9}
+    # The derivative does not link the picker to the phone it took the call from, so the
+    # picker's Övrigt names nobody.
+    pickups = Counter((leg.note[:9], leg.type) for leg in derived.legs if "pick" in leg.note)
     assert pickups == {("pickup", "in_answered"): 1, ("picked up", "in_no_answer"): 1}
 
 
@@ -302,8 +316,8 @@ def test_directed_call_pickup_credits_the_picker(tmp_path: Path) -> None:
         ("user:cy@ex", "in_answered", 0, 120),
     }
     assert {leg.object_number: leg.note for leg in result.legs} == {
-        "bo": "picked up",
-        "cy": "pickup",
+        "bo": "picked up by cy",
+        "cy": "pickup of bo",
     }
 
 
@@ -341,8 +355,10 @@ def test_auto_attendant_passes_the_call_on(tmp_path: Path) -> None:
             "Terminating", "aa-1@ex", "0702", "5000", "110000", "110000", "110009", "Yes", "c2:0"
         ),
     )
+    # The caller spent 8 s in the menu before the auto attendant sent the call on (10:00:00
+    # to 10:00:08): that is the IVR leg's Kötid.
     assert got(result) == {
-        ("ivr:aa-1", "connected", 0, 0),
+        ("ivr:aa-1", "connected", 8, 0),
         ("ivr:aa-1", "not_connected", 9, 0),
         ("user:bo@ex", "in_answered", 4, 168),
     }

@@ -223,7 +223,7 @@ CASES = [
         {},
         "UTC",
         {("user", "out_answered"): 1, ("user", "in_answered"): 1},
-        "an answered, bridged call in an ESL event is read as unanswered, the callee gets no leg",
+        None,
     ),
 ]
 
@@ -268,3 +268,14 @@ def test_every_sample_of_a_format_we_read_is_counted() -> None:
     # The raw record's JSON twin is the same record (the CSV is counted).
     twin = "broadworks-cdr/han-hgu_perf-prototype_doc.go_raw_fields.json"
     assert every_file - config_tables - {twin} == listed
+
+
+def test_an_answered_bridged_call_in_an_esl_event_is_answered_for_both() -> None:
+    """The event's last application is sched_hangup, not bridge; the channel was bridged to
+    1003 (bridge_uuid, bridge_epoch) and answered at once: 66 s of talk, by the rows."""
+    result = PARSERS["freeswitch-json"].parse(
+        SAMPLES / "freeswitch-cdr" / "cgrates_agents_fsevent_test_CHANNEL_HANGUP_COMPLETE.esl.txt",
+        SourceSettings.from_dict({}, "UTC"),
+    )
+    legs = {(leg.object_number, leg.type, leg.wait_s, leg.talk_s) for leg in result.legs}
+    assert legs == {("1001", "out_answered", 0, 66), ("1003", "in_answered", 0, 66)}

@@ -411,9 +411,12 @@ class Pbx:
         lastdata = f"PJSIP/{ext},{RING_TIMEOUT_S},tr"
         if self.busy_until[ext] > t:
             self.dial(call, ext, dcontext, lastdata, chan, t, None, t + 1, "BUSY")
-            self.stats[f"{key}:in_busy"] += 1
             if person.voicemail and not call.internal:
+                # The busy greeting: the mailbox took the call (Röstsvar, Övrigt busy).
+                self.stats[f"{key}:in_voicemail"] += 1
                 self.voicemail(call, ext, t + 1, "b")
+            else:
+                self.stats[f"{key}:in_busy"] += 1
             return
         answers = self.rng.random() < person.answer_prob
         ring = self.rng.randint(3, 15) if answers else RING_TIMEOUT_S

@@ -225,10 +225,12 @@ def _walk_ctes() -> str:
                   ELSE '' END AS b,
              {KIND} AS kind,
              -- voicemail_box(): '1001@default,b', '1001,u', or the old 'b1001@default'.
-             regexp_replace(split_part(split_part(split_part(p.lastdata, ',', 1), '&', 1),
-                            '@', 1), '^[bus]([0-9])', '\\1') AS mailbox,
-             contains(split_part(p.lastdata, ',', 2), 'b')
-               OR regexp_matches(p.lastdata, '^b[0-9]') AS busy_box
+             CASE WHEN p.lastapp = 'VoiceMail'
+                  THEN regexp_replace(split_part(split_part(split_part(p.lastdata, ',', 1),
+                                      '&', 1), '@', 1), '^[bus]([0-9])', '\\1')
+                  ELSE '' END AS mailbox,
+             p.lastapp = 'VoiceMail' AND (contains(split_part(p.lastdata, ',', 2), 'b')
+                                          OR regexp_matches(p.lastdata, '^b[0-9]')) AS busy_box
            FROM cdr_parsed p
            JOIN cdr_hours h_start ON h_start.h = date_trunc('hour', p.start)
            LEFT JOIN cdr_hours h_end ON h_end.h = date_trunc('hour', p."end")

@@ -89,6 +89,8 @@ class Record:
     cause: str
     reason: str
     internal: bool
+    # The calling number's presentation: Private hides it (Dolt nummer).
+    private: bool = False
 
     @property
     def kind(self) -> str:
@@ -103,7 +105,9 @@ class Record:
 
     @property
     def short(self) -> str:
-        return self.user.split("@", 1)[0] or self.number
+        """The user's number (userNumber, field 4), which the calls of others name; the
+        derivative has none, and names the user by its userId."""
+        return self.number or self.user.split("@", 1)[0]
 
 
 def _time(text: str, settings: SourceSettings) -> datetime:
@@ -143,6 +147,7 @@ def _raw(number: int, text: str, fields: list[str], settings: SourceSettings) ->
         cause=f("terminationCause").lstrip("0"),
         reason=f("relatedCallIdReason"),
         internal=f("asCallType") in ("Group", "Enterprise"),
+        private=f("callingPresentationIndicator").lower().startswith("private"),
     )
 
 
@@ -169,7 +174,16 @@ def _derived(
         # Identical lines are distinct records here (a hunt group logs one per member it
         # alerts), so the n-th copy of a line is a record of its own, stable across re-imports.
         key=f"sha1:{hashlib.sha1(text.encode()).hexdigest()}:{occurrence}",
-        links=frozenset({f"end:{row['groupid']}:{row['endtime']}"}),
+        links=frozenset(
+            {f"end:{row['groupid']}:{row['endtime']}"}
+            # A hunt group's alerts of one call start together; those of members who did not
+            # answer end before the call does, so only the start ties them to it.
+            | (
+                {f"hunt:{row['userid']}:{row['starttime']}"}
+                if row["userid"].startswith("hg-")
+                else set()
+            )
+        ),
         direction=direction,
         user=row["userid"],
         number="",
@@ -283,7 +297,9 @@ class _Call:
         self.records, self.result = records, result
         self.call_id = "bw:" + min(r.key for r in records)[:60]
         first = records[0]
-        self.from_number, self.from_name = caller(first.calling, "")
+        self.from_number, self.from_name = caller("" if first.private else first.calling, "")
+        # Whether the caller is the organization's: the first record's, for every leg.
+        self.internal = first.internal
 
     def leg(self, r: Record, kind: str, identity: str, number: str, **fields: object) -> Leg:
         leg = Leg(
@@ -294,7 +310,7 @@ class _Call:
             object_number=number,
             start=r.start,
             direction=str(fields.pop("direction", "in")),
-            internal=r.internal,
+            internal=bool(fields.pop("internal", self.internal)),
             type=str(fields.pop("type")),
             from_number=self.from_number,
             from_name=self.from_name,
@@ -302,6 +318,14 @@ class _Call:
         )
         self.result.legs.append(leg)
         return leg
+
+    def received_before(self, r: Record) -> bool:
+        """Whether an Originating record sends to voicemail a call its user received: a
+        redirect (with no reason where the derivative drops it), not a call the user placed."""
+        return any(
+            t.user == r.user and t.direction == "Terminating" and t.start <= r.start
+            for t in self.records
+        ) and any(m.kind == "voicemail" and m.start >= r.start for m in self.records)
 
     @staticmethod
     def answered(r: Record) -> bool:
@@ -315,25 +339,36 @@ class _Call:
         redirects = [
             r
             for r in self.records
-            if r.kind == "user" and r.direction == "Originating" and r.reason.startswith(REDIRECTS)
+            if r.kind == "user"
+            and r.direction == "Originating"
+            and (r.reason.startswith(REDIRECTS) or self.received_before(r))
         ]
         hunts = [r for r in self.records if r.kind == "hunt"]
         hunt_members: dict[str, list[Leg]] = defaultdict(list)
         for r in self.records:
             if r.kind == "ivr" and r.direction == "Terminating":
-                onward = any(o.kind == "ivr" and o.direction == "Originating" for o in self.records)
+                onward = next(
+                    (
+                        o
+                        for o in self.records
+                        if o.user == r.user and o.direction == "Originating" and o.start >= r.start
+                    ),
+                    None,
+                )
+                # Kötid is the time in the menu: until the auto attendant sent the call on.
+                left = onward.start if onward is not None else r.release
                 self.leg(
                     r,
                     "ivr",
                     f"ivr:{r.short}",
                     r.short,
                     type="connected" if onward else "not_connected",
-                    wait_s=int((r.release - r.start).total_seconds()) if not onward else 0,
+                    wait_s=max(0, int((left - r.start).total_seconds())),
                 )
             if r.kind != "user":
                 continue
             if r.direction == "Originating":
-                if not r.reason:
+                if not r.reason and r not in redirects:
                     self.leg(
                         r,
                         "user",
@@ -348,6 +383,16 @@ class _Call:
                 elif r.reason == PICKUP:
                     # The picker's record of a call it took from a ringing colleague.
                     talk_from = r.answer or r.start
+                    picked = next(
+                        (
+                            t
+                            for t in self.records
+                            if t.direction == "Terminating"
+                            and t.reason == PICKUP
+                            and t.user != r.user
+                        ),
+                        None,
+                    )
                     self.leg(
                         r,
                         "user",
@@ -355,7 +400,7 @@ class _Call:
                         r.short,
                         type="in_answered",
                         member_number=r.short,
-                        note="pickup",
+                        note=f"pickup of {picked.short}" if picked else "pickup",
                         talk_s=int((r.release - talk_from).total_seconds()),
                     )
                 continue
@@ -420,26 +465,49 @@ class _Call:
         onward = next((o for o in redirects if o.user == r.user and o.start >= r.start), None)
         if onward is not None:
             to_mailbox = any(m.start >= onward.start for m in mailboxes)
-            if "Busy" in onward.reason or r.cause == "17":
-                kind = "in_busy"
-            elif to_mailbox:
-                kind = "in_voicemail"
+            busy = "Busy" in onward.reason or r.cause == "17"
+            # A call its user's mailbox took is Röstsvar, after busy too (Övrigt says which),
+            # as for every format; busy elsewhere is Upptaget.
+            if to_mailbox:
+                kind, note = "in_voicemail", "busy" if busy else "voicemail"
+            elif busy:
+                kind, note = "in_busy", ""
             else:
-                kind = "in_forwarded"
+                kind, note = "in_forwarded", ""
             wait = int((onward.start - r.start).total_seconds())
             return {
                 "type": kind,
                 "wait_s": wait,
-                "note": onward.reason,
+                "note": note,
                 "forwarded_to": "voicemail" if to_mailbox else onward.called,
             }
         if r.reason == PICKUP:
             # A colleague picked the call up while this phone rang.
+            picker = next(
+                (
+                    o
+                    for o in self.records
+                    if o.direction == "Originating" and o.reason == PICKUP and o.user != r.user
+                ),
+                None,
+            )
             return {
                 "type": "in_no_answer",
-                "note": "picked up",
+                "note": f"picked up by {picker.short}" if picker else "picked up",
                 "wait_s": int((r.release - r.start).total_seconds()),
             }
+        came = next(
+            (o for o in redirects if o.user != r.user and o.start <= r.start and o.called),
+            None,
+        )
+        if came is not None:
+            # The call came here forwarded by another user.
+            found = self.incoming_plain(r)
+            return {**found, "forwarded_from": came.short}
+        return self.incoming_plain(r)
+
+    def incoming_plain(self, r: Record) -> dict[str, object]:
+        """The type of a Terminating record that neither redirected nor was picked up."""
         if r.answered == "Yes-PostRedirection":
             return {"type": "in_forwarded", **self.times(r)}
         if self.answered(r):

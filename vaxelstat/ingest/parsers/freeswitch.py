@@ -42,6 +42,9 @@ class Channel:
     digits: str = ""
     # mod_callcenter's variables (cc_queue, cc_agent, cc_*_epoch, cc_cause, cc_cancel_reason).
     cc: dict[str, str] = field(default_factory=dict)
+    # Whether the channel was bridged to another (bridge_epoch, bridge_uuid), whatever
+    # application ran last (an ESL event's last_app may be sched_hangup, say).
+    bridged: bool = False
 
     @property
     def answered(self) -> bool:
@@ -66,7 +69,10 @@ def channel_from(
         line=number,
         raw=raw,
         uuid=values.get("uuid", ""),
-        bleg_uuid=values.get("bleg_uuid", ""),
+        # The other leg: bleg_uuid where mod_cdr writes it; an ESL event names it otherwise.
+        bleg_uuid=values.get("bleg_uuid", "")
+        or values.get("bridge_uuid", "")
+        or values.get("signal_bond", ""),
         origin_uuid=values.get("originating_leg_uuid", ""),
         caller_name=values.get("caller_id_name", ""),
         caller_number=values.get("caller_id_number", "") or values.get("sip_from_user", ""),
@@ -81,6 +87,7 @@ def channel_from(
         dialed_user=values.get("dialed_user", ""),
         digits=values.get("digits_dialed", ""),
         cc={k: v for k, v in values.items() if k.startswith("cc_")},
+        bridged=values.get("bridge_epoch", "0") not in ("", "0") or bool(values.get("bridge_uuid")),
     )
 
 
@@ -195,7 +202,7 @@ class _Call:
             )
         # Without B-legs (or last_app, which the stock CSV template lacks), the A-leg's own
         # answer stands for the callee's, unless an application other than bridge answered.
-        bridged = a.last_app in ("bridge", "")
+        bridged = a.last_app in ("bridge", "") or a.bridged
         answered = any(b.answered for b in self.bs) or (not self.bs and a.answered and bridged)
         if self.caller_is_user:
             talk = max([b.billsec for b in self.bs if b.answered] or [a.billsec if answered else 0])

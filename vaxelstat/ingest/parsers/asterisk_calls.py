@@ -108,6 +108,9 @@ class CallWalk:
             holder.type = "in_forwarded"
         elif holder.type == "abandoned" or holder.object_kind in ("rule", "ivr"):
             holder.type = "forwarded" if holder.object_kind == "hunt" else "connected"
+            if holder.type == "forwarded" and not holder.note:
+                # Nobody answered in the group's time: it sent the call on.
+                holder.note = "voicemail" if destination.startswith("voicemail ") else "timeout"
         return holder.object_number
 
     def walk(self) -> None:
@@ -219,6 +222,9 @@ class CallWalk:
 
     def voicemail(self, row: Row) -> None:
         mailbox, busy = voicemail_box(row.lastdata)
+        if self.out_leg is not None and self.out_leg.type == "out_unanswered":
+            # The caller reached a mailbox, not a person.
+            self.out_leg.note = self.out_leg.note or "voicemail"
         holder = self.holder
         if holder is not None and holder.object_number == mailbox:
             # The user's own mailbox took the call: Röstsvar, after no answer or busy.
@@ -281,11 +287,12 @@ class CallWalk:
                 wait_s=row.ring_s,
                 talk_s=row.billsec if answered else 0,
                 member_number=a,
+                note=failure_note(row.disposition),
             )
         elif answered and self.out_leg is not None and self.out_leg.type == "out_unanswered":
             # Forwarded, and answered further on: the caller's call was answered after all.
             out = self.out_leg
-            out.type, out.talk_s = "out_answered", row.billsec
+            out.type, out.talk_s, out.note = "out_answered", row.billsec, ""
             out.wait_s = int(((row.answer or row.end) - out.start).total_seconds())
         if not b_is_user:
             return None
@@ -302,6 +309,8 @@ class CallWalk:
             member_number=b,
             wait_s=row.ring_s,
             talk_s=row.billsec if answered else 0,
+            # Upptaget says busy already; a dial that failed says so.
+            note="" if kind == "in_busy" else failure_note(row.disposition),
         )
         if answered:
             self.answered[b] = leg
@@ -368,6 +377,13 @@ class CallWalk:
                 talk_s=r.billsec if answered else 0,
                 forwarded_from=forwarded_from,
             )
+
+
+def failure_note(disposition: str) -> str:
+    """Övrigt of a dial by how it ended: busy, or a technical error (FAILED, CONGESTION)."""
+    return {"BUSY": "busy", "FAILED": "technical error", "CONGESTION": "technical error"}.get(
+        disposition, ""
+    )
 
 
 def is_dial(lastapp: str, dstchannel: str) -> bool:

@@ -301,7 +301,7 @@ def _walk_ctes() -> str:
              FROM held WINDOW w AS (PARTITION BY cid ORDER BY pos))
            SELECT rownum, cid, pos, kind, step, ring_s, b_is_user, dst, dcontext, mailbox, b,
              disposition, uniqueid, seq, start_u, end_u, billsec, busy_box,
-             coalesce(next_busy, false) AS next_busy,
+             coalesce(next_busy, false) AS next_busy, next_kind,
              prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
              CASE WHEN prev_holds IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
                   THEN prev_number ELSE '' END AS forwarded_from,
@@ -345,7 +345,10 @@ def _walk_ctes() -> str:
              JOIN cdr_steps s ON s.rownum = f.rownum
              WHERE f.kind = 'dial' AND s.disposition = 'ANSWERED'
              GROUP BY ALL)
-           SELECT o.*, later.talk AS later_talk, later.answered_at
+           SELECT o.*, later.talk AS later_talk, later.answered_at,
+             -- The caller reached a mailbox after this dial (voicemail).
+             EXISTS (SELECT 1 FROM cdr_fate v WHERE v.cid = o.cid AND v.kind = 'vm'
+                     AND v.step > o.step) AS to_mailbox
            FROM o LEFT JOIN later USING (cid))"""
 
 
@@ -365,7 +368,11 @@ def legs_statement() -> str:
                    ELSE (o.answered_at - epoch(s.start_u))::INTEGER END,
               CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec
                    ELSE coalesce(o.later_talk, 0) END,
-              '', ''
+              '',
+              CASE WHEN s.disposition = 'ANSWERED' OR o.later_talk IS NOT NULL THEN ''
+                   WHEN s.disposition = 'BUSY' THEN 'busy'
+                   WHEN s.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
+                   WHEN o.to_mailbox THEN 'voicemail' ELSE '' END
        FROM cdr_out o JOIN cdr_steps s ON s.rownum = o.rownum JOIN cdr_caller c ON c.cid = o.cid
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':in', c.call_id, 'user', 'ext:' || s.b,
@@ -374,9 +381,11 @@ def legs_statement() -> str:
               '', s.b, '', s.dst,
               s.ring_s, CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec ELSE 0 END,
               s.forwarded_to,
-              CASE WHEN NOT coalesce(s.to_own_mailbox, false) THEN ''
-                   WHEN s.disposition = 'BUSY' OR s.next_busy THEN 'busy'
-                   ELSE 'voicemail' END
+              CASE WHEN coalesce(s.to_own_mailbox, false)
+                     THEN CASE WHEN s.disposition = 'BUSY' OR s.next_busy THEN 'busy'
+                               ELSE 'voicemail' END
+                   WHEN s.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
+                   ELSE '' END
        FROM {steps}
        WHERE s.kind = 'dial' AND s.b_is_user
        UNION ALL
@@ -386,7 +395,10 @@ def legs_statement() -> str:
               coalesce(k.winner, ''), '', '',
               CASE WHEN k.winner IS NULL THEN k.max_ring ELSE k.winner_ring END,
               coalesce(k.winner_talk, 0), s.forwarded_to,
-              CASE WHEN s.to_own_mailbox THEN 'voicemail' ELSE '' END
+              CASE WHEN coalesce(s.to_own_mailbox, false) THEN 'voicemail'
+                   -- Nobody answered in the group's time: it sent the call on.
+                   WHEN s.fate = 'forwarded' AND s.next_kind = 'vm' THEN 'voicemail'
+                   WHEN s.fate = 'forwarded' THEN 'timeout' ELSE '' END
        FROM {steps} JOIN cdr_blocks k ON k.cid = s.cid AND k.first = s.pos
        WHERE s.kind = 'hunt'
        UNION ALL

@@ -128,16 +128,23 @@ def _pickups(
     """Apply the pickup rule to the fresh legs and to the stored legs of the same calls.
     Leaves the changed stored legs in the table `changed`; returns their ids."""
     run = ws.run
-    # Calls with a pickup and a queue_log leg, of which this file brings a leg.
+    # Calls with a pickup and a queue_log leg, of which this file brings a leg: first the
+    # few with a pickup (a scan, not a grouping of every leg), then those with a queue leg.
+    run(
+        "CREATE OR REPLACE TEMP TABLE pickup_calls AS "
+        "SELECT DISTINCT call_id FROM fresh WHERE starts_with(note, $pickup) "
+        "UNION SELECT call_id FROM stored_keys WHERE starts_with(note, $pickup) "
+        "AND call_id IN (SELECT call_id FROM fresh)",
+        {"pickup": PICKUP_OF},
+    )
     calls = [
         c
         for (c,) in run(
-            "WITH legs AS (SELECT call_id, leg_id, note FROM fresh "
-            "  UNION ALL SELECT call_id, leg_id, note FROM stored_keys "
-            "  WHERE call_id IN (SELECT call_id FROM fresh)) "
-            "SELECT call_id FROM legs GROUP BY call_id "
-            "HAVING bool_or(starts_with(note, $pickup)) AND bool_or(starts_with(leg_id, 'ql:'))",
-            {"pickup": PICKUP_OF},
+            "SELECT call_id FROM pickup_calls p WHERE "
+            "EXISTS (SELECT 1 FROM fresh f WHERE f.call_id = p.call_id "
+            "        AND starts_with(f.leg_id, 'ql:')) "
+            "OR EXISTS (SELECT 1 FROM stored_keys k WHERE k.call_id = p.call_id "
+            "           AND starts_with(k.leg_id, 'ql:'))"
         ).fetchall()
     ]
     columns = ", ".join(f"{name} {kind}" for name, kind in STORE_COLUMNS)

@@ -1,6 +1,9 @@
-"""Asterisk queue_log → ACD group legs and the agents' legs (SPEC §11, FORMATS.md §2).
+"""The differential oracle of the queue_log rules: the Python walk the product had before its
+SQL became the one implementation (vaxelstat/ingest/parsers/asterisk_queue_log.py). It lives
+only here, to hold the SQL to an independent walk on calls that end in their file.
 
-One group leg per (callid, queue) from ENTERQUEUE to its terminal event. RINGNOANSWER gives
+Asterisk queue_log → ACD group legs and the agents' legs (SPEC §11, FORMATS.md §2). One
+group leg per (callid, queue) from ENTERQUEUE to its terminal event. RINGNOANSWER gives
 each member who rang and never answered one `in_no_answer` leg per call (ring-all strategies
 log one per ring cycle); the member who CONNECTs gets an `in_answered` leg.
 """
@@ -12,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vaxelstat.calls.legs import Leg
+from vaxelstat.ingest.parsers import asterisk_queue_log as product
 from vaxelstat.ingest.parsers.base import (
     ParseResult,
     Reason,
@@ -19,7 +23,6 @@ from vaxelstat.ingest.parsers.base import (
     SourceSettings,
     caller,
     channel_peer,
-    local_to_utc,
     read_lines,
 )
 
@@ -102,129 +105,44 @@ class Event:
         return int(self.time)
 
 
-# PBXware's queue_log table re-maps the data fields (FORMATS.md §2.1): back to app_queue's.
-_PBXWARE_DATA = {
-    "ENTERQUEUE": ("", "param1", "entpos"),
-    "RINGNOANSWER": ("htime",),
-    "CONNECT": ("htime", "param2", "param3"),
-    "COMPLETECALLER": ("htime", "ttime", "entpos"),
-    "COMPLETEAGENT": ("htime", "ttime", "entpos"),
-    "ABANDON": ("expos", "entpos", "htime"),
-    "EXITEMPTY": ("expos", "entpos", "htime"),
-    "EXITWITHTIMEOUT": ("expos", "entpos", "htime"),
-    "EXITWITHKEY": ("param1", "expos", "entpos", "htime"),
-    "BLINDTRANSFER": ("param2", "param3", "htime", "ttime", "entpos"),
-    "ATTENDEDTRANSFER": ("", "", "htime", "ttime", "entpos"),
-}
-
-
-def _native(number: int, text: str, settings: SourceSettings) -> Event:
+def _native(number: int, text: str) -> Event:
     parts = text.split("|")
     if len(parts) < 5:
-        raise _Bad(Reason.MALFORMED, "fewer than 5 fields")
+        raise product._Bad(Reason.MALFORMED, "fewer than 5 fields")
     epoch_text, callid, queue, agent, event, *data = parts
     try:
         epoch = int(epoch_text)
     except ValueError:
-        raise _Bad(Reason.BAD_TIME, f"epoch {epoch_text!r}") from None
+        raise product._Bad(Reason.BAD_TIME, f"epoch {epoch_text!r}") from None
     return Event(number, text, epoch, callid, queue, agent, event, data)
 
 
-def _pbxware(number: int, text: str, header: list[str], settings: SourceSettings) -> Event:
-    fields = next(csv.reader([text]))
-    if len(fields) != len(header):
-        raise _Bad(Reason.MALFORMED, f"{len(fields)} columns, the header has {len(header)}")
-    row = dict(zip(header, fields, strict=True))
-    try:
-        epoch = int(row["date_time"])
-    except ValueError:
-        raise _Bad(Reason.BAD_TIME, f"date_time {row['date_time']!r}") from None
-    names = _PBXWARE_DATA.get(row["event"], ("param1", "param2", "param3"))
-    data = [row.get(name, "") if name else "" for name in names]
-    if row["event"] == "RINGNOANSWER":
-        data = [row["htime"]]  # milliseconds, as app_queue writes them
-    return Event(
-        number, text, epoch, row["callid"], row["queue_name"], row["type"], row["event"], data
-    )
-
-
-def _table(
-    number: int, text: str, header: list[str], separator: str, settings: SourceSettings
-) -> Event:
-    """A row of the queue_log DB table (time local; data1..data5, or one data column)."""
-    if separator == "|":
-        fields = [f.strip() for f in text.split("|")]
-    else:
-        fields = next(csv.reader([text]))
-    if len(fields) < len(header):
-        raise _Bad(Reason.MALFORMED, f"{len(fields)} columns, the header has {len(header)}")
-    row = dict(zip(header, fields, strict=False))
-    try:
-        when = local_to_utc(row["time"], settings.timezone)
-    except ValueError:
-        raise _Bad(Reason.BAD_TIME, f"time {row['time']!r}") from None
-    fraction = float("0" + row["time"][19:]) if row["time"][19:20] == "." else 0.0
-    if "data" in row:
-        data = row["data"].split("|")
-    else:
-        data = [row.get(f"data{i}", "") for i in range(1, 6)]
-    while data and not data[-1]:
-        data.pop()
-    return Event(
-        number,
-        text,
-        when.timestamp() + fraction,
-        row["callid"],
-        row["queuename"],
-        row["agent"],
-        row["event"],
-        data,
-    )
-
-
-class _Bad(Exception):
-    def __init__(self, reason: Reason, detail: str) -> None:
-        super().__init__(detail)
-        self.reason, self.detail = reason, detail
-
-
 def read_events(path: Path, settings: SourceSettings, result: ParseResult) -> list[Event]:
-    """Read every record of a native queue_log file or a DB table export, in time order.
-
-    The layout is told by the first line: PBXware's table header (uid,date_time,…), a DB
-    table header (time, callid, queuename, agent, event, data…) separated by ',' or '|'
-    (psql output), or none: the native file.
-    """
+    """Every record, in time order. Table exports are read by the product's own readers (the
+    oracle is the walk over the events, not the reading of the layouts)."""
     events: list[Event] = []
-    reader: Callable[[int, str], Event] | None = None
+    reader: Callable[[str], product.Event] | None = None
+    native: bool | None = None
     for number, text in read_lines(path):
-        if reader is None:
-            reader, is_header = _layout(text, settings)
-            if is_header:
+        if native is None:
+            reader = product._layout(text, settings)
+            native = reader is None
+            if not native:
                 continue
         result.lines += 1
         try:
-            events.append(reader(number, text))
-        except _Bad as bad:
+            if reader is None:
+                events.append(_native(number, text))
+            else:
+                time, callid, queue, agent, event, data = reader(text)
+                events.append(Event(number, text, time, callid, queue, agent, event, data))
+        except product._Bad as bad:
             result.rejects.append(Reject(number, bad.reason, bad.detail, text))
         except (csv.Error, KeyError) as exc:
             result.rejects.append(Reject(number, Reason.MALFORMED, str(exc), text))
     # Table exports may be newest-first; a stable sort keeps a file's order within a second.
     events.sort(key=lambda e: e.time)
     return events
-
-
-def _layout(first: str, settings: SourceSettings) -> tuple[Callable[[int, str], Event], bool]:
-    """The reader for a file whose first line is `first`, and whether that line is a header."""
-    lowered = first.lower()
-    if lowered.startswith("uid,date_time,callid"):
-        header = next(csv.reader([lowered]))
-        return (lambda n, t: _pbxware(n, t, header, settings)), True
-    for separator in ("|", ","):
-        names = [h.strip() for h in lowered.split(separator)]
-        if names[:5] == ["time", "callid", "queuename", "agent", "event"]:
-            return (lambda n, t, h=names, sep=separator: _table(n, t, h, sep, settings)), True
-    return (lambda n, t: _native(n, t, settings)), False
 
 
 def parse(path: Path, settings: SourceSettings) -> ParseResult:

@@ -9,7 +9,7 @@ when a later row sends the call elsewhere, the holder that did not answer become
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from vaxelstat.calls.legs import Leg
 from vaxelstat.ingest.parsers.base import (
@@ -130,9 +130,11 @@ class CallWalk:
                         [
                             r
                             for r in later
+                            # One block for the group: its members rung together
+                            # (ringall) or one Dial after another (hunt).
                             if r.dcontext == "ext-group"
                             and r.dst == row.dst
-                            and r.start == row.start
+                            and r.lastapp == "Dial"
                         ]
                     )
                 )
@@ -343,14 +345,15 @@ class CallWalk:
                 identity,
                 number,
                 type="answered",
-                wait_s=winner.ring_s,
+                # All the time in the group until the member answered.
+                wait_s=_seconds((winner.answer or winner.end) - first.start),
                 talk_s=winner.billsec,
                 member_number=member,
                 forwarded_from=forwarded_from,
             )
         else:
             kind = "abandoned" if rang else "no_agent"
-            wait = max(r.ring_s for r in block)
+            wait = _seconds(max(r.answer or r.end for r in block) - first.start)
             self.holder = self.leg(
                 first,
                 "group",
@@ -377,6 +380,10 @@ class CallWalk:
                 talk_s=r.billsec if answered else 0,
                 forwarded_from=forwarded_from,
             )
+
+
+def _seconds(span: timedelta) -> int:
+    return max(0, int(span.total_seconds()))
 
 
 def failure_note(disposition: str) -> str:

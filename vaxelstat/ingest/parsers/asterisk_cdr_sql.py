@@ -238,18 +238,21 @@ def _walk_ctes() -> str:
            WHERE p.cid NOT IN (SELECT cid FROM cdr_complex)),
        -- Ring-group blocks (rows dialled together) and queue passages: one step each.
        cdr_blocks AS MATERIALIZED (
-           SELECT cid, dst, start_u, min(pos) AS first,
+           -- One block per group of a call: members rung together (ringall) or one Dial
+           -- after another (hunt); Kötid is all the time in the group.
+           SELECT cid, dst, min(pos) AS first,
              arg_min(rownum, pos) FILTER (disposition = 'ANSWERED') AS winner_row,
              arg_min(b, pos) FILTER (disposition = 'ANSWERED') AS winner,
-             arg_min(greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u)), pos)
-               FILTER (disposition = 'ANSWERED')::INTEGER AS winner_ring,
+             greatest(0, arg_min(epoch(coalesce(answer_u, end_u)), pos)
+               FILTER (disposition = 'ANSWERED') - epoch(arg_min(start_u, pos)))::INTEGER
+               AS winner_ring,
              arg_min(billsec, pos) FILTER (disposition = 'ANSWERED') AS winner_talk,
              count(*) FILTER (disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')) AS rang,
-             max(greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u)))::INTEGER
-               AS max_ring
+             greatest(0, max(epoch(coalesce(answer_u, end_u)))
+               - epoch(arg_min(start_u, pos)))::INTEGER AS max_ring
            FROM cdr_steps WHERE kind = 'hunt' GROUP BY ALL
            UNION ALL
-           SELECT cid, dst, NULL, min(pos), NULL, NULL, NULL, NULL, NULL, NULL
+           SELECT cid, dst, min(pos), NULL, NULL, NULL, NULL, NULL, NULL
            FROM cdr_steps WHERE kind = 'queue' GROUP BY ALL),
        -- The acting steps in one sort per call: what each leaves holding the call, what
        -- the step after does to it, and where each step came from.
@@ -409,7 +412,7 @@ def legs_statement() -> str:
               greatest(0, epoch(coalesce(m.answer_u, m.end_u)) - epoch(m.start_u))::INTEGER,
               CASE WHEN m.rownum = k.winner_row THEN m.billsec ELSE 0 END, '', ''
        FROM cdr_steps m
-       JOIN cdr_blocks k ON k.cid = m.cid AND k.dst = m.dst AND k.start_u = m.start_u
+       JOIN cdr_blocks k ON k.cid = m.cid AND k.dst = m.dst
        JOIN cdr_fate f ON f.cid = m.cid AND f.pos = k.first
        JOIN cdr_caller c ON c.cid = m.cid
        WHERE m.kind = 'hunt' AND m.disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')

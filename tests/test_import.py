@@ -196,11 +196,13 @@ def test_operator_admins_see_imports_and_rejected_records(org, tmp_path: Path, c
     assert "<code>garbage</code>" in page and "fewer than 5 fields" in page
 
 
+@pytest.mark.parametrize("same_name", [False, True])
 def test_calls_open_when_queue_log_rotates_are_completed_by_the_next_file(
-    db, tmp_path: Path
+    db, tmp_path: Path, same_name: bool
 ) -> None:
     """queue_log rotates while callers wait: the calls left open at the end of one file end
-    in the next. Imported one after the other, the two files give the legs of the whole."""
+    in the next. Imported one after the other, the two files give the legs of the whole;
+    also when every file comes under the same name (a spool or a push of "queue_log")."""
     from datetime import UTC, datetime
 
     from vaxelstat.calls.scope import Scope
@@ -236,7 +238,12 @@ def test_calls_open_when_queue_log_rotates_are_completed_by_the_next_file(
         point = CollectionPoint.objects.create(
             organization=org, name="pbx", format="asterisk-queue-log"
         )
-        summaries = [import_file(org, point, "asterisk-queue-log", p) for p in paths]
+        summaries = [
+            import_file(
+                org, point, "asterisk-queue-log", p, source_name="queue_log" if same_name else ""
+            )
+            for p in paths
+        ]
     first_open = [r for r in summaries[0].rejects if r.reason == "incomplete_call"]
     assert first_open, "the cut leaves calls waiting"
     assert all(r.reason != "no_start_event" for s in summaries for r in s.rejects)
@@ -249,5 +256,11 @@ def test_calls_open_when_queue_log_rotates_are_completed_by_the_next_file(
     assert sorted(r.raw for r in left) == sorted(r.raw for r in whole_left)
     # Importing the second file again changes nothing.
     before = legs_of(rotated)
-    import_file(rotated, rotated.collection_points.get(), "asterisk-queue-log", files[1])
+    import_file(
+        rotated,
+        rotated.collection_points.get(),
+        "asterisk-queue-log",
+        files[1],
+        source_name="queue_log" if same_name else "",
+    )
     assert legs_of(rotated) == before

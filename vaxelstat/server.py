@@ -34,6 +34,11 @@ def file_format(point: CollectionPoint, path: Path) -> str | None:
     return "asterisk-queue-log" if "queue_log" in path.name else "asterisk-cdr"
 
 
+def _why(target: Path, reason: str) -> None:
+    """Beside a rejected file, a note of why it was rejected."""
+    target.with_name(target.name + ".why.txt").write_text(reason + "\n", encoding="utf-8")
+
+
 def collect_spool_once() -> int:
     """Import every file waiting in a spool folder; move it to done/ or rejected/."""
     handled = 0
@@ -54,6 +59,12 @@ def collect_spool_once() -> int:
                     target = "done"
             except UnreadableFile as exc:
                 log.warning("%s", exc)
+                _why(folder / target / path.name, str(exc))
+            except Exception as exc:
+                # One file that fails in a way nobody foresaw must not stop the collection
+                # of every other file and organization: it goes to rejected/, with why.
+                log.exception("%s: the import failed", path)
+                _why(folder / target / path.name, f"{path}: the import failed: {exc}")
             shutil.move(str(path), folder / target / path.name)
             handled += 1
     return handled

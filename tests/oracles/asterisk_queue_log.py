@@ -123,7 +123,16 @@ def read_events(path: Path, settings: SourceSettings, result: ParseResult) -> li
     events: list[Event] = []
     reader: Callable[[str], product.Event] | None = None
     native: bool | None = None
+    seen: dict[str, int] = {}
     for number, text in read_lines(path):
+        if native is not None and text in seen:
+            # A line again, whole (FORMATS.md §2.4): read once.
+            result.lines += 1
+            result.rejects.append(
+                Reject(number, Reason.DUPLICATE, f"first on line {seen[text]}", text)
+            )
+            continue
+        seen.setdefault(text, number)
         if native is None:
             reader = product._layout(text, settings)
             native = reader is None

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import duckdb
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -124,13 +125,14 @@ def carried_over(
     while calls wait in the queue), to be read again just before this file's own."""
     if fmt != "asterisk-queue-log" or not asterisk_queue_log.is_native(path):
         return []
+    # A file of the same name too: a spool or a push brings each rotated queue_log under the
+    # name "queue_log". Its lines that repeat carried ones are read once (the queue_log's
+    # de-duplication), so importing a file again changes nothing.
     return [
         record
         for record in RejectedRecord.objects.filter(
             collection_point=point, reason=Reason.INCOMPLETE_CALL, resolved=False
-        )
-        .exclude(file_name=source_name)
-        .order_by("import_run_id", "line")
+        ).order_by("import_run_id", "line")
         if "|" in record.raw
     ]
 
@@ -173,11 +175,14 @@ def store_legs(
         return settled.inserted
 
 
-def parse_into(ws: Workspace, fmt: str, path: Path, source: SourceSettings) -> None:
+def parse_into(
+    ws: Workspace, fmt: str, path: Path, source: SourceSettings, carried: int = 0
+) -> None:
     """Read a file of the format into the workspace: by the format's SQL where it has one
-    (queue_log; a clean 21-column Master.csv), else by its Python parser."""
+    (queue_log; a clean 21-column Master.csv), else by its Python parser. `carried`: how
+    many of the first lines were carried over from earlier files (queue_log)."""
     if fmt == asterisk_queue_log.FORMAT:
-        asterisk_queue_log.read_into(ws, path, source)
+        asterisk_queue_log.read_into(ws, path, source, carried)
     elif fmt == asterisk_cdr_sql.FORMAT and asterisk_cdr_sql.read_into(ws, path, source):
         pass
     else:
@@ -210,7 +215,13 @@ def import_file(
         _after(carried, path) as read,
     ):
         hashing = hasher.submit(file_digest, path)
-        parse_into(ws, fmt, read, source)
+        try:
+            parse_into(ws, fmt, read, source, carried=len(carried))
+        except duckdb.Error as exc:
+            # What the engine could not read at all (an extension_pattern its regular
+            # expressions refuse, say): the file is not read, and the message says why.
+            detail = str(exc).splitlines()[0]
+            raise UnreadableFile(f"{path}: could not be read: {detail}") from exc
         rejects = [
             Reject(line, Reason(reason), detail, raw) for line, reason, detail, raw in ws.rejects()
         ]
@@ -256,8 +267,9 @@ def import_file(
                 ignore_conflicts=True,
             )
             # Records rejected before that this import of the same file no longer rejects
-            # have been fixed (and their legs imported now).
+            # have been fixed (and their legs imported now); carried ones still open stay.
             still = [raw_digest(r.raw) for r in rejects]
+            still += [raw_digest(c.raw) for c in carried if c.pk in still_carried]
             RejectedRecord.objects.filter(
                 collection_point=point, file_name=source_name, resolved=False
             ).exclude(raw_sha1__in=still).update(resolved=True)

@@ -55,6 +55,9 @@ def legs_table(legs: Sequence[Leg]) -> pa.Table:
 SMALL_FILE = 1 << 20
 _databases: dict[bool, duckdb.DuckDBPyConnection] = {}
 _databases_lock = threading.Lock()
+# Held by a reader that needs a table in the file's order (insertion order is a setting of the
+# whole database, which other imports share).
+ORDERED_READ = threading.Lock()
 
 
 def _connection(small: bool) -> duckdb.DuckDBPyConnection:
@@ -65,7 +68,13 @@ def _connection(small: bool) -> duckdb.DuckDBPyConnection:
     page faults again every time. Each import's tables are temporary: its connection's own."""
     with _databases_lock:
         if small not in _databases:
-            config: dict[str, Any] = {"block_allocator_memory": settings.DUCKDB_BLOCK_MEMORY}
+            # Every statement orders what it needs itself: tables may come out in any order
+            # (cheaper with two threads or more). The setting is the database's: a reader
+            # that needs the file's order takes it under ORDERED_READ.
+            config: dict[str, Any] = {
+                "block_allocator_memory": settings.DUCKDB_BLOCK_MEMORY,
+                "preserve_insertion_order": False,
+            }
             if small:
                 config["threads"] = 1
             _databases[small] = duckdb.connect(":memory:", config=config)
@@ -77,9 +86,6 @@ class Workspace:
         """`size`: the size in bytes of the file to be read."""
         self.con = _connection(size < SMALL_FILE)
         self.con.execute("SET TimeZone = 'UTC'")
-        # Every statement here orders what it needs itself: tables may come out in any order
-        # (cheaper, with two threads or more).
-        self.con.execute("SET preserve_insertion_order = false")
         columns = ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
         self.con.execute(f"CREATE TEMP TABLE staged ({columns})")
         self.con.execute(

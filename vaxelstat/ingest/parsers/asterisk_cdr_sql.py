@@ -27,7 +27,7 @@ from django.conf import settings
 from vaxelstat.ingest.parsers import asterisk_cdr as reference
 from vaxelstat.ingest.parsers.asterisk_cdr import LAYOUTS
 from vaxelstat.ingest.parsers.base import HIDDEN_NUMBERS, SourceSettings
-from vaxelstat.ingest.workspace import Workspace
+from vaxelstat.ingest.workspace import ORDERED_READ, Workspace
 
 FORMAT = reference.FORMAT
 COLUMNS = LAYOUTS[21]
@@ -479,15 +479,17 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> bool:
         "ivr_contexts": sorted(source.ivr_contexts),
         "rule_contexts": sorted(source.rule_contexts),
     }
-    # cdr_parsed's rowid is the file's order: read in order.
-    ws.run("SET preserve_insertion_order = true")
-    try:
-        for sql in read_statements():
-            ws.run(sql, values)
-    except duckdb.Error:
-        return False
-    finally:
-        ws.run("SET preserve_insertion_order = false")
+    # cdr_parsed's rowid is the file's order: read in order (the setting is the workspace
+    # database's, so one such read at a time).
+    with ORDERED_READ:
+        ws.run("SET preserve_insertion_order = true")
+        try:
+            for sql in read_statements():
+                ws.run(sql, values)
+        except duckdb.Error:
+            return False
+        finally:
+            ws.run("SET preserve_insertion_order = false")
     (rejected,) = ws.one(
         "SELECT (SELECT count(*) FROM cdr_reject_errors) "
         "+ (SELECT count(*) FROM cdr_parsed WHERE bad)"

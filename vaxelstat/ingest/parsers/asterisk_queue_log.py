@@ -84,11 +84,17 @@ def _list(values: Any) -> str:
 
 def _int(expr: str) -> str:
     """A data field as a whole number of seconds: '12.7' → 12, '' → 0."""
-    return f"coalesce(trunc(try_cast(nullif(trim({expr}), '') AS DOUBLE))::BIGINT, 0)"
+    return f"coalesce(try_cast(trunc(try_cast(nullif(trim({expr}), '') AS DOUBLE)) AS BIGINT), 0)"
 
 
 def _bad(expr: str) -> str:
-    return f"(trim({expr}) <> '' AND try_cast(trim({expr}) AS DOUBLE) IS NULL)"
+    """A data field that should be a number and is not one, or not a plausible one (a time
+    of more than a year, inf, nan)."""
+    value = f"try_cast(trim({expr}) AS DOUBLE)"
+    return (
+        f"(trim({expr}) <> '' AND ({value} IS NULL OR NOT isfinite({value}) "
+        f"OR abs({value}) > 31536000000))"
+    )
 
 
 def _agent(expr: str) -> str:
@@ -135,7 +141,10 @@ NATIVE = [
               coalesce(f[8], '') AS d3, coalesce(f[9], '') AS d4, len(f) - 5 AS nd,
               -- (epoch, line) as one number: in order without a sort.
               epoch * 268435456 + line AS ord
-       FROM (SELECT line, raw, f, try_cast(f[1] AS BIGINT) AS epoch
+       -- An epoch is whole seconds before the year 2514 (milliseconds, say, are no epoch).
+       FROM (SELECT line, raw, f,
+               CASE WHEN try_cast(f[1] AS BIGINT) BETWEEN 0 AND 17179869183
+                    THEN try_cast(f[1] AS BIGINT) END AS epoch
              FROM (SELECT line, raw, string_split(raw, '|') AS f
                    FROM (SELECT line, CASE WHEN ends_with(raw, chr(13)) THEN rtrim(raw, chr(13))
                                            ELSE raw END AS raw FROM ql_lines)
@@ -145,6 +154,22 @@ NATIVE = [
        UNION ALL
        SELECT line, 'bad_time', concat('epoch ', chr(39), epoch_text, chr(39)), raw
        FROM ql_ev WHERE nd >= 0 AND epoch IS NULL""",
+]
+
+
+# A line again, whole: files are re-read after rotation, or a growing copy imported again
+# (FORMATS.md §2.4). It is read once; repeated within the file it is a rejected duplicate,
+# repeating a line carried over from an earlier file (the first $carried) it is that line.
+DEDUPLICATE = [
+    """CREATE OR REPLACE TEMP TABLE ql_dups AS
+       SELECT e.line, e.raw, d.first_line
+       FROM (SELECT raw, min(line) AS first_line FROM ql_ev GROUP BY raw HAVING count(*) > 1) d
+       JOIN ql_ev e ON e.raw = d.raw AND e.line > d.first_line""",
+    """INSERT INTO ws_rejects
+       SELECT line, 'duplicate',
+              'the same line again (first on line ' || (first_line - $carried) || ')', raw
+       FROM ql_dups WHERE first_line > $carried""",
+    "DELETE FROM ql_ev WHERE line IN (SELECT line FROM ql_dups)",
 ]
 
 
@@ -342,8 +367,9 @@ def rules() -> list[str]:
     ]
 
 
-def read_into(ws: Workspace, path: Path, settings: SourceSettings) -> None:
-    """Read a queue_log file of any layout into the workspace's staged legs."""
+def read_into(ws: Workspace, path: Path, settings: SourceSettings, carried: int = 0) -> None:
+    """Read a queue_log file of any layout into the workspace's staged legs. Its first
+    `carried` lines are those an earlier file left open (see ingest.pipeline)."""
     values: dict[str, Any] = {
         "path": str(path),
         "pattern": settings.extension_pattern.pattern,
@@ -353,6 +379,7 @@ def read_into(ws: Workspace, path: Path, settings: SourceSettings) -> None:
         "restart_note": ENDED_BY_RESTART,
         "open_note": ended_after(settings.open_call_hours),
         "progress_note": IN_PROGRESS,
+        "carried": carried,
     }
     native = is_native(path)
     if native:
@@ -373,6 +400,8 @@ def read_into(ws: Workspace, path: Path, settings: SourceSettings) -> None:
         "SELECT (SELECT count(*) FROM ql_ev) + "
         + ("0" if native else "(SELECT count(*) FROM ws_rejects)")
     )
+    for sql in DEDUPLICATE:
+        ws.run(sql, values)
     for sql in rules():
         ws.run(sql, values)
 

@@ -133,9 +133,13 @@ NATIVE = [
     """CREATE OR REPLACE TEMP TABLE ql_lines AS
        SELECT generate_subscripts(x, 1) AS line, unnest(x) AS raw
        FROM (SELECT string_split(content, chr(10)) AS x FROM read_text($path))""",
+    # The lines' text, for the records rejected (the events carry only a hash of it).
+    """CREATE OR REPLACE TEMP VIEW ql_text AS
+       SELECT line, rtrim(raw, chr(13)) AS raw FROM ql_lines""",
     # Every line, its epoch NULL where it has none (those are rejected and read no further).
     """CREATE OR REPLACE TEMP TABLE ql_ev AS
-       SELECT line, raw, epoch::DOUBLE AS t, epoch, f[1] AS epoch_text, f[2] AS callid,
+       SELECT line, hash(raw) AS h, epoch::DOUBLE AS t, epoch, f[1] AS epoch_text,
+              f[2] AS callid,
               f[3] AS queue, f[4] AS agent, f[5] AS event,
               coalesce(f[6], '') AS d1, coalesce(f[7], '') AS d2,
               coalesce(f[8], '') AS d3, coalesce(f[9], '') AS d4, len(f) - 5 AS nd,
@@ -150,10 +154,11 @@ NATIVE = [
                                            ELSE raw END AS raw FROM ql_lines)
                    WHERE trim(raw) <> ''))""",
     """INSERT INTO ws_rejects
-       SELECT line, 'malformed', 'fewer than 5 fields', raw FROM ql_ev WHERE nd < 0
+       SELECT e.line, 'malformed', 'fewer than 5 fields', x.raw
+       FROM ql_ev e JOIN ql_text x USING (line) WHERE e.nd < 0
        UNION ALL
-       SELECT line, 'bad_time', concat('epoch ', chr(39), epoch_text, chr(39)), raw
-       FROM ql_ev WHERE nd >= 0 AND epoch IS NULL""",
+       SELECT e.line, 'bad_time', concat('epoch ', chr(39), e.epoch_text, chr(39)), x.raw
+       FROM ql_ev e JOIN ql_text x USING (line) WHERE e.nd >= 0 AND e.epoch IS NULL""",
 ]
 
 
@@ -161,10 +166,14 @@ NATIVE = [
 # (FORMATS.md §2.4). It is read once; repeated within the file it is a rejected duplicate,
 # repeating a line carried over from an earlier file (the first $carried) it is that line.
 DEDUPLICATE = [
+    # Found by the lines' hashes, then held to their text (a hash may be shared).
     """CREATE OR REPLACE TEMP TABLE ql_dups AS
-       SELECT e.line, e.raw, d.first_line
-       FROM (SELECT raw, min(line) AS first_line FROM ql_ev GROUP BY raw HAVING count(*) > 1) d
-       JOIN ql_ev e ON e.raw = d.raw AND e.line > d.first_line""",
+       SELECT e.line, x.raw, d.first_line
+       FROM (SELECT h, min(line) AS first_line FROM ql_ev GROUP BY h HAVING count(*) > 1) d
+       JOIN ql_ev e ON e.h = d.h AND e.line > d.first_line
+       JOIN ql_text x ON x.line = e.line
+       JOIN ql_text f ON f.line = d.first_line
+       WHERE x.raw = f.raw""",
     """INSERT INTO ws_rejects
        SELECT line, 'duplicate',
               'the same line again (first on line ' || (first_line - $carried) || ')', raw
@@ -256,7 +265,7 @@ def rules() -> list[str]:
                              || ', which has not ended in the file'
                    END AS detail
                  FROM ql_open c LEFT JOIN ql_unended u USING (callid, queue, session)) o
-           JOIN ql_ev e USING (line)
+           JOIN ql_text e USING (line)
            WHERE o.reason IS NOT NULL""",
         # One row per session that gives legs: ended, too long open, or connected.
         f"""CREATE OR REPLACE TEMP TABLE ql_session AS
@@ -558,9 +567,11 @@ def _read_table(ws: Workspace, path: Path, settings: SourceSettings) -> None:
     ws.con.register("ql_table_rows", pa.table(columns, schema=schema))
     try:
         # Table exports may be newest first: the order is (time, line).
+        ws.run("CREATE OR REPLACE TEMP TABLE ql_text AS SELECT line, raw FROM ql_table_rows")
         ws.run(
             "CREATE OR REPLACE TEMP TABLE ql_ev AS "
-            "SELECT *, row_number() OVER (ORDER BY t, line) AS ord FROM ql_table_rows"
+            "SELECT * EXCLUDE (raw), hash(raw) AS h, "
+            "row_number() OVER (ORDER BY t, line) AS ord FROM ql_table_rows"
         )
     finally:
         ws.con.unregister("ql_table_rows")

@@ -347,12 +347,13 @@ def _walk_ctes() -> str:
              FROM o JOIN cdr_fate f ON f.cid = o.cid AND f.step > o.step
              JOIN cdr_steps s ON s.rownum = f.rownum
              WHERE f.kind = 'dial' AND s.disposition = 'ANSWERED'
-             GROUP BY ALL)
+             GROUP BY ALL),
+           mailbox AS (
+             SELECT cid, max(step) AS last_vm FROM cdr_fate WHERE kind = 'vm' GROUP BY ALL)
            SELECT o.*, later.talk AS later_talk, later.answered_at,
              -- The caller reached a mailbox after this dial (voicemail).
-             EXISTS (SELECT 1 FROM cdr_fate v WHERE v.cid = o.cid AND v.kind = 'vm'
-                     AND v.step > o.step) AS to_mailbox
-           FROM o LEFT JOIN later USING (cid))"""
+             coalesce(mailbox.last_vm > o.step, false) AS to_mailbox
+           FROM o LEFT JOIN later USING (cid) LEFT JOIN mailbox USING (cid))"""
 
 
 def legs_statement() -> str:

@@ -69,10 +69,14 @@ def channel_from(
         line=number,
         raw=raw,
         uuid=values.get("uuid", ""),
-        # The other leg: bleg_uuid where mod_cdr writes it; an ESL event names it otherwise.
+        # The other leg: bleg_uuid where mod_cdr writes it; an A-leg's ESL event names it
+        # otherwise (a B-leg's names its A-leg there, in originating_leg_uuid too).
         bleg_uuid=values.get("bleg_uuid", "")
-        or values.get("bridge_uuid", "")
-        or values.get("signal_bond", ""),
+        or (
+            ""
+            if values.get("originating_leg_uuid")
+            else values.get("bridge_uuid", "") or values.get("signal_bond", "")
+        ),
         origin_uuid=values.get("originating_leg_uuid", ""),
         caller_name=values.get("caller_id_name", ""),
         caller_number=values.get("caller_id_number", "") or values.get("sip_from_user", ""),
@@ -127,6 +131,11 @@ class _Call:
     ) -> None:
         self.a, self.bs, self.settings, self.result = a, bs, settings, result
         self.inbound = a.context in PUBLIC_CONTEXTS | settings.inbound_contexts
+        # A B-leg whose A-leg is in another file (mod_json_cdr writes one file per channel):
+        # the call is the A-leg's, and the callee's leg has the id the A-leg gives it, so
+        # whichever file comes first, the leg is stored once.
+        self.alone_b = bool(a.origin_uuid) and not bs
+        self.call_uuid = a.origin_uuid if self.alone_b else a.uuid
 
     def leg(
         self, ch: Channel, suffix: str, kind: str, identity: str, number: str, **fields: object
@@ -136,8 +145,8 @@ class _Call:
             from_number = from_name = ""  # a B-leg alone: its caller is not in the file
         self.result.legs.append(
             Leg(
-                leg_id=f"fs:{ch.uuid}:{suffix}",
-                call_id=self.a.uuid,
+                leg_id=str(fields.pop("leg_id", f"fs:{ch.uuid}:{suffix}")),
+                call_id=self.call_uuid,
                 object_kind=kind,
                 object_identity=identity,
                 object_number=number,
@@ -166,6 +175,10 @@ class _Call:
 
     def legs(self) -> None:
         a = self.a
+        if self.alone_b:
+            # A B-leg whose A-leg is not in the file: only the callee's leg is its.
+            self.user_in(a, self.callee(a))
+            return
         if a.caller_name == "Outbound Call" and not self.bs:
             # A B-leg whose A-leg is not in the file: the user it rang is its caller number.
             self.user_in(a, a.caller_number if self.settings.is_extension(a.caller_number) else "")
@@ -219,6 +232,14 @@ class _Call:
                 internal=self.settings.is_extension(a.destination),
                 wait_s=next((b.ring_s for b in self.bs if b.answered), a.ring_s),
                 talk_s=talk,
+                note=""
+                if answered
+                else "voicemail"
+                if a.last_app == "voicemail"
+                else "busy"
+                if a.hangup_cause in BUSY_CAUSES
+                or any(b.hangup_cause in BUSY_CAUSES for b in self.bs)
+                else "",
             )
         # B-legs one after another (not rung together): the earlier one that did not answer
         # forwarded the call to the next (call forward on no answer, follow-me).
@@ -237,7 +258,7 @@ class _Call:
                 forwarded_from=came_from.get(b.uuid, ""),
             )
         if not self.bs and (bridged or a.last_app == "voicemail") and not a.cc.get("cc_queue"):
-            self.user_in(a, self.callee(None), suffix="callee")
+            self.user_in(a, self.callee(None))
 
     def user_in(
         self,
@@ -260,6 +281,7 @@ class _Call:
         else:
             kind = "in_no_answer"
         notes = {"LOSE_RACE": "answered elsewhere", "PICKED_OFF": "picked up"}
+        note = "voicemail" if kind == "in_voicemail" else notes.get(ch.hangup_cause, "")
         self.leg(
             ch,
             suffix,
@@ -271,7 +293,9 @@ class _Call:
             to_number=self.a.destination,
             wait_s=ch.ring_s,
             talk_s=ch.billsec if kind == "in_answered" else 0,
-            note=notes.get(ch.hangup_cause, ""),
+            note=note,
+            # One id for the callee's leg of the call, from the A-leg or the B-leg alike.
+            leg_id=f"fs:{self.call_uuid}:in:{ext}",
             forwarded_to=forwarded_to,
             forwarded_from=forwarded_from,
         )

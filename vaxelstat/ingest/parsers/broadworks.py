@@ -378,6 +378,7 @@ class _Call:
                         type="out_answered" if self.answered(r) else "out_unanswered",
                         to_number=r.called,
                         member_number=r.short,
+                        note=self.out_note(r),
                         **self.times(r),
                     )
                 elif r.reason == PICKUP:
@@ -431,10 +432,21 @@ class _Call:
                 )
             elif all(m.type == "in_busy" for m in members):
                 kind, fields = "no_agent", {}
-            elif mailboxes or any(
+            elif mailboxes:
+                # Kötid ends where the group sent the call to the mailbox.
+                left = min(m.start for m in mailboxes)
+                kind, fields = (
+                    "forwarded",
+                    {
+                        "forwarded_to": "voicemail",
+                        "note": "voicemail",
+                        "wait_s": max(0, int((left - first.start).total_seconds())),
+                    },
+                )
+            elif any(
                 r.start > first.start for r in self.records if r.kind == "user" and r not in hunts
             ):
-                kind, fields = "forwarded", {"forwarded_to": "voicemail" if mailboxes else ""}
+                kind, fields = "forwarded", {"note": "timeout"}
             else:
                 kind, fields = "abandoned", {}
             self.result.memberships.update((f"group:{hg}", m.object_identity) for m in members)
@@ -446,6 +458,17 @@ class _Call:
                 type=kind,
                 **{"wait_s": int((first.release - first.start).total_seconds()), **fields},
             )
+
+    def out_note(self, r: Record) -> str:
+        """Övrigt of a call a user placed that was not answered: busy, or voicemail."""
+        if self.answered(r):
+            return ""
+        others = [o for o in self.records if o.user != r.user and o.direction == "Terminating"]
+        if r.cause == "17" or any(o.cause == "17" for o in others):
+            return "busy"
+        if any(o.kind == "voicemail" for o in others):
+            return "voicemail"
+        return ""
 
     @classmethod
     def times(cls, r: Record) -> dict[str, int]:

@@ -167,9 +167,9 @@ CASES = [
             ("ivr", "connected"): 366,
             ("ivr", "not_connected"): 86,
         },
-        "an answered hunt-group call also gives a phantom abandoned hunt leg; redirections "
-        "give the redirecting user outgoing legs; cc- call centers are not ACD groups; "
-        "conference-bridge records give legs",
+        "cc- call centers are not read as ACD groups; conference-bridge records give legs; "
+        "a door phone's overflow to a busy hunt group is not Ingen ledig; without answer "
+        "fields, 'answered' is guessed from the release cause and length",
     ),
     (
         "BroadWorks, one raw record",

@@ -71,6 +71,14 @@ class CallWalk:
         self.out_leg: Leg | None = None
         # Answered users' legs by extension: a later row of the same pairing adds talk time.
         self.answered: dict[str, Leg] = {}
+        # The user who answered at the step before this one: if the call then goes on to
+        # another user, that user transferred it (a blind transfer, a park).
+        self.last_answered: Leg | None = None
+
+    def step(self) -> Leg | None:
+        """A step of the walk begins: the user who answered at the step before, if any."""
+        previous, self.last_answered = self.last_answered, None
+        return previous
 
     def is_user_side(self, peer: str, row: Row) -> bool:
         """Whether a calling channel's peer is a user: an extension, not entering from outside."""
@@ -154,6 +162,7 @@ class CallWalk:
                 continue
             if row.lastapp == "Queue":
                 # The queue's legs come from queue_log; here the call only passes through.
+                self.step()
                 self.move_to(row.dst)
                 take([r for r in later if r.lastapp == "Queue" and r.dst == row.dst])
                 continue
@@ -185,6 +194,7 @@ class CallWalk:
         target = target.split("@", 1)[0]
         if not self.settings.is_extension(picker):
             return
+        self.step()
         holder, self.holder = self.holder, None
         since = holder.start if holder is not None else row.start
         if holder is not None:
@@ -209,6 +219,7 @@ class CallWalk:
     def routing(
         self, row: Row, kind: str, identity: str, number: str, wait: int, note: str = ""
     ) -> None:
+        self.step()
         forwarded_from = self.move_to(number)
         self.holder = self.leg(
             row,
@@ -223,6 +234,7 @@ class CallWalk:
         )
 
     def voicemail(self, row: Row) -> None:
+        self.step()
         mailbox, busy = voicemail_box(row.lastdata)
         if self.out_leg is not None and self.out_leg.type == "out_unanswered":
             # The caller reached a mailbox, not a person.
@@ -260,6 +272,7 @@ class CallWalk:
         a = channel_peer(row.channel)
         b = channel_peer(row.dstchannel)
         b_is_user = self.settings.is_extension(b)
+        previous = self.step() if forwarded_from is None else None
         earlier = self.answered.get(b)
         if earlier is not None and row.start >= earlier.start:
             # The same pairing again (after a Local channel optimised away, say): more talk.
@@ -269,6 +282,10 @@ class CallWalk:
             return None
         if forwarded_from is None:
             forwarded_from = self.move_to(row.dst if not b_is_user else b)
+            if not forwarded_from and previous is not None and b_is_user:
+                # The user who answered the step before sent the call on: a transfer.
+                previous.note = previous.note or "transferred"
+                forwarded_from = previous.object_number
         answered = row.disposition == "ANSWERED"
         if (
             self.is_user_side(a, row)
@@ -316,18 +333,21 @@ class CallWalk:
         )
         if answered:
             self.answered[b] = leg
+            self.last_answered = leg
         else:
             self.holder = leg
         return leg
 
     def parallel(self, block: list[Row]) -> None:
         """Dial(A&B&…): one call that rings several at once, answered by at most one."""
+        self.step()
         forwarded_from = self.move_to(block[0].dst)
         legs = [leg for r in block if (leg := self.dial(r, forwarded_from)) is not None]
         unanswered = [leg for leg in legs if leg.type != "in_answered"]
         self.holder = unanswered[0] if unanswered and len(unanswered) == len(legs) else None
 
     def hunt(self, block: list[Row]) -> None:
+        self.step()
         first = block[0]
         number = first.dst
         identity = f"group:{number}"

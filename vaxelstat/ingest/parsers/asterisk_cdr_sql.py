@@ -300,14 +300,24 @@ def _walk_ctes() -> str:
                lag(holds) OVER w AS prev_holds, lag(holds_number) OVER w AS prev_number,
                lead(kind) OVER w AS next_kind, lead(mailbox) OVER w AS next_mailbox,
                lead(busy_box) OVER w AS next_busy,
-               lead(destination) OVER w AS next_destination
+               lead(destination) OVER w AS next_destination,
+               -- A user who answered, and the call went on to another user: a transfer.
+               coalesce(lag(kind) OVER w = 'dial' AND lag(disposition) OVER w = 'ANSWERED'
+                 AND lag(b_is_user) OVER w AND kind = 'dial' AND b_is_user
+                 AND lag(b) OVER w <> b, false) AS after_answered,
+               lag(b) OVER w AS prev_b,
+               coalesce(lead(kind) OVER w = 'dial' AND lead(b_is_user) OVER w AND kind = 'dial'
+                 AND b_is_user AND disposition = 'ANSWERED' AND lead(b) OVER w <> b, false)
+                 AS transferred
              FROM held WINDOW w AS (PARTITION BY cid ORDER BY pos))
            SELECT rownum, cid, pos, kind, step, ring_s, b_is_user, dst, dcontext, mailbox, b,
              disposition, uniqueid, seq, start_u, end_u, billsec, busy_box,
              coalesce(next_busy, false) AS next_busy, next_kind,
              prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
              CASE WHEN prev_holds IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
-                  THEN prev_number ELSE '' END AS forwarded_from,
+                  THEN prev_number
+                  WHEN after_answered THEN prev_b ELSE '' END AS forwarded_from,
+             transferred,
              holds IS NOT NULL AND next_kind = 'vm' AND next_mailbox = holds_number
                AS to_own_mailbox,
              CASE WHEN holds IS NULL THEN NULL
@@ -389,6 +399,7 @@ def legs_statement() -> str:
                      THEN CASE WHEN s.disposition = 'BUSY' OR s.next_busy THEN 'busy'
                                ELSE 'voicemail' END
                    WHEN s.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
+                   WHEN s.transferred THEN 'transferred'
                    ELSE '' END
        FROM {steps}
        WHERE s.kind = 'dial' AND s.b_is_user

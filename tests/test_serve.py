@@ -27,6 +27,8 @@ def env_for(data: Path) -> dict[str, str]:
         if k not in ("DATABASE_URL", "CALLSTORE_URL", "DJANGO_SETTINGS_MODULE")
     }
     env["VAXELSTAT_DATA"] = str(data)
+    # The spool collector looks every half second (5 by default), so a test waits less.
+    env["VAXELSTAT_SPOOL_SECONDS"] = "0.5"
     return env
 
 

@@ -106,7 +106,7 @@ def _loop(name: str, every_s: float, job: Callable[[], object], stop: threading.
 
 # Periodic work of the background worker: (name, every seconds, job).
 WORKER_JOBS: list[tuple[str, float, Callable[[], object]]] = [
-    ("spool collector", 5.0, collect_spool_once),
+    ("spool collector", settings.SPOOL_SECONDS, collect_spool_once),
     ("call store compaction", 24 * 3600.0, lambda: get_store().unscoped_compact()),
     ("gallring", 24 * 3600.0, run_retention),
     ("exports", 2.0, run_exports),

@@ -122,6 +122,8 @@ CALLSTORE_URL = os.environ.get("CALLSTORE_URL", f"duckdb:///{DATA_DIR / 'calls.d
 # back): an import then reuses pages instead of asking the kernel for fresh ones.
 DUCKDB_BLOCK_MEMORY = os.environ.get("VAXELSTAT_DUCKDB_BLOCK_MEMORY", "1GB")
 SPOOL_DIR = DATA_DIR / "spool"
+# How often the server's collector looks into the spool folders, in seconds.
+SPOOL_SECONDS = float(os.environ.get("VAXELSTAT_SPOOL_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -40,6 +40,8 @@ class Row:
     uniqueid: str
     linkedid: str
     sequence: int
+    # For a Dial to a Local channel joined with its ;2 half: the number that half dialled.
+    dialled: str = ""
 
     @property
     def ring_s(self) -> int:
@@ -74,6 +76,8 @@ class CallWalk:
         # The user who answered at the step before this one: if the call then goes on to
         # another user, that user transferred it (a blind transfer, a park).
         self.last_answered: Leg | None = None
+        # The numbers of the objects this call has a leg of.
+        self.reached: set[str] = set()
 
     def step(self) -> Leg | None:
         """A step of the walk begins: the user who answered at the step before, if any."""
@@ -104,6 +108,7 @@ class CallWalk:
             **fields,  # type: ignore[arg-type]
         )
         self.result.legs.append(leg)
+        self.reached.add(number)
         return leg
 
     def move_to(self, destination: str) -> str:
@@ -281,7 +286,27 @@ class CallWalk:
                 self.out_leg.talk_s += row.billsec
             return None
         if forwarded_from is None:
-            forwarded_from = self.move_to(row.dst if not b_is_user else b)
+            if (
+                row.dialled
+                and not b_is_user
+                and self.holder is None
+                and row.dst != row.dialled
+                and self.settings.is_extension(row.dst)
+                and row.dst not in self.reached
+            ):
+                # A call to a user that went out through a Local channel to another number
+                # at once: the user's call forwarding (it never rang).
+                self.holder = self.leg(
+                    row,
+                    "forward",
+                    "user",
+                    f"ext:{row.dst}",
+                    row.dst,
+                    type="in_no_answer",
+                    to_number=row.dst,
+                    member_number=row.dst,
+                )
+            forwarded_from = self.move_to(row.dialled or row.dst if not b_is_user else b)
             if not forwarded_from and previous is not None and b_is_user:
                 # The user who answered the step before sent the call on: a transfer.
                 previous.note = previous.note or "transferred"
@@ -462,6 +487,7 @@ def _join_local_halves(rows: list[Row]) -> list[Row]:
                 disposition=half.disposition,
                 answer=half.answer,
                 billsec=half.billsec,
+                dialled=half.dst,
             )
         joined.append(r)
     return [r for r in joined if id(r) not in used]

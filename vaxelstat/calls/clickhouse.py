@@ -28,17 +28,10 @@ import pyarrow.compute as pc
 from django.conf import settings
 from pyarrow import feather
 
+from vaxelstat.calls.arrow import ARROW_TYPES
 from vaxelstat.calls.legs import STORE_COLUMN_NAMES, STORE_COLUMNS
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import CallStore
-
-# The store's column types in Arrow.
-ARROW_TYPES = {
-    "VARCHAR": pa.string(),
-    "INTEGER": pa.int32(),
-    "BIGINT": pa.int64(),
-    "BOOLEAN": pa.bool_(),
-}
 
 TYPES = {
     "INTEGER": "Int32",

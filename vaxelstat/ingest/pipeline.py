@@ -118,9 +118,7 @@ def _resolve_objects(
     return {key: o.id for key, o in existing.items()}
 
 
-def carried_over(
-    point: CollectionPoint, fmt: str, path: Path, source_name: str
-) -> list[RejectedRecord]:
+def carried_over(point: CollectionPoint, fmt: str, path: Path) -> list[RejectedRecord]:
     """The lines of calls an earlier queue_log of this point left open (queue_log rotates
     while calls wait in the queue), to be read again just before this file's own."""
     if fmt != "asterisk-queue-log" or not asterisk_queue_log.is_native(path):
@@ -206,7 +204,7 @@ def import_file(
         raise UnreadableFile(f"{path}: {exc.strerror or exc}") from exc
     started = timezone.now()
     source = SourceSettings.from_dict(point.settings, org.timezone)
-    carried = carried_over(point, fmt, path, source_name)
+    carried = carried_over(point, fmt, path)
     store = get_store()
     # The file's digest is computed beside the parsing (hashlib lets go of the GIL).
     with (

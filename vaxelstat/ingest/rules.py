@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 import pyarrow as pa
 
 from vaxelstat.calls.legs import IN_PROGRESS, SAME_LEG_WITHIN, STORE_COLUMN_NAMES, STORE_COLUMNS
+from vaxelstat.calls.store import CallStore
 from vaxelstat.ingest.workspace import Workspace
 
 PICKUP_OF = "pickup of "
@@ -38,7 +39,7 @@ class Settled:
 
 def settle(
     ws: Workspace,
-    store: object,
+    store: CallStore,
     org_id: int,
     point_id: int,
     import_id: int,
@@ -64,7 +65,7 @@ def settle(
         )
     ws.con.register(
         "stored_keys",
-        store.stored_keys(org_id, point_id, earliest, latest),  # type: ignore[attr-defined]
+        store.stored_keys(org_id, point_id, earliest, latest),
     )
     # A leg already stored is a duplicate, unless the stored one is in progress and this one
     # is not: this one replaces it.
@@ -119,7 +120,7 @@ def settle(
 
 def _pickups(
     ws: Workspace,
-    store: object,
+    store: CallStore,
     org_id: int,
     point_id: int,
     earliest: datetime,
@@ -151,9 +152,7 @@ def _pickups(
     run(f"CREATE OR REPLACE TEMP TABLE changed ({columns})")
     if not calls:
         return []
-    stored = store.stored_legs_of_calls(  # type: ignore[attr-defined]
-        org_id, point_id, earliest, latest, calls
-    )
+    stored = store.stored_legs_of_calls(org_id, point_id, earliest, latest, calls)
     ws.con.register("stored_calls", stored)
     try:
         run("INSERT INTO changed SELECT * FROM stored_calls")

@@ -5,9 +5,10 @@ them as the worked examples of docs/test-vectors/README.md (see FORMAT.md there)
 import sys
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from vaxelstat.reports.period import offset_text
 
 ROOT = Path(__file__).resolve().parent.parent.parent / "docs" / "test-vectors"
 # The fields every expected leg names, and those compared only where a vector gives them.
@@ -126,7 +127,7 @@ def stored_as_expected(
             if name == "number":
                 value = numbers[value]
             elif name == "start":
-                value = _with_offset(value, leg["start_utc"])
+                value = f"{value:%Y-%m-%d %H:%M:%S}{offset_text(value, leg['start_utc'])}"
             row[name] = value
         rows.append(row)
     return rows
@@ -146,14 +147,6 @@ def unmatched(
         else:
             left.remove(found)
     return missing, left
-
-
-def _with_offset(local: datetime, utc: datetime) -> str:
-    """'2026-10-25 02:30:00+01:00': a local time with its offset from UTC."""
-    minutes = int((local - utc).total_seconds()) // 60
-    sign = "+" if minutes >= 0 else "-"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"{local:%Y-%m-%d %H:%M:%S}{sign}{hours:02d}:{rest:02d}"
 
 
 def _cell(value: Any) -> str:

@@ -22,19 +22,13 @@ import duckdb
 import pyarrow as pa
 from django.conf import settings
 
+from vaxelstat.calls import arrow
 from vaxelstat.calls.legs import LEG_FIELDS, STAGE_COLUMNS, Leg
 
 if TYPE_CHECKING:
     from vaxelstat.ingest.parsers.base import ParseResult, Reject
 
-ARROW_TYPES = {
-    "VARCHAR": pa.string(),
-    "INTEGER": pa.int32(),
-    "BIGINT": pa.int64(),
-    "BOOLEAN": pa.bool_(),
-    "TIMESTAMP": pa.timestamp("us"),
-}
-STAGE_SCHEMA = pa.schema([(name, ARROW_TYPES[kind]) for name, kind in STAGE_COLUMNS])
+STAGE_SCHEMA = arrow.schema(STAGE_COLUMNS)
 
 
 def legs_table(legs: Sequence[Leg]) -> pa.Table:

@@ -58,16 +58,21 @@ def _seconds(t: time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
+def offset_text(local: datetime, utc: datetime) -> str:
+    """The UTC offset of a leg's start, '+01:00', from its local and UTC start."""
+    minutes = int((local.replace(tzinfo=None) - utc.replace(tzinfo=None)).total_seconds()) // 60
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def local_start(local: datetime, utc: datetime, tz: zoneinfo.ZoneInfo) -> str:
     """A leg's local start in ISO 8601, with its UTC offset where the local time alone is
     ambiguous (the hour repeated when daylight saving ends): '2026-10-25T02:30:00+01:00'."""
-    local, utc = local.replace(tzinfo=None), utc.replace(tzinfo=None)
+    local = local.replace(tzinfo=None)
     text = local.isoformat()
     if local.replace(tzinfo=tz, fold=0).utcoffset() == local.replace(tzinfo=tz, fold=1).utcoffset():
         return text
-    minutes = int((local - utc).total_seconds()) // 60
-    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
-    return f"{text}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return text + offset_text(local, utc)
 
 
 def months_before(day: date, months: int) -> date:

@@ -264,7 +264,6 @@ class _Call:
         self,
         ch: Channel,
         ext: str,
-        suffix: str = "in",
         forwarded_to: str = "",
         forwarded_from: str = "",
     ) -> None:
@@ -284,7 +283,7 @@ class _Call:
         note = "voicemail" if kind == "in_voicemail" else notes.get(ch.hangup_cause, "")
         self.leg(
             ch,
-            suffix,
+            "in",
             "user",
             f"ext:{ext}",
             ext,

@@ -2,7 +2,8 @@
 
 BroadWorks writes one record per user per side of a call: `Terminating` when the user
 received it, `Originating` when the user placed or redirected it. Virtual users tell the
-service: `hg-…` a hunt group, `aa-…` an auto attendant (an IVR), `…_VMR@` a voice mailbox.
+service: `hg-…` a hunt group, `cc-…` a call center (a queue), `aa-…` an auto attendant (an IVR),
+`…_VMR@` a voice mailbox.
 
 Two layouts: the raw CSV by field position (the position is the BroadWorks field number), and
 the Evolve IP derivative with a header (Group, Call_Direction, …) that lacks the answer fields
@@ -97,6 +98,8 @@ class Record:
         name = self.user.split("@", 1)[0]
         if name.startswith("hg-"):
             return "hunt"
+        if name.startswith("cc-"):
+            return "acd"
         if name.startswith("aa-"):
             return "ivr"
         if name.endswith("_VMR"):
@@ -343,7 +346,9 @@ class _Call:
             and r.direction == "Originating"
             and (r.reason.startswith(REDIRECTS) or self.received_before(r))
         ]
-        hunts = [r for r in self.records if r.kind == "hunt"]
+        # A hunt group's records start with the alerts of its members; a call center's
+        # Originating records offer the call to an agent and start with the agent's alert.
+        hunts = [r for r in self.records if r.kind in ("hunt", "acd")]
         hunt_members: dict[str, list[Leg]] = defaultdict(list)
         for r in self.records:
             if r.kind == "ivr" and r.direction == "Terminating":
@@ -418,19 +423,23 @@ class _Call:
             )
             if group is not None:
                 hunt_members[group.user].append(leg)
-        for hg, members in hunt_members.items():
+        # Every group the call reached has its leg, also where no member was alerted.
+        for hg in dict.fromkeys(h.user for h in hunts):
+            members = hunt_members.get(hg, [])
             first = min((h for h in hunts if h.user == hg), key=lambda h: h.start)
             winner = next((m for m in members if m.type == "in_answered"), None)
             if winner is not None:
+                # Kötid: from reaching the group to the member's answer (FORMATS §4.4).
+                reached = winner.start + timedelta(seconds=winner.wait_s)
                 kind, fields = (
                     "answered",
                     {
-                        "wait_s": winner.wait_s,
+                        "wait_s": max(0, int((reached - first.start).total_seconds())),
                         "talk_s": winner.talk_s,
                         "member_number": winner.object_number,
                     },
                 )
-            elif all(m.type == "in_busy" for m in members):
+            elif members and all(m.type == "in_busy" for m in members):
                 kind, fields = "no_agent", {}
             elif mailboxes:
                 # Kötid ends where the group sent the call to the mailbox.
@@ -444,7 +453,9 @@ class _Call:
                     },
                 )
             elif any(
-                r.start > first.start for r in self.records if r.kind == "user" and r not in hunts
+                r.start > first.start
+                for r in self.records
+                if r.kind == "user" and not any(h.start == r.start for h in hunts)
             ):
                 kind, fields = "forwarded", {"note": "timeout"}
             else:
@@ -452,7 +463,7 @@ class _Call:
             self.result.memberships.update((f"group:{hg}", m.object_identity) for m in members)
             self.leg(
                 first,
-                "hunt",
+                first.kind,
                 f"group:{hg}",
                 first.short,
                 type=kind,

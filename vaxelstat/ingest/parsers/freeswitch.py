@@ -7,7 +7,7 @@ calls by those links before any leg is decided. A user answered when the user's 
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from vaxelstat.calls.legs import Leg
 from vaxelstat.ingest.parsers.base import ParseResult, Reason, Reject, SourceSettings, caller
@@ -65,6 +65,11 @@ def channel_from(
     billsec: int,
 ) -> Channel:
     """A channel record from its variables (CSV template columns or JSON/ESL variables)."""
+    # The caller's channel: originating_leg_uuid; mod_callcenter originates an agent's
+    # channel without a session and names the member's (the caller's) channel instead.
+    origin = values.get("originating_leg_uuid", "") or (
+        values.get("cc_member_session_uuid", "") if values.get("cc_side") == "agent" else ""
+    )
     return Channel(
         line=number,
         raw=raw,
@@ -72,12 +77,8 @@ def channel_from(
         # The other leg: bleg_uuid where mod_cdr writes it; an A-leg's ESL event names it
         # otherwise (a B-leg's names its A-leg there, in originating_leg_uuid too).
         bleg_uuid=values.get("bleg_uuid", "")
-        or (
-            ""
-            if values.get("originating_leg_uuid")
-            else values.get("bridge_uuid", "") or values.get("signal_bond", "")
-        ),
-        origin_uuid=values.get("originating_leg_uuid", ""),
+        or ("" if origin else values.get("bridge_uuid", "") or values.get("signal_bond", "")),
+        origin_uuid=origin,
         caller_name=values.get("caller_id_name", ""),
         caller_number=values.get("caller_id_number", "") or values.get("sip_from_user", ""),
         destination=values.get("destination_number", "") or values.get("sip_to_user", ""),
@@ -136,6 +137,21 @@ class _Call:
         # whichever file comes first, the leg is stored once.
         self.alone_b = bool(a.origin_uuid) and not bs
         self.call_uuid = a.origin_uuid if self.alone_b else a.uuid
+        # The group the call was sent to: a mod_callcenter queue, or a ring group (a number
+        # that rang two or more phones at once, none of them its own).
+        queue = a.cc.get("cc_queue", "").split("@", 1)[0]
+        rang_together = len(bs) >= 2 and max(b.start for b in bs) - min(
+            b.start for b in bs
+        ) <= timedelta(seconds=1)
+        self.ring_group = (
+            a.destination
+            if not queue
+            and rang_together
+            and a.destination not in {self.callee(b) for b in bs}
+            and not self.alone_b
+            else ""
+        )
+        self.group = queue or self.ring_group
 
     def leg(
         self, ch: Channel, suffix: str, kind: str, identity: str, number: str, **fields: object
@@ -257,6 +273,8 @@ class _Call:
                 forwarded_to=sent_to.get(b.uuid, ""),
                 forwarded_from=came_from.get(b.uuid, ""),
             )
+        if self.ring_group:
+            self.ring_group_leg()
         if not self.bs and (bridged or a.last_app == "voicemail") and not a.cc.get("cc_queue"):
             self.user_in(a, self.callee(None))
 
@@ -279,7 +297,10 @@ class _Call:
             kind = "in_forwarded"
         else:
             kind = "in_no_answer"
-        notes = {"LOSE_RACE": "answered elsewhere", "PICKED_OFF": "picked up"}
+        notes = {"PICKED_OFF": "picked up"}
+        if not self.group:
+            # A group's member who did not answer rang in the group's call: nothing to say.
+            notes["LOSE_RACE"] = "answered elsewhere"
         note = "voicemail" if kind == "in_voicemail" else notes.get(ch.hangup_cause, "")
         self.leg(
             ch,
@@ -297,7 +318,35 @@ class _Call:
             leg_id=f"fs:{self.call_uuid}:in:{ext}",
             forwarded_to=forwarded_to,
             forwarded_from=forwarded_from,
+            group_from=self.group or ch.cc.get("cc_queue", "").split("@", 1)[0],
         )
+        if self.ring_group:
+            self.result.memberships.add((f"group:{self.ring_group}", f"ext:{ext}"))
+
+    def ring_group_leg(self) -> None:
+        """The ring group's own leg: answered by the member who answered first, else why not."""
+        a = self.a
+        winner = min(
+            (b for b in self.bs if b.answered and b.answer is not None),
+            key=lambda b: b.answer or b.start,
+            default=None,
+        )
+        fields: dict[str, object]
+        if winner is not None and winner.answer is not None:
+            fields = {
+                "type": "answered",
+                "wait_s": max(0, int((winner.answer - a.start).total_seconds())),
+                "talk_s": winner.billsec,
+                "member_number": self.callee(winner),
+            }
+        elif all(b.hangup_cause in BUSY_CAUSES for b in self.bs):
+            fields = {"type": "no_agent", "wait_s": a.ring_s}
+        elif a.last_app == "voicemail":
+            fields = {"type": "forwarded", "forwarded_to": "voicemail", "note": "voicemail"}
+            fields["wait_s"] = max(0, int((max(b.end for b in self.bs) - a.start).total_seconds()))
+        else:
+            fields = {"type": "abandoned", "wait_s": int((a.end - a.start).total_seconds())}
+        self.leg(a, "group", "hunt", f"group:{self.ring_group}", self.ring_group, **fields)
 
     def queue(self) -> None:
         a, cc = self.a, self.a.cc

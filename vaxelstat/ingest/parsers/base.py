@@ -61,6 +61,9 @@ class SourceSettings:
     # Contexts of IVR menus (besides FreePBX's ivr-N) and of rule-based numbers.
     ivr_contexts: frozenset[str] = frozenset()
     rule_contexts: frozenset[str] = frozenset({"timeconditions"})
+    # Numbers that are queues where the log does not say so (FreeSWITCH's stock CSV template
+    # has no mod_callcenter variables): a call to one is an ACD call.
+    queue_numbers: frozenset[str] = frozenset()
     # FreeSWITCH mod_cdr_csv: the template's variable names, when not the stock example.
     csv_template: tuple[str, ...] = ()
     # The canonical CSV: other column names and vocabularies (see canonical_csv).
@@ -79,6 +82,7 @@ class SourceSettings:
             inbound_contexts=frozenset(data.get("inbound_contexts", INBOUND_CONTEXTS)),
             ivr_contexts=frozenset(data.get("ivr_contexts", [])),
             rule_contexts=frozenset(data.get("rule_contexts", ["timeconditions"])),
+            queue_numbers=frozenset(data.get("queue_numbers", [])),
             csv_template=tuple(data.get("csv_template", ())),
             mapping=dict(data.get("mapping", {})),
             open_call_hours=int(data.get("open_call_hours", 12)),

@@ -139,7 +139,10 @@ class _Call:
         self.call_uuid = a.origin_uuid if self.alone_b else a.uuid
         # The group the call was sent to: a mod_callcenter queue, or a ring group (a number
         # that rang two or more phones at once, none of them its own).
-        queue = a.cc.get("cc_queue", "").split("@", 1)[0]
+        queue = a.cc.get("cc_queue", "").split("@", 1)[0] or (
+            a.destination if a.destination in settings.queue_numbers else ""
+        )
+        self.queue_name = "" if self.alone_b else queue
         rang_together = len(bs) >= 2 and max(b.start for b in bs) - min(
             b.start for b in bs
         ) <= timedelta(seconds=1)
@@ -213,7 +216,7 @@ class _Call:
                 note="pickup",
             )
             return
-        if a.cc.get("cc_queue"):
+        if self.queue_name:
             self.queue()
         if self.settings.is_ivr(a.context) or a.last_app == "ivr":
             number = a.context if self.settings.is_ivr(a.context) else a.destination
@@ -275,7 +278,7 @@ class _Call:
             )
         if self.ring_group:
             self.ring_group_leg()
-        if not self.bs and (bridged or a.last_app == "voicemail") and not a.cc.get("cc_queue"):
+        if not self.bs and (bridged or a.last_app == "voicemail") and not self.queue_name:
             self.user_in(a, self.callee(None))
 
     def user_in(
@@ -349,20 +352,29 @@ class _Call:
         self.leg(a, "group", "hunt", f"group:{self.ring_group}", self.ring_group, **fields)
 
     def queue(self) -> None:
-        a, cc = self.a, self.a.cc
-        queue = cc["cc_queue"].split("@", 1)[0]
+        a, cc, queue = self.a, self.a.cc, self.queue_name
 
         def epoch(name: str) -> int:
             value = cc.get(name, "")
             return int(value) if value.isdigit() and value != "0" else 0
 
+        # mod_callcenter's own times, or where the log lacks them (a queue number of the
+        # settings), the agent's channel that answered.
+        agent_leg = next((b for b in self.bs if b.answered and b.answer is not None), None)
         joined = epoch("cc_queue_joined_epoch") or int(a.start.timestamp())
-        answered, canceled = epoch("cc_queue_answered_epoch"), epoch("cc_queue_canceled_epoch")
-        agent = cc.get("cc_agent", "").split("@", 1)[0]
+        answered = epoch("cc_queue_answered_epoch") or (
+            int(agent_leg.answer.timestamp()) if agent_leg and agent_leg.answer else 0
+        )
+        canceled = epoch("cc_queue_canceled_epoch")
+        agent = cc.get("cc_agent", "").split("@", 1)[0] or (
+            self.callee(agent_leg) if agent_leg else ""
+        )
         reason = cc.get("cc_cancel_reason", "")
         fields: dict[str, object] = {}
         if answered:
-            ended = epoch("cc_queue_terminated_epoch") or int(a.end.timestamp())
+            ended = epoch("cc_queue_terminated_epoch") or int(
+                (agent_leg.end if agent_leg else a.end).timestamp()
+            )
             fields.update(
                 type="answered",
                 wait_s=answered - joined,

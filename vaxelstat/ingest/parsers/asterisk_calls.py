@@ -188,6 +188,43 @@ class CallWalk:
                 self.pickup(row)
             elif is_dial(row.lastapp, row.dstchannel):
                 self.dial(row)
+        if self.out_leg is None:
+            self.service_call()
+
+    def service_call(self) -> None:
+        """A call a user placed that no Dial made the user's outgoing leg: a call to a PBX
+        service (an echo test, an IVR, a conference, a queue, a mailbox). It is the user's
+        call all the same: answered when a row other than a queue's or a mailbox's was,
+        unanswered otherwise (Övrigt voicemail when a mailbox took it)."""
+        first = self.rows[0]
+        user = channel_peer(first.channel)
+        if not self.internal or first.src != user or any(r.lastapp == "Pickup" for r in self.rows):
+            return  # not a user's call, or a pickup: the user answered a call, not placed one
+        answered = next(
+            (
+                r
+                for r in self.rows
+                if r.disposition == "ANSWERED" and r.lastapp not in ("Queue", "VoiceMail")
+            ),
+            None,
+        )
+        to_mailbox = any(r.lastapp == "VoiceMail" for r in self.rows)
+        until = (answered.answer or answered.end) if answered else first.answer or first.end
+        self.leg(
+            first,
+            "out",
+            "user",
+            f"ext:{user}",
+            user,
+            direction="out",
+            internal=True,
+            type="out_answered" if answered else "out_unanswered",
+            to_number=first.dst,
+            wait_s=_seconds(until - first.start),
+            talk_s=answered.billsec if answered else 0,
+            member_number=user,
+            note="" if answered else "voicemail" if to_mailbox else failure_note(first.disposition),
+        )
 
     def pickup(self, row: Row) -> None:
         """Another phone picked up the call ringing elsewhere: the extension that talked is the

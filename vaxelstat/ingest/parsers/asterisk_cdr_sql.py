@@ -171,8 +171,8 @@ def walk_statements() -> list[str]:
              WHERE cid NOT IN (SELECT cid FROM cdr_complex)
              GROUP BY cid),
            c0 AS (
-             SELECT f.cid, p.call_id, {_peer("p.channel")} AS origin, f.first_row, p.clid,
-               p.src, p.dcontext
+             SELECT f.cid, p.call_id, {_peer("p.channel")} AS origin, f.first_row,
+               f.first_pos_row, p.clid, p.src, p.dcontext
              FROM firsts f JOIN cdr_parsed p ON p.rowid = f.first_pos_row),
            c AS (
              SELECT *, {_is_ext("origin")} AND NOT list_contains($inbound_contexts, dcontext)
@@ -197,7 +197,7 @@ def walk_statements() -> list[str]:
              FROM c JOIN ids i USING (clid)),
            h AS (
              SELECT *, list_contains({hidden}, lower(trim(number))) AS hidden FROM o)
-           SELECT cid, call_id, origin, first_row, internal, name,
+           SELECT cid, call_id, origin, first_row, first_pos_row, src, internal, name,
              CASE WHEN hidden THEN '' ELSE number END AS from_number,
              CASE WHEN hidden OR name = number THEN '' ELSE name END AS from_name
            FROM h""",
@@ -224,6 +224,8 @@ def _walk_ctes() -> str:
              CASE WHEN p.lastapp = 'Dial' OR p.dstchannel <> '' THEN {_peer("p.dstchannel")}
                   ELSE '' END AS b,
              {KIND} AS kind,
+             -- A queue or a mailbox answering is no answer by a person or a service.
+             p.lastapp IN ('Queue', 'VoiceMail') AS holding_app,
              -- voicemail_box(): '1001@default,b', '1001,u', or the old 'b1001@default'.
              CASE WHEN p.lastapp = 'VoiceMail'
                   THEN regexp_replace(split_part(split_part(split_part(p.lastdata, ',', 1),
@@ -363,7 +365,20 @@ def _walk_ctes() -> str:
            SELECT o.*, later.talk AS later_talk, later.answered_at,
              -- The caller reached a mailbox after this dial (voicemail).
              coalesce(mailbox.last_vm > o.step, false) AS to_mailbox
-           FROM o LEFT JOIN later USING (cid) LEFT JOIN mailbox USING (cid))"""
+           FROM o LEFT JOIN later USING (cid) LEFT JOIN mailbox USING (cid)),
+       -- A call a user placed that no Dial made the user's outgoing leg: a call to a PBX
+       -- service (echo test, IVR, conference, queue, mailbox). Answered when a row other
+       -- than a queue's or a mailbox's was.
+       cdr_service AS (
+           SELECT c.cid, c.call_id, c.origin, c.from_number, c.from_name, c.first_pos_row,
+             arg_min(epoch(coalesce(s.answer_u, s.end_u)), s.pos)
+               FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS answered_at,
+             arg_min(s.billsec, s.pos)
+               FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS talk,
+             bool_or(s.holding_app AND s.kind <> 'queue') AS to_mailbox
+           FROM cdr_caller c JOIN cdr_steps s ON s.cid = c.cid
+           WHERE c.internal AND c.src = c.origin AND c.cid NOT IN (SELECT cid FROM cdr_out)
+           GROUP BY ALL)"""
 
 
 def legs_statement() -> str:
@@ -403,6 +418,20 @@ def legs_statement() -> str:
                    ELSE '' END
        FROM {steps}
        WHERE s.kind = 'dial' AND s.b_is_user
+       UNION ALL
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':out', v.call_id, 'user',
+              'ext:' || v.origin, v.origin, s.start_u, 'out', true,
+              CASE WHEN v.answered_at IS NULL THEN 'out_unanswered' ELSE 'out_answered' END,
+              v.from_number, v.from_name, '', '', v.origin, '', s.dst,
+              greatest(0, coalesce(v.answered_at, epoch(coalesce(s.answer_u, s.end_u)))
+                - epoch(s.start_u))::INTEGER,
+              coalesce(v.talk, 0), '',
+              CASE WHEN v.answered_at IS NOT NULL THEN ''
+                   WHEN v.to_mailbox THEN 'voicemail'
+                   WHEN s.disposition = 'BUSY' THEN 'busy'
+                   WHEN s.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
+                   ELSE '' END
+       FROM cdr_service v JOIN cdr_steps s ON s.rownum = v.first_pos_row
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':group', c.call_id, 'hunt',
               'group:' || s.dst, s.dst, s.start_u, 'in', c.internal,

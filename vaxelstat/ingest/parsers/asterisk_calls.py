@@ -78,10 +78,13 @@ class CallWalk:
         self.last_answered: Leg | None = None
         # The numbers of the objects this call has a leg of.
         self.reached: set[str] = set()
+        # How many steps the walk has taken (a row, or a block of rows, that acts).
+        self.steps = 0
 
     def step(self) -> Leg | None:
         """A step of the walk begins: the user who answered at the step before, if any."""
         previous, self.last_answered = self.last_answered, None
+        self.steps += 1
         return previous
 
     def is_user_side(self, peer: str, row: Row) -> bool:
@@ -198,8 +201,31 @@ class CallWalk:
         unanswered otherwise (Övrigt voicemail when a mailbox took it)."""
         first = self.rows[0]
         user = channel_peer(first.channel)
-        if not self.internal or first.src != user or any(r.lastapp == "Pickup" for r in self.rows):
+        if (
+            not self.internal
+            or first.src not in (user, "")
+            or any(r.lastapp == "Pickup" for r in self.rows)
+        ):
             return  # not a user's call, or a pickup: the user answered a call, not placed one
+        if first.src == "":
+            # The PBX rang the user's phone (a call file: a reminder, a wake-up call) and
+            # dialled nobody: a call to the user, from the PBX.
+            answered_first = first.disposition == "ANSWERED"
+            self.leg(
+                first,
+                "in",
+                "user",
+                f"ext:{user}",
+                user,
+                type="in_answered" if answered_first else "in_no_answer",
+                to_number=first.dst,
+                member_number=user,
+                wait_s=first.ring_s,
+                talk_s=first.billsec if answered_first else 0,
+            )
+            return
+        # A call to a user's number that dialled nobody reached no one: no service answers
+        # a user's number.
         answered = next(
             (
                 r
@@ -208,6 +234,8 @@ class CallWalk:
             ),
             None,
         )
+        if self.settings.is_extension(first.dst):
+            answered = None
         to_mailbox = any(r.lastapp == "VoiceMail" for r in self.rows)
         until = (answered.answer or answered.end) if answered else first.answer or first.end
         self.leg(
@@ -269,7 +297,8 @@ class CallWalk:
             kind,
             identity,
             number,
-            type="not_connected",
+            # A key chosen in a menu sent the call on, wherever the log shows it went.
+            type="connected" if note.startswith("key ") else "not_connected",
             wait_s=wait,
             forwarded_from=forwarded_from,
             note=note,
@@ -315,6 +344,7 @@ class CallWalk:
         b = channel_peer(row.dstchannel)
         b_is_user = self.settings.is_extension(b)
         previous = self.step() if forwarded_from is None else None
+        forwarding = False
         earlier = self.answered.get(b)
         if earlier is not None and row.start >= earlier.start:
             # The same pairing again (after a Local channel optimised away, say): more talk.
@@ -343,16 +373,41 @@ class CallWalk:
                     to_number=row.dst,
                     member_number=row.dst,
                 )
+            elif (
+                b_is_user
+                and b != row.dst
+                and self.holder is None
+                and self.steps == 1
+                and self.settings.is_numbered(b)
+                and self.settings.is_numbered(row.dst)
+            ):
+                # The extension dialled is not the one that rang: the dialled user's call
+                # forwarding sent the call on at once (it never rang). Only where phones are
+                # named by their numbers: a phone named otherwise ('client1') is some number's.
+                forwarding = True
+                self.holder = self.leg(
+                    row,
+                    "forward",
+                    "user",
+                    f"ext:{row.dst}",
+                    row.dst,
+                    type="in_no_answer",
+                    to_number=row.dst,
+                    member_number=row.dst,
+                )
             forwarded_from = self.move_to(row.dialled or row.dst if not b_is_user else b)
             if not forwarded_from and previous is not None and b_is_user:
                 # The user who answered the step before sent the call on: a transfer.
                 previous.note = previous.note or "transferred"
                 forwarded_from = previous.object_number
-        answered = row.disposition == "ANSWERED"
+        # A Dial with no Party B reached nobody, whatever the channel's disposition says.
+        answered = row.disposition == "ANSWERED" and b != ""
         if (
             self.is_user_side(a, row)
-            and not forwarded_from
-            and row.src == a
+            and (not forwarded_from or forwarding)
+            # The user placed the call; or the PBX rang the user's phone first, without a
+            # caller number (click-to-call, a call file), and then dialled out for the user.
+            and row.src in (a, "")
             and self.out_leg is None
         ):
             self.out_leg = self.leg(
@@ -362,7 +417,8 @@ class CallWalk:
                 f"ext:{a}",
                 a,
                 direction="out",
-                internal=b_is_user,
+                # To a user, or, where nobody was dialled, to a user's number.
+                internal=b_is_user or (b == "" and self.settings.is_extension(row.dst)),
                 type="out_answered" if answered else "out_unanswered",
                 to_number=row.dst,
                 wait_s=row.ring_s,

@@ -53,6 +53,21 @@ def _is_ext(expr: str) -> str:
     )
 
 
+def _pos(p: str) -> str:
+    """Where a row of `cdr_parsed` (alias `p`) comes in its call: by sequence, then start,
+    then file order, as the reference sorts (it compares the start in UTC; the local start
+    orders alike but for rows of one sequence on both sides of the autumn change)."""
+    return (
+        f"((coalesce({p}.seq_i, 0)::HUGEINT << 64) "
+        f"+ (epoch({p}.start)::BIGINT::HUGEINT << 32) + {p}.rowid)"
+    )
+
+
+def _is_numbered(expr: str) -> str:
+    """SourceSettings.is_numbered: an extension by its number (the pattern), not by name."""
+    return f"(NOT list_contains($trunk_peers, {expr}) AND regexp_full_match({expr}, $pattern))"
+
+
 def _utc(local: str, h: str) -> str:
     """Local naive time → UTC, choosing between the two offsets (of the hours row `h`) by
     the uniqueid hint."""
@@ -153,8 +168,6 @@ def walk_statements() -> list[str]:
               OR (dcontext = 'ext-group' AND lastapp <> 'Dial')
               OR lastapp = 'Pickup'
            UNION
-           SELECT cid FROM cdr_parsed GROUP BY cid, coalesce(seq_i, 0) HAVING count(*) > 1
-           UNION
            SELECT cid FROM (SELECT cid, {_peer("dstchannel")} AS b FROM c
                             WHERE (lastapp = 'Dial' OR (dstchannel <> ''
                                                         AND lastapp NOT IN ('Pickup', 'Queue')))
@@ -164,8 +177,7 @@ def walk_statements() -> list[str]:
         # The caller: from the first row of each call walked here.
         f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
            WITH firsts AS (
-             SELECT cid, arg_min(rowid, coalesce(seq_i, 0)::BIGINT * 4294967296 + rowid)
-                      AS first_pos_row,
+             SELECT cid, arg_min(rowid, {_pos("cdr_parsed")}) AS first_pos_row,
                     min(rowid) AS first_row
              FROM cdr_parsed
              WHERE cid NOT IN (SELECT cid FROM cdr_complex)
@@ -212,7 +224,7 @@ def _walk_ctes() -> str:
        cdr_steps AS MATERIALIZED (
            SELECT p.rowid AS rownum, p.cid, p.src, p.dst, p.dcontext, p.disposition,
              p.uniqueid, coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
-             coalesce(p.seq_i, 0)::BIGINT * 4294967296 + p.rowid AS pos,
+             {_pos("p")} AS pos,
              {_utc("p.start", "h_start")} AS start_u,
              CASE WHEN p."end" IS NULL THEN {_utc("p.start", "h_start")}
                   ELSE {_utc('p."end"', "h_end")} END AS end_u,
@@ -291,6 +303,8 @@ def _walk_ctes() -> str:
                CASE WHEN kind = 'dial' AND b_is_user AND disposition <> 'ANSWERED'
                       THEN CASE WHEN disposition = 'BUSY' THEN 'in_busy' ELSE 'in_no_answer' END
                     WHEN kind = 'hunt' THEN block_holds
+                    -- A key chosen in a menu sent the call on, wherever the log shows it went.
+                    WHEN kind = 'ivr' AND dst NOT IN ('s', 'h', 't', 'i', '') THEN 'connected'
                     WHEN kind IN ('rule', 'ivr') THEN 'not_connected'
                     END AS holds,
                CASE WHEN kind = 'dial' THEN b WHEN kind = 'ivr' THEN dcontext ELSE dst END
@@ -308,6 +322,10 @@ def _walk_ctes() -> str:
                  AND lag(b_is_user) OVER w AND kind = 'dial' AND b_is_user
                  AND lag(b) OVER w <> b, false) AS after_answered,
                lag(b) OVER w AS prev_b,
+               -- The extension dialled is not the one that rang: the dialled user's call
+               -- forwarding sent the call on at once (where phones are named by number).
+               row_number() OVER w = 1 AND kind = 'dial' AND b_is_user AND b <> dst
+                 AND {_is_numbered("b")} AND {_is_numbered("dst")} AS forwarding,
                coalesce(lead(kind) OVER w = 'dial' AND lead(b_is_user) OVER w AND kind = 'dial'
                  AND b_is_user AND disposition = 'ANSWERED' AND lead(b) OVER w <> b, false)
                  AS transferred
@@ -316,7 +334,9 @@ def _walk_ctes() -> str:
              disposition, uniqueid, seq, start_u, end_u, billsec, busy_box,
              coalesce(next_busy, false) AS next_busy, next_kind,
              prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
-             CASE WHEN prev_holds IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
+             forwarding,
+             CASE WHEN forwarding THEN dst
+                  WHEN prev_holds IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
                   THEN prev_number
                   WHEN after_answered THEN prev_b ELSE '' END AS forwarded_from,
              transferred,
@@ -349,8 +369,10 @@ def _walk_ctes() -> str:
              SELECT f.rownum, f.cid, f.step, f.ring_s, f.b_is_user FROM cdr_fate f
              JOIN cdr_steps s ON s.rownum = f.rownum
              WHERE f.kind = 'dial' AND {_is_ext("s.a")}
-               AND NOT list_contains($inbound_contexts, s.dcontext) AND s.src = s.a
-               AND f.forwarded_from = ''
+               AND NOT list_contains($inbound_contexts, s.dcontext)
+               -- The user placed the call; or the PBX rang the user's phone first, without
+               -- a caller number (click-to-call, a call file), and dialled out for the user.
+               AND s.src IN (s.a, '') AND (f.forwarded_from = '' OR f.forwarding)
              QUALIFY row_number() OVER (PARTITION BY f.cid ORDER BY f.step) = 1),
            later AS (
              SELECT o.cid,
@@ -358,27 +380,43 @@ def _walk_ctes() -> str:
                arg_min(epoch(coalesce(s.answer_u, s.end_u)), f.step) AS answered_at
              FROM o JOIN cdr_fate f ON f.cid = o.cid AND f.step > o.step
              JOIN cdr_steps s ON s.rownum = f.rownum
-             WHERE f.kind = 'dial' AND s.disposition = 'ANSWERED'
+             WHERE f.kind = 'dial' AND s.disposition = 'ANSWERED' AND s.b <> ''
              GROUP BY ALL),
            mailbox AS (
              SELECT cid, max(step) AS last_vm FROM cdr_fate WHERE kind = 'vm' GROUP BY ALL)
            SELECT o.*, later.talk AS later_talk, later.answered_at,
+             -- A Dial with no Party B reached nobody, whatever the disposition says.
+             s.disposition = 'ANSWERED' AND s.b <> '' AS answered,
              -- The caller reached a mailbox after this dial (voicemail).
              coalesce(mailbox.last_vm > o.step, false) AS to_mailbox
-           FROM o LEFT JOIN later USING (cid) LEFT JOIN mailbox USING (cid)),
+           FROM o JOIN cdr_steps s ON s.rownum = o.rownum
+           LEFT JOIN later ON later.cid = o.cid LEFT JOIN mailbox ON mailbox.cid = o.cid),
        -- A call a user placed that no Dial made the user's outgoing leg: a call to a PBX
        -- service (echo test, IVR, conference, queue, mailbox). Answered when a row other
        -- than a queue's or a mailbox's was.
+       -- A call the PBX placed to a user's phone without a caller number (a call file: a
+       -- reminder) that dialled nobody is a call to the user, from the PBX.
        cdr_service AS (
-           SELECT c.cid, c.call_id, c.origin, c.from_number, c.from_name, c.first_pos_row,
-             arg_min(epoch(coalesce(s.answer_u, s.end_u)), s.pos)
-               FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS answered_at,
-             arg_min(s.billsec, s.pos)
-               FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS talk,
-             bool_or(s.holding_app AND s.kind <> 'queue') AS to_mailbox
-           FROM cdr_caller c JOIN cdr_steps s ON s.cid = c.cid
-           WHERE c.internal AND c.src = c.origin AND c.cid NOT IN (SELECT cid FROM cdr_out)
-           GROUP BY ALL)"""
+           WITH v AS (
+             SELECT c.cid, c.call_id, c.origin, c.src, c.from_number, c.from_name,
+               c.internal, c.first_pos_row,
+               arg_min(epoch(coalesce(s.answer_u, s.end_u)), s.pos)
+                 FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS answered_at,
+               arg_min(s.billsec, s.pos)
+                 FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS talk,
+               bool_or(s.holding_app AND s.kind <> 'queue') AS to_mailbox
+             FROM cdr_caller c JOIN cdr_steps s ON s.cid = c.cid
+             WHERE c.internal AND c.src IN (c.origin, '')
+               AND c.cid NOT IN (SELECT cid FROM cdr_out)
+             GROUP BY ALL)
+           -- A call to a user's number that dialled nobody reached no one: no service
+           -- answers a user's number.
+           SELECT v.* REPLACE (
+               CASE WHEN {_is_ext("s.dst")} THEN NULL ELSE v.answered_at END AS answered_at),
+             s.uniqueid, s.seq, s.start_u, s.dst, s.disposition, s.billsec,
+             greatest(0, epoch(coalesce(s.answer_u, s.end_u)) - epoch(s.start_u))::INTEGER
+               AS first_ring
+           FROM v JOIN cdr_steps s ON s.rownum = v.first_pos_row)"""
 
 
 def legs_statement() -> str:
@@ -389,16 +427,16 @@ def legs_statement() -> str:
     return f"""INSERT INTO staged
        WITH {_walk_ctes()}
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':out', c.call_id, 'user',
-              'ext:' || s.a, s.a, s.start_u, 'out', o.b_is_user,
-              CASE WHEN s.disposition = 'ANSWERED' OR o.later_talk IS NOT NULL
+              'ext:' || s.a, s.a, s.start_u, 'out',
+              o.b_is_user OR (s.b = '' AND {_is_ext("s.dst")}),
+              CASE WHEN o.answered OR o.later_talk IS NOT NULL
                    THEN 'out_answered' ELSE 'out_unanswered' END,
               c.from_number, c.from_name, '', '', s.a, '', s.dst,
-              CASE WHEN s.disposition = 'ANSWERED' OR o.later_talk IS NULL THEN o.ring_s
+              CASE WHEN o.answered OR o.later_talk IS NULL THEN o.ring_s
                    ELSE (o.answered_at - epoch(s.start_u))::INTEGER END,
-              CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec
-                   ELSE coalesce(o.later_talk, 0) END,
+              CASE WHEN o.answered THEN s.billsec ELSE coalesce(o.later_talk, 0) END,
               '',
-              CASE WHEN s.disposition = 'ANSWERED' OR o.later_talk IS NOT NULL THEN ''
+              CASE WHEN o.answered OR o.later_talk IS NOT NULL THEN ''
                    WHEN s.disposition = 'BUSY' THEN 'busy'
                    WHEN s.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
                    WHEN o.to_mailbox THEN 'voicemail' ELSE '' END
@@ -419,19 +457,31 @@ def legs_statement() -> str:
        FROM {steps}
        WHERE s.kind = 'dial' AND s.b_is_user
        UNION ALL
-       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':out', v.call_id, 'user',
-              'ext:' || v.origin, v.origin, s.start_u, 'out', true,
+       SELECT 'cdr:' || v.uniqueid || ':' || v.seq || ':out', v.call_id, 'user',
+              'ext:' || v.origin, v.origin, v.start_u, 'out', true,
               CASE WHEN v.answered_at IS NULL THEN 'out_unanswered' ELSE 'out_answered' END,
-              v.from_number, v.from_name, '', '', v.origin, '', s.dst,
-              greatest(0, coalesce(v.answered_at, epoch(coalesce(s.answer_u, s.end_u)))
-                - epoch(s.start_u))::INTEGER,
-              coalesce(v.talk, 0), '',
+              v.from_number, v.from_name, '', '', v.origin, '', v.dst,
+              CASE WHEN v.answered_at IS NULL THEN v.first_ring
+                   ELSE greatest(0, v.answered_at - epoch(v.start_u))::INTEGER END,
+              CASE WHEN v.answered_at IS NULL THEN 0 ELSE coalesce(v.talk, 0) END, '',
               CASE WHEN v.answered_at IS NOT NULL THEN ''
                    WHEN v.to_mailbox THEN 'voicemail'
-                   WHEN s.disposition = 'BUSY' THEN 'busy'
-                   WHEN s.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
+                   WHEN v.disposition = 'BUSY' THEN 'busy'
+                   WHEN v.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
                    ELSE '' END
-       FROM cdr_service v JOIN cdr_steps s ON s.rownum = v.first_pos_row
+       FROM cdr_service v WHERE v.src <> ''
+       UNION ALL
+       SELECT 'cdr:' || v.uniqueid || ':' || v.seq || ':in', v.call_id, 'user',
+              'ext:' || v.origin, v.origin, v.start_u, 'in', v.internal,
+              CASE WHEN v.disposition = 'ANSWERED' THEN 'in_answered' ELSE 'in_no_answer' END,
+              v.from_number, v.from_name, '', '', v.origin, '', v.dst, v.first_ring,
+              CASE WHEN v.disposition = 'ANSWERED' THEN v.billsec ELSE 0 END, '', ''
+       FROM cdr_service v WHERE v.src = ''
+       UNION ALL
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':forward', c.call_id, 'user',
+              'ext:' || s.dst, s.dst, s.start_u, 'in', c.internal, 'in_forwarded',
+              c.from_number, c.from_name, '', '', s.dst, '', s.dst, 0, 0, s.b, ''
+       FROM {steps} WHERE s.forwarding
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':group', c.call_id, 'hunt',
               'group:' || s.dst, s.dst, s.start_u, 'in', c.internal,

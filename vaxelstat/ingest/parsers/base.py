@@ -38,6 +38,8 @@ class Reject:
 # FreePBX's contexts (SPEC §13): where a call from a trunk enters, and the IVR and rule ones.
 INBOUND_CONTEXTS = ("from-trunk", "from-pstn", "ext-did", "from-did-direct", "public")
 DEFAULT_EXTENSION_PATTERN = r"^\d{2,5}$"
+# A pattern no peer matches (in Python's re and in RE2 alike).
+NO_PEER = r"[^\s\S]"
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,10 @@ class SourceSettings:
             timezone=zoneinfo.ZoneInfo(data.get("source_timezone") or default_timezone),
             trunk_peers=frozenset(data.get("trunk_peers", [])),
             extensions=frozenset(data.get("extensions", [])),
-            extension_pattern=re.compile(data.get("extension_pattern", DEFAULT_EXTENSION_PATTERN)),
+            # An empty pattern: only the listed extensions are phones.
+            extension_pattern=re.compile(
+                data.get("extension_pattern", DEFAULT_EXTENSION_PATTERN) or NO_PEER
+            ),
             inbound_contexts=frozenset(data.get("inbound_contexts", INBOUND_CONTEXTS)),
             ivr_contexts=frozenset(data.get("ivr_contexts", [])),
             rule_contexts=frozenset(data.get("rule_contexts", ["timeconditions"])),
@@ -91,6 +96,10 @@ class SourceSettings:
     def is_extension(self, peer: str) -> bool:
         if peer in self.extensions:
             return True
+        return peer not in self.trunk_peers and bool(self.extension_pattern.fullmatch(peer))
+
+    def is_numbered(self, peer: str) -> bool:
+        """Whether a peer is an extension by its number (the pattern), not by name."""
         return peer not in self.trunk_peers and bool(self.extension_pattern.fullmatch(peer))
 
     def is_ivr(self, context: str) -> bool:

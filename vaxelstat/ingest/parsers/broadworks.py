@@ -5,6 +5,10 @@ received it, `Originating` when the user placed or redirected it. Virtual users 
 service: `hg-…` a hunt group, `cc-…` a call center (a queue), `aa-…` an auto attendant (an IVR),
 `…_VMR@` a voice mailbox.
 
+Evolve IP names its Meet-Me conference bridges `cb-…` (and a group's default bridge
+`gr-…-Default`): a bridge is no measured object, so its records give no legs; the call of a user
+who dials into one is that user's outgoing call.
+
 Two layouts: the raw CSV by field position (the position is the BroadWorks field number), and
 the Evolve IP derivative with a header (Group, Call_Direction, …) that lacks the answer fields
 and call ids. Records are grouped into calls by their call ids (localCallId, remoteCallId,
@@ -16,7 +20,7 @@ import hashlib
 import io
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -60,12 +64,16 @@ F = {
     "asCallType": 231,
 }
 PICKUP = "Directed Call Pickup"
+# The derivative rounds its times to the second.
+ROUNDING = timedelta(seconds=1)
+# Reasons of a group's Originating records that alert a member (or offer an agent the call).
+ALERTS = ("Hunt Group", "Call Center")
 # Reasons of an Originating record that redirect the user's incoming call elsewhere.
+# Simultaneous Ring Personal, Remote Office and BroadWorks Anywhere are not among them: they
+# ring the user's own other phones (a Remote Office user's Terminating record is on the remote
+# phone itself), so the call stays the user's, answered or not by the user's own record.
 REDIRECTS = (
     "Call Forward",
-    "Simultaneous Ring",
-    "Remote Office",
-    "BroadWorks Anywhere",
     "Sequential Ring",
     "Deflection",
 )
@@ -104,6 +112,8 @@ class Record:
             return "ivr"
         if name.endswith("_VMR"):
             return "voicemail"
+        if name.startswith("cb-") or (name.startswith("gr-") and name.endswith("-Default")):
+            return "bridge"
         return "user"
 
     @property
@@ -169,24 +179,13 @@ def _derived(
     direction = {"Outgoing": "Originating", "Incoming": "Terminating"}.get(
         row["call_direction"], row["call_direction"]
     )
-    features = row.get("features", "").strip()
-    reason = features if features not in ("Primary Device", "Secondary Device") else ""
     return Record(
         line=number,
         raw=text,
         # Identical lines are distinct records here (a hunt group logs one per member it
         # alerts), so the n-th copy of a line is a record of its own, stable across re-imports.
         key=f"sha1:{hashlib.sha1(text.encode()).hexdigest()}:{occurrence}",
-        links=frozenset(
-            {f"end:{row['groupid']}:{row['endtime']}"}
-            # A hunt group's alerts of one call start together; those of members who did not
-            # answer end before the call does, so only the start ties them to it.
-            | (
-                {f"hunt:{row['userid']}:{row['starttime']}"}
-                if row["userid"].startswith("hg-")
-                else set()
-            )
-        ),
+        links=_derived_links(row),
         direction=direction,
         user=row["userid"],
         number="",
@@ -197,9 +196,30 @@ def _derived(
         release=release,
         answered="",
         cause=row["missed calls"].lstrip("0"),
-        reason=reason,
+        reason=_derived_reason(row),
         internal=False,
     )
+
+
+def _derived_reason(row: dict[str, str]) -> str:
+    """relatedCallIdReason: the derivative's Features column, where the export filled an empty
+    reason with the device's locationType and the Voice Portal's dialing result (their own
+    columns say which), e.g. "Primary Device,Voice Portal" for a call dialed from the portal."""
+    filled = {row.get("usagedevicetype", "").strip(), row.get("vpdialingfacresult", "").strip()}
+    parts = [p.strip() for p in row.get("features", "").split(",")]
+    return ",".join(
+        p for p in parts if p and p not in filled | {"Primary Device", "Secondary Device"}
+    )
+
+
+def _derived_links(row: dict[str, str]) -> frozenset[str]:
+    """The derivative has no call ids: a call's records end together in their group, and a
+    hunt group's alerts of one call start together (those of members who did not answer end
+    before the call does, so only the start ties them to it)."""
+    links = {f"end:{row['groupid']}:{row['endtime']}"}
+    if row["userid"].startswith("hg-"):
+        links.add(f"hunt:{row['userid']}:{row['starttime']}")
+    return frozenset(links)
 
 
 def parse(path: Path, settings: SourceSettings) -> ParseResult:
@@ -289,10 +309,40 @@ def _calls(records: list[Record]) -> list[list[Record]]:
         for link in record.links:
             j = first_with.setdefault(link, i)
             parent[find(i)] = find(j)
+    for i, j in _agents(records, find):
+        parent[find(i)] = find(j)
     calls: dict[int, list[Record]] = defaultdict(list)
     for i, record in enumerate(records):
         calls[find(i)].append(record)
     return [sorted(c, key=lambda r: (r.start, r.line)) for c in calls.values()]
+
+
+def _agents(records: list[Record], find: Callable[[int], int]) -> Iterator[tuple[int, int]]:
+    """The derivative's call center calls that lack their agent, each with the agent's record.
+
+    The derivative rounds its times to the second and ties a call's records by their group,
+    but a call center's agent may belong to another group of the enterprise, or have a release
+    that rounded to the next second: the agent is the user whose Terminating record started
+    while the caller waited in the queue and ended with the queue's (within that second), the
+    first such, unless the queue sent the call on to another group."""
+    users = [
+        j
+        for j, u in enumerate(records)
+        if u.kind == "user" and u.direction == "Terminating" and not u.reason and not u.answered
+    ]
+    for i, queue in enumerate(records):
+        if queue.kind != "acd" or queue.direction != "Terminating" or queue.answered:
+            continue
+        near = [
+            j
+            for j in users
+            if records[j].start > queue.start
+            and abs(records[j].release - queue.release) <= ROUNDING
+        ]
+        if near and not any(find(j) == find(i) for j in near):
+            call = [r for k, r in enumerate(records) if find(k) == find(i)]
+            if _Call.sends_on(call, queue.user) is None:
+                yield i, min(near, key=lambda j: records[j].start)
 
 
 class _Call:
@@ -303,6 +353,18 @@ class _Call:
         self.from_number, self.from_name = caller("" if first.private else first.calling, "")
         # Whether the caller is the organization's: the first record's, for every leg.
         self.internal = first.internal
+        self.mailboxes = [r for r in records if r.kind == "voicemail"]
+        # A hunt group's records start with the alerts of its members; a call center's
+        # Originating records offer the call to an agent and start with the agent's alert.
+        self.groups = [r for r in records if r.kind in ("hunt", "acd")]
+        self.redirects = [
+            r
+            for r in records
+            if r.kind == "user"
+            and r.direction == "Originating"
+            and (r.reason.startswith(REDIRECTS) or self.received_before(r))
+        ]
+        self.unanswered = self.shown_unanswered()
 
     def leg(self, r: Record, kind: str, identity: str, number: str, **fields: object) -> Leg:
         leg = Leg(
@@ -324,156 +386,287 @@ class _Call:
 
     def received_before(self, r: Record) -> bool:
         """Whether an Originating record sends to voicemail a call its user received: a
-        redirect (with no reason where the derivative drops it), not a call the user placed."""
-        return any(
+        redirect (with no reason where the derivative drops it), not a call the user placed.
+        A call another user received in between (a transfer to a colleague whose mailbox took
+        it) was sent to voicemail by that colleague, not by this user."""
+        if not any(
             t.user == r.user and t.direction == "Terminating" and t.start <= r.start
             for t in self.records
-        ) and any(m.kind == "voicemail" and m.start >= r.start for m in self.records)
+        ):
+            return False
+        mailbox = next(
+            (m for m in self.records if m.kind == "voicemail" and m.start >= r.start), None
+        )
+        return mailbox is not None and not any(
+            t.kind == "user"
+            and t.user != r.user
+            and t.direction == "Terminating"
+            and r.start <= t.start <= mailbox.start
+            for t in self.records
+        )
 
-    @staticmethod
-    def answered(r: Record) -> bool:
-        if r.answered:
-            return r.answered == "Yes"
-        # The derivative has no answer fields: a normal release after a minute or more.
-        return r.cause == "16" and r.release - r.start >= timedelta(seconds=60)
+    def group_of(self, r: Record) -> Record | None:
+        """The hunt group or call center that offered a user's Terminating record: the one
+        whose alert (or offer) started with it."""
+        tied = sorted(
+            (h for h in self.groups if h.start == r.start), key=lambda h: h.reason not in ALERTS
+        )
+        if tied or r.answered:
+            return tied[0] if tied else None
+        # The derivative's call center starts both its records when the caller joins the
+        # queue: its agent is the user whose phone the call reached while it waited there
+        # (in the last queue it joined), unless the queue had sent it on to another group,
+        # or another user's call reached the phone (a transfer from whoever answered).
+        queues = [
+            h
+            for h in self.groups
+            if h.kind == "acd" and h.direction == "Terminating" and h.start < r.start
+        ]
+        queue = max(queues, key=lambda h: h.start, default=None)
+        if queue is None or self.sent_on(queue.user) or self.called_by_user(r):
+            return None
+        return queue
 
-    def legs(self) -> None:
-        mailboxes = [r for r in self.records if r.kind == "voicemail"]
-        redirects = [
+    def called_by_user(self, r: Record) -> bool:
+        return any(
+            o.kind == "user"
+            and o.user != r.user
+            and o.direction == "Originating"
+            and o.start == r.start
+            for o in self.records
+        )
+
+    def members(self, group: str) -> list[Record]:
+        return [
             r
             for r in self.records
             if r.kind == "user"
-            and r.direction == "Originating"
-            and (r.reason.startswith(REDIRECTS) or self.received_before(r))
+            and r.direction == "Terminating"
+            and (g := self.group_of(r)) is not None
+            and g.user == group
         ]
-        # A hunt group's records start with the alerts of its members; a call center's
-        # Originating records offer the call to an agent and start with the agent's alert.
-        hunts = [r for r in self.records if r.kind in ("hunt", "acd")]
-        hunt_members: dict[str, list[Leg]] = defaultdict(list)
+
+    def sent_on(self, group: str) -> Record | None:
+        return self.sends_on(self.records, group)
+
+    @staticmethod
+    def sends_on(records: list[Record], group: str) -> Record | None:
+        """A group's Originating record that sent the call elsewhere: a Call Forward, or (the
+        derivative drops a call center's reasons) one that starts where another group's
+        Terminating record starts."""
+        for o in records:
+            if o.user != group or o.direction != "Originating" or o.reason in ALERTS:
+                continue
+            if o.reason.startswith(REDIRECTS) or any(
+                t.kind in ("hunt", "acd")
+                and t.user != group
+                and t.direction == "Terminating"
+                and t.start == o.start
+                for t in records
+            ):
+                return o
+        return None
+
+    def shown_unanswered(self) -> set[int]:
+        """The lines of the derivative's records (no answer fields) whose call shows they were
+        not answered: of the members a hunt group alerted, all but the one whose alert
+        outlasted the others' while the group kept the call (an answer ends the other alerts;
+        alerts that all last to the end, or a group that sent the call on, had no answer)."""
+        shown: set[int] = set()
+        for group in dict.fromkeys(h.user for h in self.groups if h.kind == "hunt"):
+            members = [m for m in self.members(group) if not m.answered]
+            if not members:
+                continue
+            last = max(m.release for m in members)
+            lasting = [m for m in members if m.release == last]
+            keeper = lasting[0] if len(lasting) == 1 and not self.sent_on(group) else None
+            shown.update(m.line for m in members if m is not keeper)
+        return shown
+
+    def answered(self, r: Record) -> bool:
+        if r.answered:
+            return r.answered == "Yes"
+        if r.line in self.unanswered:
+            return False
+        # The derivative has no answer fields: a call was answered unless its rows show
+        # otherwise (docs/samples.md). A release other than normal clearing (busy, unallocated
+        # number, rejected, a failure) within a minute shows a call that never connected; one
+        # that lasted longer had, whatever ended it.
+        return r.cause == "16" or r.release - r.start >= timedelta(seconds=60)
+
+    def placed_answered(self, r: Record) -> bool:
+        """Whether the call a user placed was answered: in the derivative, not where the
+        callee's side sent it to a mailbox (voicemail is nobody's answer)."""
+        return self.answered(r) and (bool(r.answered) or not self.ended_in_mailbox(r))
+
+    def ended_in_mailbox(self, r: Record) -> bool:
+        senders = [
+            o
+            for o in self.records
+            if o is not r
+            and o.direction == "Originating"
+            and (
+                o in self.redirects
+                or (o.kind in ("hunt", "acd") and o.reason.startswith(REDIRECTS))
+            )
+        ]
+        return any(m.start >= o.start >= r.start for m in self.mailboxes for o in senders)
+
+    def legs(self) -> None:
+        members: dict[str, list[Leg]] = defaultdict(list)
         for r in self.records:
             if r.kind == "ivr" and r.direction == "Terminating":
-                onward = next(
-                    (
-                        o
-                        for o in self.records
-                        if o.user == r.user and o.direction == "Originating" and o.start >= r.start
-                    ),
-                    None,
-                )
-                # Kötid is the time in the menu: until the auto attendant sent the call on.
-                left = onward.start if onward is not None else r.release
-                self.leg(
+                self.menu_leg(r)
+            elif r.kind == "user" and r.direction == "Originating":
+                self.placed_leg(r)
+            elif r.kind == "user":
+                group = self.group_of(r)
+                leg = self.leg(
                     r,
-                    "ivr",
-                    f"ivr:{r.short}",
+                    "user",
+                    f"user:{r.user}",
                     r.short,
-                    type="connected" if onward else "not_connected",
-                    wait_s=max(0, int((left - r.start).total_seconds())),
+                    **self.incoming(r, self.redirects, self.mailboxes),
+                    member_number=r.short,
+                    to_number=r.called,
+                    group_from=group.short if group else "",
                 )
-            if r.kind != "user":
-                continue
-            if r.direction == "Originating":
-                if not r.reason and r not in redirects:
-                    self.leg(
-                        r,
-                        "user",
-                        f"user:{r.user}",
-                        r.short,
-                        direction="out",
-                        type="out_answered" if self.answered(r) else "out_unanswered",
-                        to_number=r.called,
-                        member_number=r.short,
-                        note=self.out_note(r),
-                        **self.times(r),
-                    )
-                elif r.reason == PICKUP:
-                    # The picker's record of a call it took from a ringing colleague.
-                    talk_from = r.answer or r.start
-                    picked = next(
-                        (
-                            t
-                            for t in self.records
-                            if t.direction == "Terminating"
-                            and t.reason == PICKUP
-                            and t.user != r.user
-                        ),
-                        None,
-                    )
-                    self.leg(
-                        r,
-                        "user",
-                        f"user:{r.user}",
-                        r.short,
-                        type="in_answered",
-                        member_number=r.short,
-                        note=f"pickup of {picked.short}" if picked else "pickup",
-                        talk_s=int((r.release - talk_from).total_seconds()),
-                    )
-                continue
-            group = next((h for h in hunts if h.start == r.start), None)
-            leg = self.leg(
+                if group is not None:
+                    members[group.user].append(leg)
+        # Every group the call reached has its leg, also where no member was alerted.
+        for group in dict.fromkeys(h.user for h in self.groups):
+            self.group_leg(group, members.get(group, []))
+
+    def menu_leg(self, r: Record) -> None:
+        onward = next(
+            (
+                o
+                for o in self.records
+                if o.user == r.user and o.direction == "Originating" and o.start >= r.start
+            ),
+            None,
+        )
+        # Kötid is the time in the menu: until the auto attendant sent the call on.
+        left = onward.start if onward is not None else r.release
+        self.leg(
+            r,
+            "ivr",
+            f"ivr:{r.short}",
+            r.short,
+            type="connected" if onward else "not_connected",
+            wait_s=max(0, int((left - r.start).total_seconds())),
+        )
+
+    def placed_leg(self, r: Record) -> None:
+        """A user's Originating record: a call the user placed, or a pickup; a redirect of a
+        call the user received has no leg of its own."""
+        if not r.reason and r not in self.redirects:
+            answered = self.placed_answered(r)
+            self.leg(
                 r,
                 "user",
                 f"user:{r.user}",
                 r.short,
-                **self.incoming(r, redirects, mailboxes),
-                member_number=r.short,
+                direction="out",
+                type="out_answered" if answered else "out_unanswered",
                 to_number=r.called,
-                group_from=group.short if group else "",
+                member_number=r.short,
+                note="" if answered else self.out_note(r),
+                **self.times(r, answered),
             )
-            if group is not None:
-                hunt_members[group.user].append(leg)
-        # Every group the call reached has its leg, also where no member was alerted.
-        for hg in dict.fromkeys(h.user for h in hunts):
-            members = hunt_members.get(hg, [])
-            first = min((h for h in hunts if h.user == hg), key=lambda h: h.start)
-            winner = next((m for m in members if m.type == "in_answered"), None)
-            if winner is not None:
-                # Kötid: from reaching the group to the member's answer (FORMATS §4.4).
-                reached = winner.start + timedelta(seconds=winner.wait_s)
-                kind, fields = (
-                    "answered",
-                    {
-                        "wait_s": max(0, int((reached - first.start).total_seconds())),
-                        "talk_s": winner.talk_s,
-                        "member_number": winner.object_number,
-                    },
-                )
-            elif members and all(m.type == "in_busy" for m in members):
-                kind, fields = "no_agent", {}
-            elif mailboxes:
-                # Kötid ends where the group sent the call to the mailbox.
-                left = min(m.start for m in mailboxes)
-                kind, fields = (
-                    "forwarded",
-                    {
-                        "forwarded_to": "voicemail",
-                        "note": "voicemail",
-                        "wait_s": max(0, int((left - first.start).total_seconds())),
-                    },
-                )
-            elif any(
-                r.start > first.start
-                for r in self.records
-                if r.kind == "user" and not any(h.start == r.start for h in hunts)
-            ):
-                kind, fields = "forwarded", {"note": "timeout"}
-            else:
-                kind, fields = "abandoned", {}
-            self.result.memberships.update((f"group:{hg}", m.object_identity) for m in members)
+        elif r.reason == PICKUP:
+            # The picker's record of a call it took from a ringing colleague.
+            talk_from = r.answer or r.start
+            picked = next(
+                (
+                    t
+                    for t in self.records
+                    if t.direction == "Terminating" and t.reason == PICKUP and t.user != r.user
+                ),
+                None,
+            )
+            self.leg(
+                r,
+                "user",
+                f"user:{r.user}",
+                r.short,
+                type="in_answered",
+                member_number=r.short,
+                note=f"pickup of {picked.short}" if picked else "pickup",
+                talk_s=int((r.release - talk_from).total_seconds()),
+            )
+
+    def group_leg(self, group: str, members: list[Leg]) -> None:
+        """One leg each time the call reached the group (a Terminating record of its own),
+        with the members alerted from then on; a group seen only alerting has one leg."""
+        records = [h for h in self.groups if h.user == group]
+        arrivals = [h for h in records if h.direction == "Terminating"] or [
+            min(records, key=lambda h: h.start)
+        ]
+        self.result.memberships.update((f"group:{group}", m.object_identity) for m in members)
+        for n, first in enumerate(arrivals):
+            until = arrivals[n + 1].start if n + 1 < len(arrivals) else None
+            alerted = [
+                m
+                for m in members
+                if (n == 0 or m.start >= first.start) and (until is None or m.start < until)
+            ]
+            kind, fields = self.group_outcome(group, first, alerted)
             self.leg(
                 first,
                 first.kind,
-                f"group:{hg}",
+                f"group:{group}",
                 first.short,
                 type=kind,
                 **{"wait_s": int((first.release - first.start).total_seconds()), **fields},
             )
 
+    def group_outcome(
+        self, group: str, first: Record, members: list[Leg]
+    ) -> tuple[str, dict[str, object]]:
+        """The type of a group's leg, and the fields its outcome decides."""
+        winner = next((m for m in members if m.type == "in_answered"), None)
+        if winner is not None:
+            # Kötid: from reaching the group to the member's answer (FORMATS §4.4).
+            reached = winner.start + timedelta(seconds=winner.wait_s)
+            return "answered", {
+                "wait_s": max(0, int((reached - first.start).total_seconds())),
+                "talk_s": winner.talk_s,
+                "member_number": winner.object_number,
+            }
+        if members and all(m.type == "in_busy" for m in members):
+            return "no_agent", {}
+        if not members and self.refused(group):
+            return "no_agent", {}
+        if self.mailboxes:
+            # Kötid ends where the group sent the call to the mailbox.
+            left = min(m.start for m in self.mailboxes)
+            return "forwarded", {
+                "forwarded_to": "voicemail",
+                "note": "voicemail",
+                "wait_s": max(0, int((left - first.start).total_seconds())),
+            }
+        onward = self.sent_on(group)
+        if onward is not None:
+            note = "busy" if "Busy" in onward.reason else "timeout"
+            return "forwarded", {"note": "" if "Always" in onward.reason else note}
+        if any(
+            r.start > first.start
+            for r in self.records
+            if r.kind == "user" and not any(h.start == r.start for h in self.groups)
+        ):
+            return "forwarded", {"note": "timeout"}
+        return "abandoned", {}
+
+    def refused(self, group: str) -> bool:
+        """A group that answered busy at once, alerting nobody, had no member free."""
+        return any(
+            h.user == group and h.direction == "Terminating" and h.cause == "17"
+            for h in self.groups
+        ) and not self.sent_on(group)
+
     def out_note(self, r: Record) -> str:
         """Övrigt of a call a user placed that was not answered: busy, or voicemail."""
-        if self.answered(r):
-            return ""
         others = [o for o in self.records if o.user != r.user and o.direction == "Terminating"]
         if r.cause == "17" or any(o.cause == "17" for o in others):
             return "busy"
@@ -481,14 +674,14 @@ class _Call:
             return "voicemail"
         return ""
 
-    @classmethod
-    def times(cls, r: Record) -> dict[str, int]:
-        if r.answer is not None and cls.answered(r):
+    def times(self, r: Record, answered: bool | None = None) -> dict[str, int]:
+        answered = self.answered(r) if answered is None else answered
+        if r.answer is not None and answered:
             return {
                 "wait_s": int((r.answer - r.start).total_seconds()),
                 "talk_s": int((r.release - r.answer).total_seconds()),
             }
-        if cls.answered(r):
+        if answered:
             return {"talk_s": int((r.release - r.start).total_seconds())}
         return {"wait_s": int((r.release - r.start).total_seconds())}
 

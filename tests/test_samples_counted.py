@@ -168,9 +168,10 @@ CASES = [
             ("ivr", "connected"): 366,
             ("ivr", "not_connected"): 86,
         },
-        "cc- call centers are not read as ACD groups; conference-bridge records give legs; "
-        "a door phone's overflow to a busy hunt group is not Ingen ledig; without answer "
-        "fields, 'answered' is guessed from the release cause and length",
+        "every group and IVR figure equals the readers'; six user figures do not (docs/"
+        "samples.md): BroadWorks Anywhere records read as ringing the user's own phone (47 "
+        "Omstyrt, the readers 51), and 21 outgoing calls the readers count unanswered that "
+        "no row shows unanswered (the derivative has no answer fields)",
     ),
     (
         "BroadWorks, one raw record",

@@ -108,13 +108,16 @@ LEFTOVER = {
 
 
 # What a row does in its call.
-KIND = """CASE WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN 'hunt'
+KIND = f"""CASE WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN 'hunt'
+         -- Dial(A&B): one step that rings several at once, answered by at most one.
+         WHEN p.lastapp = 'Dial' AND contains(split_part(p.lastdata, ',', 1), '&') THEN 'par'
          WHEN p.lastapp = 'Queue' THEN 'queue'
          WHEN list_contains($rule_contexts, p.dcontext) THEN 'rule'
          WHEN list_contains($ivr_contexts, p.dcontext)
               OR starts_with(p.dcontext, 'ivr-') THEN 'ivr'
          WHEN p.lastapp = 'VoiceMail' THEN 'vm'
-         WHEN p.lastapp = 'Pickup' THEN ''
+         WHEN p.lastapp = 'Pickup'
+              THEN CASE WHEN {_is_ext(_peer("p.channel"))} THEN 'pickup' ELSE '' END
          WHEN p.lastapp = 'Dial' OR p.dstchannel <> '' THEN 'dial'
          ELSE '' END"""
 
@@ -163,10 +166,7 @@ def walk_statements() -> list[str]:
              WHERE lastapp IN ('Dial', 'Pickup') OR dcontext = 'ext-group' OR dstchannel <> '')
            SELECT DISTINCT cid FROM c
            WHERE (lastapp = 'Dial' AND starts_with(channel, 'Local/') AND ends_with(channel, ';2'))
-              OR (lastapp = 'Dial' AND dcontext <> 'ext-group'
-                  AND contains(split_part(lastdata, ',', 1), '&'))
               OR (dcontext = 'ext-group' AND lastapp <> 'Dial')
-              OR lastapp = 'Pickup'
            UNION
            SELECT cid FROM (SELECT cid, {_peer("dstchannel")} AS b FROM c
                             WHERE (lastapp = 'Dial' OR (dstchannel <> ''
@@ -219,8 +219,7 @@ def walk_statements() -> list[str]:
 def _walk_ctes() -> str:
     return f"""
        -- Every row of the calls walked here, with what the walk reads of it. `pos` orders a
-       -- call's rows as the reference does: (sequence, row); a call with a sequence twice
-       -- went to the reference.
+       -- call's rows as the reference does: (sequence, start, row).
        cdr_steps AS MATERIALIZED (
            SELECT p.rowid AS rownum, p.cid, p.src, p.dst, p.dcontext, p.disposition,
              p.uniqueid, coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
@@ -230,12 +229,27 @@ def _walk_ctes() -> str:
                   ELSE {_utc('p."end"', "h_end")} END AS end_u,
              CASE WHEN p.answer_l IS NULL THEN NULL
                   ELSE {_utc("p.answer_l", "h_answer")} END AS answer_u,
-             -- The dialled peer is read of Dial rows only (hunt and dial steps).
-             CASE WHEN p.lastapp = 'Dial' OR p.dstchannel <> '' THEN {_peer("p.channel")}
-                  ELSE '' END AS a,
+             -- The dialled peer is read of Dial rows only (hunt and dial steps); a Pickup
+             -- row's calling peer is the picker.
+             CASE WHEN p.lastapp IN ('Dial', 'Pickup') OR p.dstchannel <> ''
+                  THEN {_peer("p.channel")} ELSE '' END AS a,
+             -- The phone a Pickup took the call from: 'PJSIP/1001', '1001@PICKUPMARK', or
+             -- FreePBX's '1001&1001@PICKUPMARK' (the first).
+             CASE WHEN p.lastapp = 'Pickup'
+                  THEN split_part(CASE WHEN contains(split_part(p.lastdata, '&', 1), '/')
+                                       THEN {_peer("split_part(p.lastdata, '&', 1)")}
+                                       ELSE split_part(p.lastdata, '&', 1) END, '@', 1)
+                  ELSE '' END AS target,
+             p.lastapp = 'Pickup' AS pickup_row,
              CASE WHEN p.lastapp = 'Dial' OR p.dstchannel <> '' THEN {_peer("p.dstchannel")}
                   ELSE '' END AS b,
              {KIND} AS kind,
+             -- The block a row rings in: a ring group's (its number), a parallel Dial's
+             -- (its arguments and start).
+             CASE WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN p.dst
+                  WHEN p.lastapp = 'Dial' AND contains(split_part(p.lastdata, ',', 1), '&')
+                    THEN p.lastdata || '|' || p.start::VARCHAR
+                  WHEN p.lastapp = 'Queue' THEN p.dst END AS blk,
              -- A queue or a mailbox answering is no answer by a person or a service.
              p.lastapp IN ('Queue', 'VoiceMail') AS holding_app,
              -- voicemail_box(): '1001@default,b', '1001,u', or the old 'b1001@default'.
@@ -254,7 +268,7 @@ def _walk_ctes() -> str:
        cdr_blocks AS MATERIALIZED (
            -- One block per group of a call: members rung together (ringall) or one Dial
            -- after another (hunt); Kötid is all the time in the group.
-           SELECT cid, dst, min(pos) AS first,
+           SELECT cid, blk, min(pos) AS first,
              arg_min(rownum, pos) FILTER (disposition = 'ANSWERED') AS winner_row,
              arg_min(b, pos) FILTER (disposition = 'ANSWERED') AS winner,
              greatest(0, arg_min(epoch(coalesce(answer_u, end_u)), pos)
@@ -263,10 +277,23 @@ def _walk_ctes() -> str:
              arg_min(billsec, pos) FILTER (disposition = 'ANSWERED') AS winner_talk,
              count(*) FILTER (disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')) AS rang,
              greatest(0, max(epoch(coalesce(answer_u, end_u)))
-               - epoch(arg_min(start_u, pos)))::INTEGER AS max_ring
+               - epoch(arg_min(start_u, pos)))::INTEGER AS max_ring,
+             NULL::BIGINT AS holder_row, NULL AS holder_b, NULL AS holder_busy,
+             NULL AS answered_b
            FROM cdr_steps WHERE kind = 'hunt' GROUP BY ALL
            UNION ALL
-           SELECT cid, dst, min(pos), NULL, NULL, NULL, NULL, NULL, NULL
+           -- A parallel Dial: its users' legs; if none of them answered, the first holds
+           -- the call (and the last who answered may transfer it on).
+           SELECT cid, blk, min(pos), NULL, NULL, NULL, NULL, NULL, NULL,
+             CASE WHEN NOT bool_or(disposition = 'ANSWERED') FILTER ({_is_ext("b")})
+                  THEN arg_min(rownum, pos) FILTER ({_is_ext("b")}) END,
+             arg_min(b, pos) FILTER ({_is_ext("b")}),
+             arg_min(disposition = 'BUSY', pos) FILTER ({_is_ext("b")}),
+             arg_max(b, pos) FILTER ({_is_ext("b")} AND disposition = 'ANSWERED')
+           FROM cdr_steps WHERE kind = 'par' GROUP BY ALL
+           UNION ALL
+           SELECT cid, blk, min(pos), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+             NULL
            FROM cdr_steps WHERE kind = 'queue' GROUP BY ALL),
        -- The acting steps in one sort per call: what each leaves holding the call, what
        -- the step after does to it, and where each step came from.
@@ -278,37 +305,41 @@ def _walk_ctes() -> str:
            WITH blocked AS (
              SELECT r.*,
                CASE WHEN r.kind = 'hunt' AND k.winner IS NULL
-                 THEN CASE WHEN k.rang > 0 THEN 'abandoned' ELSE 'no_agent' END END
-                 AS block_holds
+                      THEN CASE WHEN k.rang > 0 THEN 'abandoned' ELSE 'no_agent' END
+                    WHEN r.kind = 'par' AND k.holder_row IS NOT NULL
+                      THEN CASE WHEN k.holder_busy THEN 'in_busy' ELSE 'in_no_answer' END
+                    END AS block_holds,
+               k.holder_b, k.answered_b
              FROM cdr_steps r
-             JOIN cdr_blocks k ON k.cid = r.cid AND k.dst = r.dst AND k.first = r.pos
-             WHERE r.kind IN ('hunt', 'queue')
+             JOIN cdr_blocks k ON k.cid = r.cid AND k.blk = r.blk AND k.first = r.pos
+             WHERE r.kind IN ('hunt', 'queue', 'par')
              UNION ALL
-             SELECT r.*, NULL FROM cdr_steps r
-             WHERE r.kind NOT IN ('', 'hunt', 'queue')),
+             SELECT r.*, NULL, NULL, NULL FROM cdr_steps r
+             WHERE r.kind NOT IN ('', 'hunt', 'queue', 'par')),
            acting AS (
              SELECT rownum, cid, pos, kind, dst, dcontext, mailbox, b, disposition, uniqueid,
-               seq, start_u, end_u, billsec, busy_box,
+               seq, start_u, end_u, answer_u, billsec, busy_box, a, target,
                greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u))::INTEGER
                  AS ring_s,
-               block_holds,
-               kind = 'dial' AND {_is_ext("b")} AS b_is_user
+               block_holds, holder_b, answered_b,
+               kind IN ('dial', 'par') AND {_is_ext("b")} AS b_is_user
              FROM blocked),
            held AS (
              SELECT *,
                CASE kind WHEN 'dial' THEN CASE WHEN b_is_user THEN b ELSE dst END
                          WHEN 'ivr' THEN dcontext
+                         WHEN 'pickup' THEN a
                          WHEN 'vm' THEN 'voicemail ' || mailbox
                          ELSE dst END AS destination,
                CASE WHEN kind = 'dial' AND b_is_user AND disposition <> 'ANSWERED'
                       THEN CASE WHEN disposition = 'BUSY' THEN 'in_busy' ELSE 'in_no_answer' END
-                    WHEN kind = 'hunt' THEN block_holds
+                    WHEN kind IN ('hunt', 'par') THEN block_holds
                     -- A key chosen in a menu sent the call on, wherever the log shows it went.
                     WHEN kind = 'ivr' AND dst NOT IN ('s', 'h', 't', 'i', '') THEN 'connected'
                     WHEN kind IN ('rule', 'ivr') THEN 'not_connected'
                     END AS holds,
-               CASE WHEN kind = 'dial' THEN b WHEN kind = 'ivr' THEN dcontext ELSE dst END
-                 AS holds_number
+               CASE kind WHEN 'dial' THEN b WHEN 'par' THEN holder_b WHEN 'ivr' THEN dcontext
+                         ELSE dst END AS holds_number
              FROM acting),
            f AS (
              SELECT *,
@@ -318,20 +349,35 @@ def _walk_ctes() -> str:
                lead(busy_box) OVER w AS next_busy,
                lead(destination) OVER w AS next_destination,
                -- A user who answered, and the call went on to another user: a transfer.
-               coalesce(lag(kind) OVER w = 'dial' AND lag(disposition) OVER w = 'ANSWERED'
-                 AND lag(b_is_user) OVER w AND kind = 'dial' AND b_is_user
-                 AND lag(b) OVER w <> b, false) AS after_answered,
-               lag(b) OVER w AS prev_b,
+               coalesce(kind = 'dial' AND b_is_user AND (
+                 (lag(kind) OVER w = 'dial' AND lag(disposition) OVER w = 'ANSWERED'
+                  AND lag(b_is_user) OVER w AND lag(b) OVER w <> b)
+                 OR (lag(kind) OVER w = 'par' AND lag(answered_b) OVER w <> b)), false)
+                 AS after_answered,
+               CASE WHEN lag(kind) OVER w = 'par' THEN lag(answered_b) OVER w
+                    ELSE lag(b) OVER w END AS prev_b,
+               lag(start_u) OVER w AS prev_start,
                -- The extension dialled is not the one that rang: the dialled user's call
                -- forwarding sent the call on at once (where phones are named by number).
                row_number() OVER w = 1 AND kind = 'dial' AND b_is_user AND b <> dst
                  AND {_is_numbered("b")} AND {_is_numbered("dst")} AS forwarding,
-               coalesce(lead(kind) OVER w = 'dial' AND lead(b_is_user) OVER w AND kind = 'dial'
-                 AND b_is_user AND disposition = 'ANSWERED' AND lead(b) OVER w <> b, false)
+               coalesce(lead(kind) OVER w = 'dial' AND lead(b_is_user) OVER w AND (
+                 (kind = 'dial' AND b_is_user AND disposition = 'ANSWERED'
+                  AND lead(b) OVER w <> b)
+                 OR (kind = 'par' AND lead(b) OVER w <> answered_b)), false)
                  AS transferred
              FROM held WINDOW w AS (PARTITION BY cid ORDER BY pos))
            SELECT rownum, cid, pos, kind, step, ring_s, b_is_user, dst, dcontext, mailbox, b,
-             disposition, uniqueid, seq, start_u, end_u, billsec, busy_box,
+             disposition, uniqueid, seq, start_u, end_u, billsec, busy_box, a, target,
+             answered_b,
+             -- A picker's Kötid runs from when the phone it took the call from began ringing.
+             CASE WHEN kind = 'pickup'
+                  THEN greatest(0, epoch(coalesce(answer_u, start_u))
+                         - epoch(CASE WHEN prev_holds IS NULL THEN start_u ELSE prev_start END))
+                  END::INTEGER AS pickup_wait,
+             -- Another phone picked up the call while this holder rang: Övrigt says who.
+             CASE WHEN holds IS NOT NULL AND next_kind = 'pickup'
+                  THEN 'picked up by ' || next_destination END AS picked_by,
              coalesce(next_busy, false) AS next_busy, next_kind,
              prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
              forwarding,
@@ -343,6 +389,7 @@ def _walk_ctes() -> str:
              holds IS NOT NULL AND next_kind = 'vm' AND next_mailbox = holds_number
                AS to_own_mailbox,
              CASE WHEN holds IS NULL THEN NULL
+                  WHEN next_kind = 'pickup' THEN holds
                   WHEN next_kind = 'vm' AND next_mailbox = holds_number
                     THEN CASE holds WHEN 'in_no_answer' THEN 'in_voicemail'
                                     WHEN 'in_busy' THEN 'in_voicemail'
@@ -366,25 +413,29 @@ def _walk_ctes() -> str:
        -- The caller's outgoing leg: the first Dial by a user with nothing holding the call.
        cdr_out AS MATERIALIZED (
            WITH o AS (
-             SELECT f.rownum, f.cid, f.step, f.ring_s, f.b_is_user FROM cdr_fate f
+             SELECT f.rownum, f.cid, f.step, f.pos, f.ring_s, f.b_is_user FROM cdr_fate f
              JOIN cdr_steps s ON s.rownum = f.rownum
-             WHERE f.kind = 'dial' AND {_is_ext("s.a")}
+             WHERE f.kind IN ('dial', 'par') AND {_is_ext("s.a")}
                AND NOT list_contains($inbound_contexts, s.dcontext)
                -- The user placed the call; or the PBX rang the user's phone first, without
                -- a caller number (click-to-call, a call file), and dialled out for the user.
                AND s.src IN (s.a, '') AND (f.forwarded_from = '' OR f.forwarding)
              QUALIFY row_number() OVER (PARTITION BY f.cid ORDER BY f.step) = 1),
            later AS (
+             -- The first row after the caller's Dial that answered: a Dial's (of a
+             -- parallel Dial, any of its rows), or a colleague's pickup.
              SELECT o.cid,
-               arg_min(s.billsec, f.step) AS talk,
-               arg_min(epoch(coalesce(s.answer_u, s.end_u)), f.step) AS answered_at
-             FROM o JOIN cdr_fate f ON f.cid = o.cid AND f.step > o.step
-             JOIN cdr_steps s ON s.rownum = f.rownum
-             WHERE f.kind = 'dial' AND s.disposition = 'ANSWERED' AND s.b <> ''
+               arg_min(s.billsec, s.pos) AS talk,
+               arg_min(epoch(coalesce(s.answer_u, s.end_u)), s.pos) AS answered_at,
+               -- A colleague who picked the call up answered it (its Kötid stays the dial's).
+               arg_min(s.kind = 'pickup', s.pos) AS by_pickup
+             FROM o JOIN cdr_steps s ON s.cid = o.cid AND s.pos > o.pos
+             WHERE (s.kind IN ('dial', 'par') AND s.disposition = 'ANSWERED' AND s.b <> '')
+               OR s.kind = 'pickup'
              GROUP BY ALL),
            mailbox AS (
              SELECT cid, max(step) AS last_vm FROM cdr_fate WHERE kind = 'vm' GROUP BY ALL)
-           SELECT o.*, later.talk AS later_talk, later.answered_at,
+           SELECT o.*, later.talk AS later_talk, later.answered_at, later.by_pickup,
              -- A Dial with no Party B reached nobody, whatever the disposition says.
              s.disposition = 'ANSWERED' AND s.b <> '' AS answered,
              -- The caller reached a mailbox after this dial (voicemail).
@@ -408,7 +459,9 @@ def _walk_ctes() -> str:
              FROM cdr_caller c JOIN cdr_steps s ON s.cid = c.cid
              WHERE c.internal AND c.src IN (c.origin, '')
                AND c.cid NOT IN (SELECT cid FROM cdr_out)
-             GROUP BY ALL)
+             GROUP BY ALL
+             -- A pickup: the user answered a call, not placed one.
+             HAVING NOT bool_or(s.pickup_row))
            -- A call to a user's number that dialled nobody reached no one: no service
            -- answers a user's number.
            SELECT v.* REPLACE (
@@ -432,7 +485,7 @@ def legs_statement() -> str:
               CASE WHEN o.answered OR o.later_talk IS NOT NULL
                    THEN 'out_answered' ELSE 'out_unanswered' END,
               c.from_number, c.from_name, '', '', s.a, '', s.dst,
-              CASE WHEN o.answered OR o.later_talk IS NULL THEN o.ring_s
+              CASE WHEN o.answered OR o.later_talk IS NULL OR o.by_pickup THEN o.ring_s
                    ELSE (o.answered_at - epoch(s.start_u))::INTEGER END,
               CASE WHEN o.answered THEN s.billsec ELSE coalesce(o.later_talk, 0) END,
               '',
@@ -448,7 +501,8 @@ def legs_statement() -> str:
               '', s.b, '', s.dst,
               s.ring_s, CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec ELSE 0 END,
               s.forwarded_to,
-              CASE WHEN coalesce(s.to_own_mailbox, false)
+              CASE WHEN s.picked_by IS NOT NULL THEN s.picked_by
+                   WHEN coalesce(s.to_own_mailbox, false)
                      THEN CASE WHEN s.disposition = 'BUSY' OR s.next_busy THEN 'busy'
                                ELSE 'voicemail' END
                    WHEN s.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
@@ -483,13 +537,21 @@ def legs_statement() -> str:
               c.from_number, c.from_name, '', '', s.dst, '', s.dst, 0, 0, s.b, ''
        FROM {steps} WHERE s.forwarding
        UNION ALL
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':pickup', c.call_id, 'user',
+              'ext:' || s.a, s.a, s.start_u, 'in', c.internal, 'in_answered',
+              c.from_number, c.from_name,
+              CASE WHEN s.forwarded_from <> '' THEN s.forwarded_from ELSE s.target END, '',
+              s.a, '', '', s.pickup_wait, s.billsec, '', 'pickup of ' || s.target
+       FROM {steps} WHERE s.kind = 'pickup'
+       UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':group', c.call_id, 'hunt',
               'group:' || s.dst, s.dst, s.start_u, 'in', c.internal,
               coalesce(s.fate, 'answered'), c.from_number, c.from_name, s.forwarded_from, '',
               coalesce(k.winner, ''), '', '',
               CASE WHEN k.winner IS NULL THEN k.max_ring ELSE k.winner_ring END,
               coalesce(k.winner_talk, 0), s.forwarded_to,
-              CASE WHEN coalesce(s.to_own_mailbox, false) THEN 'voicemail'
+              CASE WHEN s.picked_by IS NOT NULL THEN s.picked_by
+                   WHEN coalesce(s.to_own_mailbox, false) THEN 'voicemail'
                    -- Nobody answered in the group's time: it sent the call on.
                    WHEN s.fate = 'forwarded' AND s.next_kind = 'vm' THEN 'voicemail'
                    WHEN s.fate = 'forwarded' THEN 'timeout' ELSE '' END
@@ -503,10 +565,32 @@ def legs_statement() -> str:
               greatest(0, epoch(coalesce(m.answer_u, m.end_u)) - epoch(m.start_u))::INTEGER,
               CASE WHEN m.rownum = k.winner_row THEN m.billsec ELSE 0 END, '', ''
        FROM cdr_steps m
-       JOIN cdr_blocks k ON k.cid = m.cid AND k.dst = m.dst
+       JOIN cdr_blocks k ON k.cid = m.cid AND k.blk = m.blk
        JOIN cdr_fate f ON f.cid = m.cid AND f.pos = k.first
        JOIN cdr_caller c ON c.cid = m.cid
        WHERE m.kind = 'hunt' AND m.disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')
+       UNION ALL
+       SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':in', c.call_id, 'user', 'ext:' || m.b,
+              m.b, m.start_u, 'in', c.internal,
+              CASE WHEN m.rownum = k.holder_row AND f.fate IS NOT NULL THEN f.fate
+                   WHEN m.disposition = 'ANSWERED' THEN 'in_answered'
+                   WHEN m.disposition = 'BUSY' THEN 'in_busy' ELSE 'in_no_answer' END,
+              c.from_number, c.from_name, f.forwarded_from, '', m.b, '', m.dst,
+              greatest(0, epoch(coalesce(m.answer_u, m.end_u)) - epoch(m.start_u))::INTEGER,
+              CASE WHEN m.disposition = 'ANSWERED' THEN m.billsec ELSE 0 END,
+              CASE WHEN m.rownum = k.holder_row THEN f.forwarded_to ELSE '' END,
+              CASE WHEN m.rownum = k.holder_row AND f.picked_by IS NOT NULL THEN f.picked_by
+                   WHEN m.rownum = k.holder_row AND f.to_own_mailbox
+                     THEN CASE WHEN m.disposition = 'BUSY' OR f.next_busy THEN 'busy'
+                               ELSE 'voicemail' END
+                   WHEN m.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
+                   WHEN m.b = k.answered_b AND f.transferred THEN 'transferred'
+                   ELSE '' END
+       FROM cdr_steps m
+       JOIN cdr_blocks k ON k.cid = m.cid AND k.blk = m.blk
+       JOIN cdr_fate f ON f.cid = m.cid AND f.pos = k.first
+       JOIN cdr_caller c ON c.cid = m.cid
+       WHERE m.kind = 'par' AND {_is_ext("m.b")}
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':' || s.kind, c.call_id, s.kind,
               CASE s.kind WHEN 'rule' THEN 'tc:' || s.dst ELSE 'ivr:' || s.dcontext END,
@@ -515,7 +599,8 @@ def legs_statement() -> str:
               CASE s.kind WHEN 'rule' THEN 0
                    ELSE (epoch(s.end_u) - epoch(s.start_u))::INTEGER END,
               0, s.forwarded_to,
-              CASE WHEN s.kind = 'ivr' AND s.dst = 't' THEN 'timeout'
+              CASE WHEN s.picked_by IS NOT NULL THEN s.picked_by
+                   WHEN s.kind = 'ivr' AND s.dst = 't' THEN 'timeout'
                    WHEN s.kind = 'ivr' AND s.dst = 'i' THEN 'invalid key'
                    WHEN s.kind = 'ivr' AND s.dst NOT IN ('s', 'h', '') THEN 'key ' || s.dst
                    WHEN s.to_own_mailbox THEN 'voicemail' ELSE '' END

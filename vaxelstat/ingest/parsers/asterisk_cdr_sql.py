@@ -53,13 +53,13 @@ def _is_ext(expr: str) -> str:
     )
 
 
-def _pos(p: str) -> str:
-    """Where a row of `cdr_parsed` (alias `p`) comes in its call: by sequence, then start,
+def _pos(p: str, rid: str = "rid") -> str:
+    """Where a row of `cdr_rows` (alias `p`) comes in its call: by sequence, then start,
     then file order, as the reference sorts (it compares the start in UTC; the local start
     orders alike but for rows of one sequence on both sides of the autumn change)."""
     return (
         f"((coalesce({p}.seq_i, 0)::HUGEINT << 64) "
-        f"+ (epoch({p}.start)::BIGINT::HUGEINT << 32) + {p}.rowid)"
+        f"+ (epoch({p}.start)::BIGINT::HUGEINT << 32) + {p}.{rid})"
     )
 
 
@@ -158,15 +158,42 @@ def walk_statements() -> list[str]:
     # Two tables are kept: the calls left to the reference and each call's caller; the rest
     # of the walk is one statement (legs_statement).
     return [
+        # Ring groups and follow-me built of Local channels log both halves (FORMATS.md
+        # §1.2): a Dial to `Local/X@ctx-N;1` is read as what its `;2` half dialled (the
+        # half's answered attempt, else its last), and the halves leave the call.
+        f"""CREATE OR REPLACE TEMP TABLE cdr_local AS
+           WITH halves AS (
+             SELECT cid, left(channel, -2) AS base,
+               coalesce(arg_min(rowid, {_pos("cdr_parsed", "rowid")})
+                          FILTER (disposition = 'ANSWERED'),
+                        arg_max(rowid, {_pos("cdr_parsed", "rowid")})) AS half_row
+             FROM cdr_parsed
+             WHERE lastapp = 'Dial' AND starts_with(channel, 'Local/')
+               AND ends_with(channel, ';2')
+             GROUP BY ALL)
+           SELECT r.rowid AS target_row, h.half_row, h.cid, h.base
+           FROM cdr_parsed r JOIN halves h ON h.cid = r.cid AND r.dstchannel = h.base || ';1'""",
+        """CREATE OR REPLACE TEMP VIEW cdr_rows AS
+           SELECT p.* REPLACE (
+               coalesce(hp.dstchannel, p.dstchannel) AS dstchannel,
+               coalesce(hp.disposition, p.disposition) AS disposition,
+               CASE WHEN hp.rowid IS NULL THEN p.answer_l ELSE hp.answer_l END AS answer_l,
+               CASE WHEN hp.rowid IS NULL THEN p.billsec_i ELSE hp.billsec_i END AS billsec_i),
+             p.rowid AS rid, coalesce(hp.dst, '') AS dialled
+           FROM cdr_parsed p
+           LEFT JOIN cdr_local l ON l.target_row = p.rowid
+           LEFT JOIN cdr_parsed hp ON hp.rowid = l.half_row
+           WHERE NOT (p.lastapp = 'Dial' AND starts_with(p.channel, 'Local/')
+                      AND ends_with(p.channel, ';2')
+                      AND (p.cid, left(p.channel, -2)) IN (SELECT (cid, base) FROM cdr_local))""",
         # The calls whose shape the reference alone walks.
         f"""CREATE OR REPLACE TEMP TABLE cdr_complex AS
            WITH c AS (
              SELECT cid, lastapp, channel, dstchannel, dcontext, lastdata
-             FROM cdr_parsed
+             FROM cdr_rows
              WHERE lastapp IN ('Dial', 'Pickup') OR dcontext = 'ext-group' OR dstchannel <> '')
            SELECT DISTINCT cid FROM c
-           WHERE (lastapp = 'Dial' AND starts_with(channel, 'Local/') AND ends_with(channel, ';2'))
-              OR (dcontext = 'ext-group' AND lastapp <> 'Dial')
+           WHERE dcontext = 'ext-group' AND lastapp <> 'Dial'
            UNION
            SELECT cid FROM (SELECT cid, {_peer("dstchannel")} AS b FROM c
                             WHERE (lastapp = 'Dial' OR (dstchannel <> ''
@@ -177,15 +204,15 @@ def walk_statements() -> list[str]:
         # The caller: from the first row of each call walked here.
         f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
            WITH firsts AS (
-             SELECT cid, arg_min(rowid, {_pos("cdr_parsed")}) AS first_pos_row,
-                    min(rowid) AS first_row
-             FROM cdr_parsed
+             SELECT cid, arg_min(rid, {_pos("cdr_rows")}) AS first_pos_row,
+                    min(rid) AS first_row
+             FROM cdr_rows
              WHERE cid NOT IN (SELECT cid FROM cdr_complex)
              GROUP BY cid),
            c0 AS (
              SELECT f.cid, p.call_id, {_peer("p.channel")} AS origin, f.first_row,
                f.first_pos_row, p.clid, p.src, p.dcontext
-             FROM firsts f JOIN cdr_parsed p ON p.rowid = f.first_pos_row),
+             FROM firsts f JOIN cdr_rows p ON p.rid = f.first_pos_row),
            c AS (
              SELECT *, {_is_ext("origin")} AND NOT list_contains($inbound_contexts, dcontext)
                AS internal
@@ -221,7 +248,7 @@ def _walk_ctes() -> str:
        -- Every row of the calls walked here, with what the walk reads of it. `pos` orders a
        -- call's rows as the reference does: (sequence, start, row).
        cdr_steps AS MATERIALIZED (
-           SELECT p.rowid AS rownum, p.cid, p.src, p.dst, p.dcontext, p.disposition,
+           SELECT p.rid AS rownum, p.cid, p.src, p.dst, p.dcontext, p.disposition, p.dialled,
              p.uniqueid, coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
              {_pos("p")} AS pos,
              {_utc("p.start", "h_start")} AS start_u,
@@ -259,7 +286,7 @@ def _walk_ctes() -> str:
                   ELSE '' END AS mailbox,
              p.lastapp = 'VoiceMail' AND (contains(split_part(p.lastdata, ',', 2), 'b')
                                           OR regexp_matches(p.lastdata, '^b[0-9]')) AS busy_box
-           FROM cdr_parsed p
+           FROM cdr_rows p
            JOIN cdr_hours h_start ON h_start.h = date_trunc('hour', p.start)
            LEFT JOIN cdr_hours h_end ON h_end.h = date_trunc('hour', p."end")
            LEFT JOIN cdr_hours h_answer ON h_answer.h = date_trunc('hour', p.answer_l)
@@ -318,7 +345,7 @@ def _walk_ctes() -> str:
              WHERE r.kind NOT IN ('', 'hunt', 'queue', 'par')),
            acting AS (
              SELECT rownum, cid, pos, kind, dst, dcontext, mailbox, b, disposition, uniqueid,
-               seq, start_u, end_u, answer_u, billsec, busy_box, a, target,
+               seq, start_u, end_u, answer_u, billsec, busy_box, a, target, dialled,
                greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u))::INTEGER
                  AS ring_s,
                block_holds, holder_b, answered_b,
@@ -326,7 +353,8 @@ def _walk_ctes() -> str:
              FROM blocked),
            held AS (
              SELECT *,
-               CASE kind WHEN 'dial' THEN CASE WHEN b_is_user THEN b ELSE dst END
+               CASE kind WHEN 'dial' THEN CASE WHEN b_is_user THEN b
+                                               ELSE coalesce(nullif(dialled, ''), dst) END
                          WHEN 'ivr' THEN dcontext
                          WHEN 'pickup' THEN a
                          WHEN 'vm' THEN 'voicemail ' || mailbox
@@ -361,6 +389,10 @@ def _walk_ctes() -> str:
                -- forwarding sent the call on at once (where phones are named by number).
                row_number() OVER w = 1 AND kind = 'dial' AND b_is_user AND b <> dst
                  AND {_is_numbered("b")} AND {_is_numbered("dst")} AS forwarding,
+               -- A call to a user that went out through a Local channel to another number
+               -- at once: the user's call forwarding (it never rang).
+               row_number() OVER w = 1 AND kind = 'dial' AND dialled <> '' AND NOT b_is_user
+                 AND dst <> dialled AND {_is_ext("dst")} AS local_forwarding,
                coalesce(lead(kind) OVER w = 'dial' AND lead(b_is_user) OVER w AND (
                  (kind = 'dial' AND b_is_user AND disposition = 'ANSWERED'
                   AND lead(b) OVER w <> b)
@@ -369,7 +401,7 @@ def _walk_ctes() -> str:
              FROM held WINDOW w AS (PARTITION BY cid ORDER BY pos))
            SELECT rownum, cid, pos, kind, step, ring_s, b_is_user, dst, dcontext, mailbox, b,
              disposition, uniqueid, seq, start_u, end_u, billsec, busy_box, a, target,
-             answered_b,
+             answered_b, dialled,
              -- A picker's Kötid runs from when the phone it took the call from began ringing.
              CASE WHEN kind = 'pickup'
                   THEN greatest(0, epoch(coalesce(answer_u, start_u))
@@ -380,8 +412,8 @@ def _walk_ctes() -> str:
                   THEN 'picked up by ' || next_destination END AS picked_by,
              coalesce(next_busy, false) AS next_busy, next_kind,
              prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
-             forwarding,
-             CASE WHEN forwarding THEN dst
+             forwarding, local_forwarding,
+             CASE WHEN forwarding OR local_forwarding THEN dst
                   WHEN prev_holds IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
                   THEN prev_number
                   WHEN after_answered THEN prev_b ELSE '' END AS forwarded_from,
@@ -534,8 +566,9 @@ def legs_statement() -> str:
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':forward', c.call_id, 'user',
               'ext:' || s.dst, s.dst, s.start_u, 'in', c.internal, 'in_forwarded',
-              c.from_number, c.from_name, '', '', s.dst, '', s.dst, 0, 0, s.b, ''
-       FROM {steps} WHERE s.forwarding
+              c.from_number, c.from_name, '', '', s.dst, '', s.dst, 0, 0,
+              CASE WHEN s.forwarding THEN s.b ELSE s.dialled END, ''
+       FROM {steps} WHERE s.forwarding OR s.local_forwarding
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':pickup', c.call_id, 'user',
               'ext:' || s.a, s.a, s.start_u, 'in', c.internal, 'in_answered',
@@ -618,7 +651,7 @@ def legs_statement() -> str:
 
 def memberships_query() -> str:
     return f"""SELECT DISTINCT 'group:' || dst AS grp, 'ext:' || {_peer("dstchannel")} AS member
-       FROM cdr_parsed WHERE dcontext = 'ext-group' AND lastapp = 'Dial'
+       FROM cdr_rows WHERE dcontext = 'ext-group' AND lastapp = 'Dial'
          AND cid NOT IN (SELECT cid FROM cdr_complex)"""
 
 

@@ -20,8 +20,8 @@ from vaxelstat.calls.legs import Leg
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest import rules
 from vaxelstat.ingest.models import ImportRun, RejectedRecord
-from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS, asterisk_cdr_sql, asterisk_queue_log
-from vaxelstat.ingest.parsers.base import Reason, Reject, SourceSettings
+from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS, asterisk_cdr, asterisk_queue_log
+from vaxelstat.ingest.parsers.base import NotReadable, Reason, Reject, SourceSettings
 from vaxelstat.ingest.workspace import Workspace
 from vaxelstat.orgs.models import CollectionPoint, GroupMembership, MeasuredObject, Organization
 
@@ -177,12 +177,12 @@ def parse_into(
     ws: Workspace, fmt: str, path: Path, source: SourceSettings, carried: int = 0
 ) -> None:
     """Read a file of the format into the workspace: by the format's SQL where it has one
-    (queue_log; a clean 21-column Master.csv), else by its Python parser. `carried`: how
+    (queue_log, the Asterisk CDR), else by its Python parser. `carried`: how
     many of the first lines were carried over from earlier files (queue_log)."""
     if fmt == asterisk_queue_log.FORMAT:
         asterisk_queue_log.read_into(ws, path, source, carried)
-    elif fmt == asterisk_cdr_sql.FORMAT and asterisk_cdr_sql.read_into(ws, path, source):
-        pass
+    elif fmt == asterisk_cdr.FORMAT:
+        asterisk_cdr.read_into(ws, path, source)
     else:
         ws.add_result(PARSERS[fmt].parse(path, source))
 
@@ -220,6 +220,8 @@ def import_file(
             # expressions refuse, say): the file is not read, and the message says why.
             detail = str(exc).splitlines()[0]
             raise UnreadableFile(f"{path}: could not be read: {detail}") from exc
+        except NotReadable as exc:
+            raise UnreadableFile(f"{path}: could not be read: {exc}") from exc
         rejects = [
             Reject(line, Reason(reason), detail, raw) for line, reason, detail, raw in ws.rejects()
         ]

@@ -1,32 +1,49 @@
-"""Asterisk CDR (cdr_csv Master.csv, cdr_custom) → user, hunt group, IVR and rule legs.
+"""Asterisk CDR (cdr_csv Master.csv, cdr_custom, DB exports) → user, hunt group, IVR and
+rule legs, read and walked by DuckDB in the import's workspace (FORMATS.md §1).
 
 Layouts are told apart by column count (FORMATS.md §1.1): 18 (cdr_csv with uniqueid and
-userfield), 21 (plus peeraccount, linkedid, sequence) and 19 (cdr_custom's default mapping).
-Rows are grouped into calls by linkedid (uniqueid where there is none) and walked in sequence
-order. The contexts follow FreePBX (SPEC §13): `timeconditions` is a rule-based number, `ivr-N`
-an IVR, `ext-group` a ring group, `ext-queues` an ACD queue (its legs come from queue_log),
-VoiceMail the voicemail.
+userfield), 21 (plus peeraccount, linkedid, sequence) and 19 (cdr_custom's default mapping);
+a DB export names its columns in a header (PBXware: calldate, duration, billsec). Rows are
+grouped into calls by linkedid (uniqueid where there is none) and walked in order of sequence,
+start and file. The contexts follow FreePBX (SPEC §13): `timeconditions` is a rule-based
+number, `ivr-N` an IVR, `ext-group` a ring group, `ext-queues` an ACD queue (its legs come
+from queue_log), VoiceMail the voicemail.
 
-A call is held by one object at a time. When a later row sends the call elsewhere, the holder
-that did not answer becomes forwarded (`in_forwarded` for a user, `forwarded` for a group) and
-the new destination's leg names it in "forwarded from"; voicemail turns an unanswered user's
-leg into `in_voicemail`.
+A call is held by one object at a time. When a later step sends the call elsewhere, the
+holder that did not answer becomes forwarded (`in_forwarded` for a user, `forwarded` for a
+group) and the new destination's leg names it in "forwarded from"; voicemail turns an
+unanswered user's leg into `in_voicemail`. Here each call's acting rows are numbered as
+steps, and what a step does to the leg of the step before is read with LAG and LEAD. (The
+Python walk the product had before, tests/oracles/asterisk_cdr.py, holds these rules to an
+independent reading in the tests.)
+
+Local times become UTC through a table of the hours the file names (`cdr_hours`) with their
+two offsets (before and after a daylight saving change); the repeated autumn hour is resolved
+by the uniqueid's epoch, the nearer of the two.
 """
 
-from collections import defaultdict
-from datetime import timedelta
+import codecs
+import csv
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from vaxelstat.ingest.parsers.asterisk_calls import CallWalk, Row
+from django.conf import settings
+
 from vaxelstat.ingest.parsers.base import (
+    HIDDEN_NUMBERS,
+    NotReadable,
     ParseResult,
     Reason,
     Reject,
     SourceSettings,
-    csv_fields,
-    local_to_utc,
     read_lines,
 )
+from vaxelstat.ingest.workspace import ORDERED_READ, Workspace
 
 FORMAT = "asterisk-cdr"
 
@@ -75,49 +92,761 @@ _CDR_CUSTOM = [
     "sequence",
 ]
 LAYOUTS = {18: _CDR_CSV[:18], 19: _CDR_CUSTOM, 21: _CDR_CSV}
+HIDDEN = sorted(HIDDEN_NUMBERS)
+FORMAT_TIME = "'%Y-%m-%d %H:%M:%S'"
 
 
-def _read_row(number: int, values: dict[str, str], settings: SourceSettings) -> Row:
-    uniqueid = values.get("uniqueid", "")
-    try:
-        hint: float | None = float(uniqueid.rsplit("-", 1)[-1])
-    except ValueError:
-        hint = None
-    if "calldate" in values:
-        # A DB table has the start only: answer and end follow from duration and billsec.
-        start = local_to_utc(values["calldate"], settings.timezone, hint)
-        duration = int(values.get("duration") or 0)
-        billsec = int(values.get("billsec") or 0)
-        end = start + timedelta(seconds=duration)
-        answer = end - timedelta(seconds=billsec) if values["disposition"] == "ANSWERED" else None
-    else:
-        start = local_to_utc(values["start"], settings.timezone, hint)
-        end = local_to_utc(values["end"], settings.timezone, hint) if values["end"] else start
-        answer = None
-        if values["answer"] and values["disposition"] == "ANSWERED":
-            answer = local_to_utc(values["answer"], settings.timezone, hint)
-    return Row(
-        line=number,
-        src=values["src"],
-        dst=values["dst"],
-        dcontext=values["dcontext"],
-        clid=values["clid"],
-        channel=values["channel"],
-        dstchannel=values["dstchannel"],
-        lastapp=values["lastapp"],
-        lastdata=values["lastdata"],
-        start=start,
-        answer=answer,
-        end=end,
-        billsec=int(values["billsec"] or 0),
-        disposition=values["disposition"],
-        uniqueid=uniqueid,
-        linkedid=values.get("linkedid") or uniqueid,
-        sequence=int(values.get("sequence") or 0),
+def _peer(expr: str) -> str:
+    """A channel's peer (base.channel_peer): a last '-' part of six or more hex digits is the
+    channel's sequence, not the peer's name."""
+    rest = f"split_part({expr}, '/', 2)"
+    return (
+        f"(CASE WHEN NOT contains({expr}, '/') THEN '' "
+        f"WHEN starts_with({expr}, 'Local/') THEN split_part({rest}, '@', 1) "
+        f"ELSE regexp_replace({rest}, '-[0-9a-f]{{6,}}$', '') END)"
     )
 
 
-def _header(fields: list[str]) -> list[str] | None:
+def _is_ext(expr: str) -> str:
+    return (
+        f"(list_contains($extensions, {expr}) OR (NOT list_contains($trunk_peers, {expr}) "
+        f"AND regexp_full_match({expr}, $pattern)))"
+    )
+
+
+def _pos(p: str, rid: str = "rid") -> str:
+    """Where a row of `cdr_rows` (alias `p`) comes in its call: by sequence, then start,
+    then file order (the local start: rows of one sequence on both sides of the autumn
+    change come in local order)."""
+    return (
+        f"((coalesce({p}.seq_i, 0)::HUGEINT << 64) "
+        f"+ (epoch({p}.start)::BIGINT::HUGEINT << 32) + {p}.{rid})"
+    )
+
+
+def _is_numbered(expr: str) -> str:
+    """SourceSettings.is_numbered: an extension by its number (the pattern), not by name."""
+    return f"(NOT list_contains($trunk_peers, {expr}) AND regexp_full_match({expr}, $pattern))"
+
+
+def _utc(local: str, h: str) -> str:
+    """Local naive time → UTC, choosing between the two offsets (of the hours row `h`) by
+    the uniqueid hint."""
+    first = f"({local} - to_seconds({h}.off0))"
+    second = f"({local} - to_seconds({h}.off1))"
+    return (
+        f"CASE WHEN {h}.off0 = {h}.off1 OR hint IS NULL THEN {first} "
+        f"WHEN abs(epoch({first}) - hint) <= abs(epoch({second}) - hint) THEN {first} "
+        f"ELSE {second} END"
+    )
+
+
+# The text columns kept of a row; the others are read into numbers, or not at all.
+KEPT = [
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "disposition",
+    "uniqueid",
+]
+TIMES = {"start", "answer", "end", "calldate"}
+NUMBERS = {"billsec", "sequence", "duration"}
+# Text columns a call's rows must have; a DB export's header without one cannot be read.
+NEEDED = ("src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata")
+
+
+# What a row does in its call.
+KIND = f"""CASE WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN 'hunt'
+         -- Dial(A&B): one step that rings several at once, answered by at most one.
+         WHEN p.lastapp = 'Dial' AND contains(split_part(p.lastdata, ',', 1), '&') THEN 'par'
+         WHEN p.lastapp = 'Queue' THEN 'queue'
+         WHEN list_contains($rule_contexts, p.dcontext) THEN 'rule'
+         WHEN list_contains($ivr_contexts, p.dcontext)
+              OR starts_with(p.dcontext, 'ivr-') THEN 'ivr'
+         WHEN p.lastapp = 'VoiceMail' THEN 'vm'
+         WHEN p.lastapp = 'Pickup'
+              THEN CASE WHEN {_is_ext(_peer("p.channel"))} THEN 'pickup' ELSE '' END
+         WHEN p.lastapp = 'Dial' OR p.dstchannel <> '' THEN 'dial'
+         ELSE '' END"""
+
+
+def read_statements(names: list[str], header: bool, table: str = "cdr_parsed") -> list[str]:
+    """Read the file into `cdr_parsed`: the text the walk reads, the local times, the numbers.
+    A record the reader cannot read (a time or number that is not one, a column count not
+    the file's) is left out and noted in `cdr_reject_errors` with its line."""
+    names = _unique(names)
+    columns = ", ".join(f"'{c}': '{_type(c)}'" for c in names)
+    kept = ", ".join(
+        f'coalesce("{c}", \'\') AS "{c}"' if c in names else f"'' AS \"{c}\"" for c in KEPT
+    )
+    start = "calldate" if "calldate" in names and "start" not in names else "start"
+
+    def col(name: str) -> str:
+        return f'"{name}"' if name in names else "NULL"
+
+    if start == "calldate":
+        # A DB table has the start only: the end follows from duration, the answer from
+        # billsec (in local time: the walk reads them to the UTC of the start's offset).
+        times = """calldate AS start,
+             calldate + to_seconds(coalesce(duration, 0)) AS "end",
+             CASE WHEN disposition = 'ANSWERED'
+                  THEN calldate + to_seconds(coalesce(duration, 0) - coalesce(billsec, 0))
+                  END AS answer_l"""
+    else:
+        times = f"""start, {col("end")} AS "end",
+             CASE WHEN disposition = 'ANSWERED' THEN {col("answer")} END AS answer_l"""
+    options = [
+        "delim = ','",
+        "quote = '\"'",
+        "escape = '\"'",
+        "auto_detect = false",
+        f"header = {str(header).lower()}",
+        # Lenient with quotes as a CSV reader of a PBX's files must be: PBXware writes a
+        # caller id's quotes unescaped ("\"Anna\" <1001>" as ""Anna" <1001>").
+        "strict_mode = false",
+        "store_rejects = true",
+        f"rejects_table = '{table}_errors'",
+        f"rejects_scan = '{table}_scans'",
+    ]
+    if header:
+        options.append("nullstr = ['NULL', '']")  # DB exports write NULL for an empty value
+    else:
+        options.append(f"timestampformat = {FORMAT_TIME}")
+    return [
+        f"""CREATE OR REPLACE TEMP TABLE {table} AS
+           SELECT {kept}, {times}, call_id, hash(call_id) AS cid,
+             {col("billsec")} AS billsec_i, {col("sequence")} AS seq_i,
+             try_cast(split_part(coalesce({col("uniqueid")}, ''), '-', -1) AS DOUBLE) AS hint
+           FROM (SELECT *, coalesce(nullif({col("linkedid")}, ''), {col("uniqueid")}, '')
+                             AS call_id
+                 FROM read_csv($path, columns = {{{columns}}}, {", ".join(options)}))""",
+        f"""CREATE OR REPLACE TEMP TABLE {table}_hour_list AS
+           SELECT DISTINCT date_trunc('hour', t) AS h FROM (
+             SELECT start AS t FROM {table} UNION ALL SELECT "end" FROM {table}
+             UNION ALL SELECT answer_l FROM {table}) WHERE t IS NOT NULL""",
+    ]
+
+
+def _type(column: str) -> str:
+    return "TIMESTAMP" if column in TIMES else "INTEGER" if column in NUMBERS else "VARCHAR"
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column names as the reader needs them: each once (a repeated one is numbered)."""
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return unique
+
+
+_TIME_COLUMNS = ", ".join(f"'{t}'" for t in sorted(TIMES))
+
+
+def rejects_statement(errors: str = "cdr_parsed_errors", line: str = "line") -> str:
+    """Why each record the reader left out was rejected, by what it found (its error type and
+    column): from the table `errors`, on the line `line` (an expression of the reader's)."""
+    return f"""INSERT INTO ws_rejects
+    WITH e AS (
+      SELECT line, ltrim(csv_line, chr(10) || chr(13)) AS raw,
+        CASE WHEN error_type = 'CAST' AND column_name IN ({_TIME_COLUMNS})
+               THEN 'bad_time'
+             WHEN error_type = 'CAST' THEN 'bad_number'
+             WHEN error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') THEN 'unknown_layout'
+             ELSE 'malformed' END AS reason,
+        CASE WHEN error_type = 'CAST' AND regexp_extract(error_message, 'string "(.*)" to', 1) = ''
+               THEN 'no ' || column_name
+             WHEN error_type = 'CAST'
+               THEN column_name || ' ' || regexp_extract(error_message, 'string "(.*)" to', 1)
+                    || CASE WHEN column_name IN ({_TIME_COLUMNS})
+                            THEN ' is not YYYY-MM-DD HH:MM:SS' ELSE ' is not a number' END
+             WHEN error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS')
+               THEN regexp_extract(error_message, 'Found: ([0-9]+)', 1) || ' columns (this file '
+                    || 'has ' || regexp_extract(error_message, 'Columns: ([0-9]+)', 1) || ')'
+             ELSE lower(error_type) || ': ' || error_message END AS detail,
+        -- The first thing a reader of the record finds wrong: its times, then its numbers.
+        CASE WHEN error_type <> 'CAST' THEN 0 WHEN column_name = 'start' THEN 1
+             WHEN column_name IN ('calldate', 'end', 'answer') THEN 2 ELSE 3 END AS rank
+      FROM {errors})
+    SELECT {line}, arg_min(reason, rank), arg_min(detail, rank), any_value(raw)
+    FROM e GROUP BY line"""
+
+
+def walk_statements() -> list[str]:
+    hidden = "[" + ", ".join(f"'{v}'" for v in HIDDEN) + "]"
+    clid = r"""'^\s*"?(.*?)"?\s*<([^>]*)>"?\s*$'"""
+    # Two tables are kept: the Local channel halves joined, and each call's caller; the rest
+    # of the walk is one statement (legs_statement).
+    return [
+        # Ring groups and follow-me built of Local channels log both halves (FORMATS.md
+        # §1.2): a Dial to `Local/X@ctx-N;1` is read as what its `;2` half dialled (the
+        # half's answered attempt, else its last), and the halves leave the call.
+        f"""CREATE OR REPLACE TEMP TABLE cdr_local AS
+           WITH halves AS (
+             SELECT cid, left(channel, -2) AS base,
+               coalesce(arg_min(rowid, {_pos("cdr_parsed", "rowid")})
+                          FILTER (disposition = 'ANSWERED'),
+                        arg_max(rowid, {_pos("cdr_parsed", "rowid")})) AS half_row
+             FROM cdr_parsed
+             WHERE lastapp = 'Dial' AND starts_with(channel, 'Local/')
+               AND ends_with(channel, ';2')
+             GROUP BY ALL)
+           SELECT r.rowid AS target_row, h.half_row, h.cid, h.base
+           FROM cdr_parsed r JOIN halves h ON h.cid = r.cid AND r.dstchannel = h.base || ';1'""",
+        """CREATE OR REPLACE TEMP VIEW cdr_rows AS
+           SELECT p.* REPLACE (
+               coalesce(hp.dstchannel, p.dstchannel) AS dstchannel,
+               coalesce(hp.disposition, p.disposition) AS disposition,
+               CASE WHEN hp.rowid IS NULL THEN p.answer_l ELSE hp.answer_l END AS answer_l,
+               CASE WHEN hp.rowid IS NULL THEN p.billsec_i ELSE hp.billsec_i END AS billsec_i),
+             p.rowid AS rid, coalesce(hp.dst, '') AS dialled
+           FROM cdr_parsed p
+           LEFT JOIN cdr_local l ON l.target_row = p.rowid
+           LEFT JOIN cdr_parsed hp ON hp.rowid = l.half_row
+           WHERE NOT (p.lastapp = 'Dial' AND starts_with(p.channel, 'Local/')
+                      AND ends_with(p.channel, ';2')
+                      AND (p.cid, left(p.channel, -2)) IN (SELECT (cid, base) FROM cdr_local))""",
+        # The caller: from the first row of each call walked here.
+        f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
+           WITH firsts AS (
+             SELECT cid, arg_min(rid, {_pos("cdr_rows")}) AS first_pos_row,
+                    min(rid) AS first_row
+             FROM cdr_rows
+             GROUP BY cid),
+           c0 AS (
+             SELECT f.cid, p.call_id, {_peer("p.channel")} AS origin, f.first_row,
+               f.first_pos_row, p.clid, p.src, p.dcontext
+             FROM firsts f JOIN cdr_rows p ON p.rid = f.first_pos_row),
+           c AS (
+             SELECT *, {_is_ext("origin")} AND NOT list_contains($inbound_contexts, dcontext)
+               AS internal
+             FROM c0),
+           -- A caller id is read once however many calls it made.
+           m AS (
+             SELECT clid, regexp_extract(clid, {clid}, ['name', 'number']) AS parts
+             FROM (SELECT DISTINCT clid FROM c)),
+           n AS (
+             SELECT clid, parts,
+               -- A match has a number, or is an empty one: the pattern runs again only then.
+               parts.number <> '' OR (contains(clid, '<') AND regexp_matches(clid, {clid}))
+                 AS matched
+             FROM m),
+           ids AS (
+             SELECT clid, CASE WHEN matched THEN trim(parts.name) ELSE '' END AS name,
+               CASE WHEN matched THEN trim(parts.number) ELSE trim(clid) END AS number
+             FROM n),
+           o AS (
+             SELECT c.*, i.name, CASE WHEN c.src <> '' THEN c.src ELSE i.number END AS number
+             FROM c JOIN ids i USING (clid)),
+           h AS (
+             SELECT *, list_contains({hidden}, lower(trim(number))) AS hidden FROM o)
+           SELECT cid, call_id, origin, first_row, first_pos_row, src, internal, name,
+             CASE WHEN hidden THEN '' ELSE number END AS from_number,
+             CASE WHEN hidden OR name = number THEN '' ELSE name END AS from_name
+           FROM h""",
+    ]
+
+
+def _hour(t: str, minutes: bool) -> str:
+    """The key of a local time in `cdr_hours`: its hour, or its minute in an hour whose
+    offset changes within it."""
+    if not minutes:
+        return f"date_trunc('hour', {t})"
+    return (
+        f"CASE WHEN date_trunc('hour', {t}) IN (SELECT h FROM cdr_odd_hours) "
+        f"THEN date_trunc('minute', {t}) ELSE date_trunc('hour', {t}) END"
+    )
+
+
+def _walk_ctes(minutes: bool) -> str:
+    return f"""
+       -- Every row of the calls walked here, with what the walk reads of it. `pos` orders a
+       -- call's rows: (sequence, start, row).
+       cdr_steps AS MATERIALIZED (
+           SELECT p.rid AS rownum, p.cid, p.src, p.dst, p.dcontext, p.disposition, p.dialled,
+             p.uniqueid, coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
+             {_pos("p")} AS pos,
+             {_utc("p.start", "h_start")} AS start_u,
+             CASE WHEN p."end" IS NULL THEN {_utc("p.start", "h_start")}
+                  ELSE {_utc('p."end"', "h_end")} END AS end_u,
+             CASE WHEN p.answer_l IS NULL THEN NULL
+                  ELSE {_utc("p.answer_l", "h_answer")} END AS answer_u,
+             -- The dialled peer is read of Dial rows only (hunt and dial steps); a Pickup
+             -- row's calling peer is the picker.
+             CASE WHEN p.lastapp IN ('Dial', 'Pickup') OR p.dstchannel <> ''
+                  THEN {_peer("p.channel")} ELSE '' END AS a,
+             -- The phone a Pickup took the call from: 'PJSIP/1001', '1001@PICKUPMARK', or
+             -- FreePBX's '1001&1001@PICKUPMARK' (the first).
+             CASE WHEN p.lastapp = 'Pickup'
+                  THEN split_part(CASE WHEN contains(split_part(p.lastdata, '&', 1), '/')
+                                       THEN {_peer("split_part(p.lastdata, '&', 1)")}
+                                       ELSE split_part(p.lastdata, '&', 1) END, '@', 1)
+                  ELSE '' END AS target,
+             p.lastapp = 'Pickup' AS pickup_row,
+             CASE WHEN p.lastapp = 'Dial' OR p.dstchannel <> '' THEN {_peer("p.dstchannel")}
+                  ELSE '' END AS b,
+             {KIND} AS kind,
+             -- The block a row rings in: a ring group's (its number), a parallel Dial's
+             -- (its arguments and start).
+             CASE WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN p.dst
+                  WHEN p.lastapp = 'Dial' AND contains(split_part(p.lastdata, ',', 1), '&')
+                    THEN p.lastdata || '|' || p.start::VARCHAR
+                  WHEN p.lastapp = 'Queue' THEN p.dst END AS blk,
+             -- A queue or a mailbox answering is no answer by a person or a service.
+             p.lastapp IN ('Queue', 'VoiceMail') AS holding_app,
+             -- voicemail_box(): '1001@default,b', '1001,u', or the old 'b1001@default'.
+             CASE WHEN p.lastapp = 'VoiceMail'
+                  THEN regexp_replace(split_part(split_part(split_part(p.lastdata, ',', 1),
+                                      '&', 1), '@', 1), '^[bus]([0-9])', '\\1')
+                  ELSE '' END AS mailbox,
+             p.lastapp = 'VoiceMail' AND (contains(split_part(p.lastdata, ',', 2), 'b')
+                                          OR regexp_matches(p.lastdata, '^b[0-9]')) AS busy_box
+           FROM cdr_rows p
+           JOIN cdr_hours h_start ON h_start.h = {_hour("p.start", minutes)}
+           LEFT JOIN cdr_hours h_end ON h_end.h = {_hour('p."end"', minutes)}
+           LEFT JOIN cdr_hours h_answer ON h_answer.h = {_hour("p.answer_l", minutes)}),
+       -- Users' answered legs (of a Dial, or of a parallel Dial's row), and the Dials that
+       -- rang such a user again (after a Local channel optimised away, say): those add talk
+       -- to the first leg and the caller's, and give no leg (a Dial leaves the call where
+       -- it was; a parallel Dial still moves it on).
+       cdr_answered AS (
+           SELECT cid, b, pos, rownum FROM cdr_steps
+           WHERE kind IN ('dial', 'par') AND disposition = 'ANSWERED' AND {_is_ext("b")}),
+       cdr_again AS MATERIALIZED (
+           SELECT r.rownum, any_value(r.cid) AS cid, any_value(r.b) AS b,
+             any_value(r.pos) AS pos, any_value(r.billsec) AS billsec
+           FROM cdr_steps r JOIN cdr_answered e ON e.cid = r.cid AND e.b = r.b AND e.pos < r.pos
+           WHERE r.kind IN ('dial', 'par') GROUP BY r.rownum),
+       cdr_again_talk AS (
+           SELECT a.cid, a.b, sum(a.billsec) AS talk,
+             (SELECT arg_min(e.rownum, e.pos) FROM cdr_answered e
+              WHERE e.cid = a.cid AND e.b = a.b) AS first_row
+           FROM cdr_again a GROUP BY ALL),
+       -- Ring-group blocks (rows dialled together) and queue passages: one step each.
+       cdr_blocks AS MATERIALIZED (
+           -- One block per group of a call: members rung together (ringall) or one Dial
+           -- after another (hunt); Kötid is all the time in the group.
+           SELECT cid, blk, min(pos) AS first,
+             arg_min(rownum, pos) FILTER (disposition = 'ANSWERED') AS winner_row,
+             arg_min(b, pos) FILTER (disposition = 'ANSWERED') AS winner,
+             greatest(0, arg_min(epoch(coalesce(answer_u, end_u)), pos)
+               FILTER (disposition = 'ANSWERED') - epoch(arg_min(start_u, pos)))::INTEGER
+               AS winner_ring,
+             arg_min(billsec, pos) FILTER (disposition = 'ANSWERED') AS winner_talk,
+             count(*) FILTER (disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')) AS rang,
+             greatest(0, max(epoch(coalesce(answer_u, end_u)))
+               - epoch(arg_min(start_u, pos)))::INTEGER AS max_ring,
+             NULL::BIGINT AS holder_row, NULL AS holder_b, NULL AS holder_busy,
+             NULL AS answered_b
+           FROM cdr_steps WHERE kind = 'hunt' GROUP BY ALL
+           UNION ALL
+           -- A parallel Dial: its users' legs; if none of them answered, the first holds
+           -- the call (and the last who answered may transfer it on).
+           SELECT cid, blk, min(pos), NULL, NULL, NULL, NULL, NULL, NULL,
+             CASE WHEN NOT bool_or(disposition = 'ANSWERED') FILTER (member)
+                  THEN arg_min(rownum, pos) FILTER (member) END,
+             arg_min(b, pos) FILTER (member),
+             arg_min(disposition = 'BUSY', pos) FILTER (member),
+             arg_max(b, pos) FILTER (member AND disposition = 'ANSWERED')
+           FROM (SELECT *, {_is_ext("b")} AND rownum NOT IN (SELECT rownum FROM cdr_again)
+                             AS member
+                 FROM cdr_steps WHERE kind = 'par')
+           GROUP BY ALL
+           UNION ALL
+           SELECT cid, blk, min(pos), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+             NULL
+           FROM cdr_steps WHERE kind = 'queue' GROUP BY ALL),
+       -- The acting steps in one sort per call: what each leaves holding the call, what
+       -- the step after does to it, and where each step came from.
+       cdr_fate AS MATERIALIZED (
+           -- A ring-group block or queue passage acts by its first row, with what the block
+           -- leaves holding the call; only those rows are joined to the blocks here (the
+           -- rest of a block's outcome is joined where the group's legs are made: the
+           -- fewer columns sorted per call, the cheaper).
+           WITH blocked AS (
+             SELECT r.*,
+               CASE WHEN r.kind = 'hunt' AND k.winner IS NULL
+                      THEN CASE WHEN k.rang > 0 THEN 'abandoned' ELSE 'no_agent' END
+                    WHEN r.kind = 'par' AND k.holder_row IS NOT NULL
+                      THEN CASE WHEN k.holder_busy THEN 'in_busy' ELSE 'in_no_answer' END
+                    END AS block_holds,
+               k.holder_b, k.answered_b
+             FROM cdr_steps r
+             JOIN cdr_blocks k ON k.cid = r.cid AND k.blk = r.blk AND k.first = r.pos
+             WHERE r.kind IN ('hunt', 'queue', 'par')
+             UNION ALL
+             SELECT r.* REPLACE (
+                 CASE WHEN r.kind = 'dial' AND r.rownum IN (SELECT rownum FROM cdr_again)
+                      THEN 'again' ELSE r.kind END AS kind),
+               NULL, NULL, NULL
+             FROM cdr_steps r
+             WHERE r.kind NOT IN ('', 'hunt', 'queue', 'par')),
+           acting AS (
+             SELECT rownum, cid, pos, kind, dst, dcontext, mailbox, b, disposition, uniqueid,
+               seq, start_u, end_u, answer_u, billsec, busy_box, a, target, dialled,
+               greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u))::INTEGER
+                 AS ring_s,
+               block_holds, holder_b, answered_b,
+               kind IN ('dial', 'par') AND {_is_ext("b")} AS b_is_user
+             FROM blocked),
+           held AS (
+             SELECT *,
+               CASE kind WHEN 'dial' THEN CASE WHEN b_is_user THEN b
+                                               ELSE coalesce(nullif(dialled, ''), dst) END
+                         WHEN 'ivr' THEN dcontext
+                         WHEN 'pickup' THEN a
+                         WHEN 'vm' THEN 'voicemail ' || mailbox
+                         ELSE dst END AS destination,
+               CASE WHEN kind = 'dial' AND b_is_user AND disposition <> 'ANSWERED'
+                      THEN CASE WHEN disposition = 'BUSY' THEN 'in_busy' ELSE 'in_no_answer' END
+                    WHEN kind IN ('hunt', 'par') THEN block_holds
+                    -- A key chosen in a menu sent the call on, wherever the log shows it went.
+                    WHEN kind = 'ivr' AND dst NOT IN ('s', 'h', 't', 'i', '') THEN 'connected'
+                    WHEN kind IN ('rule', 'ivr') THEN 'not_connected'
+                    END AS holds,
+               CASE kind WHEN 'dial' THEN b WHEN 'par' THEN holder_b WHEN 'ivr' THEN dcontext
+                         ELSE dst END AS holds_number
+             FROM acting),
+           f AS (
+             SELECT *,
+               row_number() OVER w AS step,
+               -- A Dial that rang an answered user again leaves the call where it was: the
+               -- holder before it and the step after it see past it.
+               CASE WHEN lag(kind) OVER w = 'again' THEN lag(holds, 2) OVER w
+                    ELSE lag(holds) OVER w END AS prev_holds,
+               CASE WHEN lag(kind) OVER w = 'again' THEN lag(holds_number, 2) OVER w
+                    ELSE lag(holds_number) OVER w END AS prev_number,
+               CASE WHEN lead(kind) OVER w = 'again' THEN lead(kind, 2) OVER w
+                    ELSE lead(kind) OVER w END AS next_kind,
+               CASE WHEN lead(kind) OVER w = 'again' THEN lead(mailbox, 2) OVER w
+                    ELSE lead(mailbox) OVER w END AS next_mailbox,
+               CASE WHEN lead(kind) OVER w = 'again' THEN lead(busy_box, 2) OVER w
+                    ELSE lead(busy_box) OVER w END AS next_busy,
+               CASE WHEN lead(kind) OVER w = 'again' THEN lead(destination, 2) OVER w
+                    ELSE lead(destination) OVER w END AS next_destination,
+               -- A user who answered, and the call went on to another user: a transfer.
+               coalesce(kind = 'dial' AND b_is_user AND (
+                 (lag(kind) OVER w = 'dial' AND lag(disposition) OVER w = 'ANSWERED'
+                  AND lag(b_is_user) OVER w AND lag(b) OVER w <> b)
+                 OR (lag(kind) OVER w = 'par' AND lag(answered_b) OVER w <> b)), false)
+                 AS after_answered,
+               CASE WHEN lag(kind) OVER w = 'par' THEN lag(answered_b) OVER w
+                    ELSE lag(b) OVER w END AS prev_b,
+               CASE WHEN lag(kind) OVER w = 'again' THEN lag(start_u, 2) OVER w
+                    ELSE lag(start_u) OVER w END AS prev_start,
+               -- The extension dialled is not the one that rang: the dialled user's call
+               -- forwarding sent the call on at once (where phones are named by number).
+               row_number() OVER w = 1 AND kind = 'dial' AND b_is_user AND b <> dst
+                 AND {_is_numbered("b")} AND {_is_numbered("dst")} AS forwarding,
+               -- A call to a user that went out through a Local channel to another number
+               -- at once: the user's call forwarding (it never rang).
+               row_number() OVER w = 1 AND kind = 'dial' AND dialled <> '' AND NOT b_is_user
+                 AND dst <> dialled AND {_is_ext("dst")} AS local_forwarding,
+               coalesce(lead(kind) OVER w = 'dial' AND lead(b_is_user) OVER w AND (
+                 (kind = 'dial' AND b_is_user AND disposition = 'ANSWERED'
+                  AND lead(b) OVER w <> b)
+                 OR (kind = 'par' AND lead(b) OVER w <> answered_b)), false)
+                 AS transferred
+             FROM held WINDOW w AS (PARTITION BY cid ORDER BY pos))
+           SELECT rownum, cid, pos, kind, step, ring_s, b_is_user, dst, dcontext, mailbox, b,
+             disposition, uniqueid, seq, start_u, end_u, billsec, busy_box, a, target,
+             answered_b, dialled,
+             -- A picker's Kötid runs from when the phone it took the call from began ringing.
+             CASE WHEN kind = 'pickup'
+                  THEN greatest(0, epoch(coalesce(answer_u, start_u))
+                         - epoch(CASE WHEN prev_holds IS NULL THEN start_u ELSE prev_start END))
+                  END::INTEGER AS pickup_wait,
+             -- Another phone picked up the call while this holder rang: Övrigt says who.
+             CASE WHEN holds IS NOT NULL AND next_kind = 'pickup'
+                  THEN 'picked up by ' || next_destination END AS picked_by,
+             coalesce(next_busy, false) AS next_busy, next_kind,
+             prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
+             forwarding, local_forwarding,
+             CASE WHEN forwarding OR local_forwarding THEN dst
+                  WHEN prev_holds IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
+                  THEN prev_number
+                  WHEN after_answered THEN prev_b ELSE '' END AS forwarded_from,
+             transferred,
+             holds IS NOT NULL AND next_kind = 'vm' AND next_mailbox = holds_number
+               AS to_own_mailbox,
+             CASE WHEN holds IS NULL THEN NULL
+                  WHEN next_kind = 'pickup' THEN holds
+                  WHEN next_kind = 'vm' AND next_mailbox = holds_number
+                    THEN CASE holds WHEN 'in_no_answer' THEN 'in_voicemail'
+                                    WHEN 'in_busy' THEN 'in_voicemail'
+                                    WHEN 'abandoned' THEN 'forwarded' ELSE holds END
+                  WHEN next_kind IS NOT NULL
+                    THEN CASE holds WHEN 'in_no_answer' THEN 'in_forwarded'
+                                    WHEN 'abandoned' THEN 'forwarded'
+                                    WHEN 'not_connected' THEN 'connected' ELSE holds END
+                  ELSE holds END AS fate,
+             CASE WHEN holds IS NULL THEN ''
+                  WHEN next_kind = 'vm' AND next_mailbox = holds_number
+                    THEN 'voicemail ' || next_mailbox
+                  ELSE coalesce(next_destination, '') END AS forwarded_to
+           FROM f),
+       -- The group numbers of the calls that leave a message in a mailbox.
+       cdr_groups AS (
+           SELECT cid, list(DISTINCT dst) AS numbers FROM cdr_steps
+           WHERE dcontext IN ('ext-group', 'ext-queues')
+             AND cid IN (SELECT cid FROM cdr_fate WHERE kind = 'vm')
+           GROUP BY ALL),
+       -- The caller's outgoing leg: the first Dial by a user with nothing holding the call.
+       cdr_out AS MATERIALIZED (
+           WITH o AS (
+             SELECT f.rownum, f.cid, f.step, f.pos, f.ring_s, f.b_is_user FROM cdr_fate f
+             JOIN cdr_steps s ON s.rownum = f.rownum
+             WHERE f.kind IN ('dial', 'par') AND {_is_ext("s.a")}
+               AND f.rownum NOT IN (SELECT rownum FROM cdr_again)
+               AND NOT list_contains($inbound_contexts, s.dcontext)
+               -- The user placed the call; or the PBX rang the user's phone first, without
+               -- a caller number (click-to-call, a call file), and dialled out for the user.
+               AND s.src IN (s.a, '') AND (f.forwarded_from = '' OR f.forwarding)
+             QUALIFY row_number() OVER (PARTITION BY f.cid ORDER BY f.step) = 1),
+           later AS (
+             -- The first row after the caller's Dial that answered: a Dial's (of a
+             -- parallel Dial, any of its rows), or a colleague's pickup.
+             SELECT o.cid,
+               arg_min(s.billsec, s.pos) AS talk,
+               arg_min(epoch(coalesce(s.answer_u, s.end_u)), s.pos) AS answered_at,
+               -- A colleague who picked the call up answered it (its Kötid stays the dial's).
+               arg_min(s.kind = 'pickup', s.pos) AS by_pickup
+             FROM o JOIN cdr_steps s ON s.cid = o.cid AND s.pos > o.pos
+             WHERE ((s.kind IN ('dial', 'par') AND s.disposition = 'ANSWERED' AND s.b <> '')
+                    OR s.kind = 'pickup')
+               AND s.rownum NOT IN (SELECT rownum FROM cdr_again)
+             GROUP BY ALL),
+           mailbox AS (
+             SELECT cid, max(step) AS last_vm FROM cdr_fate WHERE kind = 'vm' GROUP BY ALL)
+           SELECT o.*, later.talk AS later_talk, later.answered_at, later.by_pickup,
+             -- The Dials that rang an answered user again after this one: more talk.
+             coalesce((SELECT sum(a.billsec) FROM cdr_again a
+                       WHERE a.cid = o.cid AND a.pos > o.pos), 0) AS again_talk,
+             -- A Dial with no Party B reached nobody, whatever the disposition says.
+             s.disposition = 'ANSWERED' AND s.b <> '' AS answered,
+             -- The caller reached a mailbox after this dial (voicemail).
+             coalesce(mailbox.last_vm > o.step, false) AS to_mailbox
+           FROM o JOIN cdr_steps s ON s.rownum = o.rownum
+           LEFT JOIN later ON later.cid = o.cid LEFT JOIN mailbox ON mailbox.cid = o.cid),
+       -- A call a user placed that no Dial made the user's outgoing leg: a call to a PBX
+       -- service (echo test, IVR, conference, queue, mailbox). Answered when a row other
+       -- than a queue's or a mailbox's was.
+       -- A call the PBX placed to a user's phone without a caller number (a call file: a
+       -- reminder) that dialled nobody is a call to the user, from the PBX.
+       cdr_service AS (
+           WITH v AS (
+             SELECT c.cid, c.call_id, c.origin, c.src, c.from_number, c.from_name,
+               c.internal, c.first_pos_row,
+               arg_min(epoch(coalesce(s.answer_u, s.end_u)), s.pos)
+                 FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS answered_at,
+               arg_min(s.billsec, s.pos)
+                 FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS talk,
+               bool_or(s.holding_app AND s.kind <> 'queue') AS to_mailbox
+             FROM cdr_caller c JOIN cdr_steps s ON s.cid = c.cid
+             WHERE c.internal AND c.src IN (c.origin, '')
+               AND c.cid NOT IN (SELECT cid FROM cdr_out)
+             GROUP BY ALL
+             -- A pickup: the user answered a call, not placed one.
+             HAVING NOT bool_or(s.pickup_row))
+           -- A call to a user's number that dialled nobody reached no one: no service
+           -- answers a user's number.
+           SELECT v.* REPLACE (
+               CASE WHEN {_is_ext("s.dst")} THEN NULL ELSE v.answered_at END AS answered_at),
+             s.uniqueid, s.seq, s.start_u, s.dst, s.disposition, s.billsec,
+             greatest(0, epoch(coalesce(s.answer_u, s.end_u)) - epoch(s.start_u))::INTEGER
+               AS first_ring
+           FROM v JOIN cdr_steps s ON s.rownum = v.first_pos_row)"""
+
+
+def legs_statement(minutes: bool = False) -> str:
+    # s: an acting step with its fate, c: the call's caller; o: the caller's own Dial.
+    steps = "cdr_fate s JOIN cdr_caller c ON c.cid = s.cid"
+    # From the steps to the legs in one statement: DuckDB keeps the steps in memory for the
+    # statement, which costs less than a table of their own.
+    return f"""INSERT INTO staged
+       WITH {_walk_ctes(minutes)}
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':out', c.call_id, 'user',
+              'ext:' || s.a, s.a, s.start_u, 'out',
+              o.b_is_user OR (s.b = '' AND {_is_ext("s.dst")}),
+              CASE WHEN o.answered OR o.later_talk IS NOT NULL
+                   THEN 'out_answered' ELSE 'out_unanswered' END,
+              c.from_number, c.from_name, '', '', s.a, '', s.dst,
+              CASE WHEN o.answered OR o.later_talk IS NULL OR o.by_pickup THEN o.ring_s
+                   ELSE (o.answered_at - epoch(s.start_u))::INTEGER END,
+              CASE WHEN o.answered THEN s.billsec ELSE coalesce(o.later_talk, 0) END
+                + o.again_talk,
+              '',
+              CASE WHEN o.answered OR o.later_talk IS NOT NULL THEN ''
+                   WHEN s.disposition = 'BUSY' THEN 'busy'
+                   WHEN s.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
+                   WHEN o.to_mailbox THEN 'voicemail' ELSE '' END
+       FROM cdr_out o JOIN cdr_steps s ON s.rownum = o.rownum JOIN cdr_caller c ON c.cid = o.cid
+       UNION ALL
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':in', c.call_id, 'user', 'ext:' || s.b,
+              s.b, s.start_u, 'in', c.internal,
+              coalesce(s.fate, 'in_answered'), c.from_number, c.from_name, s.forwarded_from,
+              '', s.b, '', s.dst,
+              s.ring_s,
+              CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec ELSE 0 END
+                + coalesce(t.talk, 0),
+              s.forwarded_to,
+              CASE WHEN s.picked_by IS NOT NULL THEN s.picked_by
+                   WHEN coalesce(s.to_own_mailbox, false)
+                     THEN CASE WHEN s.disposition = 'BUSY' OR s.next_busy THEN 'busy'
+                               ELSE 'voicemail' END
+                   WHEN s.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
+                   WHEN s.transferred THEN 'transferred'
+                   ELSE '' END
+       FROM {steps} LEFT JOIN cdr_again_talk t ON t.first_row = s.rownum
+       WHERE s.kind = 'dial' AND s.b_is_user
+       UNION ALL
+       SELECT 'cdr:' || v.uniqueid || ':' || v.seq || ':out', v.call_id, 'user',
+              'ext:' || v.origin, v.origin, v.start_u, 'out', true,
+              CASE WHEN v.answered_at IS NULL THEN 'out_unanswered' ELSE 'out_answered' END,
+              v.from_number, v.from_name, '', '', v.origin, '', v.dst,
+              CASE WHEN v.answered_at IS NULL THEN v.first_ring
+                   ELSE greatest(0, v.answered_at - epoch(v.start_u))::INTEGER END,
+              CASE WHEN v.answered_at IS NULL THEN 0 ELSE coalesce(v.talk, 0) END, '',
+              CASE WHEN v.answered_at IS NOT NULL THEN ''
+                   WHEN v.to_mailbox THEN 'voicemail'
+                   WHEN v.disposition = 'BUSY' THEN 'busy'
+                   WHEN v.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
+                   ELSE '' END
+       FROM cdr_service v WHERE v.src <> ''
+       UNION ALL
+       SELECT 'cdr:' || v.uniqueid || ':' || v.seq || ':in', v.call_id, 'user',
+              'ext:' || v.origin, v.origin, v.start_u, 'in', v.internal,
+              CASE WHEN v.disposition = 'ANSWERED' THEN 'in_answered' ELSE 'in_no_answer' END,
+              v.from_number, v.from_name, '', '', v.origin, '', v.dst, v.first_ring,
+              CASE WHEN v.disposition = 'ANSWERED' THEN v.billsec ELSE 0 END, '', ''
+       FROM cdr_service v WHERE v.src = ''
+       UNION ALL
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':forward', c.call_id, 'user',
+              'ext:' || s.dst, s.dst, s.start_u, 'in', c.internal, 'in_forwarded',
+              c.from_number, c.from_name, '', '', s.dst, '', s.dst, 0, 0,
+              CASE WHEN s.forwarding THEN s.b ELSE s.dialled END, ''
+       FROM {steps} WHERE s.forwarding OR s.local_forwarding
+       UNION ALL
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':pickup', c.call_id, 'user',
+              'ext:' || s.a, s.a, s.start_u, 'in', c.internal, 'in_answered',
+              c.from_number, c.from_name,
+              CASE WHEN s.forwarded_from <> '' THEN s.forwarded_from ELSE s.target END, '',
+              s.a, '', '', s.pickup_wait, s.billsec, '', 'pickup of ' || s.target
+       FROM {steps} WHERE s.kind = 'pickup'
+       UNION ALL
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':group', c.call_id, 'hunt',
+              'group:' || s.dst, s.dst, s.start_u, 'in', c.internal,
+              coalesce(s.fate, 'answered'), c.from_number, c.from_name, s.forwarded_from, '',
+              coalesce(k.winner, ''), '', '',
+              CASE WHEN k.winner IS NULL THEN k.max_ring ELSE k.winner_ring END,
+              coalesce(k.winner_talk, 0), s.forwarded_to,
+              CASE WHEN s.picked_by IS NOT NULL THEN s.picked_by
+                   WHEN coalesce(s.to_own_mailbox, false) THEN 'voicemail'
+                   -- Nobody answered in the group's time: it sent the call on.
+                   WHEN s.fate = 'forwarded' AND s.next_kind = 'vm' THEN 'voicemail'
+                   WHEN s.fate = 'forwarded' THEN 'timeout' ELSE '' END
+       FROM {steps} JOIN cdr_blocks k ON k.cid = s.cid AND k.first = s.pos
+       WHERE s.kind = 'hunt'
+       UNION ALL
+       SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':member:' || m.b, c.call_id, 'user',
+              'ext:' || m.b, m.b, m.start_u, 'in', c.internal,
+              CASE WHEN m.rownum = k.winner_row THEN 'in_answered' ELSE 'in_no_answer' END,
+              c.from_number, c.from_name, f.forwarded_from, m.dst, m.b, '', '',
+              greatest(0, epoch(coalesce(m.answer_u, m.end_u)) - epoch(m.start_u))::INTEGER,
+              CASE WHEN m.rownum = k.winner_row THEN m.billsec ELSE 0 END, '', ''
+       FROM cdr_steps m
+       JOIN cdr_blocks k ON k.cid = m.cid AND k.blk = m.blk
+       JOIN cdr_fate f ON f.cid = m.cid AND f.pos = k.first
+       JOIN cdr_caller c ON c.cid = m.cid
+       WHERE m.kind = 'hunt' AND m.disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')
+       UNION ALL
+       SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':in', c.call_id, 'user', 'ext:' || m.b,
+              m.b, m.start_u, 'in', c.internal,
+              CASE WHEN m.rownum = k.holder_row AND f.fate IS NOT NULL THEN f.fate
+                   WHEN m.disposition = 'ANSWERED' THEN 'in_answered'
+                   WHEN m.disposition = 'BUSY' THEN 'in_busy' ELSE 'in_no_answer' END,
+              c.from_number, c.from_name, f.forwarded_from, '', m.b, '', m.dst,
+              greatest(0, epoch(coalesce(m.answer_u, m.end_u)) - epoch(m.start_u))::INTEGER,
+              CASE WHEN m.disposition = 'ANSWERED' THEN m.billsec ELSE 0 END
+                + coalesce(t.talk, 0),
+              CASE WHEN m.rownum = k.holder_row THEN f.forwarded_to ELSE '' END,
+              CASE WHEN m.rownum = k.holder_row AND f.picked_by IS NOT NULL THEN f.picked_by
+                   WHEN m.rownum = k.holder_row AND f.to_own_mailbox
+                     THEN CASE WHEN m.disposition = 'BUSY' OR f.next_busy THEN 'busy'
+                               ELSE 'voicemail' END
+                   WHEN m.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
+                   WHEN m.b = k.answered_b AND f.transferred THEN 'transferred'
+                   ELSE '' END
+       FROM cdr_steps m
+       JOIN cdr_blocks k ON k.cid = m.cid AND k.blk = m.blk
+       JOIN cdr_fate f ON f.cid = m.cid AND f.pos = k.first
+       JOIN cdr_caller c ON c.cid = m.cid
+       LEFT JOIN cdr_again_talk t ON t.first_row = m.rownum
+       WHERE m.kind = 'par' AND {_is_ext("m.b")}
+         AND m.rownum NOT IN (SELECT rownum FROM cdr_again)
+       UNION ALL
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':' || s.kind, c.call_id, s.kind,
+              CASE s.kind WHEN 'rule' THEN 'tc:' || s.dst ELSE 'ivr:' || s.dcontext END,
+              CASE s.kind WHEN 'rule' THEN s.dst ELSE s.dcontext END, s.start_u, 'in',
+              c.internal, s.fate, c.from_number, c.from_name, s.forwarded_from, '', '', '', '',
+              CASE s.kind WHEN 'rule' THEN 0
+                   ELSE (epoch(s.end_u) - epoch(s.start_u))::INTEGER END,
+              0, s.forwarded_to,
+              CASE WHEN s.picked_by IS NOT NULL THEN s.picked_by
+                   WHEN s.kind = 'ivr' AND s.dst = 't' THEN 'timeout'
+                   WHEN s.kind = 'ivr' AND s.dst = 'i' THEN 'invalid key'
+                   WHEN s.kind = 'ivr' AND s.dst NOT IN ('s', 'h', '') THEN 'key ' || s.dst
+                   WHEN s.to_own_mailbox THEN 'voicemail' ELSE '' END
+       FROM {steps}
+       WHERE s.kind IN ('rule', 'ivr')
+       UNION ALL
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':vm', c.call_id, 'user',
+              'ext:' || s.mailbox, s.mailbox, s.start_u, 'in', c.internal,
+              'in_voicemail', c.from_number, c.from_name, s.forwarded_from, '', '', '', '', 0, 0,
+              '', CASE WHEN s.busy_box THEN 'busy' ELSE 'voicemail' END
+       FROM {steps} LEFT JOIN cdr_groups g ON g.cid = s.cid
+       WHERE s.kind = 'vm' AND NOT s.takes_message AND {_is_ext("s.mailbox")}
+         AND NOT list_contains(coalesce(g.numbers, []), s.mailbox)"""
+
+
+def memberships_query() -> str:
+    return f"""SELECT DISTINCT 'group:' || dst AS grp, 'ext:' || {_peer("dstchannel")} AS member
+       FROM cdr_rows WHERE dcontext = 'ext-group' AND lastapp = 'Dial'"""
+
+
+def names_statement() -> str:
+    return """SELECT 'ext:' || origin, arg_min(name, first_row) FROM cdr_caller
+       WHERE internal AND name <> '' GROUP BY origin"""
+
+
+def layout(path: Path) -> tuple[list[str], bool]:
+    """The file's columns, and whether its first line names them (a DB export's header).
+
+    cdr_csv writes 18 or 21 columns, cdr_custom's default mapping 19 (FORMATS.md §1.1): the
+    first record that has one of those counts says which (a record of another count is then
+    rejected, naming its count)."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        for number, text in enumerate(f, start=1):
+            if number > 100:
+                break
+            try:
+                fields = next(csv.reader([text]))
+            except (csv.Error, StopIteration):
+                continue
+            if number == 1 and (names := header_names(fields)) is not None:
+                return names, True
+            if len(fields) in LAYOUTS:
+                return LAYOUTS[len(fields)], False
+    return LAYOUTS[21], False
+
+
+def header_names(fields: list[str]) -> list[str] | None:
     """The column names if `fields` is a DB export's header line, else None."""
     names = [f.strip().lower() for f in fields]
     needed = {"src", "dst", "dcontext", "channel", "disposition"}
@@ -126,53 +855,199 @@ def _header(fields: list[str]) -> list[str] | None:
     return None
 
 
+def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
+    """Stage the file's legs, rejected records, names and memberships in the workspace."""
+    names, header = layout(path)
+    if header and (missing := [c for c in NEEDED if c not in names]):
+        raise NotReadable(f"the header has no column {', '.join(missing)}")
+    values: dict[str, Any] = {
+        "path": str(path),
+        "pattern": source.extension_pattern.pattern,
+        "trunk_peers": sorted(source.trunk_peers),
+        "extensions": sorted(source.extensions),
+        "inbound_contexts": sorted(source.inbound_contexts),
+        "ivr_contexts": sorted(source.ivr_contexts),
+        "rule_contexts": sorted(source.rule_contexts),
+    }
+    with _utf8(path) as readable:
+        values["path"] = str(readable)
+        # cdr_parsed's rowid is the file's order: read in order (the setting is the
+        # workspace database's, so one such read at a time).
+        with ORDERED_READ:
+            ws.run("SET preserve_insertion_order = true")
+            try:
+                for sql in read_statements(names, header):
+                    ws.run(sql, values)
+            finally:
+                ws.run("SET preserve_insertion_order = false")
+    ws.run(rejects_statement())
+    if not header:
+        _other_layouts(ws, names)
+    _reject_without_start(ws, path, names, header)
+    minutes = _offsets(ws, source)
+    for sql in walk_statements():
+        ws.run(sql, values)
+    ws.run(legs_statement(minutes), values)
+    ws.run("INSERT INTO ws_memberships SELECT grp, member FROM (" + memberships_query() + ")")
+    ws.run("INSERT INTO ws_names " + names_statement())
+    (lines,) = ws.one(
+        "SELECT (SELECT count(*) FROM cdr_parsed) + (SELECT count(*) FROM ws_rejects)"
+    )
+    ws.lines = lines
+
+
 def parse(path: Path, settings: SourceSettings) -> ParseResult:
-    result = ParseResult()
-    calls: dict[str, list[Row]] = defaultdict(list)
-    header: list[str] | None = None
+    """The file's legs, rejects, names and memberships, as a parser gives them."""
+    with Workspace(path.stat().st_size) as ws:
+        read_into(ws, path, settings)
+        return ParseResult(
+            legs=ws.staged_legs(),
+            rejects=[Reject(line, Reason(reason), d, raw) for line, reason, d, raw in ws.rejects()],
+            lines=ws.lines,
+            names=ws.names(),
+            memberships=ws.memberships(),
+        )
+
+
+def _other_layouts(ws: Workspace, names: list[str]) -> None:
+    """Read the records of another cdr_csv layout than the file's (a PBX upgraded within a
+    file writes 18 columns, then 21) by their own count; the others stay rejected."""
+    rejected = ws.run(
+        "SELECT line, raw FROM ws_rejects WHERE reason = 'unknown_layout' ORDER BY line"
+    ).fetchall()
+    by_count: dict[int, list[tuple[int, str]]] = {}
+    for line, raw in rejected:
+        try:
+            count = len(next(csv.reader([raw])))
+        except (csv.Error, StopIteration):
+            continue
+        if count in LAYOUTS and LAYOUTS[count] != names:
+            by_count.setdefault(count, []).append((line, raw))
+    for count, records in by_count.items():
+        with _temporary(".csv") as part:
+            part.write_text("".join(raw + "\n" for _, raw in records), encoding="utf-8")
+            for sql in read_statements(LAYOUTS[count], False, table="cdr_other"):
+                ws.run(sql, {"path": str(part)})
+        lines = [line for line, _ in records]
+        ws.run(
+            "DELETE FROM ws_rejects WHERE line IN (SELECT unnest($lines::INTEGER[]))",
+            {"lines": lines},
+        )
+        ws.run("INSERT INTO cdr_parsed SELECT * FROM cdr_other")
+        ws.run("INSERT INTO cdr_parsed_hour_list SELECT * FROM cdr_other_hour_list")
+        # What the second reading still rejects, on the file's own lines.
+        ws.run(rejects_statement("cdr_other_errors", "$lines[line::BIGINT]"), {"lines": lines})
+
+
+@contextmanager
+def _temporary(suffix: str) -> Iterator[Path]:
+    tmp_dir = settings.DATA_DIR / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=tmp_dir, suffix=suffix)
+    os.close(handle)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _reject_without_start(ws: Workspace, path: Path, names: list[str], header: bool) -> None:
+    """A record without its start time is rejected, not read as one without a time. The
+    reader gives no line numbers of the records it read, so the file says which they are (a
+    rare record: read only when there is one)."""
+    (empty,) = ws.one("SELECT count(*) FROM cdr_parsed WHERE start IS NULL")
+    if not empty:
+        return
+    rejects = []
     for number, text in read_lines(path):
-        if (fields := csv_fields(number, text, result)) is None:
-            continue
-        if number == 1 and (header := _header(fields)) is not None:
-            continue
-        result.lines += 1
-        if header is not None:
-            if len(fields) != len(header):
-                result.rejects.append(
-                    Reject(
-                        number,
-                        Reason.UNKNOWN_LAYOUT,
-                        f"{len(fields)} columns, the header has {len(header)}",
-                        text,
-                    )
-                )
-                continue
-            # DB exports write NULL for an empty value.
-            values = {k: "" if v == "NULL" else v for k, v in zip(header, fields, strict=True)}
-        elif len(fields) in LAYOUTS:
-            values = dict(zip(LAYOUTS[len(fields)], fields, strict=True))
-        else:
-            counts = ", ".join(str(n) for n in LAYOUTS)
-            result.rejects.append(
-                Reject(
-                    number,
-                    Reason.UNKNOWN_LAYOUT,
-                    f"{len(fields)} columns (expected {counts})",
-                    text,
-                )
-            )
+        if number == 1 and header:
             continue
         try:
-            row = _read_row(number, values, settings)
-        except ValueError as exc:
-            reason = Reason.BAD_TIME if "time data" in str(exc) else Reason.BAD_NUMBER
-            result.rejects.append(Reject(number, reason, str(exc), text))
+            fields = next(csv.reader([text]))
+        except (csv.Error, StopIteration):
             continue
-        except KeyError as exc:
-            result.rejects.append(Reject(number, Reason.UNKNOWN_LAYOUT, f"no column {exc}", text))
+        columns = names if header or len(fields) == len(names) else LAYOUTS.get(len(fields))
+        if columns is None or len(fields) != len(columns):
             continue
-        calls[row.linkedid].append(row)
-    for call_id, rows in calls.items():
-        rows.sort(key=lambda r: (r.sequence, r.start, r.line))
-        CallWalk(call_id, rows, settings, result).walk()
-    return result
+        start = "calldate" if "calldate" in columns and "start" not in columns else "start"
+        if fields[columns.index(start)].strip() in ("", "NULL"):
+            rejects.append((number, str(Reason.BAD_TIME), f"no {start}", text))
+    ws.con.executemany("INSERT INTO ws_rejects VALUES (?, ?, ?, ?)", rejects)
+    ws.run("DELETE FROM cdr_parsed WHERE start IS NULL")
+
+
+@contextmanager
+def _utf8(path: Path) -> Iterator[Path]:
+    """The file, or where it is not UTF-8 a copy of it in which each line that is not is read
+    as Latin-1 (as a PBX of an older locale writes names): no record is lost to its bytes."""
+    with open(path, "rb") as f:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            yield path
+            return
+        except UnicodeDecodeError:
+            pass
+    with _temporary(".csv") as copy:
+        with open(copy, "wb") as out, open(path, "rb") as f:
+            for raw in f:
+                try:
+                    raw.decode("utf-8")
+                    out.write(raw)
+                except UnicodeDecodeError:
+                    out.write(raw.decode("latin-1").encode("utf-8"))
+        yield copy
+
+
+def _offsets(ws: Workspace, source: SourceSettings) -> bool:
+    """The UTC offsets of the local hours the file names (`cdr_hours`: the two readings of
+    each, which differ in the repeated autumn hour); an hour whose offset changes within it
+    (a zone that moves by half an hour, say) by the minute. Whether any hour went by minute."""
+    hours = [h for (h,) in ws.run("SELECT DISTINCT h FROM cdr_parsed_hour_list").fetchall()]
+    keys, off0, off1 = [], [], []
+    minutes = False
+    for hour in hours:
+        offsets = local_offsets(hour, source.timezone)
+        if offsets is not None:
+            keys.append(hour)
+            off0.append(offsets[0])
+            off1.append(offsets[1])
+            continue
+        minutes = True
+        for m in range(60):
+            moment = hour + timedelta(minutes=m)
+            keys.append(moment)
+            off0.append(_offset(moment, source.timezone, 0))
+            off1.append(_offset(moment, source.timezone, 1))
+    ws.run(
+        "CREATE OR REPLACE TEMP TABLE cdr_hours AS SELECT unnest($h::TIMESTAMP[]) AS h, "
+        "unnest($off0::INTEGER[]) AS off0, unnest($off1::INTEGER[]) AS off1",
+        {"h": keys, "off0": off0, "off1": off1},
+    )
+    ws.run(
+        "CREATE OR REPLACE TEMP TABLE cdr_odd_hours AS SELECT DISTINCT date_trunc('hour', h) "
+        "AS h FROM cdr_hours WHERE date_trunc('hour', h) <> h"
+    )
+    return minutes
+
+
+def _offset(moment: datetime, tz: Any, fold: int) -> int:
+    return int(moment.replace(tzinfo=tz, fold=fold).utcoffset().total_seconds())  # type: ignore[union-attr]
+
+
+def local_offsets(hour: datetime, tz: Any) -> tuple[int, int] | None:
+    """The UTC offsets, in seconds, of a local hour read with fold 0 and fold 1 (the two
+    readings of a repeated hour), or None if they change within the hour."""
+    readings = []
+    for moment in (hour, hour + timedelta(minutes=30), hour + timedelta(minutes=59, seconds=59)):
+        readings.append(
+            tuple(
+                int(moment.replace(tzinfo=tz, fold=fold).utcoffset().total_seconds())  # type: ignore[union-attr]
+                for fold in (0, 1)
+            )
+        )
+    if len(set(readings)) != 1:
+        return None
+    return readings[0][0], readings[0][1]

@@ -27,6 +27,10 @@ class Reason(StrEnum):
     MISSING_FIELD = "missing_field"  # a field the format needs is absent or empty
 
 
+class NotReadable(Exception):
+    """A file a parser cannot read at all (a header without a column the format needs)."""
+
+
 @dataclass(frozen=True)
 class Reject:
     line: int
@@ -185,8 +189,9 @@ def loose_local_to_utc(text: str, tz: zoneinfo.ZoneInfo) -> datetime:
 
 
 def parse_clid(clid: str) -> tuple[str, str]:
-    """Split an Asterisk caller ID '"Name" <number>' into (name, number)."""
-    m = re.match(r'^\s*"?(.*?)"?\s*<([^>]*)>\s*$', clid)
+    """Split an Asterisk caller ID '"Name" <number>' into (name, number). A quote left over
+    at the end (PBXware's exports do not escape the name's quotes) is no part of either."""
+    m = re.match(r'^\s*"?(.*?)"?\s*<([^>]*)>"?\s*$', clid)
     if not m:
         return "", clid.strip()
     return m.group(1).strip(), m.group(2).strip()

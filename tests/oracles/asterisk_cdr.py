@@ -1,0 +1,178 @@
+"""Asterisk CDR (cdr_csv Master.csv, cdr_custom) → user, hunt group, IVR and rule legs.
+
+Layouts are told apart by column count (FORMATS.md §1.1): 18 (cdr_csv with uniqueid and
+userfield), 21 (plus peeraccount, linkedid, sequence) and 19 (cdr_custom's default mapping).
+Rows are grouped into calls by linkedid (uniqueid where there is none) and walked in sequence
+order. The contexts follow FreePBX (SPEC §13): `timeconditions` is a rule-based number, `ivr-N`
+an IVR, `ext-group` a ring group, `ext-queues` an ACD queue (its legs come from queue_log),
+VoiceMail the voicemail.
+
+A call is held by one object at a time. When a later row sends the call elsewhere, the holder
+that did not answer becomes forwarded (`in_forwarded` for a user, `forwarded` for a group) and
+the new destination's leg names it in "forwarded from"; voicemail turns an unanswered user's
+leg into `in_voicemail`.
+"""
+
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+from oracles.asterisk_calls import CallWalk, Row
+from vaxelstat.ingest.parsers.base import (
+    ParseResult,
+    Reason,
+    Reject,
+    SourceSettings,
+    csv_fields,
+    local_to_utc,
+    read_lines,
+)
+
+FORMAT = "asterisk-cdr"
+
+_CDR_CSV = [
+    "accountcode",
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+    "uniqueid",
+    "userfield",
+    "peeraccount",
+    "linkedid",
+    "sequence",
+]
+_CDR_CUSTOM = [
+    "clid",
+    "src",
+    "dst",
+    "dcontext",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+    "accountcode",
+    "uniqueid",
+    "userfield",
+    "sequence",
+]
+LAYOUTS = {18: _CDR_CSV[:18], 19: _CDR_CUSTOM, 21: _CDR_CSV}
+
+
+def _read_row(number: int, values: dict[str, str], settings: SourceSettings) -> Row:
+    uniqueid = values.get("uniqueid", "")
+    try:
+        hint: float | None = float(uniqueid.rsplit("-", 1)[-1])
+    except ValueError:
+        hint = None
+    if "calldate" in values:
+        # A DB table has the start only: answer and end follow from duration and billsec.
+        start = local_to_utc(values["calldate"], settings.timezone, hint)
+        duration = int(values.get("duration") or 0)
+        billsec = int(values.get("billsec") or 0)
+        end = start + timedelta(seconds=duration)
+        answer = end - timedelta(seconds=billsec) if values["disposition"] == "ANSWERED" else None
+    else:
+        start = local_to_utc(values["start"], settings.timezone, hint)
+        end = local_to_utc(values["end"], settings.timezone, hint) if values["end"] else start
+        answer = None
+        if values["answer"] and values["disposition"] == "ANSWERED":
+            answer = local_to_utc(values["answer"], settings.timezone, hint)
+    return Row(
+        line=number,
+        src=values["src"],
+        dst=values["dst"],
+        dcontext=values["dcontext"],
+        clid=values["clid"],
+        channel=values["channel"],
+        dstchannel=values["dstchannel"],
+        lastapp=values["lastapp"],
+        lastdata=values["lastdata"],
+        start=start,
+        answer=answer,
+        end=end,
+        billsec=int(values["billsec"] or 0),
+        disposition=values["disposition"],
+        uniqueid=uniqueid,
+        linkedid=values.get("linkedid") or uniqueid,
+        sequence=int(values.get("sequence") or 0),
+    )
+
+
+def _header(fields: list[str]) -> list[str] | None:
+    """The column names if `fields` is a DB export's header line, else None."""
+    names = [f.strip().lower() for f in fields]
+    needed = {"src", "dst", "dcontext", "channel", "disposition"}
+    if needed <= set(names) and ("calldate" in names or "start" in names):
+        return names
+    return None
+
+
+def parse(path: Path, settings: SourceSettings) -> ParseResult:
+    result = ParseResult()
+    calls: dict[str, list[Row]] = defaultdict(list)
+    header: list[str] | None = None
+    for number, text in read_lines(path):
+        if (fields := csv_fields(number, text, result)) is None:
+            continue
+        if number == 1 and (header := _header(fields)) is not None:
+            continue
+        result.lines += 1
+        if header is not None:
+            if len(fields) != len(header):
+                result.rejects.append(
+                    Reject(
+                        number,
+                        Reason.UNKNOWN_LAYOUT,
+                        f"{len(fields)} columns, the header has {len(header)}",
+                        text,
+                    )
+                )
+                continue
+            # DB exports write NULL for an empty value.
+            values = {k: "" if v == "NULL" else v for k, v in zip(header, fields, strict=True)}
+        elif len(fields) in LAYOUTS:
+            values = dict(zip(LAYOUTS[len(fields)], fields, strict=True))
+        else:
+            counts = ", ".join(str(n) for n in LAYOUTS)
+            result.rejects.append(
+                Reject(
+                    number,
+                    Reason.UNKNOWN_LAYOUT,
+                    f"{len(fields)} columns (expected {counts})",
+                    text,
+                )
+            )
+            continue
+        try:
+            row = _read_row(number, values, settings)
+        except ValueError as exc:
+            reason = Reason.BAD_TIME if "time data" in str(exc) else Reason.BAD_NUMBER
+            result.rejects.append(Reject(number, reason, str(exc), text))
+            continue
+        except KeyError as exc:
+            result.rejects.append(Reject(number, Reason.UNKNOWN_LAYOUT, f"no column {exc}", text))
+            continue
+        calls[row.linkedid].append(row)
+    for call_id, rows in calls.items():
+        rows.sort(key=lambda r: (r.sequence, r.start, r.line))
+        CallWalk(call_id, rows, settings, result).walk()
+    return result

@@ -119,8 +119,21 @@ def _resolve_objects(
 
 
 def carried_over(point: CollectionPoint, fmt: str, path: Path) -> list[RejectedRecord]:
-    """The lines of calls an earlier queue_log of this point left open (queue_log rotates
-    while calls wait in the queue), to be read again just before this file's own."""
+    """The lines of calls an earlier file of this point and format left open (a queue_log
+    rotates while calls wait in the queue; a Master.csv while a call goes on), to be read
+    again just before this file's own."""
+    if fmt == "asterisk-cdr":
+        names, header = asterisk_cdr.layout(path)
+        if header:
+            return []  # a DB export's first line is its header: nothing goes before it
+        return list(
+            RejectedRecord.objects.filter(
+                collection_point=point,
+                reason=Reason.INCOMPLETE_CALL,
+                resolved=False,
+                import_run__format=fmt,
+            ).order_by("import_run_id", "line")
+        )
     if fmt != "asterisk-queue-log" or not asterisk_queue_log.is_native(path):
         return []
     # A file of the same name too: a spool or a push brings each rotated queue_log under the
@@ -129,7 +142,10 @@ def carried_over(point: CollectionPoint, fmt: str, path: Path) -> list[RejectedR
     return [
         record
         for record in RejectedRecord.objects.filter(
-            collection_point=point, reason=Reason.INCOMPLETE_CALL, resolved=False
+            collection_point=point,
+            reason=Reason.INCOMPLETE_CALL,
+            resolved=False,
+            import_run__format=fmt,
         ).order_by("import_run_id", "line")
         if "|" in record.raw
     ]

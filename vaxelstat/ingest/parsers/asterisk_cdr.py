@@ -881,8 +881,8 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
             finally:
                 ws.run("SET preserve_insertion_order = false")
     ws.run(rejects_statement())
-    if not header:
-        _other_layouts(ws, names)
+    if not header and not _other_layouts(ws, names):
+        _hold_open_calls(ws, path, source)
     _reject_without_start(ws, path, names, header)
     minutes = _offsets(ws, source)
     for sql in walk_statements():
@@ -909,7 +909,7 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
         )
 
 
-def _other_layouts(ws: Workspace, names: list[str]) -> None:
+def _other_layouts(ws: Workspace, names: list[str]) -> bool:
     """Read the records of another cdr_csv layout than the file's (a PBX upgraded within a
     file writes 18 columns, then 21) by their own count; the others stay rejected."""
     rejected = ws.run(
@@ -937,6 +937,7 @@ def _other_layouts(ws: Workspace, names: list[str]) -> None:
         ws.run("INSERT INTO cdr_parsed_hour_list SELECT * FROM cdr_other_hour_list")
         # What the second reading still rejects, on the file's own lines.
         ws.run(rejects_statement("cdr_other_errors", "$lines[line::BIGINT]"), {"lines": lines})
+    return bool(by_count)
 
 
 @contextmanager
@@ -949,6 +950,54 @@ def _temporary(suffix: str) -> Iterator[Path]:
         yield Path(name)
     finally:
         Path(name).unlink(missing_ok=True)
+
+
+# Övrigt of a record held back with its call, which the file cut before the call ended.
+OPEN_CALL = (
+    "the call had not ended when this file was written (its first channel's record is not "
+    "here): read again with the next file"
+)
+
+
+def _hold_open_calls(ws: Workspace, path: Path, source: SourceSettings) -> None:
+    """A Master.csv rotated while a call went on holds only the records of the channels that
+    had ended: a call's first channel (its uniqueid is the linkedid) writes its records last.
+    Without them the call is not walked: its records are kept (`incomplete_call`) and read
+    again with the next file of the collection point, so the call is counted once, complete.
+    A call without them that ended `open_call_hours` before the file's last record is walked
+    with what is known (its first channel wrote no record: NoCDR, say)."""
+    ws.run(
+        """CREATE OR REPLACE TEMP TABLE cdr_open AS
+           WITH calls AS (
+             SELECT cid, max(coalesce("end", start)) AS last FROM cdr_parsed
+             GROUP BY cid HAVING NOT bool_or(uniqueid = call_id))
+           SELECT cid FROM calls
+           WHERE last >= (SELECT max(coalesce("end", start)) FROM cdr_parsed)
+                         - to_hours($hours::BIGINT)""",
+        {"hours": source.open_call_hours},
+    )
+    rows = {
+        rowid
+        for (rowid,) in ws.run(
+            "SELECT rowid FROM cdr_parsed WHERE cid IN (SELECT cid FROM cdr_open)"
+        ).fetchall()
+    }
+    if not rows:
+        return
+    # The reader names the lines only of the records it left out: the others are the file's
+    # other non-empty lines, in order.
+    skipped = {line for (line,) in ws.run("SELECT line FROM cdr_parsed_errors").fetchall()}
+    (read,) = ws.one("SELECT count(*) FROM cdr_parsed")
+    records = [(n, text) for n, text in read_lines(path) if n not in skipped]
+    if len(records) != read:
+        return  # a record over several lines: the lines cannot be told, so walk them all
+    held = [
+        (n, str(Reason.INCOMPLETE_CALL), OPEN_CALL, text)
+        for k, (n, text) in enumerate(records)
+        if k in rows
+    ]
+    ws.con.executemany("INSERT INTO ws_rejects VALUES (?, ?, ?, ?)", held)
+    ws.run("DELETE FROM cdr_parsed WHERE cid IN (SELECT cid FROM cdr_open)")
 
 
 def _reject_without_start(ws: Workspace, path: Path, names: list[str], header: bool) -> None:

@@ -1,4 +1,8 @@
-"""Walk one call's Asterisk CDR rows in order, handing the call from holder to holder.
+"""The differential oracle of the Asterisk CDR rules: the Python walk the product had before
+its SQL became the one implementation (vaxelstat/ingest/parsers/asterisk_cdr.py). It lives
+only here, to hold the SQL to an independent walk; this part walks each call.
+
+Walk one call's Asterisk CDR rows in order, handing the call from holder to holder.
 
 The rules are the reference for the CDR's legs (see asterisk_cdr for how rows are read, and
 vaxelstat.calls.fast_cdr for the same rules in SQL): a call is held by one object at a time;

@@ -1,4 +1,8 @@
-"""Asterisk CDR (cdr_csv Master.csv, cdr_custom) → user, hunt group, IVR and rule legs.
+"""The differential oracle of the Asterisk CDR rules: the Python walk the product had before
+its SQL became the one implementation (vaxelstat/ingest/parsers/asterisk_cdr.py). It lives
+only here, to hold the SQL to an independent walk; this part reads the rows.
+
+Asterisk CDR (cdr_csv Master.csv, cdr_custom) → user, hunt group, IVR and rule legs.
 
 Layouts are told apart by column count (FORMATS.md §1.1): 18 (cdr_csv with uniqueid and
 userfield), 21 (plus peeraccount, linkedid, sequence) and 19 (cdr_custom's default mapping).
@@ -18,6 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from oracles.asterisk_calls import CallWalk, Row
+from vaxelstat.ingest.parsers import asterisk_cdr as product
 from vaxelstat.ingest.parsers.base import (
     ParseResult,
     Reason,
@@ -30,51 +35,8 @@ from vaxelstat.ingest.parsers.base import (
 
 FORMAT = "asterisk-cdr"
 
-_CDR_CSV = [
-    "accountcode",
-    "src",
-    "dst",
-    "dcontext",
-    "clid",
-    "channel",
-    "dstchannel",
-    "lastapp",
-    "lastdata",
-    "start",
-    "answer",
-    "end",
-    "duration",
-    "billsec",
-    "disposition",
-    "amaflags",
-    "uniqueid",
-    "userfield",
-    "peeraccount",
-    "linkedid",
-    "sequence",
-]
-_CDR_CUSTOM = [
-    "clid",
-    "src",
-    "dst",
-    "dcontext",
-    "channel",
-    "dstchannel",
-    "lastapp",
-    "lastdata",
-    "start",
-    "answer",
-    "end",
-    "duration",
-    "billsec",
-    "disposition",
-    "amaflags",
-    "accountcode",
-    "uniqueid",
-    "userfield",
-    "sequence",
-]
-LAYOUTS = {18: _CDR_CSV[:18], 19: _CDR_CUSTOM, 21: _CDR_CSV}
+# The layouts' column names are the product's: which column is which is no rule.
+LAYOUTS = product.LAYOUTS
 
 
 def _read_row(number: int, values: dict[str, str], settings: SourceSettings) -> Row:

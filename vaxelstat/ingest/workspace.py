@@ -156,6 +156,18 @@ class Workspace:
             "SELECT object_kind, object_identity, any_value(object_number) FROM staged GROUP BY ALL"
         ).fetchall()
 
+    def result(self) -> "ParseResult":
+        """What the file gave, as a parser written in Python gives it."""
+        from vaxelstat.ingest.parsers.base import ParseResult, Reason, Reject
+
+        return ParseResult(
+            legs=self.staged_legs(),
+            rejects=[Reject(n, Reason(reason), d, raw) for n, reason, d, raw in self.rejects()],
+            lines=self.lines,
+            names=self.names(),
+            memberships=self.memberships(),
+        )
+
     def staged_legs(self) -> list[Leg]:
         """The staged legs as Leg objects (start aware, UTC), in start order."""
         names = [name for name, _ in STAGE_COLUMNS]

@@ -39,7 +39,6 @@ from vaxelstat.ingest.parsers.base import (
     NotReadable,
     ParseResult,
     Reason,
-    Reject,
     SourceSettings,
     read_lines,
 )
@@ -900,13 +899,7 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
     """The file's legs, rejects, names and memberships, as a parser gives them."""
     with Workspace(path.stat().st_size) as ws:
         read_into(ws, path, settings)
-        return ParseResult(
-            legs=ws.staged_legs(),
-            rejects=[Reject(line, Reason(reason), d, raw) for line, reason, d, raw in ws.rejects()],
-            lines=ws.lines,
-            names=ws.names(),
-            memberships=ws.memberships(),
-        )
+        return ws.result()
 
 
 def _other_layouts(ws: Workspace, names: list[str]) -> bool:

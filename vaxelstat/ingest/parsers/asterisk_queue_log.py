@@ -432,16 +432,10 @@ def _utf8_copy(path: Path) -> Iterator[Path]:
 
 
 def parse(path: Path, settings: SourceSettings) -> ParseResult:
-    """The file's legs, rejects, names and memberships, as a Python parser gives them."""
+    """The file's legs, rejects, names and memberships, as a parser gives them."""
     with Workspace(path.stat().st_size) as ws:
         read_into(ws, path, settings)
-        return ParseResult(
-            legs=ws.staged_legs(),
-            rejects=[Reject(line, Reason(reason), d, raw) for line, reason, d, raw in ws.rejects()],
-            lines=ws.lines,
-            names=ws.names(),
-            memberships=ws.memberships(),
-        )
+        return ws.result()
 
 
 def is_native(path: Path) -> bool:

@@ -542,6 +542,43 @@ def test_the_repeated_autumn_hour_is_resolved_by_the_uniqueid_epoch(tmp_path: Pa
     ]
 
 
+def test_a_half_hour_change_within_an_hour_is_read_by_the_minute(tmp_path: Path) -> None:
+    """Lord Howe Island leaves daylight saving on 2023-04-02 at 02:00 (+11:00) for 01:30
+    (+10:30): the hour from 01:00 has one offset until 01:30 and two after. 01:10 is
+    14:10 UTC; 01:45 happened twice, and the uniqueid's epoch picks the second (15:15 UTC)."""
+    lines = []
+    for start, epoch in (("01:10:00", 1680358200), ("01:45:00", 1680362100)):
+        hh, mm = start[:2], start[3:5]
+        lines.append(
+            cdr(
+                "0701",
+                "1001",
+                "from-did-direct",
+                TRUNK,
+                "PJSIP/1001-00000002",
+                "Dial",
+                "PJSIP/1001,25,tr",
+                start,
+                f"{hh}:{mm}:05",
+                f"{hh}:{int(mm) + 1:02d}:05",
+                "ANSWERED",
+                linkedid=f"{epoch}.1",
+            ).replace("2023-11-14", "2023-04-02")
+        )
+    path = tmp_path / "Master.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = asterisk_cdr.parse(
+        path,
+        SourceSettings(
+            timezone=zoneinfo.ZoneInfo("Australia/Lord_Howe"), trunk_peers=frozenset({"trunk"})
+        ),
+    )
+    assert sorted(leg.start for leg in result.legs) == [
+        datetime(2023, 4, 1, 14, 10, tzinfo=UTC),
+        datetime(2023, 4, 1, 15, 15, tzinfo=UTC),
+    ]
+
+
 def test_layouts_by_column_count_and_bad_rows(tmp_path: Path) -> None:
     line21 = cdr(
         "0701",

@@ -24,11 +24,16 @@ serve: install
 # The suite runs twice: on the embedded default (SQLite app database) and on PostgreSQL.
 test: test-sqlite test-postgres
 
+# Compiled modules are kept (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE
+# is set: every test process, and every command a test starts, would else compile the
+# product and rewrite the tests' asserts again, seconds of each run.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n 3
+
 test-sqlite: install
-	env -u DATABASE_URL $(BIN)/pytest -n 3 $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PYTEST) $(PYTEST_ARGS)
 
 test-postgres: install
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 3 $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(PYTEST) $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m vaxelstat.bench

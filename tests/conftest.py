@@ -1,13 +1,19 @@
+import fcntl
+import os
+import pickle
 import socket
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from django.conf import settings
 
@@ -37,16 +43,26 @@ def fast_password_hashing() -> Iterator[None]:
     settings.PASSWORD_HASHERS = saved
 
 
+# Legs a module's tests share (shared_simulation): (store url, [(org, point, Arrow rows)]).
+_shared_legs: list[tuple[str, list[tuple[int, int, Any]]]] = []
+
+
 @pytest.fixture(autouse=True)
 def empty_call_store() -> Iterator[None]:
     """Empty the call store after each test, as the database is rolled back.
 
     SQLite reuses the ids of rolled-back rows, so legs left behind would belong to the
-    next test's organization.
+    next test's organization. The legs of data a module shares (whose rows outlive the test)
+    are put back as they were, whatever the test did to them.
     """
     yield
     for store in store_module._stores.values():
         store.unscoped_delete_all()
+    for url, groups in _shared_legs:
+        store = store_module.get_store(url)
+        for org_id, point_id, rows in groups:
+            earliest, latest = rows["start_utc"][0].as_py(), rows["start_utc"][-1].as_py()
+            store.apply(org_id, point_id, rows, [], earliest, latest)
 
 
 @pytest.fixture
@@ -116,6 +132,10 @@ def body_of(message: EmailMessage) -> str:
 def world(db, tmp_path):  # type: ignore[no-untyped-def]
     """Organization A with Alice (admin) and Bob (may see only the support group), organization
     B with Charlie (its admin); each organization with queues and calls in the call store."""
+    return make_world(tmp_path)
+
+
+def make_world(tmp_path: Path) -> "World":
     from vaxelstat.accounts.models import User
     from vaxelstat.ingest.pipeline import import_file
     from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
@@ -166,33 +186,82 @@ class World:
     support: Any
 
 
+def _run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every process of this test run shares (under xdist each worker's base
+    temporary directory is <run>/popen-gwN, so <run> is the run's)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _only_one_at_a_time(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (made if need be) for the block: the first process of
+    the run to need something makes it, the others wait for it and read it."""
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def simulation(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """simulate(seed, days, end) of the demo switchboard, simulated once per test run: the
+    first test process to need it pickles it for the others (tests read it, never change it).
+    Only for a fixed `end`: the default end is the time of the call."""
+    from vaxelstat.demo.simulator import simulate
+
+    folder = _run_dir(tmp_path_factory) / "simulations"
+    folder.mkdir(exist_ok=True)
+    made: dict[tuple, Any] = {}  # type: ignore[type-arg]
+
+    def sim(seed: int, days: int, end: datetime):  # type: ignore[no-untyped-def]
+        key = (seed, days, end)
+        if key not in made:
+            path = folder / f"{seed}-{days}-{end.timestamp():.0f}.pickle"
+            with _only_one_at_a_time(path.with_suffix(".lock")):
+                if path.exists():
+                    made[key] = pickle.loads(path.read_bytes())
+                else:
+                    made[key] = simulate(seed=seed, days=days, end=end)
+                    path.with_suffix(".part").write_bytes(pickle.dumps(made[key]))
+                    path.with_suffix(".part").rename(path)
+        return made[key]
+
+    return sim
+
+
 @pytest.fixture(scope="session")
 def simulated_logs(tmp_path_factory):  # type: ignore[no-untyped-def]
     """The demo switchboard's Master.csv and queue_log for (seed, days, end), simulated and
-    written once per test process (tests read them, never write them)."""
+    written once per test run (tests read them, never write them)."""
     from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
     from vaxelstat.demo.simulator import simulate
 
-    made: dict[tuple, tuple[Path, Path]] = {}  # type: ignore[type-arg]
-
-    def logs(seed: int, days: int, end: Any = None, timezone: str = "Europe/Stockholm"):  # type: ignore[no-untyped-def]
-        key = (seed, days, end, timezone)
-        if key not in made:
-            folder = tmp_path_factory.mktemp(f"sim-{seed}-{days}")
-            result = simulate(seed=seed, days=days, end=end)
-            write_master_csv(result.cdr, folder / "Master.csv", timezone)
-            write_queue_log(result.queue_log, folder / "queue_log")
-            made[key] = (folder / "Master.csv", folder / "queue_log")
-        return made[key]
+    def logs(seed: int, days: int, end: datetime, timezone: str = "Europe/Stockholm"):  # type: ignore[no-untyped-def]
+        folder = (
+            _run_dir(tmp_path_factory)
+            / f"sim-{seed}-{days}-{end.timestamp():.0f}-{timezone.replace('/', '_')}"
+        )
+        master, queue_log = folder / "Master.csv", folder / "queue_log"
+        folder.mkdir(exist_ok=True)
+        with _only_one_at_a_time(folder / ".lock"):
+            if not queue_log.exists():
+                result = simulate(seed=seed, days=days, end=end)
+                write_master_csv(result.cdr, folder / "Master.csv.part", timezone)
+                write_queue_log(result.queue_log, folder / "queue_log.part")
+                (folder / "Master.csv.part").rename(master)
+                (folder / "queue_log.part").rename(queue_log)
+        return master, queue_log
 
     return logs
 
 
-@pytest.fixture
-def simulated(world, simulated_logs):  # type: ignore[no-untyped-def]
+def simulate_into(world: World, simulated_logs: Any) -> World:
     """Organization A of the world with a simulated fortnight of the demo switchboard (to
     Friday 20 November 2026), every kind of object in it; Bob still sees only Support (400)."""
-    from datetime import UTC, datetime
+    from datetime import UTC
 
     from vaxelstat.demo import switchboard as sb
     from vaxelstat.ingest.pipeline import import_file
@@ -207,3 +276,66 @@ def simulated(world, simulated_logs):  # type: ignore[no-untyped-def]
     for fmt, path in (("asterisk-cdr", master), ("asterisk-queue-log", queue_log)):
         import_file(world.a, point, fmt, path)
     return world
+
+
+@pytest.fixture(scope="module")
+def shared_simulation(django_db_setup, django_db_blocker, tmp_path_factory, simulated_logs):  # type: ignore[no-untyped-def]
+    """The simulated world made once for a module's tests (importing it is the costly part),
+    as Django's TestCase.setUpTestData does: its rows are made in a transaction that each test's
+    own one nests in (a savepoint), and that is rolled back after the module; its legs are
+    put back in the call store after each test (empty_call_store). Yields the primary keys."""
+    from django.db import transaction
+
+    from vaxelstat.calls import arrow
+    from vaxelstat.calls.legs import STORE_COLUMNS
+    from vaxelstat.calls.scope import Scope
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            world = simulate_into(make_world(tmp_path_factory.mktemp("world")), simulated_logs)
+            url = settings.CALLSTORE_URL
+            store = store_module.get_store(url)
+            groups: dict[tuple[int, int], list[dict[str, Any]]] = {}
+            for org in (world.a, world.b):
+                for leg in store.legs(Scope.whole(org.id)):
+                    groups.setdefault((leg["org_id"], leg["collection_point_id"]), []).append(leg)
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    schema = arrow.schema(STORE_COLUMNS)
+    _shared_legs.append(
+        (url, [(o, p, pa.Table.from_pylist(legs, schema)) for (o, p), legs in groups.items()])
+    )
+    try:
+        yield {name: getattr(world, name).pk for name in World.__dataclass_fields__}
+    finally:
+        _shared_legs.clear()
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+        for store in store_module._stores.values():
+            store.unscoped_delete_all()
+
+
+@pytest.fixture
+def simulated(shared_simulation, db):  # type: ignore[no-untyped-def]
+    """Organization A of the world with a simulated fortnight of the demo switchboard (to
+    Friday 20 November 2026), every kind of object in it; Bob still sees only Support (400).
+
+    Made once per module (shared_simulation) and read afresh from the database for each test
+    (test_browser, whose transactions are real, makes its own)."""
+    from vaxelstat.accounts.models import User
+    from vaxelstat.orgs.models import MeasuredObject, Organization
+
+    pks = shared_simulation
+    return World(
+        a=Organization.objects.get(pk=pks["a"]),
+        b=Organization.objects.get(pk=pks["b"]),
+        alice=User.objects.get(pk=pks["alice"]),
+        bob=User.objects.get(pk=pks["bob"]),
+        charlie=User.objects.get(pk=pks["charlie"]),
+        support=MeasuredObject.objects.get(pk=pks["support"]),
+    )

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import body_of
+from conftest import body_of, simulate_into
 
 CHROMIUM = Path("/usr/bin/chromium")
 LINK = re.compile(r"https?://[^/\s]+(/konto/losenord/\S+/)")
@@ -33,6 +33,13 @@ def browser():  # type: ignore[no-untyped-def]
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def simulated(world, simulated_logs):  # type: ignore[no-untyped-def]
+    """The world with the simulated fortnight, made for each test: a live server's
+    transactions are real, so the module-wide one of conftest cannot serve here."""
+    return simulate_into(world, simulated_logs)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ one is given, stores what the embedded engines store."""
 import os
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -13,24 +12,21 @@ from vaxelstat.calls.management.commands.retention import first_kept_month
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.demo import switchboard as sb
-from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
-from vaxelstat.demo.simulator import simulate
 from vaxelstat.ingest.pipeline import import_file, store_legs
 from vaxelstat.orgs.models import CollectionPoint
 
 
-def _import(org, folder: Path, urls: list[str], settings) -> None:  # type: ignore[no-untyped-def]
-    """Three weeks either side of 1 November 2026, into each store of `urls`."""
-    result = simulate(seed=3, days=21, end=datetime(2026, 11, 11, 18, tzinfo=UTC))
-    write_master_csv(result.cdr, folder / "Master.csv", org.timezone)
-    write_queue_log(result.queue_log, folder / "queue_log")
+def _import(org, logs, urls: list[str], settings) -> None:  # type: ignore[no-untyped-def]
+    """Three weeks either side of 1 November 2026, into each store of `urls` (`logs`: the
+    simulated_logs fixture)."""
+    master, queue_log = logs(3, 21, datetime(2026, 11, 11, 18, tzinfo=UTC), org.timezone)
     point = CollectionPoint.objects.create(
         organization=org, name="pbx", format="asterisk", settings={"trunk_peers": [sb.TRUNK]}
     )
     for url in urls:
         settings.CALLSTORE_URL = url
-        for fmt, name in (("asterisk-cdr", "Master.csv"), ("asterisk-queue-log", "queue_log")):
-            import_file(org, point, fmt, folder / name)
+        for fmt, path in (("asterisk-cdr", master), ("asterisk-queue-log", queue_log)):
+            import_file(org, point, fmt, path)
 
 
 def test_the_first_kept_month_counts_this_month_in() -> None:
@@ -42,14 +38,14 @@ def test_the_first_kept_month_counts_this_month_in() -> None:
 
 @pytest.mark.parametrize("engine", ["duckdb", "chdb"])
 def test_retention_drops_the_months_before_and_keeps_the_rest(
-    org, tmp_path: Path, settings, engine: str
+    org, simulated_logs, settings, engine: str
 ) -> None:
     if engine == "chdb":
         pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
         url = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
     else:
         url = settings.CALLSTORE_URL
-    _import(org, tmp_path, [url], settings)
+    _import(org, simulated_logs, [url], settings)
     store = get_store(url)
     legs = store.legs(Scope.whole(org.id))
     november = datetime(2026, 11, 1)
@@ -63,8 +59,8 @@ def test_retention_drops_the_months_before_and_keeps_the_rest(
     assert store.unscoped_drop_before(date(2026, 11, 1)) == 0
 
 
-def test_retention_asks_before_deleting(org, tmp_path: Path, settings, monkeypatch) -> None:
-    _import(org, tmp_path, [settings.CALLSTORE_URL], settings)
+def test_retention_asks_before_deleting(org, simulated_logs, settings, monkeypatch) -> None:
+    _import(org, simulated_logs, [settings.CALLSTORE_URL], settings)
     before = get_store().count(Scope.whole(org.id))
     monkeypatch.setattr("builtins.input", lambda prompt: "n")
     out = StringIO()
@@ -77,10 +73,10 @@ def test_retention_asks_before_deleting(org, tmp_path: Path, settings, monkeypat
     not os.environ.get("VAXELSTAT_TEST_CLICKHOUSE_URL"),
     reason="no ClickHouse server given (set VAXELSTAT_TEST_CLICKHOUSE_URL=clickhouse://…)",
 )
-def test_a_clickhouse_server_stores_what_duckdb_stores(org, tmp_path: Path, settings) -> None:
+def test_a_clickhouse_server_stores_what_duckdb_stores(org, simulated_logs, settings) -> None:
     server = os.environ["VAXELSTAT_TEST_CLICKHOUSE_URL"]
     get_store(server).unscoped_delete_all()
-    _import(org, tmp_path, [settings.CALLSTORE_URL, server], settings)
+    _import(org, simulated_logs, [settings.CALLSTORE_URL, server], settings)
     duckdb_legs = get_store(settings.CALLSTORE_URL).counts_by_object(Scope.whole(org.id))
     assert get_store(server).counts_by_object(Scope.whole(org.id)) == duckdb_legs
     get_store(server).unscoped_delete_all()

@@ -15,13 +15,13 @@ END = datetime(2026, 3, 31, 12, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def fortnight() -> SimResult:
-    return simulate(seed=7, end=END, days=14)
+def fortnight(simulation) -> SimResult:  # type: ignore[no-untyped-def]
+    return simulation(7, 14, END)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
-def quarter() -> SimResult:
-    return simulate(seed=1, end=datetime(2026, 11, 20, 12, tzinfo=UTC), days=90)
+def quarter(simulation) -> SimResult:  # type: ignore[no-untyped-def]
+    return simulation(1, 90, datetime(2026, 11, 20, 12, tzinfo=UTC))  # type: ignore[no-any-return]
 
 
 def test_a_seed_gives_the_same_figures(fortnight: SimResult) -> None:
@@ -40,6 +40,7 @@ def test_a_seed_gives_the_same_log_lines(fortnight: SimResult) -> None:
     assert other.stats["calls"] != fortnight.stats["calls"]
 
 
+@pytest.mark.slow  # a quarter of simulated traffic
 def test_calls_peak_in_office_hours_with_a_lunch_dip(quarter: SimResult) -> None:
     first_rows: dict[str, int] = {}
     for row in quarter.cdr:
@@ -58,6 +59,7 @@ def test_calls_peak_in_office_hours_with_a_lunch_dip(quarter: SimResult) -> None
     assert max(by_weekday[5], by_weekday[6]) < 0.1 * by_weekday[0]  # quiet weekends
 
 
+@pytest.mark.slow  # a quarter of simulated traffic
 def test_abandonment_rises_with_waiting(quarter: SimResult) -> None:
     """Of the callers still waiting after w seconds, a larger share gives up as w grows."""
     waits = []
@@ -74,6 +76,7 @@ def test_abandonment_rises_with_waiting(quarter: SimResult) -> None:
     assert hazards == sorted(hazards) and hazards[-1] > 4 * hazards[0]
 
 
+@pytest.mark.slow  # a quarter of simulated traffic
 def test_the_switchboard_has_every_kind_of_call(quarter: SimResult) -> None:
     s = quarter.stats
     for key in (

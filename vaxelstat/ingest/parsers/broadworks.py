@@ -534,8 +534,8 @@ class _Call:
                 if group is not None:
                     members[group.user].append(leg)
         # Every group the call reached has its leg, also where no member was alerted.
-        for group in dict.fromkeys(h.user for h in self.groups):
-            self.group_leg(group, members.get(group, []))
+        for user in dict.fromkeys(h.user for h in self.groups):
+            self.group_leg(user, members.get(user, []))
 
     def menu_leg(self, r: Record) -> None:
         onward = next(

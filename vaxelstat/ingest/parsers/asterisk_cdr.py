@@ -277,6 +277,29 @@ def rejects_statement(errors: str = "cdr_parsed_errors", line: str = "line") -> 
     FROM e GROUP BY line"""
 
 
+def rows_view(halves: bool) -> str:
+    """`cdr_rows`: the rows the walk reads, with the Local channel halves joined (where the
+    file has any: a view of `cdr_parsed` as it is where it has none)."""
+    if not halves:
+        return (
+            "CREATE OR REPLACE TEMP VIEW cdr_rows AS "
+            "SELECT *, rowid AS rid, '' AS dialled FROM cdr_parsed"
+        )
+    return """CREATE OR REPLACE TEMP VIEW cdr_rows AS
+           SELECT p.* REPLACE (
+               coalesce(hp.dstchannel, p.dstchannel) AS dstchannel,
+               coalesce(hp.disposition, p.disposition) AS disposition,
+               CASE WHEN hp.rowid IS NULL THEN p.answer_l ELSE hp.answer_l END AS answer_l,
+               CASE WHEN hp.rowid IS NULL THEN p.billsec_i ELSE hp.billsec_i END AS billsec_i),
+             p.rowid AS rid, coalesce(hp.dst, '') AS dialled
+           FROM cdr_parsed p
+           LEFT JOIN cdr_local l ON l.target_row = p.rowid
+           LEFT JOIN cdr_parsed hp ON hp.rowid = l.half_row
+           WHERE NOT (p.lastapp = 'Dial' AND starts_with(p.channel, 'Local/')
+                      AND ends_with(p.channel, ';2')
+                      AND (p.cid, left(p.channel, -2)) IN (SELECT (cid, base) FROM cdr_local))"""
+
+
 def walk_statements() -> list[str]:
     hidden = "[" + ", ".join(f"'{v}'" for v in HIDDEN) + "]"
     clid = r"""'^\s*"?(.*?)"?\s*<([^>]*)>"?\s*$'"""
@@ -298,19 +321,6 @@ def walk_statements() -> list[str]:
              GROUP BY ALL)
            SELECT r.rowid AS target_row, h.half_row, h.cid, h.base
            FROM cdr_parsed r JOIN halves h ON h.cid = r.cid AND r.dstchannel = h.base || ';1'""",
-        """CREATE OR REPLACE TEMP VIEW cdr_rows AS
-           SELECT p.* REPLACE (
-               coalesce(hp.dstchannel, p.dstchannel) AS dstchannel,
-               coalesce(hp.disposition, p.disposition) AS disposition,
-               CASE WHEN hp.rowid IS NULL THEN p.answer_l ELSE hp.answer_l END AS answer_l,
-               CASE WHEN hp.rowid IS NULL THEN p.billsec_i ELSE hp.billsec_i END AS billsec_i),
-             p.rowid AS rid, coalesce(hp.dst, '') AS dialled
-           FROM cdr_parsed p
-           LEFT JOIN cdr_local l ON l.target_row = p.rowid
-           LEFT JOIN cdr_parsed hp ON hp.rowid = l.half_row
-           WHERE NOT (p.lastapp = 'Dial' AND starts_with(p.channel, 'Local/')
-                      AND ends_with(p.channel, ';2')
-                      AND (p.cid, left(p.channel, -2)) IN (SELECT (cid, base) FROM cdr_local))""",
         # The caller: from the first row of each call walked here.
         f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
            WITH firsts AS (
@@ -480,12 +490,12 @@ def _walk_ctes(minutes: bool) -> str:
              JOIN cdr_blocks k ON k.cid = r.cid AND k.blk = r.blk AND k.first = r.pos
              WHERE r.kind IN ('hunt', 'queue', 'par')
              UNION ALL
-             SELECT r.* REPLACE (
-                 CASE WHEN r.kind = 'dial' AND r.rownum IN (SELECT rownum FROM cdr_again)
-                      THEN 'again' ELSE r.kind END AS kind),
-               NULL, NULL, NULL
+             -- A Dial that rang an answered user again leaves the call where it was: no step
+             -- of the walk (but the steps either side of it are no transfer).
+             SELECT r.*, NULL, NULL, NULL
              FROM cdr_steps r
-             WHERE r.kind NOT IN ('', 'hunt', 'queue', 'par')),
+             WHERE r.kind NOT IN ('', 'hunt', 'queue', 'par')
+               AND NOT (r.kind = 'dial' AND r.rownum IN (SELECT rownum FROM cdr_again))),
            acting AS (
              SELECT rownum, cid, pos, kind, dst, dcontext, mailbox, b, disposition, uniqueid,
                seq, start_u, end_u, answer_u, billsec, busy_box, a, target, dialled,
@@ -512,33 +522,35 @@ def _walk_ctes(minutes: bool) -> str:
                CASE kind WHEN 'dial' THEN b WHEN 'par' THEN holder_b WHEN 'ivr' THEN dcontext
                          ELSE dst END AS holds_number
              FROM acting),
+           -- The steps either side of a Dial that rang an answered user again (few calls).
+           around_again AS (
+             WITH acting_pos AS (
+               SELECT cid, pos FROM cdr_steps
+               WHERE kind NOT IN ('', 'hunt', 'queue', 'par')
+                 AND NOT (kind = 'dial' AND rownum IN (SELECT rownum FROM cdr_again))
+               UNION ALL SELECT cid, first FROM cdr_blocks)
+             SELECT max(h.pos) FILTER (h.pos < g.pos) AS before,
+               min(h.pos) FILTER (h.pos > g.pos) AS after
+             FROM cdr_again g JOIN acting_pos h ON h.cid = g.cid
+             WHERE g.rownum IN (SELECT rownum FROM cdr_steps WHERE kind = 'dial')
+             GROUP BY g.rownum),
            f AS (
              SELECT *,
                row_number() OVER w AS step,
-               -- A Dial that rang an answered user again leaves the call where it was: the
-               -- holder before it and the step after it see past it.
-               CASE WHEN lag(kind) OVER w = 'again' THEN lag(holds, 2) OVER w
-                    ELSE lag(holds) OVER w END AS prev_holds,
-               CASE WHEN lag(kind) OVER w = 'again' THEN lag(holds_number, 2) OVER w
-                    ELSE lag(holds_number) OVER w END AS prev_number,
-               CASE WHEN lead(kind) OVER w = 'again' THEN lead(kind, 2) OVER w
-                    ELSE lead(kind) OVER w END AS next_kind,
-               CASE WHEN lead(kind) OVER w = 'again' THEN lead(mailbox, 2) OVER w
-                    ELSE lead(mailbox) OVER w END AS next_mailbox,
-               CASE WHEN lead(kind) OVER w = 'again' THEN lead(busy_box, 2) OVER w
-                    ELSE lead(busy_box) OVER w END AS next_busy,
-               CASE WHEN lead(kind) OVER w = 'again' THEN lead(destination, 2) OVER w
-                    ELSE lead(destination) OVER w END AS next_destination,
+               lag(holds) OVER w AS prev_holds, lag(holds_number) OVER w AS prev_number,
+               lead(kind) OVER w AS next_kind, lead(mailbox) OVER w AS next_mailbox,
+               lead(busy_box) OVER w AS next_busy,
+               lead(destination) OVER w AS next_destination,
                -- A user who answered, and the call went on to another user: a transfer.
-               coalesce(kind = 'dial' AND b_is_user AND (
+               pos NOT IN (SELECT after FROM around_again WHERE after IS NOT NULL)
+               AND coalesce(kind = 'dial' AND b_is_user AND (
                  (lag(kind) OVER w = 'dial' AND lag(disposition) OVER w = 'ANSWERED'
                   AND lag(b_is_user) OVER w AND lag(b) OVER w <> b)
                  OR (lag(kind) OVER w = 'par' AND lag(answered_b) OVER w <> b)), false)
                  AS after_answered,
                CASE WHEN lag(kind) OVER w = 'par' THEN lag(answered_b) OVER w
                     ELSE lag(b) OVER w END AS prev_b,
-               CASE WHEN lag(kind) OVER w = 'again' THEN lag(start_u, 2) OVER w
-                    ELSE lag(start_u) OVER w END AS prev_start,
+               lag(start_u) OVER w AS prev_start,
                -- The extension dialled is not the one that rang: the dialled user's call
                -- forwarding sent the call on at once (where phones are named by number).
                row_number() OVER w = 1 AND kind = 'dial' AND b_is_user AND b <> dst
@@ -547,7 +559,8 @@ def _walk_ctes(minutes: bool) -> str:
                -- at once: the user's call forwarding (it never rang).
                row_number() OVER w = 1 AND kind = 'dial' AND dialled <> '' AND NOT b_is_user
                  AND dst <> dialled AND {_is_ext("dst")} AS local_forwarding,
-               coalesce(lead(kind) OVER w = 'dial' AND lead(b_is_user) OVER w AND (
+               pos NOT IN (SELECT before FROM around_again WHERE before IS NOT NULL)
+               AND coalesce(lead(kind) OVER w = 'dial' AND lead(b_is_user) OVER w AND (
                  (kind = 'dial' AND b_is_user AND disposition = 'ANSWERED'
                   AND lead(b) OVER w <> b)
                  OR (kind = 'par' AND lead(b) OVER w <> answered_b)), false)
@@ -884,8 +897,11 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
         _hold_open_calls(ws, path, source)
     _reject_without_start(ws, path, names, header)
     minutes = _offsets(ws, source)
-    for sql in walk_statements():
-        ws.run(sql, values)
+    local, caller = walk_statements()
+    ws.run(local)
+    (halves,) = ws.one("SELECT count(*) FROM cdr_local")
+    ws.run(rows_view(bool(halves)))
+    ws.run(caller, values)
     ws.run(legs_statement(minutes), values)
     ws.run("INSERT INTO ws_memberships SELECT grp, member FROM (" + memberships_query() + ")")
     ws.run("INSERT INTO ws_names " + names_statement())

@@ -721,3 +721,24 @@ def test_a_pickup_credits_the_extension_that_talked(tmp_path: Path) -> None:
     assert legs["1005"].note == "picked up by 1006"
     assert (legs["1006"].forwarded_from, legs["1006"].note) == ("1005", "pickup of 1005")
     assert legs["1006"].from_number == "0701112233"
+
+
+def test_a_db_export_header_is_read_by_name_and_none_of_its_text_reaches_the_sql(
+    tmp_path: Path,
+) -> None:
+    """A DB export's header names its columns; an odd name (a quote, SQL) is only a column
+    the reader does not know, read by its position."""
+    path = tmp_path / "cdr.csv"
+    path.write_text(
+        "calldate,clid,src,dst,dcontext,channel,dstchannel,lastapp,lastdata,duration,"
+        'billsec,disposition,uniqueid,"x\'); DROP TABLE staged; --",src\n'
+        '"2023-11-14 10:00:00","""Anna"" <0701>",0701,1001,from-did-direct,'
+        "PJSIP/trunk-00000001,PJSIP/1001-00000002,Dial,PJSIP/1001,65,60,ANSWERED,"
+        "1700000000.1,whatever,0702\n"
+    )
+    result = asterisk_cdr.parse(path, SETTINGS)
+    assert result.rejects == []
+    assert [(leg.object_identity, leg.type, leg.wait_s, leg.talk_s) for leg in result.legs] == [
+        ("ext:1001", "in_answered", 5, 60)
+    ]
+    assert result.legs[0].from_number == "0701"

@@ -235,13 +235,20 @@ def _type(column: str) -> str:
     return "TIMESTAMP" if column in TIMES else "INTEGER" if column in NUMBERS else "VARCHAR"
 
 
+# Every column name the reader may give its own name in SQL; any other column of a DB
+# export's header is named by its position (the header is the file's: none of its text
+# reaches the SQL).
+KNOWN = frozenset(_CDR_CSV) | frozenset(_CDR_CUSTOM) | {"calldate"}
+
+
 def _unique(names: list[str]) -> list[str]:
-    """Column names as the reader needs them: each once (a repeated one is numbered)."""
-    seen: dict[str, int] = {}
+    """Column names as the reader needs them: a known one once by its name, every other (an
+    unknown name, a known one again) by its position."""
+    seen: set[str] = set()
     unique = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        unique.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    for position, name in enumerate(names):
+        unique.append(name if name in KNOWN and name not in seen else f"column{position}")
+        seen.add(name)
     return unique
 
 

@@ -742,3 +742,22 @@ def test_a_db_export_header_is_read_by_name_and_none_of_its_text_reaches_the_sql
         ("ext:1001", "in_answered", 5, 60)
     ]
     assert result.legs[0].from_number == "0701"
+
+
+def test_a_db_export_counts_answer_and_end_from_the_start_instant(tmp_path: Path) -> None:
+    """A call that starts at 02:59:58 in the repeated autumn hour (the first one: 00:59:58
+    UTC, by its uniqueid) and lasts 65 s: it rang 5 s, whatever the local clock did next."""
+    path = tmp_path / "cdr.csv"
+    path.write_text(
+        "calldate,clid,src,dst,dcontext,channel,dstchannel,lastapp,lastdata,duration,"
+        "billsec,disposition,uniqueid,linkedid,sequence\n"
+        '"2023-10-29 02:59:58","""Anna"" <0701>",0701,1001,from-did-direct,'
+        "PJSIP/trunk-00000001,PJSIP/1001-00000002,Dial,PJSIP/1001,65,60,ANSWERED,"
+        "1698541198.1,1698541198.1,1\n"
+    )
+    (leg,) = asterisk_cdr.parse(path, SETTINGS).legs
+    assert (leg.start, leg.wait_s, leg.talk_s) == (
+        datetime(2023, 10, 29, 0, 59, 58, tzinfo=UTC),
+        5,
+        60,
+    )

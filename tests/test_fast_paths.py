@@ -139,6 +139,8 @@ def test_the_cdr_fast_path_agrees_on_the_worked_examples(tmp_path: Path) -> None
         folder = tmp_path / name
         folder.mkdir()
         getattr(examples, name)(folder)
+        if not (folder / "Master.csv").exists():
+            continue  # an example of another layout (a DB export)
         for fields in csv.reader((folder / "Master.csv").read_text().splitlines()):
             fields[16], fields[19] = f"{index}-{fields[16]}", f"{index}-{fields[19]}"
             rows.append(fields)

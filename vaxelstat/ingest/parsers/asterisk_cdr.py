@@ -190,15 +190,13 @@ def read_statements(names: list[str], header: bool, table: str = "cdr_parsed") -
 
     if start == "calldate":
         # A DB table has the start only: the end follows from duration, the answer from
-        # billsec (in local time: the walk reads them to the UTC of the start's offset).
-        times = """calldate AS start,
-             calldate + to_seconds(coalesce(duration, 0)) AS "end",
-             CASE WHEN disposition = 'ANSWERED'
-                  THEN calldate + to_seconds(coalesce(duration, 0) - coalesce(billsec, 0))
-                  END AS answer_l"""
+        # billsec, counted from the start's instant (`dur_s`; across a change of offset too).
+        times = """calldate AS start, NULL::TIMESTAMP AS "end", NULL::TIMESTAMP AS answer_l,
+             coalesce(duration, 0) AS dur_s"""
     else:
         times = f"""start, {col("end")} AS "end",
-             CASE WHEN disposition = 'ANSWERED' THEN {col("answer")} END AS answer_l"""
+             CASE WHEN disposition = 'ANSWERED' THEN {col("answer")} END AS answer_l,
+             NULL::INTEGER AS dur_s"""
     options = [
         "delim = ','",
         "quote = '\"'",
@@ -281,7 +279,9 @@ def rejects_statement(errors: str = "cdr_parsed_errors", line: str = "line") -> 
              WHEN column_name IN ('calldate', 'end', 'answer') THEN 2 ELSE 3 END AS rank
       FROM {errors})
     SELECT {line}, arg_min(reason, rank), arg_min(detail, rank), any_value(raw)
-    FROM e GROUP BY line"""
+    FROM e GROUP BY line
+    -- A line of blanks is no record (as an empty line is none).
+    HAVING trim(any_value(raw)) <> ''"""
 
 
 def rows_view(halves: bool) -> str:
@@ -389,9 +389,14 @@ def _walk_ctes(minutes: bool) -> str:
              p.uniqueid, coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
              {_pos("p")} AS pos,
              {_utc("p.start", "h_start")} AS start_u,
-             CASE WHEN p."end" IS NULL THEN {_utc("p.start", "h_start")}
+             CASE WHEN p.dur_s IS NOT NULL
+                    THEN {_utc("p.start", "h_start")} + to_seconds(p.dur_s)
+                  WHEN p."end" IS NULL THEN {_utc("p.start", "h_start")}
                   ELSE {_utc('p."end"', "h_end")} END AS end_u,
-             CASE WHEN p.answer_l IS NULL THEN NULL
+             CASE WHEN p.dur_s IS NOT NULL AND p.disposition = 'ANSWERED'
+                    THEN {_utc("p.start", "h_start")}
+                         + to_seconds(p.dur_s - coalesce(p.billsec_i, 0))
+                  WHEN p.answer_l IS NULL THEN NULL
                   ELSE {_utc("p.answer_l", "h_answer")} END AS answer_u,
              -- The dialled peer is read of Dial rows only (hunt and dial steps); a Pickup
              -- row's calling peer is the picker.
@@ -867,7 +872,8 @@ def layout(path: Path) -> tuple[list[str], bool]:
 
 def header_names(fields: list[str]) -> list[str] | None:
     """The column names if `fields` is a DB export's header line, else None."""
-    names = [f.strip().lower() for f in fields]
+    # A Windows program's export may begin with a byte order mark.
+    names = [f.strip().lstrip("\ufeff").lower() for f in fields]
     needed = {"src", "dst", "dcontext", "channel", "disposition"}
     if needed <= set(names) and ("calldate" in names or "start" in names):
         return names
@@ -1024,8 +1030,10 @@ def _reject_without_start(ws: Workspace, path: Path, names: list[str], header: b
     if not empty:
         return
     rejects = []
+    # A line already rejected or held is not rejected again.
+    done = {line for (line,) in ws.run("SELECT line FROM ws_rejects").fetchall()}
     for number, text in read_lines(path):
-        if number == 1 and header:
+        if (number == 1 and header) or number in done:
             continue
         try:
             fields = next(csv.reader([text]))

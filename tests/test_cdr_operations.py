@@ -99,3 +99,30 @@ def test_a_call_whose_first_channel_wrote_nothing_is_walked_after_open_call_hour
     )
     assert summary.rejects == []
     assert len(legs(org, cut)) >= 2
+
+
+@pytest.mark.parametrize("order", ["again", "reversed"])
+def test_a_held_call_already_counted_is_not_held_again(org, tmp_path: Path, order: str) -> None:
+    """The first file read again (under another name) after the call was counted, or the
+    files read the other way round: the halves are not held (a later file would walk them
+    alone, and count the call twice)."""
+    later = OTHER.replace("2026-06-11 13:5", "2026-06-12 13:5").replace(
+        "1781179080.150", "1781265480.150"
+    )
+    cut = point(org, order)
+    a = write(tmp_path / "a.csv", [OTHER, *HALVES])
+    b = write(tmp_path / "b.csv", CALLER)
+    files = [(a, "Master.csv.1"), (b, "Master.csv"), (a, "/var/log/Master.csv.1")]
+    if order == "reversed":
+        files = [(b, "Master.csv"), (a, "Master.csv.1")]
+    for path, name in files:
+        import_file(org, cut, "asterisk-cdr", path, name)
+    counted = legs(org, cut)
+    import_file(org, cut, "asterisk-cdr", write(tmp_path / "c.csv", [later]), "Master.csv")
+    assert legs(org, cut) - counted == {
+        ("cdr:1781265480.150:150:in", "in_answered", 4, 60, ""),
+        ("cdr:1781265480.150:150:out", "out_answered", 4, 60, ""),
+    }
+    assert not RejectedRecord.objects.filter(
+        collection_point=cut, reason="incomplete_call", resolved=False
+    ).exists()

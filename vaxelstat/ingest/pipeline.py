@@ -231,6 +231,7 @@ def import_file(
         hashing = hasher.submit(file_digest, path)
         try:
             parse_into(ws, fmt, read, source, carried=len(carried))
+            rules.forget_held_of_stored_calls(ws, store, org.id, point.id)
         except duckdb.Error as exc:
             # What the engine could not read at all (an extension_pattern its regular
             # expressions refuse, say): the file is not read, and the message says why.

@@ -37,6 +37,32 @@ class Settled:
     latest: datetime
 
 
+def forget_held_of_stored_calls(
+    ws: Workspace, store: CallStore, org_id: int, point_id: int
+) -> None:
+    """A record held back with its call (not yet ended in its file) is not held where the
+    collection point already holds that call's legs: an earlier file read again after the
+    call was counted, or the files read out of order. Holding it would walk it alone later,
+    and count the call twice."""
+    (held, earliest, latest) = ws.one(
+        "SELECT count(*), min(start_utc), max(start_utc) FROM ws_held"
+    )
+    if not held:
+        return
+    # The held starts are local times: a day either side covers every offset.
+    ws.con.register(
+        "stored_held",
+        store.stored_keys(
+            org_id, point_id, earliest - timedelta(days=1), latest + timedelta(days=1)
+        ),
+    )
+    ws.run(
+        "DELETE FROM ws_rejects WHERE line IN (SELECT line FROM ws_held "
+        "WHERE call_id IN (SELECT call_id FROM stored_held))"
+    )
+    ws.con.unregister("stored_held")
+
+
 def settle(
     ws: Workspace,
     store: CallStore,

@@ -92,6 +92,10 @@ class Workspace:
             "raw VARCHAR)"
         )
         self.con.execute("CREATE TEMP TABLE ws_names (identity VARCHAR, name VARCHAR)")
+        # Records held back (incomplete_call) by the call they belong to, and its start.
+        self.con.execute(
+            "CREATE TEMP TABLE ws_held (line INTEGER, call_id VARCHAR, start_utc TIMESTAMP)"
+        )
         self.con.execute("CREATE TEMP TABLE ws_memberships (grp VARCHAR, member VARCHAR)")
         # Lines the file had, as its parser counts them.
         self.lines = 0

@@ -1019,6 +1019,16 @@ def _hold_open_calls(ws: Workspace, path: Path, source: SourceSettings) -> None:
         if k in rows
     ]
     ws.con.executemany("INSERT INTO ws_rejects VALUES (?, ?, ?, ?)", held)
+    # Which call each held record is of (the rules forget the hold of a call already stored:
+    # an earlier file read again); the local start is near enough to find it by.
+    lines = {k: n for k, (n, _) in enumerate(records) if k in rows}
+    calls = ws.run(
+        "SELECT rowid, call_id, start FROM cdr_parsed WHERE cid IN (SELECT cid FROM cdr_open)"
+    ).fetchall()
+    ws.con.executemany(
+        "INSERT INTO ws_held VALUES (?, ?, ?)",
+        [(lines[rowid], call_id, start) for rowid, call_id, start in calls],
+    )
     ws.run("DELETE FROM cdr_parsed WHERE cid IN (SELECT cid FROM cdr_open)")
 
 

@@ -761,3 +761,28 @@ def test_a_db_export_counts_answer_and_end_from_the_start_instant(tmp_path: Path
         5,
         60,
     )
+
+
+def test_a_line_not_in_utf8_is_read_as_latin1(tmp_path: Path) -> None:
+    """A PBX of an older locale writes a caller's name in Latin-1: the record is read (its
+    name as Latin-1), not rejected, and the other records with it."""
+    line = cdr(
+        "0701",
+        "1001",
+        "from-did-direct",
+        TRUNK,
+        "PJSIP/1001-00000002",
+        "Dial",
+        "PJSIP/1001,25,tr",
+        "10:00:00",
+        "10:00:05",
+        "10:01:05",
+        "ANSWERED",
+        clid='"Åsa" <0701>',
+    )
+    other = line.replace("1700000000.1", "1700000099.1").replace('"Åsa"', '"Bo"')
+    path = tmp_path / "Master-latin1.csv"
+    path.write_bytes(line.encode("latin-1") + b"\n" + other.encode("utf-8") + b"\n")
+    result = asterisk_cdr.parse(path, SETTINGS)
+    assert result.rejects == []
+    assert sorted(leg.from_name for leg in result.legs) == ["Bo", "Åsa"]

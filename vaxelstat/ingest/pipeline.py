@@ -122,33 +122,22 @@ def carried_over(point: CollectionPoint, fmt: str, path: Path) -> list[RejectedR
     """The lines of calls an earlier file of this point and format left open (a queue_log
     rotates while calls wait in the queue; a Master.csv while a call goes on), to be read
     again just before this file's own."""
-    if fmt == "asterisk-cdr":
-        names, header = asterisk_cdr.layout(path)
-        if header:
+    if fmt == asterisk_cdr.FORMAT:
+        if asterisk_cdr.layout(path)[1]:
             return []  # a DB export's first line is its header: nothing goes before it
-        return list(
-            RejectedRecord.objects.filter(
-                collection_point=point,
-                reason=Reason.INCOMPLETE_CALL,
-                resolved=False,
-                import_run__format=fmt,
-            ).order_by("import_run_id", "line")
-        )
-    if fmt != "asterisk-queue-log" or not asterisk_queue_log.is_native(path):
+    elif fmt != asterisk_queue_log.FORMAT or not asterisk_queue_log.is_native(path):
         return []
-    # A file of the same name too: a spool or a push brings each rotated queue_log under the
-    # name "queue_log". Its lines that repeat carried ones are read once (the queue_log's
-    # de-duplication), so importing a file again changes nothing.
-    return [
-        record
-        for record in RejectedRecord.objects.filter(
-            collection_point=point,
-            reason=Reason.INCOMPLETE_CALL,
-            resolved=False,
-            import_run__format=fmt,
-        ).order_by("import_run_id", "line")
-        if "|" in record.raw
-    ]
+    # A file of the same name too: a spool or a push brings each rotated file under one name.
+    # Its lines that repeat carried ones are read once (the queue_log's de-duplication; a
+    # CDR call held is not held again once stored), so importing a file again changes nothing.
+    held = RejectedRecord.objects.filter(
+        collection_point=point,
+        reason=Reason.INCOMPLETE_CALL,
+        resolved=False,
+        import_run__format=fmt,
+    ).order_by("import_run_id", "line")
+    # A queue_log's own lines only, not a table export's rows.
+    return [r for r in held if fmt == asterisk_cdr.FORMAT or "|" in r.raw]
 
 
 @contextmanager

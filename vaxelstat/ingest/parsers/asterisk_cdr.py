@@ -22,17 +22,10 @@ two offsets (before and after a daylight saving change); the repeated autumn hou
 by the uniqueid's epoch, the nearer of the two.
 """
 
-import codecs
 import csv
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-from django.conf import settings
 
 from vaxelstat.ingest.parsers.base import (
     HIDDEN_NUMBERS,
@@ -41,6 +34,8 @@ from vaxelstat.ingest.parsers.base import (
     Reason,
     SourceSettings,
     read_lines,
+    temporary_path,
+    utf8_copy,
 )
 from vaxelstat.ingest.workspace import ORDERED_READ, Workspace
 
@@ -894,17 +889,17 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
         "ivr_contexts": sorted(source.ivr_contexts),
         "rule_contexts": sorted(source.rule_contexts),
     }
-    with _utf8(path) as readable:
-        values["path"] = str(readable)
-        # cdr_parsed's rowid is the file's order: read in order (the setting is the
-        # workspace database's, so one such read at a time).
-        with ORDERED_READ:
-            ws.run("SET preserve_insertion_order = true")
-            try:
-                for sql in read_statements(names, header):
-                    ws.run(sql, values)
-            finally:
-                ws.run("SET preserve_insertion_order = false")
+    _read(ws, names, header, values)
+    (undecoded,) = ws.one(
+        "SELECT count(*) FROM cdr_parsed_errors WHERE error_type = 'INVALID ENCODING'"
+    )
+    if undecoded:
+        # Bytes that are not UTF-8: read from a copy whose lines are UTF-8, so no record is
+        # lost to its bytes.
+        with utf8_copy(path) as copy:
+            ws.run("DROP TABLE cdr_parsed_errors")
+            ws.run("DROP TABLE cdr_parsed_scans")
+            _read(ws, names, header, {**values, "path": str(copy)})
     ws.run(rejects_statement())
     if not header and not _other_layouts(ws, names):
         _hold_open_calls(ws, path, source)
@@ -931,6 +926,18 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
         return ws.result()
 
 
+def _read(ws: Workspace, names: list[str], header: bool, values: dict[str, Any]) -> None:
+    # cdr_parsed's rowid is the file's order: read in order (the setting is the workspace
+    # database's, so one such read at a time).
+    with ORDERED_READ:
+        ws.run("SET preserve_insertion_order = true")
+        try:
+            for sql in read_statements(names, header):
+                ws.run(sql, values)
+        finally:
+            ws.run("SET preserve_insertion_order = false")
+
+
 def _other_layouts(ws: Workspace, names: list[str]) -> bool:
     """Read the records of another cdr_csv layout than the file's (a PBX upgraded within a
     file writes 18 columns, then 21) by their own count; the others stay rejected."""
@@ -946,7 +953,7 @@ def _other_layouts(ws: Workspace, names: list[str]) -> bool:
         if count in LAYOUTS and LAYOUTS[count] != names:
             by_count.setdefault(count, []).append((line, raw))
     for count, records in by_count.items():
-        with _temporary(".csv") as part:
+        with temporary_path(".csv") as part:
             part.write_text("".join(raw + "\n" for _, raw in records), encoding="utf-8")
             for sql in read_statements(LAYOUTS[count], False, table="cdr_other"):
                 ws.run(sql, {"path": str(part)})
@@ -960,18 +967,6 @@ def _other_layouts(ws: Workspace, names: list[str]) -> bool:
         # What the second reading still rejects, on the file's own lines.
         ws.run(rejects_statement("cdr_other_errors", "$lines[line::BIGINT]"), {"lines": lines})
     return bool(by_count)
-
-
-@contextmanager
-def _temporary(suffix: str) -> Iterator[Path]:
-    tmp_dir = settings.DATA_DIR / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=tmp_dir, suffix=suffix)
-    os.close(handle)
-    try:
-        yield Path(name)
-    finally:
-        Path(name).unlink(missing_ok=True)
 
 
 # Övrigt of a record held back with its call, which the file cut before the call ended.
@@ -1057,31 +1052,6 @@ def _reject_without_start(ws: Workspace, path: Path, names: list[str], header: b
             rejects.append((number, str(Reason.BAD_TIME), f"no {start}", text))
     ws.con.executemany("INSERT INTO ws_rejects VALUES (?, ?, ?, ?)", rejects)
     ws.run("DELETE FROM cdr_parsed WHERE start IS NULL")
-
-
-@contextmanager
-def _utf8(path: Path) -> Iterator[Path]:
-    """The file, or where it is not UTF-8 a copy of it in which each line that is not is read
-    as Latin-1 (as a PBX of an older locale writes names): no record is lost to its bytes."""
-    with open(path, "rb") as f:
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while chunk := f.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-            yield path
-            return
-        except UnicodeDecodeError:
-            pass
-    with _temporary(".csv") as copy:
-        with open(copy, "wb") as out, open(path, "rb") as f:
-            for raw in f:
-                try:
-                    raw.decode("utf-8")
-                    out.write(raw)
-                except UnicodeDecodeError:
-                    out.write(raw.decode("latin-1").encode("utf-8"))
-        yield copy
 
 
 def _offsets(ws: Workspace, source: SourceSettings) -> bool:

@@ -20,16 +20,13 @@ table first. From there, one set of statements:
 """
 
 import csv
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-from django.conf import settings as django_settings
 
 from vaxelstat.calls.legs import ENDED_BY_RESTART, IN_PROGRESS, ended_after
 from vaxelstat.ingest.parsers.base import (
@@ -40,6 +37,7 @@ from vaxelstat.ingest.parsers.base import (
     SourceSettings,
     local_to_utc,
     read_lines,
+    utf8_copy,
 )
 from vaxelstat.ingest.workspace import Workspace
 
@@ -398,7 +396,7 @@ def read_into(ws: Workspace, path: Path, settings: SourceSettings, carried: int 
         except duckdb.InvalidInputException:
             # Bytes that are not UTF-8: read from a copy whose lines are UTF-8 (a line that
             # is not is read as Latin-1, as every parser reads them).
-            with _utf8_copy(path) as copy:
+            with utf8_copy(path) as copy:
                 ws.run("DELETE FROM ws_rejects")
                 for sql in NATIVE:
                     ws.run(sql, {**values, "path": str(copy)})
@@ -413,22 +411,6 @@ def read_into(ws: Workspace, path: Path, settings: SourceSettings, carried: int 
         ws.run(sql, values)
     for sql in rules():
         ws.run(sql, values)
-
-
-@contextmanager
-def _utf8_copy(path: Path) -> Iterator[Path]:
-    """A copy of the file in UTF-8, line for line (blank lines kept, so numbers hold)."""
-    tmp_dir = django_settings.DATA_DIR / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=".queue_log", mode="w") as tmp:
-        with open(path, "rb") as f:
-            for raw in f:
-                try:
-                    tmp.write(raw.decode("utf-8"))
-                except UnicodeDecodeError:
-                    tmp.write(raw.decode("latin-1"))
-        tmp.flush()
-        yield Path(tmp.name)
 
 
 def parse(path: Path, settings: SourceSettings) -> ParseResult:

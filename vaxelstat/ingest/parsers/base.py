@@ -1,14 +1,19 @@
 """What every parser shares: the source settings, the result, typed rejections, line reading."""
 
 import csv
+import os
 import re
+import tempfile
 import zoneinfo
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from django.conf import settings as django_settings
 
 from vaxelstat.calls.legs import Leg
 from vaxelstat.ingest import progress
@@ -98,9 +103,7 @@ class SourceSettings:
         )
 
     def is_extension(self, peer: str) -> bool:
-        if peer in self.extensions:
-            return True
-        return peer not in self.trunk_peers and bool(self.extension_pattern.fullmatch(peer))
+        return peer in self.extensions or self.is_numbered(peer)
 
     def is_numbered(self, peer: str) -> bool:
         """Whether a peer is an extension by its number (the pattern), not by name."""
@@ -152,6 +155,35 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
                 text = raw.decode("latin-1")
             yield number, text
     progress.report(total, total)
+
+
+@contextmanager
+def temporary_path(suffix: str) -> Iterator[Path]:
+    """A file of our own under the data directory's tmp/, removed when the block ends."""
+    tmp_dir = django_settings.DATA_DIR / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=tmp_dir, suffix=suffix)
+    os.close(handle)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+@contextmanager
+def utf8_copy(path: Path) -> Iterator[Path]:
+    """A copy of the file in UTF-8, line for line (blank lines kept, so numbers hold): a line
+    that is not UTF-8 is read as Latin-1 (a PBX of an older locale writes names so), as
+    read_lines reads it."""
+    with temporary_path(path.suffix) as copy:
+        with open(copy, "wb") as out, open(path, "rb") as f:
+            for raw in f:
+                try:
+                    raw.decode("utf-8")
+                    out.write(raw)
+                except UnicodeDecodeError:
+                    out.write(raw.decode("latin-1").encode("utf-8"))
+        yield copy
 
 
 def local_to_utc(text: str, tz: zoneinfo.ZoneInfo, hint_epoch: float | None = None) -> datetime:

@@ -128,7 +128,15 @@ CASES = [
         "PBXware cdr",
         CDR,
         ["pbxware-asterisk-db-export/cdr.csv"],
-        {"inbound_contexts": ["VIOrig"]},
+        {
+            "inbound_contexts": ["VIOrig"],
+            # aa.csv: the auto attendant 6000; the AGI names it in the userfield.
+            "ivr_numbers": ["6000"],
+            "voicemail_contexts": ["voicemail-op"],
+            # The users' extensions; 1000, 2000-2004 and 6000-6003 are groups, queues,
+            # mailboxes and the IVR (pbxware_groups.csv, queues.csv, aa.csv).
+            "extension_pattern": r"1[1-9]\d\d|2[1-9]\d\d|[357]\d{3}",
+        },
         "America/New_York",
         {
             ("ivr", "connected"): 41,

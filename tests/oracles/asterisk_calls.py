@@ -44,6 +44,7 @@ class Row:
     uniqueid: str
     linkedid: str
     sequence: int
+    userfield: str = ""
     # For a Dial to a Local channel joined with its ;2 half: the number that half dialled.
     dialled: str = ""
 
@@ -141,7 +142,9 @@ class CallWalk:
             return block
 
         for i, row in enumerate(self.rows):
-            if id(row) in done:
+            if id(row) in done or row.lastapp in ("AppDial", "AppDial2"):
+                # The dialled channel's own record of an application's dial: the
+                # application's row already shows the attempt.
                 continue
             later = [r for r in self.rows[i:] if id(r) not in done]
             if row.dcontext == "ext-group" and row.lastapp == "Dial":
@@ -189,7 +192,15 @@ class CallWalk:
                     wait=int((row.end - row.start).total_seconds()),
                     note=ivr_note(row.dst),
                 )
-            elif row.lastapp == "VoiceMail":
+            elif self.ivr_by_number(row):
+                self.routing(
+                    row,
+                    "ivr",
+                    f"ivr:{row.userfield}",
+                    row.userfield,
+                    wait=int((row.end - row.start).total_seconds()),
+                )
+            elif self.is_mailbox(row):
                 self.voicemail(row)
             elif row.lastapp == "Pickup":
                 self.pickup(row)
@@ -197,6 +208,23 @@ class CallWalk:
                 self.dial(row)
         if self.out_leg is None:
             self.service_call()
+
+    def ivr_by_number(self, row: Row) -> bool:
+        """An IVR named by its number in the userfield (PBXware's auto attendant)."""
+        return row.userfield in self.settings.ivr_numbers and row.dstchannel == ""
+
+    def is_mailbox(self, row: Row) -> bool:
+        return row.lastapp == "VoiceMail" or row.dcontext in self.settings.voicemail_contexts
+
+    def is_feature_code(self, row: Row) -> bool:
+        """A '*' code that reached no one and ran no service of its own (an AGI, or
+        nothing): the user set something or asked for a pickup; no call."""
+        return (
+            row.dst.startswith("*")
+            and row.dstchannel == ""
+            and row.lastapp in ("AGI", "")
+            and row.dcontext not in self.settings.voicemail_contexts
+        )
 
     def service_call(self) -> None:
         """A call a user placed that no Dial made the user's outgoing leg: a call to a PBX
@@ -207,6 +235,7 @@ class CallWalk:
         user = channel_peer(first.channel)
         if (
             not self.internal
+            or self.is_feature_code(first)
             or first.src not in (user, "")
             or any(r.lastapp == "Pickup" for r in self.rows)
         ):
@@ -234,13 +263,13 @@ class CallWalk:
             (
                 r
                 for r in self.rows
-                if r.disposition == "ANSWERED" and r.lastapp not in ("Queue", "VoiceMail")
+                if r.disposition == "ANSWERED" and r.lastapp != "Queue" and not self.is_mailbox(r)
             ),
             None,
         )
         if self.settings.is_extension(first.dst):
             answered = None
-        to_mailbox = any(r.lastapp == "VoiceMail" for r in self.rows)
+        to_mailbox = any(self.is_mailbox(r) for r in self.rows)
         until = (answered.answer or answered.end) if answered else first.answer or first.end
         self.leg(
             first,
@@ -311,6 +340,9 @@ class CallWalk:
     def voicemail(self, row: Row) -> None:
         self.step()
         mailbox, busy = voicemail_box(row.lastdata)
+        if row.lastapp != "VoiceMail":
+            # A voicemail context's row (PBXware's voicemail-op): the userfield's mailbox.
+            mailbox, busy = row.userfield or row.dst, False
         if self.out_leg is not None and self.out_leg.type == "out_unanswered":
             # The caller reached a mailbox, not a person.
             self.out_leg.note = self.out_leg.note or "voicemail"

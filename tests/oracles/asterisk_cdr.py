@@ -76,6 +76,7 @@ def _read_row(number: int, values: dict[str, str], settings: SourceSettings) -> 
         uniqueid=uniqueid,
         linkedid=values.get("linkedid") or uniqueid,
         sequence=int(values.get("sequence") or 0),
+        userfield=values.get("userfield", ""),
     )
 
 

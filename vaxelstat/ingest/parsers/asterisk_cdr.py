@@ -147,6 +147,7 @@ KEPT = [
     "lastdata",
     "disposition",
     "uniqueid",
+    "userfield",
 ]
 TIMES = {"start", "answer", "end", "calldate"}
 NUMBERS = {"billsec", "sequence", "duration"}
@@ -154,15 +155,33 @@ NUMBERS = {"billsec", "sequence", "duration"}
 NEEDED = ("src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata")
 
 
+IVR_BY_NUMBER = "(list_contains($ivr_numbers, p.userfield) AND p.dstchannel = '')"
+# A feature code dialled (a '*' code) that reached no one and ran no service of its own (an
+# AGI, or nothing): the user set something (a login to a queue, call forwarding) or asked to
+# pick up a call; no call of its own.
+FEATURE_CODE = (
+    "(starts_with(p.dst, '*') AND p.dstchannel = '' AND p.lastapp IN ('AGI', '') "
+    "AND NOT list_contains($voicemail_contexts, p.dcontext))"
+)
+
+
 # What a row does in its call.
-KIND = f"""CASE WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN 'hunt'
+KIND = f"""CASE
+         -- The dialled channel's own record of an application's dial (a queue's, say): the
+         -- application's row already shows the attempt.
+         WHEN p.lastapp IN ('AppDial', 'AppDial2') THEN ''
+         WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN 'hunt'
          -- Dial(A&B): one step that rings several at once, answered by at most one.
          WHEN p.lastapp = 'Dial' AND contains(split_part(p.lastdata, ',', 1), '&') THEN 'par'
          WHEN p.lastapp = 'Queue' THEN 'queue'
          WHEN list_contains($rule_contexts, p.dcontext) THEN 'rule'
          WHEN list_contains($ivr_contexts, p.dcontext)
               OR starts_with(p.dcontext, 'ivr-') THEN 'ivr'
-         WHEN p.lastapp = 'VoiceMail' THEN 'vm'
+         -- An IVR named by its number in the userfield (PBXware's auto attendant runs in an
+         -- AGI; a ForkCDR row where it sends the call on).
+         WHEN {IVR_BY_NUMBER} THEN 'ivr'
+         WHEN p.lastapp = 'VoiceMail' OR list_contains($voicemail_contexts, p.dcontext)
+              THEN 'vm'
          WHEN p.lastapp = 'Pickup'
               THEN CASE WHEN {_is_ext(_peer("p.channel"))} THEN 'pickup' ELSE '' END
          WHEN p.lastapp = 'Dial' OR p.dstchannel <> '' THEN 'dial'
@@ -332,7 +351,7 @@ def walk_statements() -> list[str]:
              GROUP BY cid),
            c0 AS (
              SELECT f.cid, p.call_id, {_peer("p.channel")} AS origin, f.first_row,
-               f.first_pos_row, p.clid, p.src, p.dcontext
+               f.first_pos_row, p.clid, p.src, p.dcontext, {FEATURE_CODE} AS feature
              FROM firsts f JOIN cdr_rows p ON p.rid = f.first_pos_row),
            c AS (
              SELECT *, {_is_ext("origin")} AND NOT list_contains($inbound_contexts, dcontext)
@@ -357,7 +376,7 @@ def walk_statements() -> list[str]:
              FROM c JOIN ids i USING (clid)),
            h AS (
              SELECT *, list_contains({hidden}, lower(trim(number))) AS hidden FROM o)
-           SELECT cid, call_id, origin, first_row, first_pos_row, src, internal, name,
+           SELECT cid, call_id, origin, first_row, first_pos_row, src, internal, name, feature,
              CASE WHEN hidden THEN '' ELSE number END AS from_number,
              CASE WHEN hidden OR name = number THEN '' ELSE name END AS from_name
            FROM h""",
@@ -415,9 +434,17 @@ def _walk_ctes(minutes: bool) -> str:
                     THEN p.lastdata || '|' || p.start::VARCHAR
                   WHEN p.lastapp = 'Queue' THEN p.dst END AS blk,
              -- A queue or a mailbox answering is no answer by a person or a service.
-             p.lastapp IN ('Queue', 'VoiceMail') AS holding_app,
-             -- voicemail_box(): '1001@default,b', '1001,u', or the old 'b1001@default'.
-             CASE WHEN p.lastapp = 'VoiceMail'
+             p.lastapp IN ('Queue', 'VoiceMail')
+               OR list_contains($voicemail_contexts, p.dcontext) AS holding_app,
+             -- An IVR is its context, or its number where the userfield names it; a key
+             -- chosen is the dst of a context's row.
+             CASE WHEN {IVR_BY_NUMBER} THEN p.userfield ELSE p.dcontext END AS ivr_id,
+             CASE WHEN {IVR_BY_NUMBER} THEN '' ELSE p.dst END AS ivr_key,
+             -- voicemail_box(): '1001@default,b', '1001,u', or the old 'b1001@default'; in a
+             -- voicemail context, the userfield's mailbox (PBXware's), else the dst.
+             CASE WHEN list_contains($voicemail_contexts, p.dcontext) AND p.lastapp <> 'VoiceMail'
+                    THEN coalesce(nullif(p.userfield, ''), p.dst)
+                  WHEN p.lastapp = 'VoiceMail'
                   THEN regexp_replace(split_part(split_part(split_part(p.lastdata, ',', 1),
                                       '&', 1), '@', 1), '^[bus]([0-9])', '\\1')
                   ELSE '' END AS mailbox,
@@ -505,7 +532,8 @@ def _walk_ctes(minutes: bool) -> str:
                AND NOT (r.kind = 'dial' AND r.rownum IN (SELECT rownum FROM cdr_again))),
            acting AS (
              SELECT rownum, cid, pos, kind, dst, dcontext, mailbox, b, disposition, uniqueid,
-               seq, start_u, end_u, answer_u, billsec, busy_box, a, target, dialled,
+               seq, start_u, end_u, answer_u, billsec, busy_box, a, target, dialled, ivr_id,
+               ivr_key,
                greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u))::INTEGER
                  AS ring_s,
                block_holds, holder_b, answered_b,
@@ -515,7 +543,7 @@ def _walk_ctes(minutes: bool) -> str:
              SELECT *,
                CASE kind WHEN 'dial' THEN CASE WHEN b_is_user THEN b
                                                ELSE coalesce(nullif(dialled, ''), dst) END
-                         WHEN 'ivr' THEN dcontext
+                         WHEN 'ivr' THEN ivr_id
                          WHEN 'pickup' THEN a
                          WHEN 'vm' THEN 'voicemail ' || mailbox
                          ELSE dst END AS destination,
@@ -523,10 +551,10 @@ def _walk_ctes(minutes: bool) -> str:
                       THEN CASE WHEN disposition = 'BUSY' THEN 'in_busy' ELSE 'in_no_answer' END
                     WHEN kind IN ('hunt', 'par') THEN block_holds
                     -- A key chosen in a menu sent the call on, wherever the log shows it went.
-                    WHEN kind = 'ivr' AND dst NOT IN ('s', 'h', 't', 'i', '') THEN 'connected'
+                    WHEN kind = 'ivr' AND ivr_key NOT IN ('s', 'h', 't', 'i', '') THEN 'connected'
                     WHEN kind IN ('rule', 'ivr') THEN 'not_connected'
                     END AS holds,
-               CASE kind WHEN 'dial' THEN b WHEN 'par' THEN holder_b WHEN 'ivr' THEN dcontext
+               CASE kind WHEN 'dial' THEN b WHEN 'par' THEN holder_b WHEN 'ivr' THEN ivr_id
                          ELSE dst END AS holds_number
              FROM acting),
            -- The steps either side of a Dial that rang an answered user again (few calls).
@@ -575,7 +603,7 @@ def _walk_ctes(minutes: bool) -> str:
              FROM held WINDOW w AS (PARTITION BY cid ORDER BY pos))
            SELECT rownum, cid, pos, kind, step, ring_s, b_is_user, dst, dcontext, mailbox, b,
              disposition, uniqueid, seq, start_u, end_u, billsec, busy_box, a, target,
-             answered_b, dialled,
+             answered_b, dialled, ivr_id, ivr_key,
              -- A picker's Kötid runs from when the phone it took the call from began ringing.
              CASE WHEN kind = 'pickup'
                   THEN greatest(0, epoch(coalesce(answer_u, start_u))
@@ -668,7 +696,7 @@ def _walk_ctes(minutes: bool) -> str:
                  FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS talk,
                bool_or(s.holding_app AND s.kind <> 'queue') AS to_mailbox
              FROM cdr_caller c JOIN cdr_steps s ON s.cid = c.cid
-             WHERE c.internal AND c.src IN (c.origin, '')
+             WHERE c.internal AND c.src IN (c.origin, '') AND NOT c.feature
                AND c.cid NOT IN (SELECT cid FROM cdr_out)
              GROUP BY ALL
              -- A pickup: the user answered a call, not placed one.
@@ -811,16 +839,16 @@ def legs_statement(minutes: bool = False) -> str:
          AND m.rownum NOT IN (SELECT rownum FROM cdr_again)
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':' || s.kind, c.call_id, s.kind,
-              CASE s.kind WHEN 'rule' THEN 'tc:' || s.dst ELSE 'ivr:' || s.dcontext END,
-              CASE s.kind WHEN 'rule' THEN s.dst ELSE s.dcontext END, s.start_u, 'in',
+              CASE s.kind WHEN 'rule' THEN 'tc:' || s.dst ELSE 'ivr:' || s.ivr_id END,
+              CASE s.kind WHEN 'rule' THEN s.dst ELSE s.ivr_id END, s.start_u, 'in',
               c.internal, s.fate, c.from_number, c.from_name, s.forwarded_from, '', '', '', '',
               CASE s.kind WHEN 'rule' THEN 0
                    ELSE (epoch(s.end_u) - epoch(s.start_u))::INTEGER END,
               0, s.forwarded_to,
               CASE WHEN s.picked_by IS NOT NULL THEN s.picked_by
-                   WHEN s.kind = 'ivr' AND s.dst = 't' THEN 'timeout'
-                   WHEN s.kind = 'ivr' AND s.dst = 'i' THEN 'invalid key'
-                   WHEN s.kind = 'ivr' AND s.dst NOT IN ('s', 'h', '') THEN 'key ' || s.dst
+                   WHEN s.kind = 'ivr' AND s.ivr_key = 't' THEN 'timeout'
+                   WHEN s.kind = 'ivr' AND s.ivr_key = 'i' THEN 'invalid key'
+                   WHEN s.kind = 'ivr' AND s.ivr_key NOT IN ('s', 'h', '') THEN 'key ' || s.ivr_key
                    WHEN s.to_own_mailbox THEN 'voicemail' ELSE '' END
        FROM {steps}
        WHERE s.kind IN ('rule', 'ivr')
@@ -888,6 +916,8 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
         "inbound_contexts": sorted(source.inbound_contexts),
         "ivr_contexts": sorted(source.ivr_contexts),
         "rule_contexts": sorted(source.rule_contexts),
+        "voicemail_contexts": sorted(source.voicemail_contexts),
+        "ivr_numbers": sorted(source.ivr_numbers),
     }
     _read(ws, names, header, values)
     (undecoded,) = ws.one(

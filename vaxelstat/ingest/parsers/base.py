@@ -72,6 +72,11 @@ class SourceSettings:
     # Contexts of IVR menus (besides FreePBX's ivr-N) and of rule-based numbers.
     ivr_contexts: frozenset[str] = frozenset()
     rule_contexts: frozenset[str] = frozenset({"timeconditions"})
+    # IVRs named by their number in the CDR's userfield (PBXware's auto attendants), and
+    # contexts whose rows are a mailbox taking the call (PBXware's voicemail-op: the mailbox
+    # is the userfield).
+    ivr_numbers: frozenset[str] = frozenset()
+    voicemail_contexts: frozenset[str] = frozenset()
     # Numbers that are queues where the log does not say so (FreeSWITCH's stock CSV template
     # has no mod_callcenter variables): a call to one is an ACD call.
     queue_numbers: frozenset[str] = frozenset()
@@ -96,6 +101,8 @@ class SourceSettings:
             inbound_contexts=frozenset(data.get("inbound_contexts", INBOUND_CONTEXTS)),
             ivr_contexts=frozenset(data.get("ivr_contexts", [])),
             rule_contexts=frozenset(data.get("rule_contexts", ["timeconditions"])),
+            ivr_numbers=frozenset(data.get("ivr_numbers", [])),
+            voicemail_contexts=frozenset(data.get("voicemail_contexts", [])),
             queue_numbers=frozenset(data.get("queue_numbers", [])),
             csv_template=tuple(data.get("csv_template", ())),
             mapping=dict(data.get("mapping", {})),

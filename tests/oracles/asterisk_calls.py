@@ -570,8 +570,10 @@ def failure_note(disposition: str) -> str:
 def is_dial(lastapp: str, dstchannel: str) -> bool:
     """Whether a row is a dial attempt: a Dial, or a row whose call had a Party B though its
     last application is another (Asterisk 11 writes Hangup after a Dial; Park after a
-    transfer)."""
-    return lastapp == "Dial" or (dstchannel != "" and lastapp not in ("Pickup", "Queue"))
+    transfer). A conference's rows pair its channels: no one was rung."""
+    return lastapp == "Dial" or (
+        dstchannel != "" and lastapp not in ("Pickup", "Queue", "ConfBridge", "MeetMe")
+    )
 
 
 def voicemail_box(lastdata: str) -> tuple[str, bool]:

@@ -170,6 +170,9 @@ KIND = f"""CASE
          -- The dialled channel's own record of an application's dial (a queue's, say): the
          -- application's row already shows the attempt.
          WHEN p.lastapp IN ('AppDial', 'AppDial2') THEN ''
+         -- A conference pairs its channel with every other one there: no one was rung (the
+         -- user's call to the conference is a call to a service).
+         WHEN p.lastapp IN ('ConfBridge', 'MeetMe') THEN ''
          WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN 'hunt'
          -- Dial(A&B): one step that rings several at once, answered by at most one.
          WHEN p.lastapp = 'Dial' AND contains(split_part(p.lastdata, ',', 1), '&') THEN 'par'

@@ -191,14 +191,20 @@ KIND = f"""CASE
          ELSE '' END"""
 
 
-def read_statements(names: list[str], header: bool, table: str = "cdr_parsed") -> list[str]:
+def read_statements(
+    names: list[str], header: bool, table: str = "cdr_parsed", userfield: bool = True
+) -> list[str]:
     """Read the file into `cdr_parsed`: the text the walk reads, the local times, the numbers.
     A record the reader cannot read (a time or number that is not one, a column count not
-    the file's) is left out and noted in `cdr_reject_errors` with its line."""
+    the file's) is left out and noted in `cdr_reject_errors` with its line. The userfield is
+    kept only where the point's settings read it (`userfield`)."""
     names = _unique(names)
     columns = ", ".join(f"'{c}': '{_type(c)}'" for c in names)
     kept = ", ".join(
-        f'coalesce("{c}", \'\') AS "{c}"' if c in names else f"'' AS \"{c}\"" for c in KEPT
+        f'coalesce("{c}", \'\') AS "{c}"'
+        if c in names and (userfield or c != "userfield")
+        else f"'' AS \"{c}\""
+        for c in KEPT
     )
     start = "calldate" if "calldate" in names and "start" not in names else "start"
 
@@ -934,7 +940,7 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
             ws.run("DROP TABLE cdr_parsed_scans")
             _read(ws, names, header, {**values, "path": str(copy)})
     ws.run(rejects_statement())
-    if not header and not _other_layouts(ws, names):
+    if not header and not _other_layouts(ws, names, values):
         _hold_open_calls(ws, path, source)
     _reject_without_start(ws, path, names, header)
     minutes = _offsets(ws, source)
@@ -965,13 +971,17 @@ def _read(ws: Workspace, names: list[str], header: bool, values: dict[str, Any])
     with ORDERED_READ:
         ws.run("SET preserve_insertion_order = true")
         try:
-            for sql in read_statements(names, header):
+            for sql in read_statements(names, header, userfield=_reads_userfield(values)):
                 ws.run(sql, values)
         finally:
             ws.run("SET preserve_insertion_order = false")
 
 
-def _other_layouts(ws: Workspace, names: list[str]) -> bool:
+def _reads_userfield(values: dict[str, Any]) -> bool:
+    return bool(values["ivr_numbers"] or values["voicemail_contexts"])
+
+
+def _other_layouts(ws: Workspace, names: list[str], values: dict[str, Any]) -> bool:
     """Read the records of another cdr_csv layout than the file's (a PBX upgraded within a
     file writes 18 columns, then 21) by their own count; the others stay rejected."""
     rejected = ws.run(
@@ -988,7 +998,8 @@ def _other_layouts(ws: Workspace, names: list[str]) -> bool:
     for count, records in by_count.items():
         with temporary_path(".csv") as part:
             part.write_text("".join(raw + "\n" for _, raw in records), encoding="utf-8")
-            for sql in read_statements(LAYOUTS[count], False, table="cdr_other"):
+            userfield = _reads_userfield(values)
+            for sql in read_statements(LAYOUTS[count], False, "cdr_other", userfield):
                 ws.run(sql, {"path": str(part)})
         lines = [line for line, _ in records]
         ws.run(

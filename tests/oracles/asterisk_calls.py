@@ -68,7 +68,7 @@ class CallWalk:
         first = self.rows[0]
         name, number = parse_clid(first.clid)
         self.from_number, self.from_name = caller(first.src or number, name)
-        origin = channel_peer(first.channel)
+        origin = self.placed_by(first)
         self.internal = self.is_user_side(origin, first)
         if self.internal and name:
             result.names.setdefault(f"ext:{origin}", name)
@@ -209,6 +209,18 @@ class CallWalk:
         if self.out_leg is None:
             self.service_call()
 
+    def placed_by(self, row: Row) -> str:
+        """The peer that placed a row's call: its channel's, or, for the second half of a
+        Local channel no Dial here rang (a call the PBX originated for a user:
+        click-to-call), its caller's number where that is a user's."""
+        if (
+            row.channel.startswith("Local/")
+            and row.channel.endswith(";2")
+            and self.settings.is_extension(row.src)
+        ):
+            return row.src
+        return channel_peer(row.channel)
+
     def ivr_by_number(self, row: Row) -> bool:
         """An IVR named by its number in the userfield (PBXware's auto attendant)."""
         return row.userfield in self.settings.ivr_numbers and row.dstchannel == ""
@@ -232,7 +244,7 @@ class CallWalk:
         call all the same: answered when a row other than a queue's or a mailbox's was,
         unanswered otherwise (Övrigt voicemail when a mailbox took it)."""
         first = self.rows[0]
-        user = channel_peer(first.channel)
+        user = self.placed_by(first)
         if (
             not self.internal
             or self.is_feature_code(first)
@@ -376,7 +388,7 @@ class CallWalk:
 
     def dial(self, row: Row, forwarded_from: str | None = None) -> Leg | None:
         """One Dial row: the caller's outgoing leg, and the dialled user's incoming leg."""
-        a = channel_peer(row.channel)
+        a = self.placed_by(row)
         b = channel_peer(row.dstchannel)
         b_is_user = self.settings.is_extension(b)
         previous = self.step() if forwarded_from is None else None

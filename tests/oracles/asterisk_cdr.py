@@ -28,6 +28,7 @@ from vaxelstat.ingest.parsers.base import (
     Reason,
     Reject,
     SourceSettings,
+    channel_peer,
     csv_fields,
     local_to_utc,
     read_lines,
@@ -135,7 +136,30 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
             result.rejects.append(Reject(number, Reason.UNKNOWN_LAYOUT, f"no column {exc}", text))
             continue
         calls[row.linkedid].append(row)
+    originated = _originated(calls, settings)
     for call_id, rows in calls.items():
+        rows = [r for r in rows if id(r) not in originated]
+        if not rows:
+            continue
         rows.sort(key=lambda r: (r.sequence, r.start, r.line))
         CallWalk(call_id, rows, settings, result).walk()
     return result
+
+
+def _originated(calls: dict[str, list[Row]], settings: SourceSettings) -> set[int]:
+    """The rows in which the PBX rang a user for a call it placed for them (click-to-call
+    that dials the far end first): a Local channel's first half ringing a user's phone, whose
+    second half dialled out. The call is the second half's: the user's outgoing call."""
+    rows = [r for call in calls.values() for r in call]
+    second_halves = {
+        r.channel[:-2] for r in rows if r.channel.startswith("Local/") and r.channel.endswith(";2")
+    }
+    return {
+        id(r)
+        for r in rows
+        if r.channel.startswith("Local/")
+        and r.channel.endswith(";1")
+        and r.channel[:-2] in second_halves
+        and r.lastapp == "Dial"
+        and settings.is_extension(channel_peer(r.dstchannel))
+    }

@@ -101,6 +101,16 @@ def _peer(expr: str) -> str:
     )
 
 
+def _placed_by(p: str) -> str:
+    """The peer that placed a row's call: its channel's, or, for the second half of a Local
+    channel no Dial in the file rang (a call the PBX originated for a user: click-to-call),
+    its caller's number where that is a user's."""
+    return (
+        f"(CASE WHEN starts_with({p}.channel, 'Local/') AND ends_with({p}.channel, ';2') "
+        f"AND {_is_ext(p + '.src')} THEN {p}.src ELSE {_peer(p + '.channel')} END)"
+    )
+
+
 def _is_ext(expr: str) -> str:
     return (
         f"(list_contains($extensions, {expr}) OR (NOT list_contains($trunk_peers, {expr}) "
@@ -307,15 +317,18 @@ def rejects_statement(errors: str = "cdr_parsed_errors", line: str = "line") -> 
     HAVING trim(any_value(raw)) <> ''"""
 
 
-def rows_view(halves: bool) -> str:
+def rows_view(halves: bool, originated: bool) -> str:
     """`cdr_rows`: the rows the walk reads, with the Local channel halves joined (where the
-    file has any: a view of `cdr_parsed` as it is where it has none)."""
+    file has any: a view of `cdr_parsed` as it is where it has none), without the rows in
+    which the PBX rang a user for a call it placed for them (`cdr_originated`)."""
     if not halves:
         return (
             "CREATE OR REPLACE TEMP VIEW cdr_rows AS "
             "SELECT *, rowid AS rid, '' AS dialled FROM cdr_parsed"
+            + (" WHERE rowid NOT IN (SELECT row FROM cdr_originated)" if originated else "")
         )
-    return """CREATE OR REPLACE TEMP VIEW cdr_rows AS
+    return (
+        """CREATE OR REPLACE TEMP VIEW cdr_rows AS
            SELECT p.* REPLACE (
                coalesce(hp.dstchannel, p.dstchannel) AS dstchannel,
                coalesce(hp.disposition, p.disposition) AS disposition,
@@ -328,13 +341,16 @@ def rows_view(halves: bool) -> str:
            WHERE NOT (p.lastapp = 'Dial' AND starts_with(p.channel, 'Local/')
                       AND ends_with(p.channel, ';2')
                       AND (p.cid, left(p.channel, -2)) IN (SELECT (cid, base) FROM cdr_local))"""
+        + (" AND p.rowid NOT IN (SELECT row FROM cdr_originated)" if originated else "")
+    )
 
 
 def walk_statements() -> list[str]:
     hidden = "[" + ", ".join(f"'{v}'" for v in HIDDEN) + "]"
     clid = r"""'^\s*"?(.*?)"?\s*<([^>]*)>"?\s*$'"""
-    # Two tables are kept: the Local channel halves joined, and each call's caller; the rest
-    # of the walk is one statement (legs_statement).
+    # Three tables are kept: the Local channel halves joined, the rows the PBX rang a user
+    # in for a call it placed, and each call's caller; the rest of the walk is one statement
+    # (legs_statement).
     return [
         # Ring groups and follow-me built of Local channels log both halves (FORMATS.md
         # §1.2): a Dial to `Local/X@ctx-N;1` is read as what its `;2` half dialled (the
@@ -351,6 +367,18 @@ def walk_statements() -> list[str]:
              GROUP BY ALL)
            SELECT r.rowid AS target_row, h.half_row, h.cid, h.base
            FROM cdr_parsed r JOIN halves h ON h.cid = r.cid AND r.dstchannel = h.base || ';1'""",
+        # Click-to-call that dials the far end first: the PBX placed a Local channel's second
+        # half to the far end and its first half rang the user who asked. The call is the
+        # second half's (the user's outgoing call); the ringing is no call of its own.
+        f"""CREATE OR REPLACE TEMP TABLE cdr_originated AS
+           WITH locals AS (
+             SELECT rowid, channel, dstchannel, lastapp FROM cdr_parsed
+             WHERE starts_with(channel, 'Local/'))
+           SELECT rowid AS row FROM locals
+           WHERE ends_with(channel, ';1') AND lastapp = 'Dial'
+             AND {_is_ext(_peer("dstchannel"))}
+             AND left(channel, -2) IN (
+               SELECT left(channel, -2) FROM locals WHERE ends_with(channel, ';2'))""",
         # The caller: from the first row of each call walked here.
         f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
            WITH firsts AS (
@@ -359,7 +387,7 @@ def walk_statements() -> list[str]:
              FROM cdr_rows
              GROUP BY cid),
            c0 AS (
-             SELECT f.cid, p.call_id, {_peer("p.channel")} AS origin, f.first_row,
+             SELECT f.cid, p.call_id, {_placed_by("p")} AS origin, f.first_row,
                f.first_pos_row, p.clid, p.src, p.dcontext, {FEATURE_CODE} AS feature
              FROM firsts f JOIN cdr_rows p ON p.rid = f.first_pos_row),
            c AS (
@@ -424,7 +452,7 @@ def _walk_ctes(minutes: bool) -> str:
              -- The dialled peer is read of Dial rows only (hunt and dial steps); a Pickup
              -- row's calling peer is the picker.
              CASE WHEN p.lastapp IN ('Dial', 'Pickup') OR p.dstchannel <> ''
-                  THEN {_peer("p.channel")} ELSE '' END AS a,
+                  THEN {_placed_by("p")} ELSE '' END AS a,
              -- The phone a Pickup took the call from: 'PJSIP/1001', '1001@PICKUPMARK', or
              -- FreePBX's '1001&1001@PICKUPMARK' (the first).
              CASE WHEN p.lastapp = 'Pickup'
@@ -944,10 +972,12 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
         _hold_open_calls(ws, path, source)
     _reject_without_start(ws, path, names, header)
     minutes = _offsets(ws, source)
-    local, caller = walk_statements()
+    local, originated, caller = walk_statements()
     ws.run(local)
+    ws.run(originated, values)
     (halves,) = ws.one("SELECT count(*) FROM cdr_local")
-    ws.run(rows_view(bool(halves)))
+    (placed,) = ws.one("SELECT count(*) FROM cdr_originated")
+    ws.run(rows_view(bool(halves), bool(placed)))
     ws.run(caller, values)
     ws.run(legs_statement(minutes), values)
     ws.run("INSERT INTO ws_memberships SELECT grp, member FROM (" + memberships_query() + ")")

@@ -134,6 +134,8 @@ CASES = [
             "inbound_contexts": ["VIOrig"],
             # aa.csv: the auto attendant 6000; the AGI names it in the userfield.
             "ivr_numbers": ["6000"],
+            # pbxware_groups.csv: its ring groups.
+            "group_numbers": ["1000", "6002", "6003", "6004"],
             "voicemail_contexts": ["voicemail-op"],
             # The users' extensions; 1000, 2000-2004 and 6000-6003 are groups, queues,
             # mailboxes and the IVR (pbxware_groups.csv, queues.csv, aa.csv).

@@ -147,7 +147,7 @@ class CallWalk:
                 # application's row already shows the attempt.
                 continue
             later = [r for r in self.rows[i:] if id(r) not in done]
-            if row.dcontext == "ext-group" and row.lastapp == "Dial":
+            if self.group_dial(row):
                 self.hunt(
                     take(
                         [
@@ -155,9 +155,7 @@ class CallWalk:
                             for r in later
                             # One block for the group: its members rung together
                             # (ringall) or one Dial after another (hunt).
-                            if r.dcontext == "ext-group"
-                            and r.dst == row.dst
-                            and r.lastapp == "Dial"
+                            if self.group_dial(r) and r.dst == row.dst
                         ]
                     )
                 )
@@ -208,6 +206,13 @@ class CallWalk:
                 self.dial(row)
         if self.out_leg is None:
             self.service_call()
+
+    def group_dial(self, row: Row) -> bool:
+        """A ring group's dial: FreePBX's ext-group context, or a number the point names a
+        ring group (PBXware dials its groups with RetryDial)."""
+        return (row.dcontext == "ext-group" and row.lastapp == "Dial") or (
+            row.dst in self.settings.group_numbers and row.lastapp in ("Dial", "RetryDial")
+        )
 
     def placed_by(self, row: Row) -> str:
         """The peer that placed a row's call: its channel's, or, for the second half of a
@@ -384,7 +389,11 @@ class CallWalk:
             )
 
     def _group_numbers(self) -> set[str]:
-        return {r.dst for r in self.rows if r.dcontext in ("ext-group", "ext-queues")}
+        return {
+            r.dst
+            for r in self.rows
+            if r.dcontext in ("ext-group", "ext-queues") or self.group_dial(r)
+        }
 
     def dial(self, row: Row, forwarded_from: str | None = None) -> Leg | None:
         """One Dial row: the caller's outgoing leg, and the dialled user's incoming leg."""
@@ -627,7 +636,9 @@ def _join_local_halves(rows: list[Row]) -> list[Row]:
             r = replace(
                 r,
                 dstchannel=half.dstchannel,
-                disposition=half.disposition,
+                # A Dial to the Local channel that failed reached no one, whatever the half
+                # wrote (a ring group's member not reached: no one was offered the call).
+                disposition=r.disposition if r.disposition == "FAILED" else half.disposition,
                 answer=half.answer,
                 billsec=half.billsec,
                 dialled=half.dst,

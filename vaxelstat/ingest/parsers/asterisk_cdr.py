@@ -165,6 +165,12 @@ NUMBERS = {"billsec", "sequence", "duration"}
 NEEDED = ("src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata")
 
 
+# A ring group's dial: FreePBX's ext-group context, or a number the point names a ring group
+# (PBXware dials its groups with RetryDial from the caller's context).
+GROUP_DIAL = (
+    "((p.dcontext = 'ext-group' AND p.lastapp = 'Dial') OR (list_contains($group_numbers, p.dst) "
+    "AND p.lastapp IN ('Dial', 'RetryDial')))"
+)
 IVR_BY_NUMBER = "(list_contains($ivr_numbers, p.userfield) AND p.dstchannel = '')"
 # A feature code dialled (a '*' code) that reached no one and ran no service of its own (an
 # AGI, or nothing): the user set something (a login to a queue, call forwarding) or asked to
@@ -183,7 +189,7 @@ KIND = f"""CASE
          -- A conference pairs its channel with every other one there: no one was rung (the
          -- user's call to the conference is a call to a service).
          WHEN p.lastapp IN ('ConfBridge', 'MeetMe') THEN ''
-         WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN 'hunt'
+         WHEN {GROUP_DIAL} THEN 'hunt'
          -- Dial(A&B): one step that rings several at once, answered by at most one.
          WHEN p.lastapp = 'Dial' AND contains(split_part(p.lastdata, ',', 1), '&') THEN 'par'
          WHEN p.lastapp = 'Queue' THEN 'queue'
@@ -331,7 +337,10 @@ def rows_view(halves: bool, originated: bool) -> str:
         """CREATE OR REPLACE TEMP VIEW cdr_rows AS
            SELECT p.* REPLACE (
                coalesce(hp.dstchannel, p.dstchannel) AS dstchannel,
-               coalesce(hp.disposition, p.disposition) AS disposition,
+               -- A Dial to the Local channel that failed reached no one, whatever the
+               -- half wrote (a ring group's member not reached).
+               CASE WHEN p.disposition = 'FAILED' THEN p.disposition
+                    ELSE coalesce(hp.disposition, p.disposition) END AS disposition,
                CASE WHEN hp.rowid IS NULL THEN p.answer_l ELSE hp.answer_l END AS answer_l,
                CASE WHEN hp.rowid IS NULL THEN p.billsec_i ELSE hp.billsec_i END AS billsec_i),
              p.rowid AS rid, coalesce(hp.dst, '') AS dialled
@@ -466,7 +475,7 @@ def _walk_ctes(minutes: bool) -> str:
              {KIND} AS kind,
              -- The block a row rings in: a ring group's (its number), a parallel Dial's
              -- (its arguments and start).
-             CASE WHEN p.dcontext = 'ext-group' AND p.lastapp = 'Dial' THEN p.dst
+             CASE WHEN {GROUP_DIAL} THEN p.dst
                   WHEN p.lastapp = 'Dial' AND contains(split_part(p.lastdata, ',', 1), '&')
                     THEN p.lastdata || '|' || p.start::VARCHAR
                   WHEN p.lastapp = 'Queue' THEN p.dst END AS blk,
@@ -678,7 +687,7 @@ def _walk_ctes(minutes: bool) -> str:
        -- The group numbers of the calls that leave a message in a mailbox.
        cdr_groups AS (
            SELECT cid, list(DISTINCT dst) AS numbers FROM cdr_steps
-           WHERE dcontext IN ('ext-group', 'ext-queues')
+           WHERE (dcontext IN ('ext-group', 'ext-queues') OR kind = 'hunt')
              AND cid IN (SELECT cid FROM cdr_fate WHERE kind = 'vm')
            GROUP BY ALL),
        -- The caller's outgoing leg: the first Dial by a user with nothing holding the call.
@@ -901,7 +910,7 @@ def legs_statement(minutes: bool = False) -> str:
 
 def memberships_query() -> str:
     return f"""SELECT DISTINCT 'group:' || dst AS grp, 'ext:' || {_peer("dstchannel")} AS member
-       FROM cdr_rows WHERE dcontext = 'ext-group' AND lastapp = 'Dial'"""
+       FROM cdr_rows p WHERE {GROUP_DIAL}"""
 
 
 def names_statement() -> str:
@@ -955,6 +964,7 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
         "rule_contexts": sorted(source.rule_contexts),
         "voicemail_contexts": sorted(source.voicemail_contexts),
         "ivr_numbers": sorted(source.ivr_numbers),
+        "group_numbers": sorted(source.group_numbers),
     }
     _read(ws, names, header, values)
     (undecoded,) = ws.one(
@@ -980,7 +990,9 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
     ws.run(rows_view(bool(halves), bool(placed)))
     ws.run(caller, values)
     ws.run(legs_statement(minutes), values)
-    ws.run("INSERT INTO ws_memberships SELECT grp, member FROM (" + memberships_query() + ")")
+    ws.run(
+        "INSERT INTO ws_memberships SELECT grp, member FROM (" + memberships_query() + ")", values
+    )
     ws.run("INSERT INTO ws_names " + names_statement())
     (lines,) = ws.one(
         "SELECT (SELECT count(*) FROM cdr_parsed) + (SELECT count(*) FROM ws_rejects)"

@@ -76,6 +76,9 @@ class SourceSettings:
     # contexts whose rows are a mailbox taking the call (PBXware's voicemail-op: the mailbox
     # is the userfield).
     ivr_numbers: frozenset[str] = frozenset()
+    # Numbers that are ring groups where no context says so (PBXware's): a Dial or RetryDial
+    # to one is the group's.
+    group_numbers: frozenset[str] = frozenset()
     voicemail_contexts: frozenset[str] = frozenset()
     # Numbers that are queues where the log does not say so (FreeSWITCH's stock CSV template
     # has no mod_callcenter variables): a call to one is an ACD call.
@@ -102,6 +105,7 @@ class SourceSettings:
             ivr_contexts=frozenset(data.get("ivr_contexts", [])),
             rule_contexts=frozenset(data.get("rule_contexts", ["timeconditions"])),
             ivr_numbers=frozenset(data.get("ivr_numbers", [])),
+            group_numbers=frozenset(data.get("group_numbers", [])),
             voicemail_contexts=frozenset(data.get("voicemail_contexts", [])),
             queue_numbers=frozenset(data.get("queue_numbers", [])),
             csv_template=tuple(data.get("csv_template", ())),

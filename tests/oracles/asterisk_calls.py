@@ -65,7 +65,10 @@ class CallWalk:
         self.rows = _join_local_halves(rows)
         self.settings = settings
         self.result = result
-        first = self.rows[0]
+        # The caller's row: the first that is not a feature code's (a phone's record that a
+        # pickup rewrote to its code comes before the call's own).
+        first = next((r for r in self.rows if not self.is_feature_code(r)), self.rows[0])
+        self.first = first
         name, number = parse_clid(first.clid)
         self.from_number, self.from_name = caller(first.src or number, name)
         origin = self.placed_by(first)
@@ -85,6 +88,8 @@ class CallWalk:
         self.reached: set[str] = set()
         # How many steps the walk has taken (a row, or a block of rows, that acts).
         self.steps = 0
+        # What the Dial that made a user's unanswered leg rang (its first argument), by leg.
+        self.rang: dict[int, str] = {}
 
     def step(self) -> Leg | None:
         """A step of the walk begins: the user who answered at the step before, if any."""
@@ -132,6 +137,24 @@ class CallWalk:
             if holder.type == "forwarded" and not holder.note:
                 # Nobody answered in the group's time: it sent the call on.
                 holder.note = "voicemail" if destination.startswith("voicemail ") else "timeout"
+        return holder.object_number
+
+    def picked_up(self, row: Row, answerer: str | None) -> str | None:
+        """The same Dial as the holder's again, answered by another user, while the holder's
+        phone rang: that user picked the call up (PBXware's directed pickup). The holder
+        stays Ej svar, picked up by them; return its number (None if not a pickup)."""
+        holder = self.holder
+        if (
+            holder is None
+            or holder.type != "in_no_answer"
+            or row.lastapp != "Dial"
+            or self.rang.get(id(holder)) != row.lastdata.split(",", 1)[0]
+            or not answerer
+            or answerer == holder.object_number
+        ):
+            return None
+        self.holder = None
+        holder.note, holder.forwarded_to = f"picked up by {answerer}", answerer
         return holder.object_number
 
     def walk(self) -> None:
@@ -248,7 +271,7 @@ class CallWalk:
         service (an echo test, an IVR, a conference, a queue, a mailbox). It is the user's
         call all the same: answered when a row other than a queue's or a mailbox's was,
         unanswered otherwise (Övrigt voicemail when a mailbox took it)."""
-        first = self.rows[0]
+        first = self.first
         user = self.placed_by(first)
         if (
             not self.internal
@@ -452,7 +475,10 @@ class CallWalk:
                     to_number=row.dst,
                     member_number=row.dst,
                 )
-            forwarded_from = self.move_to(row.dialled or row.dst if not b_is_user else b)
+            answerer = b if b_is_user and row.disposition == "ANSWERED" else None
+            forwarded_from = self.picked_up(row, answerer)
+            if forwarded_from is None:
+                forwarded_from = self.move_to(row.dialled or row.dst if not b_is_user else b)
             if not forwarded_from and previous is not None and b_is_user:
                 # The user who answered the step before sent the call on: a transfer.
                 previous.note = previous.note or "transferred"
@@ -511,15 +537,26 @@ class CallWalk:
             self.last_answered = leg
         else:
             self.holder = leg
+            self.rang[id(leg)] = row.lastdata.split(",", 1)[0]
         return leg
 
     def parallel(self, block: list[Row]) -> None:
         """Dial(A&B&…): one call that rings several at once, answered by at most one."""
         self.step()
-        forwarded_from = self.move_to(block[0].dst)
+        answerers = [
+            peer
+            for r in block
+            if r.disposition == "ANSWERED"
+            and self.settings.is_extension(peer := channel_peer(r.dstchannel))
+        ]
+        forwarded_from = self.picked_up(block[0], answerers[-1] if answerers else None)
+        if forwarded_from is None:
+            forwarded_from = self.move_to(block[0].dst)
         legs = [leg for r in block if (leg := self.dial(r, forwarded_from)) is not None]
         unanswered = [leg for leg in legs if leg.type != "in_answered"]
         self.holder = unanswered[0] if unanswered and len(unanswered) == len(legs) else None
+        if self.holder is not None:
+            self.rang[id(self.holder)] = block[0].lastdata.split(",", 1)[0]
 
     def hunt(self, block: list[Row]) -> None:
         self.step()

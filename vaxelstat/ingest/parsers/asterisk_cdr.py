@@ -391,9 +391,13 @@ def walk_statements() -> list[str]:
         # The caller: from the first row of each call walked here.
         f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
            WITH firsts AS (
-             SELECT cid, arg_min(rid, {_pos("cdr_rows")}) AS first_pos_row,
-                    min(rid) AS first_row
-             FROM cdr_rows
+             -- The caller's row: the first that is not a feature code's (a phone's record
+             -- that a pickup rewrote to its code comes before the call's own).
+             SELECT cid,
+               coalesce(arg_min(rid, {_pos("p")}) FILTER (NOT {FEATURE_CODE}),
+                        arg_min(rid, {_pos("p")})) AS first_pos_row,
+               min(rid) AS first_row
+             FROM cdr_rows p
              GROUP BY cid),
            c0 AS (
              SELECT f.cid, p.call_id, {_placed_by("p")} AS origin, f.first_row,
@@ -495,7 +499,11 @@ def _walk_ctes(minutes: bool) -> str:
                                       '&', 1), '@', 1), '^[bus]([0-9])', '\\1')
                   ELSE '' END AS mailbox,
              p.lastapp = 'VoiceMail' AND (contains(split_part(p.lastdata, ',', 2), 'b')
-                                          OR regexp_matches(p.lastdata, '^b[0-9]')) AS busy_box
+                                          OR regexp_matches(p.lastdata, '^b[0-9]')) AS busy_box,
+             -- What a Dial rang (its first argument): the same Dial again, answered by
+             -- another phone, is a pickup of the phone it rang.
+             CASE WHEN p.lastapp = 'Dial' THEN hash(split_part(p.lastdata, ',', 1)) END
+               AS dial_args
            FROM cdr_rows p
            JOIN cdr_hours h_start ON h_start.h = {_hour("p.start", minutes)}
            LEFT JOIN cdr_hours h_end ON h_end.h = {_hour('p."end"', minutes)}
@@ -579,7 +587,7 @@ def _walk_ctes(minutes: bool) -> str:
            acting AS (
              SELECT rownum, cid, pos, kind, dst, dcontext, mailbox, b, disposition, uniqueid,
                seq, start_u, end_u, answer_u, billsec, busy_box, a, target, dialled, ivr_id,
-               ivr_key,
+               ivr_key, dial_args,
                greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u))::INTEGER
                  AS ring_s,
                block_holds, holder_b, answered_b,
@@ -601,7 +609,11 @@ def _walk_ctes(minutes: bool) -> str:
                     WHEN kind IN ('rule', 'ivr') THEN 'not_connected'
                     END AS holds,
                CASE kind WHEN 'dial' THEN b WHEN 'par' THEN holder_b WHEN 'ivr' THEN ivr_id
-                         ELSE dst END AS holds_number
+                         ELSE dst END AS holds_number,
+               -- The user who answered this step (a Dial's, or a parallel Dial's).
+               CASE kind WHEN 'dial' THEN CASE WHEN disposition = 'ANSWERED' AND b_is_user
+                                               THEN b END
+                         WHEN 'par' THEN answered_b END AS answerer
              FROM acting),
            -- The steps either side of a Dial that rang an answered user again (few calls).
            around_again AS (
@@ -622,6 +634,12 @@ def _walk_ctes(minutes: bool) -> str:
                lead(kind) OVER w AS next_kind, lead(mailbox) OVER w AS next_mailbox,
                lead(busy_box) OVER w AS next_busy,
                lead(destination) OVER w AS next_destination,
+               -- The same Dial again, answered by another user, while this user's phone
+               -- rang: that user picked the call up (PBXware's directed pickup).
+               holds = 'in_no_answer' AND lead(kind) OVER w IN ('dial', 'par')
+                 AND lead(dial_args) OVER w = dial_args
+                 AND lead(answerer) OVER w <> holds_number AS picked_up,
+               lead(answerer) OVER w AS next_answerer,
                -- A user who answered, and the call went on to another user: a transfer.
                pos NOT IN (SELECT after FROM around_again WHERE after IS NOT NULL)
                AND coalesce(kind = 'dial' AND b_is_user AND (
@@ -657,7 +675,8 @@ def _walk_ctes(minutes: bool) -> str:
                   END::INTEGER AS pickup_wait,
              -- Another phone picked up the call while this holder rang: Övrigt says who.
              CASE WHEN holds IS NOT NULL AND next_kind = 'pickup'
-                  THEN 'picked up by ' || next_destination END AS picked_by,
+                    THEN 'picked up by ' || next_destination
+                  WHEN picked_up THEN 'picked up by ' || next_answerer END AS picked_by,
              coalesce(next_busy, false) AS next_busy, next_kind,
              prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
              forwarding, local_forwarding,
@@ -669,7 +688,7 @@ def _walk_ctes(minutes: bool) -> str:
              holds IS NOT NULL AND next_kind = 'vm' AND next_mailbox = holds_number
                AS to_own_mailbox,
              CASE WHEN holds IS NULL THEN NULL
-                  WHEN next_kind = 'pickup' THEN holds
+                  WHEN next_kind = 'pickup' OR picked_up THEN holds
                   WHEN next_kind = 'vm' AND next_mailbox = holds_number
                     THEN CASE holds WHEN 'in_no_answer' THEN 'in_voicemail'
                                     WHEN 'in_busy' THEN 'in_voicemail'
@@ -682,6 +701,7 @@ def _walk_ctes(minutes: bool) -> str:
              CASE WHEN holds IS NULL THEN ''
                   WHEN next_kind = 'vm' AND next_mailbox = holds_number
                     THEN 'voicemail ' || next_mailbox
+                  WHEN picked_up THEN next_answerer
                   ELSE coalesce(next_destination, '') END AS forwarded_to
            FROM f),
        -- The group numbers of the calls that leave a message in a mailbox.

@@ -137,6 +137,8 @@ CASES = [
             # pbxware_groups.csv: its ring groups.
             "group_numbers": ["1000", "6002", "6003", "6004"],
             "voicemail_contexts": ["voicemail-op"],
+            # gloCOM's pickup requests and access codes: no calls.
+            "feature_contexts": ["stasis-local-dial", "glocom-access-code"],
             # The users' extensions; 1000, 2000-2004 and 6000-6003 are groups, queues,
             # mailboxes and the IVR (pbxware_groups.csv, queues.csv, aa.csv).
             "extension_pattern": r"1[1-9]\d\d|2[1-9]\d\d|[357]\d{3}",

@@ -165,9 +165,19 @@ class CallWalk:
             return block
 
         for i, row in enumerate(self.rows):
-            if id(row) in done or row.lastapp in ("AppDial", "AppDial2"):
-                # The dialled channel's own record of an application's dial: the
-                # application's row already shows the attempt.
+            if (
+                id(row) in done
+                or row.lastapp in ("AppDial", "AppDial2")
+                or row.dcontext in self.settings.feature_contexts
+            ):
+                # The dialled channel's own record of an application's dial (the
+                # application's row already shows the attempt), or a feature's request.
+                continue
+            if row.lastapp in ("ConfBridge", "MeetMe"):
+                # The call reached a conference: a service, no one rung (its rows pair the
+                # channel with every other one there).
+                self.step()
+                self.move_to(row.dst)
                 continue
             later = [r for r in self.rows[i:] if id(r) not in done]
             if self.group_dial(row):
@@ -264,7 +274,7 @@ class CallWalk:
             and row.dstchannel == ""
             and row.lastapp in ("AGI", "")
             and row.dcontext not in self.settings.voicemail_contexts
-        )
+        ) or row.dcontext in self.settings.feature_contexts
 
     def service_call(self) -> None:
         """A call a user placed that no Dial made the user's outgoing leg: a call to a PBX

@@ -176,8 +176,9 @@ IVR_BY_NUMBER = "(list_contains($ivr_numbers, p.userfield) AND p.dstchannel = ''
 # AGI, or nothing): the user set something (a login to a queue, call forwarding) or asked to
 # pick up a call; no call of its own.
 FEATURE_CODE = (
-    "(starts_with(p.dst, '*') AND p.dstchannel = '' AND p.lastapp IN ('AGI', '') "
-    "AND NOT list_contains($voicemail_contexts, p.dcontext))"
+    "((starts_with(p.dst, '*') AND p.dstchannel = '' AND p.lastapp IN ('AGI', '') "
+    "AND NOT list_contains($voicemail_contexts, p.dcontext)) "
+    "OR list_contains($feature_contexts, p.dcontext))"
 )
 
 
@@ -186,9 +187,11 @@ KIND = f"""CASE
          -- The dialled channel's own record of an application's dial (a queue's, say): the
          -- application's row already shows the attempt.
          WHEN p.lastapp IN ('AppDial', 'AppDial2') THEN ''
-         -- A conference pairs its channel with every other one there: no one was rung (the
-         -- user's call to the conference is a call to a service).
-         WHEN p.lastapp IN ('ConfBridge', 'MeetMe') THEN ''
+         -- A row of a context the point names a feature's (PBXware's pickup requests).
+         WHEN list_contains($feature_contexts, p.dcontext) THEN ''
+         -- A conference pairs its channel with every other one there: no one was rung. The
+         -- call reached the conference (a service: the user's call to it is their call).
+         WHEN p.lastapp IN ('ConfBridge', 'MeetMe') THEN 'conf'
          WHEN {GROUP_DIAL} THEN 'hunt'
          -- Dial(A&B): one step that rings several at once, answered by at most one.
          WHEN p.lastapp = 'Dial' AND contains(split_part(p.lastdata, ',', 1), '&') THEN 'par'
@@ -985,6 +988,7 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
         "voicemail_contexts": sorted(source.voicemail_contexts),
         "ivr_numbers": sorted(source.ivr_numbers),
         "group_numbers": sorted(source.group_numbers),
+        "feature_contexts": sorted(source.feature_contexts),
     }
     _read(ws, names, header, values)
     (undecoded,) = ws.one(

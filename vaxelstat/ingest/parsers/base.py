@@ -79,6 +79,8 @@ class SourceSettings:
     # Numbers that are ring groups where no context says so (PBXware's): a Dial or RetryDial
     # to one is the group's.
     group_numbers: frozenset[str] = frozenset()
+    # Contexts whose rows are a feature's request, no call (PBXware's gloCOM pickup requests).
+    feature_contexts: frozenset[str] = frozenset()
     voicemail_contexts: frozenset[str] = frozenset()
     # Numbers that are queues where the log does not say so (FreeSWITCH's stock CSV template
     # has no mod_callcenter variables): a call to one is an ACD call.
@@ -106,6 +108,7 @@ class SourceSettings:
             rule_contexts=frozenset(data.get("rule_contexts", ["timeconditions"])),
             ivr_numbers=frozenset(data.get("ivr_numbers", [])),
             group_numbers=frozenset(data.get("group_numbers", [])),
+            feature_contexts=frozenset(data.get("feature_contexts", [])),
             voicemail_contexts=frozenset(data.get("voicemail_contexts", [])),
             queue_numbers=frozenset(data.get("queue_numbers", [])),
             csv_template=tuple(data.get("csv_template", ())),

@@ -45,6 +45,10 @@ class Row:
     linkedid: str
     sequence: int
     userfield: str = ""
+    # The second half of a call the PBX placed for a user whose phone its first half rang:
+    # that user, and whether their phone answered.
+    placed_for: str = ""
+    placed_answered: bool = True
     # For a Dial to a Local channel joined with its ;2 half: the number that half dialled.
     dialled: str = ""
 
@@ -250,7 +254,10 @@ class CallWalk:
     def placed_by(self, row: Row) -> str:
         """The peer that placed a row's call: its channel's, or, for the second half of a
         Local channel no Dial here rang (a call the PBX originated for a user:
-        click-to-call), its caller's number where that is a user's."""
+        click-to-call), the user whose phone its first half rang, else its caller's number
+        where that is a user's."""
+        if row.placed_for:
+            return row.placed_for
         if (
             row.channel.startswith("Local/")
             and row.channel.endswith(";2")
@@ -500,9 +507,11 @@ class CallWalk:
             and (not forwarded_from or forwarding)
             # The user placed the call; or the PBX rang the user's phone first, without a
             # caller number (click-to-call, a call file), and then dialled out for the user.
-            and row.src in (a, "")
+            and (row.src in (a, "") or row.placed_for != "")
             and self.out_leg is None
         ):
+            # A call the PBX placed for a user is answered once the user's phone answered.
+            answered_out = answered and row.placed_answered
             self.out_leg = self.leg(
                 row,
                 "out",
@@ -512,10 +521,10 @@ class CallWalk:
                 direction="out",
                 # To a user, or, where nobody was dialled, to a user's number.
                 internal=b_is_user or (b == "" and self.settings.is_extension(row.dst)),
-                type="out_answered" if answered else "out_unanswered",
+                type="out_answered" if answered_out else "out_unanswered",
                 to_number=row.dst,
                 wait_s=row.ring_s,
-                talk_s=row.billsec if answered else 0,
+                talk_s=row.billsec if answered_out else 0,
                 member_number=a,
                 note=failure_note(row.disposition),
             )

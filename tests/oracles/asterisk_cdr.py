@@ -137,6 +137,7 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
             continue
         calls[row.linkedid].append(row)
     originated = _originated(calls, settings)
+    _mark_placed(calls, originated)
     for call_id, rows in calls.items():
         rows = [r for r in rows if id(r) not in originated]
         if not rows:
@@ -146,7 +147,20 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
     return result
 
 
-def _originated(calls: dict[str, list[Row]], settings: SourceSettings) -> set[int]:
+def _mark_placed(calls: dict[str, list[Row]], originated: dict[int, Row]) -> None:
+    """Name on each second half of such a call the user its first half rang (the first in
+    the file), and whether their phone answered."""
+    by_base: dict[str, list[Row]] = defaultdict(list)
+    for row in sorted(originated.values(), key=lambda r: r.line):
+        by_base[row.channel[:-2]].append(row)
+    for call in calls.values():
+        for r in call:
+            if r.channel.endswith(";2") and (firsts := by_base.get(r.channel[:-2])):
+                r.placed_for = channel_peer(firsts[0].dstchannel)
+                r.placed_answered = any(f.disposition == "ANSWERED" for f in firsts)
+
+
+def _originated(calls: dict[str, list[Row]], settings: SourceSettings) -> dict[int, Row]:
     """The rows in which the PBX rang a user for a call it placed for them (click-to-call
     that dials the far end first): a Local channel's first half ringing a user's phone, whose
     second half dialled out. The call is the second half's: the user's outgoing call."""
@@ -155,7 +169,7 @@ def _originated(calls: dict[str, list[Row]], settings: SourceSettings) -> set[in
         r.channel[:-2] for r in rows if r.channel.startswith("Local/") and r.channel.endswith(";2")
     }
     return {
-        id(r)
+        id(r): r
         for r in rows
         if r.channel.startswith("Local/")
         and r.channel.endswith(";1")

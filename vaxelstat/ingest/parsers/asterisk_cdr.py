@@ -102,11 +102,13 @@ def _peer(expr: str) -> str:
 
 
 def _placed_by(p: str) -> str:
-    """The peer that placed a row's call: its channel's, or, for the second half of a Local
+    """The peer that placed a row's call: its channel's; for the second half of a Local
     channel no Dial in the file rang (a call the PBX originated for a user: click-to-call),
-    its caller's number where that is a user's."""
+    the user whose phone its first half rang, else its caller's number where that is a
+    user's."""
     return (
-        f"(CASE WHEN starts_with({p}.channel, 'Local/') AND ends_with({p}.channel, ';2') "
+        f"(CASE WHEN {p}.placed_for IS NOT NULL THEN {p}.placed_for "
+        f"WHEN starts_with({p}.channel, 'Local/') AND ends_with({p}.channel, ';2') "
         f"AND {_is_ext(p + '.src')} THEN {p}.src ELSE {_peer(p + '.channel')} END)"
     )
 
@@ -329,15 +331,22 @@ def rejects_statement(errors: str = "cdr_parsed_errors", line: str = "line") -> 
 def rows_view(halves: bool, originated: bool) -> str:
     """`cdr_rows`: the rows the walk reads, with the Local channel halves joined (where the
     file has any: a view of `cdr_parsed` as it is where it has none), without the rows in
-    which the PBX rang a user for a call it placed for them (`cdr_originated`)."""
+    which the PBX rang a user for a call it placed for them (`cdr_originated`); the second
+    half of such a call names that user (`placed_for`) and whether their phone answered."""
+    if originated:
+        placed = "pl.user AS placed_for, pl.answered AS placed_answered"
+        join = """LEFT JOIN (SELECT base, arg_min(user, row) AS user, bool_or(answered) AS answered
+                      FROM cdr_originated GROUP BY base) pl
+             ON ends_with(p.channel, ';2') AND pl.base = left(p.channel, -2)"""
+        without = "p.rowid NOT IN (SELECT row FROM cdr_originated)"
+    else:
+        placed = "NULL::VARCHAR AS placed_for, NULL::BOOLEAN AS placed_answered"
+        join, without = "", "true"
     if not halves:
-        return (
-            "CREATE OR REPLACE TEMP VIEW cdr_rows AS "
-            "SELECT *, rowid AS rid, '' AS dialled FROM cdr_parsed"
-            + (" WHERE rowid NOT IN (SELECT row FROM cdr_originated)" if originated else "")
-        )
-    return (
-        """CREATE OR REPLACE TEMP VIEW cdr_rows AS
+        return f"""CREATE OR REPLACE TEMP VIEW cdr_rows AS
+           SELECT p.*, p.rowid AS rid, '' AS dialled, {placed}
+           FROM cdr_parsed p {join} WHERE {without}"""
+    return f"""CREATE OR REPLACE TEMP VIEW cdr_rows AS
            SELECT p.* REPLACE (
                coalesce(hp.dstchannel, p.dstchannel) AS dstchannel,
                -- A Dial to the Local channel that failed reached no one, whatever the
@@ -346,15 +355,15 @@ def rows_view(halves: bool, originated: bool) -> str:
                     ELSE coalesce(hp.disposition, p.disposition) END AS disposition,
                CASE WHEN hp.rowid IS NULL THEN p.answer_l ELSE hp.answer_l END AS answer_l,
                CASE WHEN hp.rowid IS NULL THEN p.billsec_i ELSE hp.billsec_i END AS billsec_i),
-             p.rowid AS rid, coalesce(hp.dst, '') AS dialled
+             p.rowid AS rid, coalesce(hp.dst, '') AS dialled, {placed}
            FROM cdr_parsed p
            LEFT JOIN cdr_local l ON l.target_row = p.rowid
            LEFT JOIN cdr_parsed hp ON hp.rowid = l.half_row
+           {join}
            WHERE NOT (p.lastapp = 'Dial' AND starts_with(p.channel, 'Local/')
                       AND ends_with(p.channel, ';2')
-                      AND (p.cid, left(p.channel, -2)) IN (SELECT (cid, base) FROM cdr_local))"""
-        + (" AND p.rowid NOT IN (SELECT row FROM cdr_originated)" if originated else "")
-    )
+                      AND (p.cid, left(p.channel, -2)) IN (SELECT (cid, base) FROM cdr_local))
+             AND {without}"""
 
 
 def walk_statements() -> list[str]:
@@ -384,9 +393,11 @@ def walk_statements() -> list[str]:
         # second half's (the user's outgoing call); the ringing is no call of its own.
         f"""CREATE OR REPLACE TEMP TABLE cdr_originated AS
            WITH locals AS (
-             SELECT rowid, channel, dstchannel, lastapp FROM cdr_parsed
+             SELECT rowid, channel, dstchannel, lastapp, disposition FROM cdr_parsed
              WHERE starts_with(channel, 'Local/'))
-           SELECT rowid AS row FROM locals
+           SELECT rowid AS row, left(channel, -2) AS base, {_peer("dstchannel")} AS user,
+             disposition = 'ANSWERED' AS answered
+           FROM locals
            WHERE ends_with(channel, ';1') AND lastapp = 'Dial'
              AND {_is_ext(_peer("dstchannel"))}
              AND left(channel, -2) IN (
@@ -453,6 +464,7 @@ def _walk_ctes(minutes: bool) -> str:
        -- call's rows: (sequence, start, row).
        cdr_steps AS MATERIALIZED (
            SELECT p.rid AS rownum, p.cid, p.src, p.dst, p.dcontext, p.disposition, p.dialled,
+             p.placed_for IS NOT NULL AS placed, coalesce(p.placed_answered, true) AS placed_answered,
              p.uniqueid, coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
              {_pos("p")} AS pos,
              {_utc("p.start", "h_start")} AS start_u,
@@ -723,7 +735,7 @@ def _walk_ctes(minutes: bool) -> str:
                AND NOT list_contains($inbound_contexts, s.dcontext)
                -- The user placed the call; or the PBX rang the user's phone first, without
                -- a caller number (click-to-call, a call file), and dialled out for the user.
-               AND s.src IN (s.a, '') AND (f.forwarded_from = '' OR f.forwarding)
+               AND (s.src IN (s.a, '') OR s.placed) AND (f.forwarded_from = '' OR f.forwarding)
              QUALIFY row_number() OVER (PARTITION BY f.cid ORDER BY f.step) = 1),
            later AS (
              -- The first row after the caller's Dial that answered: a Dial's (of a
@@ -744,8 +756,9 @@ def _walk_ctes(minutes: bool) -> str:
              -- The Dials that rang an answered user again after this one: more talk.
              coalesce((SELECT sum(a.billsec) FROM cdr_again a
                        WHERE a.cid = o.cid AND a.pos > o.pos), 0) AS again_talk,
-             -- A Dial with no Party B reached nobody, whatever the disposition says.
-             s.disposition = 'ANSWERED' AND s.b <> '' AS answered,
+             -- A Dial with no Party B reached nobody, whatever the disposition says; a call
+             -- the PBX placed for a user is answered once the user's phone answered too.
+             s.disposition = 'ANSWERED' AND s.b <> '' AND s.placed_answered AS answered,
              -- The caller reached a mailbox after this dial (voicemail).
              coalesce(mailbox.last_vm > o.step, false) AS to_mailbox
            FROM o JOIN cdr_steps s ON s.rownum = o.rownum

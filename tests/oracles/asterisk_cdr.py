@@ -137,7 +137,7 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
             continue
         calls[row.linkedid].append(row)
     originated = _originated(calls, settings)
-    _mark_placed(calls, originated)
+    _mark_placed(calls, originated, settings)
     for call_id, rows in calls.items():
         rows = [r for r in rows if id(r) not in originated]
         if not rows:
@@ -147,12 +147,15 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
     return result
 
 
-def _mark_placed(calls: dict[str, list[Row]], originated: dict[int, Row]) -> None:
+def _mark_placed(
+    calls: dict[str, list[Row]], originated: dict[int, Row], settings: SourceSettings
+) -> None:
     """Name on each second half of such a call the user its first half rang (the first in
     the file), and whether their phone answered."""
     by_base: dict[str, list[Row]] = defaultdict(list)
     for row in sorted(originated.values(), key=lambda r: r.line):
-        by_base[row.channel[:-2]].append(row)
+        if row.lastapp == "Dial" and settings.is_extension(channel_peer(row.dstchannel)):
+            by_base[row.channel[:-2]].append(row)
     for call in calls.values():
         for r in call:
             if r.channel.endswith(";2") and (firsts := by_base.get(r.channel[:-2])):
@@ -168,8 +171,8 @@ def _originated(calls: dict[str, list[Row]], settings: SourceSettings) -> dict[i
     second_halves = {
         r.channel[:-2] for r in rows if r.channel.startswith("Local/") and r.channel.endswith(";2")
     }
-    return {
-        id(r): r
+    rang = {
+        r.channel
         for r in rows
         if r.channel.startswith("Local/")
         and r.channel.endswith(";1")
@@ -177,3 +180,5 @@ def _originated(calls: dict[str, list[Row]], settings: SourceSettings) -> dict[i
         and r.lastapp == "Dial"
         and settings.is_extension(channel_peer(r.dstchannel))
     }
+    # Every row of that first half (its mailbox taking the call too).
+    return {id(r): r for r in rows if r.channel in rang}

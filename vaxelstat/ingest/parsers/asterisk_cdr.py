@@ -335,7 +335,9 @@ def rows_view(halves: bool, originated: bool) -> str:
     half of such a call names that user (`placed_for`) and whether their phone answered."""
     if originated:
         placed = "pl.user AS placed_for, pl.answered AS placed_answered"
-        join = """LEFT JOIN (SELECT base, arg_min(user, row) AS user, bool_or(answered) AS answered
+        join = """LEFT JOIN (
+               SELECT base, arg_min(user, row) FILTER (user IS NOT NULL) AS user,
+                 bool_or(answered) AS answered
                       FROM cdr_originated GROUP BY base) pl
              ON ends_with(p.channel, ';2') AND pl.base = left(p.channel, -2)"""
         without = "p.rowid NOT IN (SELECT row FROM cdr_originated)"
@@ -394,14 +396,21 @@ def walk_statements() -> list[str]:
         f"""CREATE OR REPLACE TEMP TABLE cdr_originated AS
            WITH locals AS (
              SELECT rowid, channel, dstchannel, lastapp, disposition FROM cdr_parsed
-             WHERE starts_with(channel, 'Local/'))
-           SELECT rowid AS row, left(channel, -2) AS base, {_peer("dstchannel")} AS user,
-             disposition = 'ANSWERED' AS answered
-           FROM locals
-           WHERE ends_with(channel, ';1') AND lastapp = 'Dial'
-             AND {_is_ext(_peer("dstchannel"))}
-             AND left(channel, -2) IN (
-               SELECT left(channel, -2) FROM locals WHERE ends_with(channel, ';2'))""",
+             WHERE starts_with(channel, 'Local/')),
+           rang AS (
+             SELECT channel FROM locals
+             WHERE ends_with(channel, ';1') AND lastapp = 'Dial'
+               AND {_is_ext(_peer("dstchannel"))}
+               AND left(channel, -2) IN (
+                 SELECT left(channel, -2) FROM locals WHERE ends_with(channel, ';2')))
+           -- Every row of that first half (its mailbox taking the call too): the user's phone
+           -- rang for the user's own call.
+           SELECT rowid AS row, left(channel, -2) AS base,
+             CASE WHEN lastapp = 'Dial' AND {_is_ext(_peer("dstchannel"))}
+                  THEN {_peer("dstchannel")} END AS user,
+             lastapp = 'Dial' AND {_is_ext(_peer("dstchannel"))} AND disposition = 'ANSWERED'
+               AS answered
+           FROM locals WHERE channel IN (SELECT channel FROM rang)""",
         # The caller: from the first row of each call walked here.
         f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
            WITH firsts AS (

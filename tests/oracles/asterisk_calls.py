@@ -507,7 +507,13 @@ class CallWalk:
             and (not forwarded_from or forwarding)
             # The user placed the call; or the PBX rang the user's phone first, without a
             # caller number (click-to-call, a call file), and then dialled out for the user.
-            and (row.src in (a, "") or row.placed_for != "")
+            # Or the phone called on while it carried an outside caller's number (a
+            # consultation in a transfer: PBXware keeps the transferred caller's).
+            and (
+                row.src in (a, "")
+                or row.placed_for != ""
+                or not self.settings.is_extension(row.src)
+            )
             and self.out_leg is None
         ):
             # A call the PBX placed for a user is answered once the user's phone answered.

@@ -338,7 +338,7 @@ def rows_view(halves: bool, originated: bool) -> str:
         join = """LEFT JOIN (
                SELECT base, arg_min(user, row) FILTER (user IS NOT NULL) AS user,
                  bool_or(answered) AS answered
-                      FROM cdr_originated GROUP BY base) pl
+               FROM cdr_originated GROUP BY base) pl
              ON ends_with(p.channel, ';2') AND pl.base = left(p.channel, -2)"""
         without = "p.rowid NOT IN (SELECT row FROM cdr_originated)"
     else:
@@ -744,7 +744,10 @@ def _walk_ctes(minutes: bool) -> str:
                AND NOT list_contains($inbound_contexts, s.dcontext)
                -- The user placed the call; or the PBX rang the user's phone first, without
                -- a caller number (click-to-call, a call file), and dialled out for the user.
-               AND (s.src IN (s.a, '') OR s.placed) AND (f.forwarded_from = '' OR f.forwarding)
+               -- Or the phone called on while it carried an outside caller's number (a
+               -- consultation in a transfer: PBXware keeps the transferred caller's).
+               AND (s.src IN (s.a, '') OR s.placed OR NOT {_is_ext("s.src")})
+               AND (f.forwarded_from = '' OR f.forwarding)
              QUALIFY row_number() OVER (PARTITION BY f.cid ORDER BY f.step) = 1),
            later AS (
              -- The first row after the caller's Dial that answered: a Dial's (of a

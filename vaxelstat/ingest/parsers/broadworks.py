@@ -64,6 +64,7 @@ F = {
     "asCallType": 231,
 }
 PICKUP = "Directed Call Pickup"
+BARGE_IN = "Barge-in"
 # The derivative rounds its times to the second.
 ROUNDING = timedelta(seconds=1)
 # Reasons of a group's Originating records that alert a member (or offer an agent the call).
@@ -512,9 +513,28 @@ class _Call:
         ]
         return any(m.start >= o.start >= r.start for m in self.mailboxes for o in senders)
 
+    def barged(self) -> set[int]:
+        """The lines of a barge-in's records, which give no leg: a supervisor joining a call
+        already counted (Barge-in, both ways), and the barged user's record that begins again
+        in the second the supervisor's does (the same call, split by the barge-in)."""
+        barges = [r for r in self.records if BARGE_IN in r.reason.split(",")]
+        starts = {r.start for r in barges}
+        barging = {r.user for r in barges}
+        return {r.line for r in barges} | {
+            r.line
+            for r in self.records
+            if r.kind == "user"
+            and r.direction == "Terminating"
+            and r.start in starts
+            and r.user not in barging
+        }
+
     def legs(self) -> None:
         members: dict[str, list[Leg]] = defaultdict(list)
+        barged = self.barged()
         for r in self.records:
+            if r.line in barged:
+                continue
             if r.kind == "ivr" and r.direction == "Terminating":
                 self.menu_leg(r)
             elif r.kind == "user" and r.direction == "Originating":

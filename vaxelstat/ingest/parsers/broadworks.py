@@ -393,6 +393,11 @@ class _Call:
         if not any(
             t.user == r.user and t.direction == "Terminating" and t.start <= r.start
             for t in self.records
+        ) or any(
+            # The user's own redirect says so (a call the user placed to their own number,
+            # which their forwarding sent to the mailbox, is the other record).
+            o.user == r.user and o.direction == "Originating" and o.reason.startswith(REDIRECTS)
+            for o in self.records
         ):
             return False
         mailbox = next(
@@ -501,11 +506,23 @@ class _Call:
         return self.answered(r) and (bool(r.answered) or not self.ended_in_mailbox(r))
 
     def ended_in_mailbox(self, r: Record) -> bool:
+        """Whether the callee's side sent the call a user placed to a mailbox: a redirect by
+        one the call reached (a record that began with the caller's, in its second, or one a
+        redirect or group of it reached). The derivative ties records by the second their
+        group's calls end, so another call's redirect ending in that second is not this
+        call's; a call straight to the voice portal is a call to a service."""
+        reached = {
+            t.user
+            for t in self.records
+            if t.direction == "Terminating" and t.user != r.user and t.start - r.start <= ROUNDING
+            and t.start >= r.start
+        }
         senders = [
             o
             for o in self.records
             if o is not r
             and o.direction == "Originating"
+            and o.user in reached
             and (
                 o in self.redirects
                 or (o.kind in ("hunt", "acd") and o.reason.startswith(REDIRECTS))

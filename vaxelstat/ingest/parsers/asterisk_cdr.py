@@ -473,7 +473,8 @@ def _walk_ctes(minutes: bool) -> str:
        -- call's rows: (sequence, start, row).
        cdr_steps AS MATERIALIZED (
            SELECT p.rid AS rownum, p.cid, p.src, p.dst, p.dcontext, p.disposition, p.dialled,
-             p.placed_for IS NOT NULL AS placed, coalesce(p.placed_answered, true) AS placed_answered,
+             p.placed_for IS NOT NULL AS placed,
+             coalesce(p.placed_answered, true) AS placed_answered,
              p.uniqueid, coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
              {_pos("p")} AS pos,
              {_utc("p.start", "h_start")} AS start_u,

@@ -514,8 +514,9 @@ class _Call:
         reached = {
             t.user
             for t in self.records
-            if t.direction == "Terminating" and t.user != r.user and t.start - r.start <= ROUNDING
-            and t.start >= r.start
+            if t.direction == "Terminating"
+            and t.user != r.user
+            and r.start <= t.start <= r.start + ROUNDING
         }
         senders = [
             o

@@ -187,8 +187,22 @@ def test_queue_log_and_cdr_of_one_call_are_joined(org, first: str, engine: str, 
     agent = [leg for leg in call if leg["leg_id"] == "ql:1543606501.364:IT:1543606510:1141"]
     assert [(leg["type"], leg["note"]) for leg in agent] == [("in_no_answer", "picked up by 1127")]
     legs = get_store().legs(Scope.whole(org.id))
-    picked = Counter(leg["note"] for leg in legs if leg["note"].startswith("picked up by"))
-    assert picked == {"picked up by 1127": 1, "picked up by 1125": 2, "picked up by 1126": 1}
+    picked = Counter(
+        (leg["leg_id"][:3], leg["note"]) for leg in legs if leg["note"].startswith("picked up by")
+    )
+    assert picked == {
+        # The queue's calls: the agents queue_log named, whose ringing others took.
+        ("ql:", "picked up by 1127"): 1,
+        ("ql:", "picked up by 1125"): 2,
+        ("ql:", "picked up by 1126"): 1,
+        # Directed pickups of calls to a user (the same Dial again, answered by the picker;
+        # the reading's R23): six of 1128's calls by 1109, 1142's by 1127,
+        # 1109's by 1126 and by 1128.
+        ("cdr", "picked up by 1109"): 6,
+        ("cdr", "picked up by 1127"): 1,
+        ("cdr", "picked up by 1126"): 1,
+        ("cdr", "picked up by 1128"): 1,
+    }
     answered = Counter(
         leg["member_number"]
         for leg in legs

@@ -473,7 +473,7 @@ def _walk_ctes(minutes: bool) -> str:
        -- call's rows: (sequence, start, row).
        cdr_steps AS MATERIALIZED (
            SELECT p.rid AS rownum, p.cid, p.src, p.dst, p.dcontext, p.disposition, p.dialled,
-             p.placed_for IS NOT NULL AS placed,
+             p.placed_for IS NOT NULL AS placed, starts_with(p.channel, 'Local/') AS local,
              coalesce(p.placed_answered, true) AS placed_answered,
              p.uniqueid, coalesce(p.seq_i, 0) AS seq, coalesce(p.billsec_i, 0) AS billsec,
              {_pos("p")} AS pos,
@@ -746,8 +746,9 @@ def _walk_ctes(minutes: bool) -> str:
                -- The user placed the call; or the PBX rang the user's phone first, without
                -- a caller number (click-to-call, a call file), and dialled out for the user.
                -- Or the phone called on while it carried an outside caller's number (a
-               -- consultation in a transfer: PBXware keeps the transferred caller's).
-               AND (s.src IN (s.a, '') OR s.placed OR NOT {_is_ext("s.src")})
+               -- consultation in a transfer: PBXware keeps the transferred caller's); a
+               -- Local channel is no phone (it is named by the number it dials).
+               AND (s.src IN (s.a, '') OR s.placed OR (NOT {_is_ext("s.src")} AND NOT s.local))
                AND (f.forwarded_from = '' OR f.forwarding)
              QUALIFY row_number() OVER (PARTITION BY f.cid ORDER BY f.step) = 1),
            later AS (

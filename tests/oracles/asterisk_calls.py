@@ -507,16 +507,13 @@ class CallWalk:
             and (not forwarded_from or forwarding)
             # The user placed the call; or the PBX rang the user's phone first, without a
             # caller number (click-to-call, a call file), and then dialled out for the user.
-            # Or the phone called on while it carried an outside caller's number (a
+            # Or the phone called on while it carried another caller's number (a
             # consultation in a transfer: PBXware keeps the transferred caller's); a Local
             # channel is no phone (it is named by the number it dials).
             and (
                 row.src in (a, "")
                 or row.placed_for != ""
-                or (
-                    not self.settings.is_extension(row.src)
-                    and not row.channel.startswith("Local/")
-                )
+                or not row.channel.startswith("Local/")
             )
             and self.out_leg is None
         ):

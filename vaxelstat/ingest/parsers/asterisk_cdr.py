@@ -745,10 +745,10 @@ def _walk_ctes(minutes: bool) -> str:
                AND NOT list_contains($inbound_contexts, s.dcontext)
                -- The user placed the call; or the PBX rang the user's phone first, without
                -- a caller number (click-to-call, a call file), and dialled out for the user.
-               -- Or the phone called on while it carried an outside caller's number (a
+               -- Or the phone called on while it carried another caller's number (a
                -- consultation in a transfer: PBXware keeps the transferred caller's); a
                -- Local channel is no phone (it is named by the number it dials).
-               AND (s.src IN (s.a, '') OR s.placed OR (NOT {_is_ext("s.src")} AND NOT s.local))
+               AND (s.src IN (s.a, '') OR s.placed OR NOT s.local)
                AND (f.forwarded_from = '' OR f.forwarding)
              QUALIFY row_number() OVER (PARTITION BY f.cid ORDER BY f.step) = 1),
            later AS (

@@ -324,7 +324,10 @@ class CallWalk:
             ),
             None,
         )
-        if self.settings.is_extension(first.dst):
+        if self.settings.is_extension(first.dst) and not any(
+            channel_peer(r.dstchannel) or r.lastapp in ("ConfBridge", "MeetMe") for r in self.rows
+        ):
+            # (A ring group's or a conference's number, however it looks, reached someone.)
             answered = None
         to_mailbox = any(self.is_mailbox(r) for r in self.rows)
         until = (answered.answer or answered.end) if answered else first.answer or first.end
@@ -435,9 +438,18 @@ class CallWalk:
             if r.dcontext in ("ext-group", "ext-queues") or self.group_dial(r)
         }
 
-    def dial(self, row: Row, forwarded_from: str | None = None) -> Leg | None:
-        """One Dial row: the caller's outgoing leg, and the dialled user's incoming leg."""
-        a = self.placed_by(row)
+    def dial(
+        self, row: Row, forwarded_from: str | None = None, callee_leg: bool = True
+    ) -> Leg | None:
+        """One Dial row: the caller's outgoing leg, and the dialled user's incoming leg
+        (`callee_leg`: not for a device of a user another row of the Dial stands for)."""
+        # Who placed a Dial: its phone; on the call's first row, the call's caller (a call
+        # the PBX placed for a user: click-to-call).
+        a = (
+            self.placed_by(row)
+            if row is self.first
+            else row.placed_for or channel_peer(row.channel)
+        )
         b = channel_peer(row.dstchannel)
         b_is_user = self.settings.is_extension(b)
         previous = self.step() if forwarded_from is None else None
@@ -510,11 +522,7 @@ class CallWalk:
             # Or the phone called on while it carried another caller's number (a
             # consultation in a transfer: PBXware keeps the transferred caller's); a Local
             # channel is no phone (it is named by the number it dials).
-            and (
-                row.src in (a, "")
-                or row.placed_for != ""
-                or not row.channel.startswith("Local/")
-            )
+            and (row.src in (a, "") or row.placed_for != "" or not row.channel.startswith("Local/"))
             and self.out_leg is None
         ):
             # A call the PBX placed for a user is answered once the user's phone answered.
@@ -540,7 +548,7 @@ class CallWalk:
             out = self.out_leg
             out.type, out.talk_s, out.note = "out_answered", row.billsec, ""
             out.wait_s = int(((row.answer or row.end) - out.start).total_seconds())
-        if not b_is_user:
+        if not b_is_user or not callee_leg:
             return None
         kind = {"ANSWERED": "in_answered", "BUSY": "in_busy"}.get(row.disposition, "in_no_answer")
         leg = self.leg(
@@ -578,7 +586,21 @@ class CallWalk:
         forwarded_from = self.picked_up(block[0], answerers[-1] if answerers else None)
         if forwarded_from is None:
             forwarded_from = self.move_to(block[0].dst)
-        legs = [leg for r in block if (leg := self.dial(r, forwarded_from)) is not None]
+        # A user's several devices rung at once are one call to the user: its answered row,
+        # else its first.
+        kept: dict[str, Row] = {}
+        for r in block:
+            peer = channel_peer(r.dstchannel)
+            if peer not in kept or (
+                r.disposition == "ANSWERED" and kept[peer].disposition != "ANSWERED"
+            ):
+                kept[peer] = r
+        legs = [
+            leg
+            for r in block
+            if (leg := self.dial(r, forwarded_from, kept[channel_peer(r.dstchannel)] is r))
+            is not None
+        ]
         unanswered = [leg for leg in legs if leg.type != "in_answered"]
         self.holder = unanswered[0] if unanswered and len(unanswered) == len(legs) else None
         if self.holder is not None:

@@ -152,33 +152,47 @@ def _mark_placed(
 ) -> None:
     """Name on each second half of such a call the user its first half rang (the first in
     the file), and whether their phone answered."""
-    by_base: dict[str, list[Row]] = defaultdict(list)
-    for row in sorted(originated.values(), key=lambda r: r.line):
-        if row.lastapp == "Dial" and settings.is_extension(channel_peer(row.dstchannel)):
-            by_base[row.channel[:-2]].append(row)
     for call in calls.values():
+        firsts = sorted(
+            (
+                r
+                for r in call
+                if id(r) in originated
+                and r.lastapp == "Dial"
+                and settings.is_extension(channel_peer(r.dstchannel))
+            ),
+            key=lambda r: r.line,
+        )
         for r in call:
-            if r.channel.endswith(";2") and (firsts := by_base.get(r.channel[:-2])):
-                r.placed_for = channel_peer(firsts[0].dstchannel)
-                r.placed_answered = any(f.disposition == "ANSWERED" for f in firsts)
+            rang = [f for f in firsts if f.channel[:-2] == r.channel[:-2]]
+            if r.channel.endswith(";2") and id(r) not in originated and rang:
+                r.placed_for = channel_peer(rang[0].dstchannel)
+                r.placed_answered = any(f.disposition == "ANSWERED" for f in rang)
 
 
 def _originated(calls: dict[str, list[Row]], settings: SourceSettings) -> dict[int, Row]:
     """The rows in which the PBX rang a user for a call it placed for them (click-to-call
-    that dials the far end first): a Local channel's first half ringing a user's phone, whose
-    second half dialled out. The call is the second half's: the user's outgoing call."""
-    rows = [r for call in calls.values() for r in call]
-    second_halves = {
-        r.channel[:-2] for r in rows if r.channel.startswith("Local/") and r.channel.endswith(";2")
-    }
-    rang = {
-        r.channel
-        for r in rows
-        if r.channel.startswith("Local/")
-        and r.channel.endswith(";1")
-        and r.channel[:-2] in second_halves
-        and r.lastapp == "Dial"
-        and settings.is_extension(channel_peer(r.dstchannel))
-    }
-    # Every row of that first half (its mailbox taking the call too).
-    return {id(r): r for r in rows if r.channel in rang}
+    that dials the far end first): in one call, a Local channel whose second half dialled
+    the far end (no user's phone) and whose first half rang a user's phone. Every row of that
+    first half (its mailbox taking the call too); the call is the second half's."""
+    found: dict[int, Row] = {}
+    for call in calls.values():
+        far_ends = {
+            r.channel[:-2]
+            for r in call
+            if r.channel.startswith("Local/")
+            and r.channel.endswith(";2")
+            and r.lastapp == "Dial"
+            and not settings.is_extension(channel_peer(r.dstchannel))
+        }
+        rang = {
+            r.channel
+            for r in call
+            if r.channel.startswith("Local/")
+            and r.channel.endswith(";1")
+            and r.channel[:-2] in far_ends
+            and r.lastapp == "Dial"
+            and settings.is_extension(channel_peer(r.dstchannel))
+        }
+        found.update((id(r), r) for r in call if r.channel in rang)
+    return found

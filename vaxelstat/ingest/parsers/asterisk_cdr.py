@@ -336,10 +336,10 @@ def rows_view(halves: bool, originated: bool) -> str:
     if originated:
         placed = "pl.user AS placed_for, pl.answered AS placed_answered"
         join = """LEFT JOIN (
-               SELECT base, arg_min(user, row) FILTER (user IS NOT NULL) AS user,
+               SELECT cid, base, arg_min(user, row) FILTER (user IS NOT NULL) AS user,
                  bool_or(answered) AS answered
-               FROM cdr_originated GROUP BY base) pl
-             ON ends_with(p.channel, ';2') AND pl.base = left(p.channel, -2)"""
+               FROM cdr_originated GROUP BY ALL) pl
+             ON ends_with(p.channel, ';2') AND pl.cid = p.cid AND pl.base = left(p.channel, -2)"""
         without = "p.rowid NOT IN (SELECT row FROM cdr_originated)"
     else:
         placed = "NULL::VARCHAR AS placed_for, NULL::BOOLEAN AS placed_answered"
@@ -371,10 +371,32 @@ def rows_view(halves: bool, originated: bool) -> str:
 def walk_statements() -> list[str]:
     hidden = "[" + ", ".join(f"'{v}'" for v in HIDDEN) + "]"
     clid = r"""'^\s*"?(.*?)"?\s*<([^>]*)>"?\s*$'"""
-    # Three tables are kept: the Local channel halves joined, the rows the PBX rang a user
-    # in for a call it placed, and each call's caller; the rest of the walk is one statement
+    # Three tables are kept: the rows the PBX rang a user in for a call it placed, the Local
+    # channel halves joined, and each call's caller; the rest of the walk is one statement
     # (legs_statement).
     return [
+        # Click-to-call that dials the far end first: the PBX placed a Local channel whose
+        # second half dialled the far end (no user's phone) and whose first half then rang
+        # the user who asked, both in one call. The call is the second half's (the user's
+        # outgoing call); the first half's rows are no call of their own.
+        f"""CREATE OR REPLACE TEMP TABLE cdr_originated AS
+           WITH locals AS (
+             SELECT rowid, cid, channel, dstchannel, lastapp, disposition FROM cdr_parsed
+             WHERE starts_with(channel, 'Local/')),
+           rang AS (
+             SELECT cid, channel FROM locals
+             WHERE ends_with(channel, ';1') AND lastapp = 'Dial'
+               AND {_is_ext(_peer("dstchannel"))}
+               AND (cid, left(channel, -2)) IN (
+                 SELECT (cid, left(channel, -2)) FROM locals
+                 WHERE ends_with(channel, ';2') AND lastapp = 'Dial'
+                   AND NOT {_is_ext(_peer("dstchannel"))}))
+           SELECT rowid AS row, cid, left(channel, -2) AS base,
+             CASE WHEN lastapp = 'Dial' AND {_is_ext(_peer("dstchannel"))}
+                  THEN {_peer("dstchannel")} END AS user,
+             lastapp = 'Dial' AND {_is_ext(_peer("dstchannel"))} AND disposition = 'ANSWERED'
+               AS answered
+           FROM locals WHERE (cid, channel) IN (SELECT (cid, channel) FROM rang)""",
         # Ring groups and follow-me built of Local channels log both halves (FORMATS.md
         # §1.2): a Dial to `Local/X@ctx-N;1` is read as what its `;2` half dialled (the
         # half's answered attempt, else its last), and the halves leave the call.
@@ -387,30 +409,11 @@ def walk_statements() -> list[str]:
              FROM cdr_parsed
              WHERE lastapp = 'Dial' AND starts_with(channel, 'Local/')
                AND ends_with(channel, ';2')
+               AND rowid NOT IN (SELECT row FROM cdr_originated)
              GROUP BY ALL)
            SELECT r.rowid AS target_row, h.half_row, h.cid, h.base
-           FROM cdr_parsed r JOIN halves h ON h.cid = r.cid AND r.dstchannel = h.base || ';1'""",
-        # Click-to-call that dials the far end first: the PBX placed a Local channel's second
-        # half to the far end and its first half rang the user who asked. The call is the
-        # second half's (the user's outgoing call); the ringing is no call of its own.
-        f"""CREATE OR REPLACE TEMP TABLE cdr_originated AS
-           WITH locals AS (
-             SELECT rowid, channel, dstchannel, lastapp, disposition FROM cdr_parsed
-             WHERE starts_with(channel, 'Local/')),
-           rang AS (
-             SELECT channel FROM locals
-             WHERE ends_with(channel, ';1') AND lastapp = 'Dial'
-               AND {_is_ext(_peer("dstchannel"))}
-               AND left(channel, -2) IN (
-                 SELECT left(channel, -2) FROM locals WHERE ends_with(channel, ';2')))
-           -- Every row of that first half (its mailbox taking the call too): the user's phone
-           -- rang for the user's own call.
-           SELECT rowid AS row, left(channel, -2) AS base,
-             CASE WHEN lastapp = 'Dial' AND {_is_ext(_peer("dstchannel"))}
-                  THEN {_peer("dstchannel")} END AS user,
-             lastapp = 'Dial' AND {_is_ext(_peer("dstchannel"))} AND disposition = 'ANSWERED'
-               AS answered
-           FROM locals WHERE channel IN (SELECT channel FROM rang)""",
+           FROM cdr_parsed r JOIN halves h ON h.cid = r.cid AND r.dstchannel = h.base || ';1'
+           WHERE r.rowid NOT IN (SELECT row FROM cdr_originated)""",
         # The caller: from the first row of each call walked here.
         f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
            WITH firsts AS (
@@ -490,7 +493,7 @@ def _walk_ctes(minutes: bool) -> str:
              -- The dialled peer is read of Dial rows only (hunt and dial steps); a Pickup
              -- row's calling peer is the picker.
              CASE WHEN p.lastapp IN ('Dial', 'Pickup') OR p.dstchannel <> ''
-                  THEN {_placed_by("p")} ELSE '' END AS a,
+                  THEN coalesce(p.placed_for, {_peer("p.channel")}) ELSE '' END AS a,
              -- The phone a Pickup took the call from: 'PJSIP/1001', '1001@PICKUPMARK', or
              -- FreePBX's '1001&1001@PICKUPMARK' (the first).
              CASE WHEN p.lastapp = 'Pickup'
@@ -737,20 +740,28 @@ def _walk_ctes(minutes: bool) -> str:
            GROUP BY ALL),
        -- The caller's outgoing leg: the first Dial by a user with nothing holding the call.
        cdr_out AS MATERIALIZED (
-           WITH o AS (
-             SELECT f.rownum, f.cid, f.step, f.pos, f.ring_s, f.b_is_user FROM cdr_fate f
-             JOIN cdr_steps s ON s.rownum = f.rownum
-             WHERE f.kind IN ('dial', 'par') AND {_is_ext("s.a")}
-               AND f.rownum NOT IN (SELECT rownum FROM cdr_again)
-               AND NOT list_contains($inbound_contexts, s.dcontext)
+           WITH dials AS (
+             -- Who placed a Dial: its phone; on the call's first row, the call's caller (a
+             -- call the PBX placed for a user: click-to-call).
+             SELECT f.rownum, f.cid, f.step, f.pos, f.ring_s, f.b_is_user, f.forwarded_from,
+               f.forwarding, s.src, s.dcontext, s.placed, s.local,
+               CASE WHEN s.rownum = c.first_pos_row THEN c.origin ELSE s.a END AS caller
+             FROM cdr_fate f JOIN cdr_steps s ON s.rownum = f.rownum
+             JOIN cdr_caller c ON c.cid = f.cid
+             WHERE f.kind IN ('dial', 'par')),
+           o AS (
+             SELECT rownum, cid, step, pos, ring_s, b_is_user, caller FROM dials
+             WHERE {_is_ext("caller")}
+               AND rownum NOT IN (SELECT rownum FROM cdr_again)
+               AND NOT list_contains($inbound_contexts, dcontext)
                -- The user placed the call; or the PBX rang the user's phone first, without
                -- a caller number (click-to-call, a call file), and dialled out for the user.
                -- Or the phone called on while it carried another caller's number (a
                -- consultation in a transfer: PBXware keeps the transferred caller's); a
                -- Local channel is no phone (it is named by the number it dials).
-               AND (s.src IN (s.a, '') OR s.placed OR NOT s.local)
-               AND (f.forwarded_from = '' OR f.forwarding)
-             QUALIFY row_number() OVER (PARTITION BY f.cid ORDER BY f.step) = 1),
+               AND (src IN (caller, '') OR placed OR NOT local)
+               AND (forwarded_from = '' OR forwarding)
+             QUALIFY row_number() OVER (PARTITION BY cid ORDER BY step) = 1),
            later AS (
              -- The first row after the caller's Dial that answered: a Dial's (of a
              -- parallel Dial, any of its rows), or a colleague's pickup.
@@ -790,17 +801,22 @@ def _walk_ctes(minutes: bool) -> str:
                  FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS answered_at,
                arg_min(s.billsec, s.pos)
                  FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS talk,
-               bool_or(s.holding_app AND s.kind <> 'queue') AS to_mailbox
+               bool_or(s.holding_app AND s.kind <> 'queue') AS to_mailbox,
+               -- Whether the call reached anyone: a phone dialled (a ring group's member, a
+               -- conference's other participants) or a conference.
+               bool_or(s.b <> '' OR s.kind = 'conf') AS reached
              FROM cdr_caller c JOIN cdr_steps s ON s.cid = c.cid
              WHERE c.internal AND c.src IN (c.origin, '') AND NOT c.feature
                AND c.cid NOT IN (SELECT cid FROM cdr_out)
              GROUP BY ALL
              -- A pickup: the user answered a call, not placed one.
              HAVING NOT bool_or(s.pickup_row))
-           -- A call to a user's number that dialled nobody reached no one: no service
-           -- answers a user's number.
+           -- A call to a user's number that reached no one was not answered: no service
+           -- answers a user's number (a ring group's or a conference's number, however it
+           -- looks, reached someone).
            SELECT v.* REPLACE (
-               CASE WHEN {_is_ext("s.dst")} THEN NULL ELSE v.answered_at END AS answered_at),
+               CASE WHEN {_is_ext("s.dst")} AND NOT v.reached THEN NULL
+                    ELSE v.answered_at END AS answered_at),
              s.uniqueid, s.seq, s.start_u, s.dst, s.disposition, s.billsec,
              greatest(0, epoch(coalesce(s.answer_u, s.end_u)) - epoch(s.start_u))::INTEGER
                AS first_ring
@@ -815,11 +831,11 @@ def legs_statement(minutes: bool = False) -> str:
     return f"""INSERT INTO staged
        WITH {_walk_ctes(minutes)}
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':out', c.call_id, 'user',
-              'ext:' || s.a, s.a, s.start_u, 'out',
+              'ext:' || o.caller, o.caller, s.start_u, 'out',
               o.b_is_user OR (s.b = '' AND {_is_ext("s.dst")}),
               CASE WHEN o.answered OR o.later_talk IS NOT NULL
                    THEN 'out_answered' ELSE 'out_unanswered' END,
-              c.from_number, c.from_name, '', '', s.a, '', s.dst,
+              c.from_number, c.from_name, '', '', o.caller, '', s.dst,
               CASE WHEN o.answered OR o.later_talk IS NULL OR o.by_pickup THEN o.ring_s
                    ELSE (o.answered_at - epoch(s.start_u))::INTEGER END,
               CASE WHEN o.answered THEN s.billsec ELSE coalesce(o.later_talk, 0) END
@@ -933,6 +949,10 @@ def legs_statement(minutes: bool = False) -> str:
        LEFT JOIN cdr_again_talk t ON t.first_row = m.rownum
        WHERE m.kind = 'par' AND {_is_ext("m.b")}
          AND m.rownum NOT IN (SELECT rownum FROM cdr_again)
+       -- A user's several devices rung at once are one call to the user: its answered row,
+       -- else its first.
+       QUALIFY row_number() OVER (PARTITION BY m.cid, m.blk, m.b
+                                  ORDER BY m.disposition = 'ANSWERED' DESC, m.pos) = 1
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':' || s.kind, c.call_id, s.kind,
               CASE s.kind WHEN 'rule' THEN 'tc:' || s.dst ELSE 'ivr:' || s.ivr_id END,
@@ -1033,9 +1053,9 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
         _hold_open_calls(ws, path, source)
     _reject_without_start(ws, path, names, header)
     minutes = _offsets(ws, source)
-    local, originated, caller = walk_statements()
-    ws.run(local)
+    originated, local, caller = walk_statements()
     ws.run(originated, values)
+    ws.run(local)
     (halves,) = ws.one("SELECT count(*) FROM cdr_local")
     (placed,) = ws.one("SELECT count(*) FROM cdr_originated")
     ws.run(rows_view(bool(halves), bool(placed)))

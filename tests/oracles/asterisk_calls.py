@@ -70,8 +70,16 @@ class CallWalk:
         self.settings = settings
         self.result = result
         # The caller's row: the first that is not a feature code's (a phone's record that a
-        # pickup rewrote to its code comes before the call's own).
-        first = next((r for r in self.rows if not self.is_feature_code(r)), self.rows[0])
+        # pickup rewrote to its code comes before the call's own) nor a dialled channel's own
+        # record of an application's dial.
+        first = next(
+            (
+                r
+                for r in self.rows
+                if not self.is_feature_code(r) and r.lastapp not in ("AppDial", "AppDial2")
+            ),
+            self.rows[0],
+        )
         self.first = first
         name, number = parse_clid(first.clid)
         self.from_number, self.from_name = caller(first.src or number, name)

@@ -7,7 +7,9 @@ a DB export names its columns in a header (PBXware: calldate, duration, billsec)
 grouped into calls by linkedid (uniqueid where there is none) and walked in order of sequence,
 start and file. The contexts follow FreePBX (SPEC §13): `timeconditions` is a rule-based
 number, `ivr-N` an IVR, `ext-group` a ring group, `ext-queues` an ACD queue (its legs come
-from queue_log), VoiceMail the voicemail.
+from queue_log), VoiceMail the voicemail. Other dialplans name theirs in the collection
+point's settings (PBXware's: its auto attendants by number, its ring groups by number, its
+voicemail and feature contexts; see SourceSettings).
 
 A call is held by one object at a time. When a later step sends the call elsewhere, the
 holder that did not answer becomes forwarded (`in_forwarded` for a user, `forwarded` for a
@@ -418,9 +420,12 @@ def walk_statements() -> list[str]:
         f"""CREATE OR REPLACE TEMP TABLE cdr_caller AS
            WITH firsts AS (
              -- The caller's row: the first that is not a feature code's (a phone's record
-             -- that a pickup rewrote to its code comes before the call's own).
+             -- that a pickup rewrote to its code comes before the call's own) nor a dialled
+             -- channel's own record of an application's dial.
              SELECT cid,
-               coalesce(arg_min(rid, {_pos("p")}) FILTER (NOT {FEATURE_CODE}),
+               coalesce(arg_min(rid, {_pos("p")})
+                          FILTER (NOT {FEATURE_CODE}
+                                  AND p.lastapp NOT IN ('AppDial', 'AppDial2')),
                         arg_min(rid, {_pos("p")})) AS first_pos_row,
                min(rid) AS first_row
              FROM cdr_rows p

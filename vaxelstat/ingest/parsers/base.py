@@ -72,15 +72,15 @@ class SourceSettings:
     # Contexts of IVR menus (besides FreePBX's ivr-N) and of rule-based numbers.
     ivr_contexts: frozenset[str] = frozenset()
     rule_contexts: frozenset[str] = frozenset({"timeconditions"})
-    # IVRs named by their number in the CDR's userfield (PBXware's auto attendants), and
-    # contexts whose rows are a mailbox taking the call (PBXware's voicemail-op: the mailbox
-    # is the userfield).
+    # IVRs named by their number in the CDR's userfield (PBXware's auto attendants).
     ivr_numbers: frozenset[str] = frozenset()
     # Numbers that are ring groups where no context says so (PBXware's): a Dial or RetryDial
     # to one is the group's.
     group_numbers: frozenset[str] = frozenset()
     # Contexts whose rows are a feature's request, no call (PBXware's gloCOM pickup requests).
     feature_contexts: frozenset[str] = frozenset()
+    # Contexts whose rows are a mailbox taking the call (PBXware's voicemail-op: the mailbox
+    # is the userfield).
     voicemail_contexts: frozenset[str] = frozenset()
     # Numbers that are queues where the log does not say so (FreeSWITCH's stock CSV template
     # has no mod_callcenter variables): a call to one is an ACD call.

@@ -507,10 +507,9 @@ class _Call:
 
     def ended_in_mailbox(self, r: Record) -> bool:
         """Whether the callee's side sent the call a user placed to a mailbox: a redirect by
-        one the call reached (a record that began with the caller's, in its second, or one a
-        redirect or group of it reached). The derivative ties records by the second their
-        group's calls end, so another call's redirect ending in that second is not this
-        call's; a call straight to the voice portal is a call to a service."""
+        one whose record began with the call (in its second). The derivative ties records by
+        the second their group's calls end, so another call's redirect ending in that second
+        is not this call's."""
         reached = {
             t.user
             for t in self.records
@@ -534,17 +533,15 @@ class _Call:
     def barged(self) -> set[int]:
         """The lines of a barge-in's records, which give no leg: a supervisor joining a call
         already counted (Barge-in, both ways), and the barged user's record that begins again
-        in the second the supervisor's does (the same call, split by the barge-in)."""
+        in the second the supervisor's does (the same call, received or placed, split by the
+        barge-in: its record before ends in that second)."""
         barges = [r for r in self.records if BARGE_IN in r.reason.split(",")]
         starts = {r.start for r in barges}
         barging = {r.user for r in barges}
         return {r.line for r in barges} | {
             r.line
             for r in self.records
-            if r.kind == "user"
-            and r.direction == "Terminating"
-            and r.start in starts
-            and r.user not in barging
+            if r.kind == "user" and r.start in starts and r.user not in barging
         }
 
     def legs(self) -> None:

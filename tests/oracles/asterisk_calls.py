@@ -153,11 +153,13 @@ class CallWalk:
 
     def picked_up(self, row: Row, answerer: str | None) -> str | None:
         """The same Dial as the holder's again, answered by another user, while the holder's
-        phone rang: that user picked the call up (PBXware's directed pickup). The holder
-        stays Ej svar, picked up by them; return its number (None if not a pickup)."""
+        phone rang, and the call shows a pickup's code: that user picked the call up
+        (PBXware's directed pickup). The holder stays Ej svar, picked up by them; return its
+        number (None if not a pickup)."""
         holder = self.holder
         if (
             holder is None
+            or not any(self.is_feature_code(r) for r in self.rows)
             or holder.type != "in_no_answer"
             or row.lastapp != "Dial"
             or self.rang.get(id(holder)) != row.lastdata.split(",", 1)[0]

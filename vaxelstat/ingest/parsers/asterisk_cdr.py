@@ -427,12 +427,15 @@ def walk_statements() -> list[str]:
                           FILTER (NOT {FEATURE_CODE}
                                   AND p.lastapp NOT IN ('AppDial', 'AppDial2')),
                         arg_min(rid, {_pos("p")})) AS first_pos_row,
-               min(rid) AS first_row
+               min(rid) AS first_row,
+               -- A feature code among the call's rows (a pickup's: `*88<ext>`).
+               bool_or({FEATURE_CODE}) AS has_code
              FROM cdr_rows p
              GROUP BY cid),
            c0 AS (
              SELECT f.cid, p.call_id, {_placed_by("p")} AS origin, f.first_row,
-               f.first_pos_row, p.clid, p.src, p.dcontext, {FEATURE_CODE} AS feature
+               f.first_pos_row, f.has_code, p.clid, p.src, p.dcontext,
+               {FEATURE_CODE} AS feature
              FROM firsts f JOIN cdr_rows p ON p.rid = f.first_pos_row),
            c AS (
              SELECT *, {_is_ext("origin")} AND NOT list_contains($inbound_contexts, dcontext)
@@ -458,6 +461,7 @@ def walk_statements() -> list[str]:
            h AS (
              SELECT *, list_contains({hidden}, lower(trim(number))) AS hidden FROM o)
            SELECT cid, call_id, origin, first_row, first_pos_row, src, internal, name, feature,
+             has_code,
              CASE WHEN hidden THEN '' ELSE number END AS from_number,
              CASE WHEN hidden OR name = number THEN '' ELSE name END AS from_name
            FROM h""",
@@ -668,8 +672,10 @@ def _walk_ctes(minutes: bool) -> str:
                lead(busy_box) OVER w AS next_busy,
                lead(destination) OVER w AS next_destination,
                -- The same Dial again, answered by another user, while this user's phone
-               -- rang: that user picked the call up (PBXware's directed pickup).
+               -- rang, and the call shows a pickup's code: that user picked the call up
+               -- (PBXware's directed pickup).
                holds = 'in_no_answer' AND lead(kind) OVER w IN ('dial', 'par')
+                 AND cid IN (SELECT cid FROM cdr_caller WHERE has_code)
                  AND lead(dial_args) OVER w = dial_args
                  AND lead(answerer) OVER w <> holds_number AS picked_up,
                lead(answerer) OVER w AS next_answerer,

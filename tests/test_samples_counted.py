@@ -156,9 +156,9 @@ CASES = [
         {},
         "UTC",
         "broadworks-evolveip.csv",
-        "3,488 legs against the reading's 3,479 (docs/samples.md): calls between the "
-        "enterprise's groups (the derivative ties a call's records within one group), a "
-        "user's own record without a reason after an incoming call, a few group figures",
+        "3,487 legs against the reading's 3,479 (docs/samples.md): a user's own record "
+        "without a reason 13-17 s into an incoming call (7 calls: redirect or transfer), "
+        "a few outgoing calls' answers and two group figures",
     ),
     (
         "BroadWorks, one raw record",

@@ -218,6 +218,9 @@ def _derived_links(row: dict[str, str]) -> frozenset[str]:
     hunt group's alerts of one call start together (those of members who did not answer end
     before the call does, so only the start ties them to it)."""
     links = {f"end:{row['groupid']}:{row['endtime']}"}
+    # A call between two groups of the enterprise: the caller's record and the callee's
+    # begin and end in the same seconds.
+    links.add(f"span:{row['starttime']}:{row['endtime']}")
     if row["userid"].startswith("hg-"):
         links.add(f"hunt:{row['userid']}:{row['starttime']}")
     return frozenset(links)
@@ -459,13 +462,20 @@ class _Call:
     def sends_on(records: list[Record], group: str) -> Record | None:
         """A group's Originating record that sent the call elsewhere: a Call Forward, or (the
         derivative drops a call center's reasons) one that starts where another group's
-        Terminating record starts."""
+        Terminating record starts, unless that group forwarded the call here (it came from
+        there)."""
+        upstream = {
+            x.user
+            for x in records
+            if x.direction == "Originating" and x.reason.startswith(REDIRECTS)
+        }
         for o in records:
             if o.user != group or o.direction != "Originating" or o.reason in ALERTS:
                 continue
             if o.reason.startswith(REDIRECTS) or any(
                 t.kind in ("hunt", "acd")
                 and t.user != group
+                and t.user not in upstream
                 and t.direction == "Terminating"
                 and t.start == o.start
                 for t in records

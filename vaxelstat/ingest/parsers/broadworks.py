@@ -736,7 +736,9 @@ class _Call:
         """The type of a user's Terminating record, and where the call went from there."""
         onward = next((o for o in redirects if o.user == r.user and o.start >= r.start), None)
         if onward is not None:
-            to_mailbox = any(m.start >= onward.start for m in mailboxes)
+            # The user's own mailbox: reached in the second of the redirect (a mailbox later
+            # in the call is another's, where the call was forwarded to).
+            to_mailbox = any(onward.start <= m.start <= onward.start + ROUNDING for m in mailboxes)
             busy = "Busy" in onward.reason or r.cause == "17"
             # A call its user's mailbox took is Röstsvar, after busy too (Övrigt says which),
             # as for every format; busy elsewhere is Upptaget.

@@ -67,6 +67,9 @@ PICKUP = "Directed Call Pickup"
 BARGE_IN = "Barge-in"
 # The derivative rounds its times to the second.
 ROUNDING = timedelta(seconds=1)
+# A phone rings this long at most before its forwarding sends the call on (a user's record
+# without a reason that begins later while the call goes on is a call the user placed).
+UNNAMED_FORWARD = timedelta(seconds=20)
 # Reasons of a group's Originating records that alert a member (or offer an agent the call).
 ALERTS = ("Hunt Group", "Call Center")
 # Reasons of an Originating record that redirect the user's incoming call elsewhere.
@@ -366,7 +369,7 @@ class _Call:
             for r in records
             if r.kind == "user"
             and r.direction == "Originating"
-            and (r.reason.startswith(REDIRECTS) or self.received_before(r))
+            and (r.reason.startswith(REDIRECTS) or self.received_before(r) or self.unnamed(r))
         ]
         self.unanswered = self.shown_unanswered()
 
@@ -387,6 +390,19 @@ class _Call:
         )
         self.result.legs.append(leg)
         return leg
+
+    def unnamed(self, r: Record) -> bool:
+        """Whether an Originating record without a reason is the user's phone sending on a
+        call it rang with (a forward the derivative left unnamed): it begins while the call
+        rang the user, within UNNAMED_FORWARD, and ends with the user's incoming record. Not
+        a call the user placed."""
+        return not r.reason and any(
+            t.user == r.user
+            and t.direction == "Terminating"
+            and t.start < r.start <= t.start + UNNAMED_FORWARD
+            and t.release == r.release
+            for t in self.records
+        )
 
     def received_before(self, r: Record) -> bool:
         """Whether an Originating record sends to voicemail a call its user received: a

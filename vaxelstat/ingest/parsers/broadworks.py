@@ -408,7 +408,8 @@ class _Call:
         """Whether an Originating record sends to voicemail a call its user received: a
         redirect (with no reason where the derivative drops it), not a call the user placed.
         A call another user received in between (a transfer to a colleague whose mailbox took
-        it) was sent to voicemail by that colleague, not by this user."""
+        it) was sent to voicemail by that colleague, not by this user; one who forwarded the
+        call to this user (by then) received it before, whatever the second says."""
         if not any(
             t.user == r.user and t.direction == "Terminating" and t.start <= r.start
             for t in self.records
@@ -422,9 +423,20 @@ class _Call:
         mailbox = next(
             (m for m in self.records if m.kind == "voicemail" and m.start >= r.start), None
         )
+        received = min(
+            t.start for t in self.records if t.user == r.user and t.direction == "Terminating"
+        )
+        forwarders = {
+            o.user
+            for o in self.records
+            if o.direction == "Originating"
+            and o.reason.startswith(REDIRECTS)
+            and o.start <= received
+        }
         return mailbox is not None and not any(
             t.kind == "user"
             and t.user != r.user
+            and t.user not in forwarders
             and t.direction == "Terminating"
             and r.start <= t.start <= mailbox.start
             for t in self.records

@@ -272,7 +272,8 @@ def test_the_broadworks_samples() -> None:
     assert {leg.group_from[:3] for leg in members} == {"hg-", "cc-"}
     # An auto attendant's leg has the caller's time in the menu as its Kötid.
     menus = [leg for leg in derived.legs if leg.object_kind == "ivr"]
-    assert Counter(leg.type for leg in menus) == {"connected": 366, "not_connected": 86}
+    # (One whose transfer failed at once, cause 3, sent the call nowhere: line 5713.)
+    assert Counter(leg.type for leg in menus) == {"connected": 365, "not_connected": 87}
     # 295 calls reached the user's own mailbox, as the reading record by record finds
     # (tests/readings/), 10 of them after busy (Övrigt says so: among them three users who
     # called their own number while on a call, Call Forward Busy); a call forwarded to a

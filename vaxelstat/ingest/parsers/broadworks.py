@@ -611,11 +611,16 @@ class _Call:
             self.group_leg(user, members.get(user, []))
 
     def menu_leg(self, r: Record) -> None:
+        # Where the auto attendant sent the call: its Originating record, unless that failed
+        # at once (a release other than normal clearing in no time: no route, say).
         onward = next(
             (
                 o
                 for o in self.records
-                if o.user == r.user and o.direction == "Originating" and o.start >= r.start
+                if o.user == r.user
+                and o.direction == "Originating"
+                and o.start >= r.start
+                and not (o.cause not in ("", "16") and o.release - o.start < ROUNDING)
             ),
             None,
         )

@@ -156,9 +156,9 @@ CASES = [
         {},
         "UTC",
         "broadworks-evolveip.csv",
-        "3,487 legs against the reading's 3,479 (docs/samples.md): a user's own record "
-        "without a reason 13-17 s into an incoming call (7 calls: redirect or transfer), "
-        "a few outgoing calls' answers and two group figures",
+        "3,479 legs as the reading, 5 records typed otherwise (docs/samples.md): a hunt "
+        "group's answer told by device fields, a busy member, a call center's onward "
+        "record in another call, a caller the product does not tie to its callee",
     ),
     (
         "BroadWorks, one raw record",

@@ -162,7 +162,7 @@ class CallWalk:
             or not any(self.is_feature_code(r) for r in self.rows)
             or holder.type != "in_no_answer"
             or row.lastapp != "Dial"
-            or self.rang.get(id(holder)) != row.lastdata.split(",", 1)[0]
+            or self.rang.get(id(holder)) != dial_args(row)
             or not answerer
             or answerer == holder.object_number
         ):
@@ -207,7 +207,7 @@ class CallWalk:
                     )
                 )
                 continue
-            if row.lastapp == "Dial" and "&" in row.lastdata.split(",", 1)[0]:
+            if row.lastapp == "Dial" and "&" in dial_args(row):
                 self.parallel(
                     take(
                         [
@@ -448,6 +448,19 @@ class CallWalk:
             if r.dcontext in ("ext-group", "ext-queues") or self.group_dial(r)
         }
 
+    def forwarding_leg(self, row: Row) -> Leg:
+        """The dialled user's leg where their call forwarding sent the call on at once."""
+        return self.leg(
+            row,
+            "forward",
+            "user",
+            f"ext:{row.dst}",
+            row.dst,
+            type="in_no_answer",
+            to_number=row.dst,
+            member_number=row.dst,
+        )
+
     def dial(
         self, row: Row, forwarded_from: str | None = None, callee_leg: bool = True
     ) -> Leg | None:
@@ -482,16 +495,7 @@ class CallWalk:
             ):
                 # A call to a user that went out through a Local channel to another number
                 # at once: the user's call forwarding (it never rang).
-                self.holder = self.leg(
-                    row,
-                    "forward",
-                    "user",
-                    f"ext:{row.dst}",
-                    row.dst,
-                    type="in_no_answer",
-                    to_number=row.dst,
-                    member_number=row.dst,
-                )
+                self.holder = self.forwarding_leg(row)
             elif (
                 b_is_user
                 and b != row.dst
@@ -504,16 +508,7 @@ class CallWalk:
                 # forwarding sent the call on at once (it never rang). Only where phones are
                 # named by their numbers: a phone named otherwise ('client1') is some number's.
                 forwarding = True
-                self.holder = self.leg(
-                    row,
-                    "forward",
-                    "user",
-                    f"ext:{row.dst}",
-                    row.dst,
-                    type="in_no_answer",
-                    to_number=row.dst,
-                    member_number=row.dst,
-                )
+                self.holder = self.forwarding_leg(row)
             answerer = b if b_is_user and row.disposition == "ANSWERED" else None
             forwarded_from = self.picked_up(row, answerer)
             if forwarded_from is None:
@@ -581,7 +576,7 @@ class CallWalk:
             self.last_answered = leg
         else:
             self.holder = leg
-            self.rang[id(leg)] = row.lastdata.split(",", 1)[0]
+            self.rang[id(leg)] = dial_args(row)
         return leg
 
     def parallel(self, block: list[Row]) -> None:
@@ -614,7 +609,7 @@ class CallWalk:
         unanswered = [leg for leg in legs if leg.type != "in_answered"]
         self.holder = unanswered[0] if unanswered and len(unanswered) == len(legs) else None
         if self.holder is not None:
-            self.rang[id(self.holder)] = block[0].lastdata.split(",", 1)[0]
+            self.rang[id(self.holder)] = dial_args(block[0])
 
     def hunt(self, block: list[Row]) -> None:
         self.step()
@@ -690,6 +685,11 @@ def is_dial(lastapp: str, dstchannel: str) -> bool:
     return lastapp == "Dial" or (
         dstchannel != "" and lastapp not in ("Pickup", "Queue", "ConfBridge", "MeetMe")
     )
+
+
+def dial_args(row: Row) -> str:
+    """What a Dial rang: its first argument ('PJSIP/1001&PJSIP/1002')."""
+    return row.lastdata.split(",", 1)[0]
 
 
 def voicemail_box(lastdata: str) -> tuple[str, bool]:

@@ -228,9 +228,7 @@ def import_file(
             raise UnreadableFile(f"{path}: could not be read: {detail}") from exc
         except NotReadable as exc:
             raise UnreadableFile(f"{path}: could not be read: {exc}") from exc
-        rejects = [
-            Reject(line, Reason(reason), detail, raw) for line, reason, detail, raw in ws.rejects()
-        ]
+        rejects = ws.rejects()
         names, memberships = ws.names(), ws.memberships()
         # The carried lines came first: rejected again, they stay their own file's records.
         still_carried = {carried[r.line - 1].pk for r in rejects if r.line <= len(carried)}

@@ -145,8 +145,12 @@ class Workspace:
             )
         self.lines += result.lines
 
-    def rejects(self) -> list[tuple[int, str, str, str]]:
-        return self.con.execute("SELECT * FROM ws_rejects ORDER BY line").fetchall()
+    def rejects(self) -> list["Reject"]:
+        """The records the file's parser rejected, in line order."""
+        from vaxelstat.ingest.parsers.base import Reason, Reject
+
+        rows = self.con.execute("SELECT * FROM ws_rejects ORDER BY line").fetchall()
+        return [Reject(line, Reason(reason), detail, raw) for line, reason, detail, raw in rows]
 
     def names(self) -> dict[str, str]:
         """The first name the file gives each identity."""
@@ -167,11 +171,11 @@ class Workspace:
 
     def result(self) -> "ParseResult":
         """What the file gave, as a parser written in Python gives it."""
-        from vaxelstat.ingest.parsers.base import ParseResult, Reason, Reject
+        from vaxelstat.ingest.parsers.base import ParseResult
 
         return ParseResult(
             legs=self.staged_legs(),
-            rejects=[Reject(n, Reason(reason), d, raw) for n, reason, d, raw in self.rejects()],
+            rejects=self.rejects(),
             lines=self.lines,
             names=self.names(),
             memberships=self.memberships(),

@@ -175,6 +175,8 @@ GROUP_DIAL = (
     "((p.dcontext = 'ext-group' AND p.lastapp = 'Dial') OR (list_contains($group_numbers, p.dst) "
     "AND p.lastapp IN ('Dial', 'RetryDial')))"
 )
+# A mailbox taking the call: VoiceMail, or a row of a voicemail context the point names.
+VOICEMAIL_ROW = "(p.lastapp = 'VoiceMail' OR list_contains($voicemail_contexts, p.dcontext))"
 IVR_BY_NUMBER = "(list_contains($ivr_numbers, p.userfield) AND p.dstchannel = '')"
 # A feature code dialled (a '*' code) that reached no one and ran no service of its own (an
 # AGI, or nothing): the user set something (a login to a queue, call forwarding) or asked to
@@ -206,8 +208,7 @@ KIND = f"""CASE
          -- An IVR named by its number in the userfield (PBXware's auto attendant runs in an
          -- AGI; a ForkCDR row where it sends the call on).
          WHEN {IVR_BY_NUMBER} THEN 'ivr'
-         WHEN p.lastapp = 'VoiceMail' OR list_contains($voicemail_contexts, p.dcontext)
-              THEN 'vm'
+         WHEN {VOICEMAIL_ROW} THEN 'vm'
          WHEN p.lastapp = 'Pickup'
               THEN CASE WHEN {_is_ext(_peer("p.channel"))} THEN 'pickup' ELSE '' END
          WHEN p.lastapp = 'Dial' OR p.dstchannel <> '' THEN 'dial'
@@ -383,21 +384,19 @@ def walk_statements() -> list[str]:
         # outgoing call); the first half's rows are no call of their own.
         f"""CREATE OR REPLACE TEMP TABLE cdr_originated AS
            WITH locals AS (
-             SELECT rowid, cid, channel, dstchannel, lastapp, disposition FROM cdr_parsed
-             WHERE starts_with(channel, 'Local/')),
+             -- A Local channel's rows, with whether each is a Dial to a user's phone.
+             SELECT rowid, cid, channel, left(channel, -2) AS base, disposition,
+               lastapp = 'Dial' AND {_is_ext(_peer("dstchannel"))} AS rings_user,
+               lastapp = 'Dial' AS dial, {_peer("dstchannel")} AS b
+             FROM cdr_parsed WHERE starts_with(channel, 'Local/')),
            rang AS (
              SELECT cid, channel FROM locals
-             WHERE ends_with(channel, ';1') AND lastapp = 'Dial'
-               AND {_is_ext(_peer("dstchannel"))}
-               AND (cid, left(channel, -2)) IN (
-                 SELECT (cid, left(channel, -2)) FROM locals
-                 WHERE ends_with(channel, ';2') AND lastapp = 'Dial'
-                   AND NOT {_is_ext(_peer("dstchannel"))}))
-           SELECT rowid AS row, cid, left(channel, -2) AS base,
-             CASE WHEN lastapp = 'Dial' AND {_is_ext(_peer("dstchannel"))}
-                  THEN {_peer("dstchannel")} END AS user,
-             lastapp = 'Dial' AND {_is_ext(_peer("dstchannel"))} AND disposition = 'ANSWERED'
-               AS answered
+             WHERE ends_with(channel, ';1') AND rings_user
+               AND (cid, base) IN (
+                 SELECT (cid, base) FROM locals
+                 WHERE ends_with(channel, ';2') AND dial AND NOT rings_user))
+           SELECT rowid AS row, cid, base, CASE WHEN rings_user THEN b END AS user,
+             rings_user AND disposition = 'ANSWERED' AS answered
            FROM locals WHERE (cid, channel) IN (SELECT (cid, channel) FROM rang)""",
         # Ring groups and follow-me built of Local channels log both halves (FORMATS.md
         # §1.2): a Dial to `Local/X@ctx-N;1` is read as what its `;2` half dialled (the
@@ -521,8 +520,7 @@ def _walk_ctes(minutes: bool) -> str:
                     THEN p.lastdata || '|' || p.start::VARCHAR
                   WHEN p.lastapp = 'Queue' THEN p.dst END AS blk,
              -- A queue or a mailbox answering is no answer by a person or a service.
-             p.lastapp IN ('Queue', 'VoiceMail')
-               OR list_contains($voicemail_contexts, p.dcontext) AS holding_app,
+             p.lastapp = 'Queue' OR {VOICEMAIL_ROW} AS holding_app,
              -- An IVR is its context, or its number where the userfield names it; a key
              -- chosen is the dst of a context's row.
              CASE WHEN {IVR_BY_NUMBER} THEN p.userfield ELSE p.dcontext END AS ivr_id,

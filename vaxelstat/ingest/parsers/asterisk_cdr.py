@@ -648,7 +648,9 @@ def _walk_ctes(minutes: bool) -> str:
                -- The user who answered this step (a Dial's, or a parallel Dial's).
                CASE kind WHEN 'dial' THEN CASE WHEN disposition = 'ANSWERED' AND b_is_user
                                                THEN b END
-                         WHEN 'par' THEN answered_b END AS answerer
+                         WHEN 'par' THEN answered_b END AS answerer,
+               -- The user a Dial rang.
+               CASE WHEN kind = 'dial' AND b_is_user THEN b END AS dial_user
              FROM acting),
            -- The steps either side of a Dial that rang an answered user again (few calls).
            around_again AS (
@@ -662,65 +664,66 @@ def _walk_ctes(minutes: bool) -> str:
              FROM cdr_again g JOIN acting_pos h ON h.cid = g.cid
              WHERE g.rownum IN (SELECT rownum FROM cdr_steps WHERE kind = 'dial')
              GROUP BY g.rownum),
-           f AS (
+           -- The neighbours' values each step reads, one window function each (each costs
+           -- a pass over every step: as few as the rules need).
+           near AS (
              SELECT *,
                row_number() OVER w AS step,
-               lag(holds) OVER w AS prev_holds, lag(holds_number) OVER w AS prev_number,
-               lead(kind) OVER w AS next_kind, lead(mailbox) OVER w AS next_mailbox,
-               lead(busy_box) OVER w AS next_busy,
+               -- What the step before left holding the call (its number), and when it began.
+               lag(CASE WHEN holds IS NOT NULL THEN holds_number END) OVER w AS prev_number,
+               lag(start_u) OVER w AS prev_start,
+               lag(answerer) OVER w AS prev_answerer,
+               lead(kind) OVER w AS next_kind, lead(busy_box) OVER w AS next_busy,
                lead(destination) OVER w AS next_destination,
+               lead(dial_args) OVER w AS next_dial_args,
+               lead(answerer) OVER w AS next_answerer,
+               lead(dial_user) OVER w AS next_dial_user
+             FROM held WINDOW w AS (PARTITION BY cid ORDER BY pos)),
+           f AS (
+             SELECT *,
+               -- A mailbox's destination is 'voicemail <box>'.
+               CASE WHEN next_kind = 'vm' THEN substr(next_destination, 11) END
+                 AS next_mailbox,
                -- The same Dial again, answered by another user, while this user's phone
                -- rang, and the call shows a pickup's code: that user picked the call up
                -- (PBXware's directed pickup).
-               holds = 'in_no_answer' AND lead(kind) OVER w IN ('dial', 'par')
+               holds = 'in_no_answer' AND next_kind IN ('dial', 'par')
                  AND cid IN (SELECT cid FROM cdr_caller WHERE has_code)
-                 AND lead(dial_args) OVER w = dial_args
-                 AND lead(answerer) OVER w <> holds_number AS picked_up,
-               lead(answerer) OVER w AS next_answerer,
+                 AND next_dial_args = dial_args
+                 AND next_answerer <> holds_number AS picked_up,
                -- A user who answered, and the call went on to another user: a transfer.
                pos NOT IN (SELECT after FROM around_again WHERE after IS NOT NULL)
-               AND coalesce(kind = 'dial' AND b_is_user AND (
-                 (lag(kind) OVER w = 'dial' AND lag(disposition) OVER w = 'ANSWERED'
-                  AND lag(b_is_user) OVER w AND lag(b) OVER w <> b)
-                 OR (lag(kind) OVER w = 'par' AND lag(answered_b) OVER w <> b)), false)
-                 AS after_answered,
-               CASE WHEN lag(kind) OVER w = 'par' THEN lag(answered_b) OVER w
-                    ELSE lag(b) OVER w END AS prev_b,
-               lag(start_u) OVER w AS prev_start,
+               AND coalesce(dial_user <> prev_answerer, false) AS after_answered,
                -- The extension dialled is not the one that rang: the dialled user's call
                -- forwarding sent the call on at once (where phones are named by number).
-               row_number() OVER w = 1 AND kind = 'dial' AND b_is_user AND b <> dst
+               step = 1 AND kind = 'dial' AND b_is_user AND b <> dst
                  AND {_is_numbered("b")} AND {_is_numbered("dst")} AS forwarding,
                -- A call to a user that went out through a Local channel to another number
                -- at once: the user's call forwarding (it never rang).
-               row_number() OVER w = 1 AND kind = 'dial' AND dialled <> '' AND NOT b_is_user
+               step = 1 AND kind = 'dial' AND dialled <> '' AND NOT b_is_user
                  AND dst <> dialled AND {_is_ext("dst")} AS local_forwarding,
                pos NOT IN (SELECT before FROM around_again WHERE before IS NOT NULL)
-               AND coalesce(lead(kind) OVER w = 'dial' AND lead(b_is_user) OVER w AND (
-                 (kind = 'dial' AND b_is_user AND disposition = 'ANSWERED'
-                  AND lead(b) OVER w <> b)
-                 OR (kind = 'par' AND lead(b) OVER w <> answered_b)), false)
-                 AS transferred
-             FROM held WINDOW w AS (PARTITION BY cid ORDER BY pos))
+               AND coalesce(next_dial_user <> answerer, false) AS transferred
+             FROM near)
            SELECT rownum, cid, pos, kind, step, ring_s, b_is_user, dst, dcontext, mailbox, b,
              disposition, uniqueid, seq, start_u, end_u, billsec, busy_box, a, target,
              answered_b, dialled, ivr_id, ivr_key,
              -- A picker's Kötid runs from when the phone it took the call from began ringing.
              CASE WHEN kind = 'pickup'
                   THEN greatest(0, epoch(coalesce(answer_u, start_u))
-                         - epoch(CASE WHEN prev_holds IS NULL THEN start_u ELSE prev_start END))
+                         - epoch(CASE WHEN prev_number IS NULL THEN start_u ELSE prev_start END))
                   END::INTEGER AS pickup_wait,
              -- Another phone picked up the call while this holder rang: Övrigt says who.
              CASE WHEN holds IS NOT NULL AND next_kind = 'pickup'
                     THEN 'picked up by ' || next_destination
                   WHEN picked_up THEN 'picked up by ' || next_answerer END AS picked_by,
              coalesce(next_busy, false) AS next_busy, next_kind,
-             prev_holds IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
+             prev_number IS NOT NULL AND kind = 'vm' AND mailbox = prev_number AS takes_message,
              forwarding, local_forwarding,
              CASE WHEN forwarding OR local_forwarding THEN dst
-                  WHEN prev_holds IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
+                  WHEN prev_number IS NOT NULL AND NOT (kind = 'vm' AND mailbox = prev_number)
                   THEN prev_number
-                  WHEN after_answered THEN prev_b ELSE '' END AS forwarded_from,
+                  WHEN after_answered THEN prev_answerer ELSE '' END AS forwarded_from,
              transferred,
              holds IS NOT NULL AND next_kind = 'vm' AND next_mailbox = holds_number
                AS to_own_mailbox,

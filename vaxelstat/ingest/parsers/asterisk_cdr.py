@@ -564,7 +564,7 @@ def _walk_ctes(minutes: bool) -> str:
        cdr_blocks AS MATERIALIZED (
            -- One block per group of a call: members rung together (ringall) or one Dial
            -- after another (hunt); Kötid is all the time in the group.
-           SELECT cid, blk, min(pos) AS first,
+           SELECT cid, blk, min(pos) AS first, arg_min(rownum, pos) AS first_row,
              arg_min(rownum, pos) FILTER (disposition = 'ANSWERED') AS winner_row,
              arg_min(b, pos) FILTER (disposition = 'ANSWERED') AS winner,
              greatest(0, arg_min(epoch(coalesce(answer_u, end_u)), pos)
@@ -580,7 +580,7 @@ def _walk_ctes(minutes: bool) -> str:
            UNION ALL
            -- A parallel Dial: its users' legs; if none of them answered, the first holds
            -- the call (and the last who answered may transfer it on).
-           SELECT cid, blk, min(pos), NULL, NULL, NULL, NULL, NULL, NULL,
+           SELECT cid, blk, min(pos), arg_min(rownum, pos), NULL, NULL, NULL, NULL, NULL, NULL,
              CASE WHEN NOT bool_or(disposition = 'ANSWERED') FILTER (member)
                   THEN arg_min(rownum, pos) FILTER (member) END,
              arg_min(b, pos) FILTER (member),
@@ -591,8 +591,8 @@ def _walk_ctes(minutes: bool) -> str:
                  FROM cdr_steps WHERE kind = 'par')
            GROUP BY ALL
            UNION ALL
-           SELECT cid, blk, min(pos), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-             NULL
+           SELECT cid, blk, min(pos), arg_min(rownum, pos), NULL, NULL, NULL, NULL, NULL, NULL,
+             NULL, NULL, NULL, NULL
            FROM cdr_steps WHERE kind = 'queue' GROUP BY ALL),
        -- The acting steps in one sort per call: what each leaves holding the call, what
        -- the step after does to it, and where each step came from.
@@ -610,7 +610,7 @@ def _walk_ctes(minutes: bool) -> str:
                     END AS block_holds,
                k.holder_b, k.answered_b
              FROM cdr_steps r
-             JOIN cdr_blocks k ON k.cid = r.cid AND k.blk = r.blk AND k.first = r.pos
+             JOIN cdr_blocks k ON k.first_row = r.rownum
              WHERE r.kind IN ('hunt', 'queue', 'par')
              UNION ALL
              -- A Dial that rang an answered user again leaves the call where it was: no step
@@ -922,7 +922,7 @@ def legs_statement(minutes: bool = False) -> str:
                    -- Nobody answered in the group's time: it sent the call on.
                    WHEN s.fate = 'forwarded' AND s.next_kind = 'vm' THEN 'voicemail'
                    WHEN s.fate = 'forwarded' THEN 'timeout' ELSE '' END
-       FROM {steps} JOIN cdr_blocks k ON k.cid = s.cid AND k.first = s.pos
+       FROM {steps} JOIN cdr_blocks k ON k.first_row = s.rownum
        WHERE s.kind = 'hunt'
        UNION ALL
        SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':member:' || m.b, c.call_id, 'user',
@@ -933,7 +933,7 @@ def legs_statement(minutes: bool = False) -> str:
               CASE WHEN m.rownum = k.winner_row THEN m.billsec ELSE 0 END, '', ''
        FROM cdr_steps m
        JOIN cdr_blocks k ON k.cid = m.cid AND k.blk = m.blk
-       JOIN cdr_fate f ON f.cid = m.cid AND f.pos = k.first
+       JOIN cdr_fate f ON f.rownum = k.first_row
        JOIN cdr_caller c ON c.cid = m.cid
        WHERE m.kind = 'hunt' AND m.disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')
        UNION ALL
@@ -956,7 +956,7 @@ def legs_statement(minutes: bool = False) -> str:
                    ELSE '' END
        FROM cdr_steps m
        JOIN cdr_blocks k ON k.cid = m.cid AND k.blk = m.blk
-       JOIN cdr_fate f ON f.cid = m.cid AND f.pos = k.first
+       JOIN cdr_fate f ON f.rownum = k.first_row
        JOIN cdr_caller c ON c.cid = m.cid
        LEFT JOIN cdr_again_talk t ON t.first_row = m.rownum
        WHERE m.kind = 'par' AND {_is_ext("m.b")}

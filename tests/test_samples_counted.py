@@ -156,9 +156,9 @@ CASES = [
         {},
         "UTC",
         "broadworks-evolveip.csv",
-        "3,479 legs as the reading, 5 records typed otherwise (docs/samples.md): a hunt "
+        "3,479 legs as the reading, 4 records typed otherwise (docs/samples.md): a hunt "
         "group's answer told by device fields, a busy member, a call center's onward "
-        "record in another call, a caller the product does not tie to its callee",
+        "record in another call",
     ),
     (
         "BroadWorks, one raw record",

@@ -316,12 +316,35 @@ def _calls(records: list[Record]) -> list[list[Record]]:
         for link in record.links:
             j = first_with.setdefault(link, i)
             parent[find(i)] = find(j)
-    for i, j in _agents(records, find):
+    for i, j in (*_agents(records, find), *_across_groups(records)):
         parent[find(i)] = find(j)
     calls: dict[int, list[Record]] = defaultdict(list)
     for i, record in enumerate(records):
         calls[find(i)].append(record)
     return [sorted(c, key=lambda r: (r.start, r.line)) for c in calls.values()]
+
+
+def _group(r: Record) -> str:
+    """The derivative's group of a record (its `end:` link names it); '' for a raw record."""
+    return next((link.split(":")[1] for link in r.links if link.startswith("end:")), "")
+
+
+def _across_groups(records: list[Record]) -> Iterator[tuple[int, int]]:
+    """The derivative's calls between two groups whose two sides' times fell on either side of
+    a second: a user's call placed (an Originating record without a reason) and another
+    group's Terminating record that began and ended exactly one second earlier or later
+    (the same length: one call, seen by two groups' clocks a fraction of a second apart)."""
+    received: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
+    for j, t in enumerate(records):
+        if t.direction == "Terminating" and _group(t):
+            received[(t.start, t.release)].append(j)
+    for i, r in enumerate(records):
+        if r.kind != "user" or r.direction != "Originating" or r.reason or not _group(r):
+            continue
+        for shift in (-ROUNDING, ROUNDING):
+            for j in received.get((r.start + shift, r.release + shift), []):
+                if _group(records[j]) != _group(r) and records[j].user != r.user:
+                    yield i, j
 
 
 def _agents(records: list[Record], find: Callable[[int], int]) -> Iterator[tuple[int, int]]:
@@ -545,15 +568,16 @@ class _Call:
 
     def ended_in_mailbox(self, r: Record) -> bool:
         """Whether the callee's side sent the call a user placed to a mailbox: a redirect by
-        one whose record began with the call (in its second). The derivative ties records by
-        the second their group's calls end, so another call's redirect ending in that second
-        is not this call's."""
+        one whose record began with the call (in its second, or the second before where the
+        callee's group's clock put it: `_across_groups`). The derivative ties records by the
+        second their group's calls end, so another call's redirect ending in that second is
+        not this call's."""
         reached = {
             t.user
             for t in self.records
             if t.direction == "Terminating"
             and t.user != r.user
-            and r.start <= t.start <= r.start + ROUNDING
+            and r.start - ROUNDING <= t.start <= r.start + ROUNDING
         }
         senders = [
             o
@@ -566,7 +590,9 @@ class _Call:
                 or (o.kind in ("hunt", "acd") and o.reason.startswith(REDIRECTS))
             )
         ]
-        return any(m.start >= o.start >= r.start for m in self.mailboxes for o in senders)
+        return any(
+            m.start >= o.start >= r.start - ROUNDING for m in self.mailboxes for o in senders
+        )
 
     def barged(self) -> set[int]:
         """The lines of a barge-in's records, which give no leg: a supervisor joining a call

@@ -168,6 +168,24 @@ def _mark_placed(
             if r.channel.endswith(";2") and id(r) not in originated and rang:
                 r.placed_for = channel_peer(rang[0].dstchannel)
                 r.placed_answered = any(f.disposition == "ANSWERED" for f in rang)
+            elif owner := conference_owner(r, settings):
+                r.placed_for = owner
+
+
+def conference_owner(row: Row, settings: SourceSettings) -> str:
+    """The user who asked a dynamic conference to call someone in (PBXware): its invitation
+    is a Local channel's second half whose caller number is the conference's, the owner's
+    extension followed by the second the call began (the call id's whole seconds)."""
+    second = row.linkedid.split(".", 1)[0]
+    if (
+        row.channel.startswith("Local/")
+        and row.channel.endswith(";2")
+        and len(second) == 10
+        and row.src.endswith(second)
+        and settings.is_extension(row.src[:-10])
+    ):
+        return row.src[:-10]
+    return ""
 
 
 def _originated(calls: dict[str, list[Row]], settings: SourceSettings) -> dict[int, Row]:

@@ -331,22 +331,26 @@ def rejects_statement(errors: str = "cdr_parsed_errors", line: str = "line") -> 
     HAVING trim(any_value(raw)) <> ''"""
 
 
-def rows_view(halves: bool, originated: bool) -> str:
+def rows_view(halves: bool, originated: bool, invited: bool = False) -> str:
     """`cdr_rows`: the rows the walk reads, with the Local channel halves joined (where the
     file has any: a view of `cdr_parsed` as it is where it has none), without the rows in
     which the PBX rang a user for a call it placed for them (`cdr_originated`); the second
-    half of such a call names that user (`placed_for`) and whether their phone answered."""
+    half of such a call names that user (`placed_for`) and whether their phone answered, as
+    a conference's invitation names the user who asked for it (`cdr_invited`)."""
+    owner = "cf.owner" if invited else "NULL::VARCHAR"
+    join = "LEFT JOIN cdr_invited cf ON cf.row = p.rowid" if invited else ""
     if originated:
-        placed = "pl.user AS placed_for, pl.answered AS placed_answered"
-        join = """LEFT JOIN (
+        placed = f"coalesce(pl.user, {owner}) AS placed_for, pl.answered AS placed_answered"
+        join += """
+           LEFT JOIN (
                SELECT cid, base, arg_min(user, row) FILTER (user IS NOT NULL) AS user,
                  bool_or(answered) AS answered
                FROM cdr_originated GROUP BY ALL) pl
              ON ends_with(p.channel, ';2') AND pl.cid = p.cid AND pl.base = left(p.channel, -2)"""
         without = "p.rowid NOT IN (SELECT row FROM cdr_originated)"
     else:
-        placed = "NULL::VARCHAR AS placed_for, NULL::BOOLEAN AS placed_answered"
-        join, without = "", "true"
+        placed = f"{owner} AS placed_for, NULL::BOOLEAN AS placed_answered"
+        without = "true"
     if not halves:
         return f"""CREATE OR REPLACE TEMP VIEW cdr_rows AS
            SELECT p.*, p.rowid AS rid, '' AS dialled, {placed}
@@ -374,9 +378,9 @@ def rows_view(halves: bool, originated: bool) -> str:
 def walk_statements() -> list[str]:
     hidden = "[" + ", ".join(f"'{v}'" for v in HIDDEN) + "]"
     clid = r"""'^\s*"?(.*?)"?\s*<([^>]*)>"?\s*$'"""
-    # Three tables are kept: the rows the PBX rang a user in for a call it placed, the Local
-    # channel halves joined, and each call's caller; the rest of the walk is one statement
-    # (legs_statement).
+    # Four tables are kept: the rows the PBX rang a user in for a call it placed, a
+    # conference's invitations, the Local channel halves joined, and each call's caller;
+    # the rest of the walk is one statement (legs_statement).
     return [
         # Click-to-call that dials the far end first: the PBX placed a Local channel whose
         # second half dialled the far end (no user's phone) and whose first half then rang
@@ -398,6 +402,15 @@ def walk_statements() -> list[str]:
            SELECT rowid AS row, cid, base, CASE WHEN rings_user THEN b END AS user,
              rings_user AND disposition = 'ANSWERED' AS answered
            FROM locals WHERE (cid, channel) IN (SELECT (cid, channel) FROM rang)""",
+        # A dynamic conference's invitation (PBXware) is the call of the user who asked for
+        # it: a Local channel's second half whose caller number is the conference's, the
+        # owner's extension followed by the second the call began (the call id's).
+        f"""CREATE OR REPLACE TEMP TABLE cdr_invited AS
+           SELECT rowid AS row, left(src, -10) AS owner FROM cdr_parsed p
+           WHERE starts_with(channel, 'Local/') AND ends_with(channel, ';2')
+             AND length(split_part(call_id, '.', 1)) = 10
+             AND ends_with(src, split_part(call_id, '.', 1))
+             AND {_is_ext("left(src, -10)")}""",
         # Ring groups and follow-me built of Local channels log both halves (FORMATS.md
         # §1.2): a Dial to `Local/X@ctx-N;1` is read as what its `;2` half dialled (the
         # half's answered attempt, else its last), and the halves leave the call.
@@ -1065,12 +1078,14 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
         _hold_open_calls(ws, path, source)
     _reject_without_start(ws, path, names, header)
     minutes = _offsets(ws, source)
-    originated, local, caller = walk_statements()
+    originated, invited, local, caller = walk_statements()
     ws.run(originated, values)
+    ws.run(invited, values)
     ws.run(local)
     (halves,) = ws.one("SELECT count(*) FROM cdr_local")
     (placed,) = ws.one("SELECT count(*) FROM cdr_originated")
-    ws.run(rows_view(bool(halves), bool(placed)))
+    (invitations,) = ws.one("SELECT count(*) FROM cdr_invited")
+    ws.run(rows_view(bool(halves), bool(placed), bool(invitations)))
     ws.run(caller, values)
     ws.run(legs_statement(minutes), values)
     ws.run(

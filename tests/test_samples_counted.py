@@ -156,9 +156,7 @@ CASES = [
         {},
         "UTC",
         "broadworks-evolveip.csv",
-        "3,479 legs as the reading, 4 records typed otherwise (docs/samples.md): a hunt "
-        "group's answer told by device fields, a busy member, a call center's onward "
-        "record in another call",
+        None,
     ),
     (
         "BroadWorks, one raw record",

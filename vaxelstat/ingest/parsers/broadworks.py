@@ -104,6 +104,9 @@ class Record:
     internal: bool
     # The calling number's presentation: Private hides it (Dolt nummer).
     private: bool = False
+    # The derivative's device of the record (its UsageDeviceType or UserDeviceType): the
+    # phone that took part in the call.
+    device: str = ""
 
     @property
     def kind(self) -> str:
@@ -202,6 +205,7 @@ def _derived(
         cause=row["missed calls"].lstrip("0"),
         reason=_derived_reason(row),
         internal=False,
+        device=(row.get("usagedevicetype", "") or row.get("userdevicetype", "")).strip(),
     )
 
 
@@ -394,7 +398,7 @@ class _Call:
             and r.direction == "Originating"
             and (r.reason.startswith(REDIRECTS) or self.received_before(r) or self.unnamed(r))
         ]
-        self.unanswered = self.shown_unanswered()
+        self.unanswered, self.answers = self.hunt_outcomes()
 
     def leg(self, r: Record, kind: str, identity: str, number: str, **fields: object) -> Leg:
         leg = Leg(
@@ -534,21 +538,32 @@ class _Call:
                 return o
         return None
 
-    def shown_unanswered(self) -> set[int]:
-        """The lines of the derivative's records (no answer fields) whose call shows they were
-        not answered: of the members a hunt group alerted, all but the one whose alert
-        outlasted the others' while the group kept the call (an answer ends the other alerts;
-        alerts that all last to the end, or a group that sent the call on, had no answer)."""
+    def hunt_outcomes(self) -> tuple[set[int], dict[int, datetime]]:
+        """What the derivative's records (no answer fields) of a hunt group's members show:
+        the lines of those not answered, and when the one who answered did. Of the members a
+        group alerted, all but the one whose alert outlasted the others' while the group kept
+        the call were not answered (an answer ends the other alerts; a group that sent the
+        call on had no answer). Where the alerts all last to the end, the one member whose
+        record names its phone (the device columns) answered as the call ended (a door phone
+        opened, say: in the sample no member that rang unanswered names one, and every member
+        that answered does); else no one did. The answer came when the other alerts ended."""
         shown: set[int] = set()
+        answers: dict[int, datetime] = {}
         for group in dict.fromkeys(h.user for h in self.groups if h.kind == "hunt"):
             members = [m for m in self.members(group) if not m.answered]
             if not members:
                 continue
             last = max(m.release for m in members)
             lasting = [m for m in members if m.release == last]
-            keeper = lasting[0] if len(lasting) == 1 and not self.sent_on(group) else None
+            named = [m for m in lasting if m.device]
+            keeper = None
+            if not self.sent_on(group):
+                keeper = lasting[0] if len(lasting) == 1 else named[0] if len(named) == 1 else None
             shown.update(m.line for m in members if m is not keeper)
-        return shown
+            if keeper is not None:
+                ended = [m.release for m in members if m is not keeper and m.start <= keeper.start]
+                answers[keeper.line] = max([keeper.start, *ended])
+        return shown, answers
 
     def answered(self, r: Record) -> bool:
         if r.answered:
@@ -666,6 +681,7 @@ class _Call:
         call the user received has no leg of its own."""
         if not r.reason and r not in self.redirects:
             answered = self.placed_answered(r)
+            answer = self.group_answer(r) if answered and r.answer is None else None
             self.leg(
                 r,
                 "user",
@@ -676,7 +692,7 @@ class _Call:
                 to_number=r.called,
                 member_number=r.short,
                 note="" if answered else self.out_note(r),
-                **self.times(r, answered),
+                **self.times(r, answered, answer),
             )
         elif r.reason == PICKUP:
             # The picker's record of a call it took from a ringing colleague.
@@ -778,12 +794,27 @@ class _Call:
             return "voicemail"
         return ""
 
-    def times(self, r: Record, answered: bool | None = None) -> dict[str, int]:
+    def group_answer(self, r: Record) -> datetime | None:
+        """When a hunt group's member answered the call a user placed to the group (the
+        group's record began with the caller's), where the derivative shows it."""
+        if not any(
+            h.kind == "hunt"
+            and h.direction == "Terminating"
+            and r.start <= h.start <= r.start + ROUNDING
+            for h in self.groups
+        ):
+            return None
+        return min((a for a in self.answers.values() if r.start <= a <= r.release), default=None)
+
+    def times(
+        self, r: Record, answered: bool | None = None, answer: datetime | None = None
+    ) -> dict[str, int]:
         answered = self.answered(r) if answered is None else answered
-        if r.answer is not None and answered:
+        answer = r.answer or answer or self.answers.get(r.line)
+        if answer is not None and answered:
             return {
-                "wait_s": int((r.answer - r.start).total_seconds()),
-                "talk_s": int((r.release - r.answer).total_seconds()),
+                "wait_s": int((answer - r.start).total_seconds()),
+                "talk_s": int((r.release - answer).total_seconds()),
             }
         if answered:
             return {"talk_s": int((r.release - r.start).total_seconds())}

@@ -145,8 +145,8 @@ CASES = [
         },
         "America/New_York",
         "pbxware-cdr.csv",
-        "840 legs against the reading's 838 (docs/samples.md): originates that call the "
-        "PBX's own main number, transfer chains, a user's two devices rung at once, "
+        "839 legs against the reading's 838 (docs/samples.md): originates that call the "
+        "PBX's own main number, a transfer to a user's two devices rung at once, "
         "announcements and a call cut by the export's end differ",
     ),
     (

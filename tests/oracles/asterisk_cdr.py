@@ -144,7 +144,57 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
             continue
         rows.sort(key=lambda r: (r.sequence, r.start, r.line))
         CallWalk(call_id, rows, settings, result).walk()
+    _continue_ringing(calls, result)
     return result
+
+
+def _continue_ringing(calls: dict[str, list[Row]], result: ParseResult) -> None:
+    """A Dial that rang a phone without an answer, and the first row of another call the
+    same channel joined while it rang or at its end (a transfer to a phone still ringing
+    from the consultation): the phone rang once, so the first Dial's leg ends as the later
+    row did (as that row's own leg, which is then none; or answered, where it answered).
+    A row that continues another begins no such pair of its own."""
+    rows = [r for call in calls.values() for r in call]
+    pairs: dict[int, tuple[Row, Row]] = {}
+    for first in rows:
+        if (
+            first.lastapp != "Dial"
+            or not first.dstchannel
+            or first.disposition == "ANSWERED"
+            or "&" in first.lastdata.split(",", 1)[0]
+        ):
+            continue
+        later = min(
+            (
+                r
+                for r in rows
+                if r.dstchannel == first.dstchannel
+                and r.linkedid != first.linkedid
+                and first.start <= r.start <= first.end + timedelta(seconds=1)
+            ),
+            key=lambda r: (r.start, r.line),
+            default=None,
+        )
+        if later is not None:
+            pairs[id(first)] = (first, later)
+    continuing = {id(later) for _, later in pairs.values()}
+    legs = {leg.leg_id: leg for leg in result.legs if leg.leg_id.endswith(":in")}
+    dropped: set[str] = set()
+    for first, later in pairs.values():
+        leg = legs.get(f"cdr:{first.uniqueid}:{first.sequence}:in")
+        if id(first) in continuing or leg is None:
+            continue
+        own = legs.get(f"cdr:{later.uniqueid}:{later.sequence}:in")
+        if own is not None and "&" not in later.lastdata.split(",", 1)[0]:
+            leg.type, leg.talk_s, leg.note = own.type, own.talk_s, own.note
+            leg.forwarded_to = own.forwarded_to
+            leg.wait_s = int((own.start - leg.start).total_seconds()) + own.wait_s
+            dropped.add(own.leg_id)
+        elif later.disposition == "ANSWERED":
+            leg.type, leg.talk_s, leg.note, leg.forwarded_to = "in_answered", later.billsec, "", ""
+            answered = later.answer or later.start
+            leg.wait_s = max(0, int((answered - leg.start).total_seconds()))
+    result.legs[:] = [leg for leg in result.legs if leg.leg_id not in dropped]
 
 
 def _mark_placed(

@@ -848,7 +848,87 @@ def _walk_ctes(minutes: bool) -> str:
            FROM v JOIN cdr_steps s ON s.rownum = v.first_pos_row)"""
 
 
-def legs_statement(minutes: bool = False) -> str:
+def continued_statements() -> list[str]:
+    """`cdr_continued`: a Dial that rang a phone without an answer, and the first row of
+    another call that the same channel (Party B, by its name) joined while it rang or at its
+    end: a transfer to a phone still ringing from the consultation (an attended transfer
+    before the answer). The phone rang once: its leg is the first Dial's, with how the
+    ringing ended in the later row (`_dial_in_leg`)."""
+    return [
+        """CREATE OR REPLACE TEMP TABLE cdr_continued AS
+       WITH firsts AS (
+         SELECT rowid AS row, cid, dstchannel, start,
+           coalesce("end", start + to_seconds(coalesce(dur_s, 0))) AS end_l
+         FROM cdr_parsed
+         WHERE lastapp = 'Dial' AND dstchannel <> '' AND disposition <> 'ANSWERED'
+           AND NOT contains(split_part(lastdata, ',', 1), '&'))
+       SELECT f.row AS first_row, arg_min(p.rowid, (p.start, p.rowid)) AS later_row
+       FROM firsts f JOIN cdr_parsed p ON p.dstchannel = f.dstchannel AND p.cid <> f.cid
+       WHERE p.start BETWEEN f.start AND f.end_l + INTERVAL 1 SECOND
+       GROUP BY f.row""",
+        # A ringing that went on twice (a chain of such transfers) is read from its start
+        # once: a row that continues another begins none of its own.
+        "DELETE FROM cdr_continued WHERE first_row IN (SELECT later_row FROM cdr_continued)",
+    ]
+
+
+# A Dial's leg for the user it rang, by its row (`rownum`).
+DIAL_IN_LEG = """'cdr:' || s.uniqueid || ':' || s.seq || ':in' AS leg_id, c.call_id,
+              'user' AS kind, 'ext:' || s.b AS identity, s.b AS number, s.start_u, 'in' AS dir,
+              c.internal, coalesce(s.fate, 'in_answered') AS type, c.from_number, c.from_name,
+              s.forwarded_from, '' AS group_from, s.b AS member, '' AS member_name, s.dst,
+              s.ring_s AS wait,
+              CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec ELSE 0 END
+                + coalesce(t.talk, 0) AS talk,
+              s.forwarded_to,
+              CASE WHEN s.picked_by IS NOT NULL THEN s.picked_by
+                   WHEN coalesce(s.to_own_mailbox, false)
+                     THEN CASE WHEN s.disposition = 'BUSY' OR s.next_busy THEN 'busy'
+                               ELSE 'voicemail' END
+                   WHEN s.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
+                   WHEN s.transferred THEN 'transferred'
+                   ELSE '' END AS note,
+              s.rownum"""
+
+
+def _dial_in_leg(continued: bool) -> str:
+    """The select of the users' legs of Dials. Where a phone's ringing went on in another
+    call (`cdr_continued`), the first Dial's leg ends as the later row did: as that row's own
+    leg (whose is then none), or answered where that row answered."""
+    dials = (
+        "cdr_fate s JOIN cdr_caller c ON c.cid = s.cid "
+        "LEFT JOIN cdr_again_talk t ON t.first_row = s.rownum "
+        "WHERE s.kind = 'dial' AND s.b_is_user"
+    )
+    if not continued:
+        return f"* EXCLUDE (rownum) FROM (SELECT {DIAL_IN_LEG} FROM {dials})"
+    return f"""d.* EXCLUDE (rownum) REPLACE (
+             CASE WHEN n.rownum IS NOT NULL THEN n.type
+                  WHEN l.disposition = 'ANSWERED' THEN 'in_answered' ELSE d.type END AS type,
+             CASE WHEN n.rownum IS NOT NULL
+                    THEN (epoch(n.start_u) - epoch(d.start_u))::INTEGER + n.wait
+                  WHEN l.disposition = 'ANSWERED'
+                    THEN greatest(0, epoch(coalesce(l.answer_u, l.start_u))
+                                     - epoch(d.start_u))::INTEGER
+                  ELSE d.wait END AS wait,
+             CASE WHEN n.rownum IS NOT NULL THEN n.talk
+                  WHEN l.disposition = 'ANSWERED' THEN l.billsec ELSE d.talk END AS talk,
+             CASE WHEN n.rownum IS NOT NULL THEN n.forwarded_to
+                  WHEN l.disposition = 'ANSWERED' THEN '' ELSE d.forwarded_to END
+               AS forwarded_to,
+             CASE WHEN n.rownum IS NOT NULL THEN n.note
+                  WHEN l.disposition = 'ANSWERED' THEN '' ELSE d.note END AS note)
+       FROM (SELECT {DIAL_IN_LEG} FROM {dials}) d
+       LEFT JOIN cdr_continued ct ON ct.first_row = d.rownum
+       LEFT JOIN cdr_steps l ON l.rownum = ct.later_row
+       LEFT JOIN (SELECT {DIAL_IN_LEG} FROM {dials}) n ON n.rownum = ct.later_row
+       -- A later row's own leg is none where the first Dial has a leg it ends.
+       WHERE d.rownum NOT IN (
+         SELECT later_row FROM cdr_continued
+         WHERE first_row IN (SELECT s.rownum FROM {dials}))"""
+
+
+def legs_statement(minutes: bool = False, continued: bool = False) -> str:
     # s: an acting step with its fate, c: the call's caller; o: the caller's own Dial.
     steps = "cdr_fate s JOIN cdr_caller c ON c.cid = s.cid"
     # From the steps to the legs in one statement: DuckDB keeps the steps in memory for the
@@ -872,23 +952,7 @@ def legs_statement(minutes: bool = False) -> str:
                    WHEN o.to_mailbox THEN 'voicemail' ELSE '' END
        FROM cdr_out o JOIN cdr_steps s ON s.rownum = o.rownum JOIN cdr_caller c ON c.cid = o.cid
        UNION ALL
-       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':in', c.call_id, 'user', 'ext:' || s.b,
-              s.b, s.start_u, 'in', c.internal,
-              coalesce(s.fate, 'in_answered'), c.from_number, c.from_name, s.forwarded_from,
-              '', s.b, '', s.dst,
-              s.ring_s,
-              CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec ELSE 0 END
-                + coalesce(t.talk, 0),
-              s.forwarded_to,
-              CASE WHEN s.picked_by IS NOT NULL THEN s.picked_by
-                   WHEN coalesce(s.to_own_mailbox, false)
-                     THEN CASE WHEN s.disposition = 'BUSY' OR s.next_busy THEN 'busy'
-                               ELSE 'voicemail' END
-                   WHEN s.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
-                   WHEN s.transferred THEN 'transferred'
-                   ELSE '' END
-       FROM {steps} LEFT JOIN cdr_again_talk t ON t.first_row = s.rownum
-       WHERE s.kind = 'dial' AND s.b_is_user
+       SELECT {_dial_in_leg(continued)}
        UNION ALL
        SELECT 'cdr:' || v.uniqueid || ':' || v.seq || ':out', v.call_id, 'user',
               'ext:' || v.origin, v.origin, v.start_u, 'out', true,
@@ -1087,7 +1151,10 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
     (invitations,) = ws.one("SELECT count(*) FROM cdr_invited")
     ws.run(rows_view(bool(halves), bool(placed), bool(invitations)))
     ws.run(caller, values)
-    ws.run(legs_statement(minutes), values)
+    for sql in continued_statements():
+        ws.run(sql)
+    (continued,) = ws.one("SELECT count(*) FROM cdr_continued")
+    ws.run(legs_statement(minutes, bool(continued)), values)
     ws.run(
         "INSERT INTO ws_memberships SELECT grp, member FROM (" + memberships_query() + ")", values
     )

@@ -462,10 +462,15 @@ class CallWalk:
         )
 
     def dial(
-        self, row: Row, forwarded_from: str | None = None, callee_leg: bool = True
+        self,
+        row: Row,
+        forwarded_from: str | None = None,
+        callee_leg: bool = True,
+        forwarded: bool = False,
     ) -> Leg | None:
         """One Dial row: the caller's outgoing leg, and the dialled user's incoming leg
-        (`callee_leg`: not for a device of a user another row of the Dial stands for)."""
+        (`callee_leg`: not for a device of a user another row of the Dial stands for;
+        `forwarded`: a parallel Dial the dialled user's call forwarding made)."""
         # Who placed a Dial: its phone; on the call's first row, the call's caller (a call
         # the PBX placed for a user: click-to-call).
         a = (
@@ -476,7 +481,7 @@ class CallWalk:
         b = channel_peer(row.dstchannel)
         b_is_user = self.settings.is_extension(b)
         previous = self.step() if forwarded_from is None else None
-        forwarding = False
+        forwarding = forwarded
         earlier = self.answered.get(b)
         if earlier is not None and row.start >= earlier.start:
             # The same pairing again (after a Local channel optimised away, say): more talk.
@@ -588,9 +593,30 @@ class CallWalk:
             if r.disposition == "ANSWERED"
             and self.settings.is_extension(peer := channel_peer(r.dstchannel))
         ]
-        forwarded_from = self.picked_up(block[0], answerers[-1] if answerers else None)
-        if forwarded_from is None:
-            forwarded_from = self.move_to(block[0].dst)
+        first = channel_peer(block[0].dstchannel)
+        # The extension dialled is not the one whose phones rang: the dialled user's call
+        # forwarding sent the call on at once (as for a Dial of one phone).
+        # A parallel Dial's phones must be one user's (several users rung at once are the
+        # number's own, a group of a kind).
+        users = {
+            peer for r in block if self.settings.is_extension(peer := channel_peer(r.dstchannel))
+        }
+        forwarded = (
+            len(users) == 1
+            and self.settings.is_extension(first)
+            and first != block[0].dst
+            and self.holder is None
+            and self.steps == 1
+            and self.settings.is_numbered(first)
+            and self.settings.is_numbered(block[0].dst)
+        )
+        if forwarded:
+            self.holder = self.forwarding_leg(block[0])
+            forwarded_from = self.move_to(first)
+        else:
+            forwarded_from = self.picked_up(block[0], answerers[-1] if answerers else None)
+            if forwarded_from is None:
+                forwarded_from = self.move_to(block[0].dst)
         # A user's several devices rung at once are one call to the user: its answered row,
         # else its first.
         kept: dict[str, Row] = {}
@@ -603,7 +629,11 @@ class CallWalk:
         legs = [
             leg
             for r in block
-            if (leg := self.dial(r, forwarded_from, kept[channel_peer(r.dstchannel)] is r))
+            if (
+                leg := self.dial(
+                    r, forwarded_from, kept[channel_peer(r.dstchannel)] is r, forwarded
+                )
+            )
             is not None
         ]
         unanswered = [leg for leg in legs if leg.type != "in_answered"]

@@ -588,7 +588,7 @@ def _walk_ctes(minutes: bool) -> str:
              greatest(0, max(epoch(coalesce(answer_u, end_u)))
                - epoch(arg_min(start_u, pos)))::INTEGER AS max_ring,
              NULL::BIGINT AS holder_row, NULL AS holder_b, NULL AS holder_busy,
-             NULL AS answered_b
+             NULL AS answered_b, NULL::BOOLEAN AS one_user
            FROM cdr_steps WHERE kind = 'hunt' GROUP BY ALL
            UNION ALL
            -- A parallel Dial: its users' legs; if none of them answered, the first holds
@@ -598,14 +598,16 @@ def _walk_ctes(minutes: bool) -> str:
                   THEN arg_min(rownum, pos) FILTER (member) END,
              arg_min(b, pos) FILTER (member),
              arg_min(disposition = 'BUSY', pos) FILTER (member),
-             arg_max(b, pos) FILTER (member AND disposition = 'ANSWERED')
+             arg_max(b, pos) FILTER (member AND disposition = 'ANSWERED'),
+             -- The phones it rang are one user's.
+             count(DISTINCT b) FILTER ({_is_ext("b")}) = 1
            FROM (SELECT *, {_is_ext("b")} AND rownum NOT IN (SELECT rownum FROM cdr_again)
                              AS member
                  FROM cdr_steps WHERE kind = 'par')
            GROUP BY ALL
            UNION ALL
            SELECT cid, blk, min(pos), arg_min(rownum, pos), NULL, NULL, NULL, NULL, NULL, NULL,
-             NULL, NULL, NULL, NULL
+             NULL, NULL, NULL, NULL, NULL
            FROM cdr_steps WHERE kind = 'queue' GROUP BY ALL),
        -- The acting steps in one sort per call: what each leaves holding the call, what
        -- the step after does to it, and where each step came from.
@@ -621,14 +623,14 @@ def _walk_ctes(minutes: bool) -> str:
                     WHEN r.kind = 'par' AND k.holder_row IS NOT NULL
                       THEN CASE WHEN k.holder_busy THEN 'in_busy' ELSE 'in_no_answer' END
                     END AS block_holds,
-               k.holder_b, k.answered_b
+               k.holder_b, k.answered_b, k.one_user
              FROM cdr_steps r
              JOIN cdr_blocks k ON k.first_row = r.rownum
              WHERE r.kind IN ('hunt', 'queue', 'par')
              UNION ALL
              -- A Dial that rang an answered user again leaves the call where it was: no step
              -- of the walk (but the steps either side of it are no transfer).
-             SELECT r.*, NULL, NULL, NULL
+             SELECT r.*, NULL, NULL, NULL, NULL
              FROM cdr_steps r
              WHERE r.kind NOT IN ('', 'hunt', 'queue', 'par')
                AND NOT (r.kind = 'dial' AND r.rownum IN (SELECT rownum FROM cdr_again))),
@@ -638,7 +640,7 @@ def _walk_ctes(minutes: bool) -> str:
                ivr_key, dial_args,
                greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u))::INTEGER
                  AS ring_s,
-               block_holds, holder_b, answered_b,
+               block_holds, holder_b, answered_b, one_user,
                kind IN ('dial', 'par') AND {_is_ext("b")} AS b_is_user
              FROM blocked),
            held AS (
@@ -709,8 +711,10 @@ def _walk_ctes(minutes: bool) -> str:
                AND coalesce(dial_user <> prev_answerer, false) AS after_answered,
                -- The extension dialled is not the one that rang: the dialled user's call
                -- forwarding sent the call on at once (where phones are named by number).
-               step = 1 AND kind = 'dial' AND b_is_user AND b <> dst
-                 AND {_is_numbered("b")} AND {_is_numbered("dst")} AS forwarding,
+               -- A parallel Dial's phones must be one user's (several users rung at once
+               -- are the number's own, a group of a kind).
+               step = 1 AND (kind = 'dial' OR (kind = 'par' AND one_user)) AND b_is_user
+                 AND b <> dst AND {_is_numbered("b")} AND {_is_numbered("dst")} AS forwarding,
                -- A call to a user that went out through a Local channel to another number
                -- at once: the user's call forwarding (it never rang).
                step = 1 AND kind = 'dial' AND dialled <> '' AND NOT b_is_user

@@ -91,6 +91,9 @@ class CallWalk:
         self.holder: Leg | None = None
         # The calling user's leg, answered once anyone the call reaches answers.
         self.out_leg: Leg | None = None
+        # Whether the user a call was placed for answered their phone (else the call was
+        # not answered, whoever answered further on).
+        self.out_placed_answered = True
         # Answered users' legs by extension: a later row of the same pairing adds talk time.
         self.answered: dict[str, Leg] = {}
         # The user who answered at the step before this one: if the call then goes on to
@@ -386,7 +389,11 @@ class CallWalk:
             talk_s=row.billsec,
             note=f"pickup of {target}",
         )
-        if self.out_leg is not None and self.out_leg.type == "out_unanswered":
+        if (
+            self.out_leg is not None
+            and self.out_leg.type == "out_unanswered"
+            and self.out_placed_answered
+        ):
             self.out_leg.type, self.out_leg.talk_s = "out_answered", row.billsec
 
     def routing(
@@ -537,6 +544,7 @@ class CallWalk:
         ):
             # A call the PBX placed for a user is answered once the user's phone answered.
             answered_out = answered and row.placed_answered
+            self.out_placed_answered = row.placed_answered
             self.out_leg = self.leg(
                 row,
                 "out",
@@ -553,7 +561,12 @@ class CallWalk:
                 member_number=a,
                 note=failure_note(row.disposition),
             )
-        elif answered and self.out_leg is not None and self.out_leg.type == "out_unanswered":
+        elif (
+            answered
+            and self.out_leg is not None
+            and self.out_leg.type == "out_unanswered"
+            and self.out_placed_answered
+        ):
             # Forwarded, and answered further on: the caller's call was answered after all.
             out = self.out_leg
             out.type, out.talk_s, out.note = "out_answered", row.billsec, ""

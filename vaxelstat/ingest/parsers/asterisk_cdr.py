@@ -806,7 +806,10 @@ def _walk_ctes(minutes: bool) -> str:
              GROUP BY ALL),
            mailbox AS (
              SELECT cid, max(step) AS last_vm FROM cdr_fate WHERE kind = 'vm' GROUP BY ALL)
-           SELECT o.*, later.talk AS later_talk, later.answered_at, later.by_pickup,
+           -- (A call the PBX placed for a user whose phone did not answer was not answered,
+           -- whoever answered further on.)
+           SELECT o.*, CASE WHEN s.placed_answered THEN later.talk END AS later_talk,
+             later.answered_at, later.by_pickup,
              -- The Dials that rang an answered user again after this one: more talk.
              coalesce((SELECT sum(a.billsec) FROM cdr_again a
                        WHERE a.cid = o.cid AND a.pos > o.pos), 0) AS again_talk,

@@ -82,7 +82,9 @@ class CallWalk:
         )
         self.first = first
         name, number = parse_clid(first.clid)
-        self.from_number, self.from_name = caller(first.src or number, name)
+        # (A call the PBX originated for the user its caller ID names is from that user.)
+        src = "" if self.by_caller_id(first) else first.src
+        self.from_number, self.from_name = caller(src or number, name)
         origin = self.placed_by(first)
         self.internal = self.is_user_side(origin, first)
         if self.internal and name:
@@ -277,7 +279,20 @@ class CallWalk:
             and self.settings.is_extension(row.src)
         ):
             return row.src
+        if self.by_caller_id(row):
+            return parse_clid(row.clid)[1]
         return channel_peer(row.channel)
+
+    def by_caller_id(self, row: Row) -> bool:
+        """The second half of a Local channel whose caller number (src) is no user's but whose
+        caller ID's is: a call the PBX originated for that user (PBXware writes the number
+        called in src)."""
+        return (
+            row.channel.startswith("Local/")
+            and row.channel.endswith(";2")
+            and not self.settings.is_extension(row.src)
+            and self.settings.is_extension(parse_clid(row.clid)[1])
+        )
 
     def ivr_by_number(self, row: Row) -> bool:
         """An IVR named by its number in the userfield (PBXware's auto attendant)."""
@@ -306,7 +321,7 @@ class CallWalk:
         if (
             not self.internal
             or self.is_feature_code(first)
-            or first.src not in (user, "")
+            or (first.src not in (user, "") and not self.by_caller_id(first))
             or any(r.lastapp == "Pickup" for r in self.rows)
         ):
             return  # not a user's call, or a pickup: the user answered a call, not placed one

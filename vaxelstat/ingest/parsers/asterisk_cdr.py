@@ -103,15 +103,35 @@ def _peer(expr: str) -> str:
     )
 
 
+CLID = r"""'^\s*"?(.*?)"?\s*<([^>]*)>"?\s*$'"""
+
+
+def _clid_number(p: str) -> str:
+    """The number of a row's caller ID (base.parse_clid): '' where it has none."""
+    return f"trim(regexp_extract({p}.clid, {CLID}, 2))"
+
+
+def _by_caller_id(p: str) -> str:
+    """The second half of a Local channel whose caller number (src) is no user's but whose
+    caller ID's is: a call the PBX originated for that user (PBXware writes the number
+    called in src)."""
+    return (
+        f"(starts_with({p}.channel, 'Local/') AND ends_with({p}.channel, ';2') "
+        f"AND NOT {_is_ext(p + '.src')} AND {_is_ext(_clid_number(p))})"
+    )
+
+
 def _placed_by(p: str) -> str:
     """The peer that placed a row's call: its channel's; for the second half of a Local
     channel no Dial in the file rang (a call the PBX originated for a user: click-to-call),
     the user whose phone its first half rang, else its caller's number where that is a
-    user's."""
+    user's, else its caller ID's."""
     return (
         f"(CASE WHEN {p}.placed_for IS NOT NULL THEN {p}.placed_for "
         f"WHEN starts_with({p}.channel, 'Local/') AND ends_with({p}.channel, ';2') "
-        f"AND {_is_ext(p + '.src')} THEN {p}.src ELSE {_peer(p + '.channel')} END)"
+        f"AND {_is_ext(p + '.src')} THEN {p}.src "
+        f"WHEN {_by_caller_id(p)} THEN {_clid_number(p)} "
+        f"ELSE {_peer(p + '.channel')} END)"
     )
 
 
@@ -377,7 +397,7 @@ def rows_view(halves: bool, originated: bool, invited: bool = False) -> str:
 
 def walk_statements() -> list[str]:
     hidden = "[" + ", ".join(f"'{v}'" for v in HIDDEN) + "]"
-    clid = r"""'^\s*"?(.*?)"?\s*<([^>]*)>"?\s*$'"""
+    clid = CLID
     # Four tables are kept: the rows the PBX rang a user in for a call it placed, a
     # conference's invitations, the Local channel halves joined, and each call's caller;
     # the rest of the walk is one statement (legs_statement).
@@ -447,7 +467,7 @@ def walk_statements() -> list[str]:
            c0 AS (
              SELECT f.cid, p.call_id, {_placed_by("p")} AS origin, f.first_row,
                f.first_pos_row, f.has_code, p.clid, p.src, p.dcontext,
-               {FEATURE_CODE} AS feature
+               {FEATURE_CODE} AS feature, {_by_caller_id("p")} AS by_caller_id
              FROM firsts f JOIN cdr_rows p ON p.rid = f.first_pos_row),
            c AS (
              SELECT *, {_is_ext("origin")} AND NOT list_contains($inbound_contexts, dcontext)
@@ -468,12 +488,16 @@ def walk_statements() -> list[str]:
                CASE WHEN matched THEN trim(parts.number) ELSE trim(clid) END AS number
              FROM n),
            o AS (
-             SELECT c.*, i.name, CASE WHEN c.src <> '' THEN c.src ELSE i.number END AS number
+             -- (A call the PBX originated for the user its caller ID names is from that
+             -- user.)
+             SELECT c.*, i.name,
+               CASE WHEN c.src <> '' AND NOT c.by_caller_id THEN c.src ELSE i.number END
+                 AS number
              FROM c JOIN ids i USING (clid)),
            h AS (
              SELECT *, list_contains({hidden}, lower(trim(number))) AS hidden FROM o)
            SELECT cid, call_id, origin, first_row, first_pos_row, src, internal, name, feature,
-             has_code,
+             has_code, by_caller_id,
              CASE WHEN hidden THEN '' ELSE number END AS from_number,
              CASE WHEN hidden OR name = number THEN '' ELSE name END AS from_name
            FROM h""",
@@ -838,7 +862,7 @@ def _walk_ctes(minutes: bool) -> str:
                -- conference's other participants) or a conference.
                bool_or(s.b <> '' OR s.kind = 'conf') AS reached
              FROM cdr_caller c JOIN cdr_steps s ON s.cid = c.cid
-             WHERE c.internal AND c.src IN (c.origin, '') AND NOT c.feature
+             WHERE c.internal AND (c.src IN (c.origin, '') OR c.by_caller_id) AND NOT c.feature
                AND c.cid NOT IN (SELECT cid FROM cdr_out)
              GROUP BY ALL
              -- A pickup: the user answered a call, not placed one.

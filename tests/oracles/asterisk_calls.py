@@ -63,8 +63,15 @@ class CallWalk:
     """Walk one call's rows in order, handing the call from holder to holder."""
 
     def __init__(
-        self, call_id: str, rows: list[Row], settings: SourceSettings, result: ParseResult
+        self,
+        call_id: str,
+        rows: list[Row],
+        settings: SourceSettings,
+        result: ParseResult,
+        services: frozenset[str] = frozenset(),
     ) -> None:
+        """`services`: the numbers the file's rows show a service at (`service_numbers`)."""
+        self.services = services
         self.call_id = call_id
         self.rows = _join_local_halves(rows)
         self.settings = settings
@@ -311,6 +318,15 @@ class CallWalk:
             and row.dcontext not in self.settings.voicemail_contexts
         ) or row.dcontext in self.settings.feature_contexts
 
+    def announcement(self, row: Row) -> bool:
+        """An AGI that answered a number no row of the file shows a service at played the
+        PBX's announcement (a number that does not exist): it answered no one's call."""
+        return (
+            row.lastapp == "AGI"
+            and row_kind(row, self.settings) == ""
+            and row.dst not in self.services
+        )
+
     def service_call(self) -> None:
         """A call a user placed that no Dial made the user's outgoing leg: a call to a PBX
         service (an echo test, an IVR, a conference, a queue, a mailbox). It is the user's
@@ -348,7 +364,10 @@ class CallWalk:
             (
                 r
                 for r in self.rows
-                if r.disposition == "ANSWERED" and r.lastapp != "Queue" and not self.is_mailbox(r)
+                if r.disposition == "ANSWERED"
+                and r.lastapp != "Queue"
+                and not self.is_mailbox(r)
+                and not self.announcement(r)
             ),
             None,
         )
@@ -798,3 +817,39 @@ def _join_local_halves(rows: list[Row]) -> list[Row]:
             )
         joined.append(r)
     return [r for r in joined if id(r) not in used]
+
+
+def row_kind(row: Row, settings: SourceSettings) -> str:
+    """What a row does in its call, as the walk reads it (in this order)."""
+    if row.lastapp in ("AppDial", "AppDial2") or row.dcontext in settings.feature_contexts:
+        return ""
+    if row.lastapp in ("ConfBridge", "MeetMe"):
+        return "conf"
+    if (row.dcontext == "ext-group" and row.lastapp == "Dial") or (
+        row.dst in settings.group_numbers and row.lastapp in ("Dial", "RetryDial")
+    ):
+        return "hunt"
+    if row.lastapp == "Dial" and "&" in dial_args(row):
+        return "par"
+    if row.lastapp == "Queue":
+        return "queue"
+    if row.dcontext in settings.rule_contexts:
+        return "rule"
+    if settings.is_ivr(row.dcontext) or (
+        row.userfield in settings.ivr_numbers and row.dstchannel == ""
+    ):
+        return "ivr"
+    if row.lastapp == "VoiceMail" or row.dcontext in settings.voicemail_contexts:
+        return "vm"
+    if row.lastapp == "Pickup":
+        return "pickup" if settings.is_extension(channel_peer(row.channel)) else ""
+    if row.lastapp == "Dial" or row.dstchannel:
+        return "dial"
+    return ""
+
+
+def service_numbers(rows: list[Row], settings: SourceSettings) -> frozenset[str]:
+    """The numbers the rows show a service at: a conference's, a ring group's, a queue's,
+    an IVR's, a rule's or a mailbox's."""
+    kinds = ("conf", "hunt", "queue", "rule", "ivr", "vm")
+    return frozenset(r.dst for r in rows if row_kind(r, settings) in kinds)

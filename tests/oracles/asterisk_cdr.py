@@ -21,7 +21,7 @@ from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
-from oracles.asterisk_calls import CallWalk, Row
+from oracles.asterisk_calls import CallWalk, Row, service_numbers
 from vaxelstat.ingest.parsers import asterisk_cdr as product
 from vaxelstat.ingest.parsers.base import (
     ParseResult,
@@ -138,12 +138,15 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
         calls[row.linkedid].append(row)
     originated = _originated(calls, settings)
     _mark_placed(calls, originated, settings)
+    services = service_numbers(
+        [r for rows in calls.values() for r in rows if id(r) not in originated], settings
+    )
     for call_id, rows in calls.items():
         rows = [r for r in rows if id(r) not in originated]
         if not rows:
             continue
         rows.sort(key=lambda r: (r.sequence, r.start, r.line))
-        CallWalk(call_id, rows, settings, result).walk()
+        CallWalk(call_id, rows, settings, result, services).walk()
     _continue_ringing(calls, result)
     return result
 

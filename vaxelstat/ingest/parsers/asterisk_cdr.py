@@ -547,6 +547,7 @@ def _walk_ctes(minutes: bool) -> str:
                                        ELSE split_part(p.lastdata, '&', 1) END, '@', 1)
                   ELSE '' END AS target,
              p.lastapp = 'Pickup' AS pickup_row,
+             p.lastapp = 'AGI' AS agi,
              CASE WHEN p.lastapp = 'Dial' OR p.dstchannel <> '' THEN {_peer("p.dstchannel")}
                   ELSE '' END AS b,
              {KIND} AS kind,
@@ -849,19 +850,29 @@ def _walk_ctes(minutes: bool) -> str:
        -- than a queue's or a mailbox's was.
        -- A call the PBX placed to a user's phone without a caller number (a call file: a
        -- reminder) that dialled nobody is a call to the user, from the PBX.
+       -- An AGI that answered a number no row of the file shows a service at (a conference,
+       -- a queue, a ring group, an IVR, a rule, a mailbox) played the PBX's announcement (a
+       -- number that does not exist): it answered no one's call.
        cdr_service AS (
-           WITH v AS (
+           WITH services AS (
+             SELECT DISTINCT dst FROM cdr_steps
+             WHERE kind IN ('conf', 'hunt', 'queue', 'rule', 'ivr', 'vm')),
+           answering AS (
+             SELECT *, disposition = 'ANSWERED' AND NOT holding_app
+                 AND NOT (agi AND kind = '' AND dst NOT IN (SELECT dst FROM services))
+               AS answers
+             FROM cdr_steps),
+           v AS (
              SELECT c.cid, c.call_id, c.origin, c.src, c.from_number, c.from_name,
                c.internal, c.first_pos_row,
                arg_min(epoch(coalesce(s.answer_u, s.end_u)), s.pos)
-                 FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS answered_at,
-               arg_min(s.billsec, s.pos)
-                 FILTER (s.disposition = 'ANSWERED' AND NOT s.holding_app) AS talk,
+                 FILTER (s.answers) AS answered_at,
+               arg_min(s.billsec, s.pos) FILTER (s.answers) AS talk,
                bool_or(s.holding_app AND s.kind <> 'queue') AS to_mailbox,
                -- Whether the call reached anyone: a phone dialled (a ring group's member, a
                -- conference's other participants) or a conference.
                bool_or(s.b <> '' OR s.kind = 'conf') AS reached
-             FROM cdr_caller c JOIN cdr_steps s ON s.cid = c.cid
+             FROM cdr_caller c JOIN answering s ON s.cid = c.cid
              WHERE c.internal AND (c.src IN (c.origin, '') OR c.by_caller_id) AND NOT c.feature
                AND c.cid NOT IN (SELECT cid FROM cdr_out)
              GROUP BY ALL

@@ -74,6 +74,23 @@ class CallWalk:
         self.services = services
         self.call_id = call_id
         self.rows = _join_local_halves(rows)
+        # The first halves of Local channels whose second half has rows in the call: the two
+        # ends of one path (an originate that ran an IVR on its first half and dialled out
+        # on its second), not one step after the other.
+        seconds = {
+            r.channel[:-2]
+            for r in rows
+            if r.channel.startswith("Local/") and r.channel.endswith(";2")
+        }
+        self.one_end = {
+            id(r)
+            for r in self.rows
+            if r.channel.startswith("Local/")
+            and r.channel.endswith(";1")
+            and r.channel[:-2] in seconds
+        }
+        # Legs whose type the call moving on does not change (an IVR at one end of a path).
+        self.fixed: set[int] = set()
         self.settings = settings
         self.result = result
         # The caller's row: the first that is not a feature code's (a phone's record that a
@@ -153,6 +170,8 @@ class CallWalk:
         holder, self.holder = self.holder, None
         if holder is None:
             return ""
+        if id(holder) in self.fixed:
+            return holder.object_number
         holder.forwarded_to = destination
         if holder.type == "in_no_answer":
             holder.type = "in_forwarded"
@@ -447,6 +466,10 @@ class CallWalk:
             forwarded_from=forwarded_from,
             note=note,
         )
+        if kind == "ivr" and id(row) in self.one_end and not note.startswith("key "):
+            # An IVR at one end of a Local channel whose other end dialled on sent the call
+            # nowhere (it was the call's sound, not a step before the dial).
+            self.fixed.add(id(self.holder))
 
     def voicemail(self, row: Row) -> None:
         self.step()

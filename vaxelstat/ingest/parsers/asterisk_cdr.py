@@ -398,8 +398,9 @@ def rows_view(halves: bool, originated: bool, invited: bool = False) -> str:
 def walk_statements() -> list[str]:
     hidden = "[" + ", ".join(f"'{v}'" for v in HIDDEN) + "]"
     clid = CLID
-    # Four tables are kept: the rows the PBX rang a user in for a call it placed, a
-    # conference's invitations, the Local channel halves joined, and each call's caller;
+    # Five tables are kept: the rows the PBX rang a user in for a call it placed, a
+    # conference's invitations, the two ends of an originate's Local channel, the Local
+    # channel halves joined, and each call's caller;
     # the rest of the walk is one statement (legs_statement).
     return [
         # Click-to-call that dials the far end first: the PBX placed a Local channel whose
@@ -431,6 +432,15 @@ def walk_statements() -> list[str]:
              AND length(split_part(call_id, '.', 1)) = 10
              AND ends_with(src, split_part(call_id, '.', 1))
              AND {_is_ext("left(src, -10)")}""",
+        # The rows of a Local channel's first half whose second half has rows in the call:
+        # the two ends of one path (an originate that ran an IVR on its first half and
+        # dialled out on its second), not one step after the other.
+        """CREATE OR REPLACE TEMP TABLE cdr_one_end AS
+           SELECT rowid AS row FROM cdr_parsed
+           WHERE starts_with(channel, 'Local/') AND ends_with(channel, ';1')
+             AND (cid, left(channel, -2)) IN (
+               SELECT (cid, left(channel, -2)) FROM cdr_parsed
+               WHERE starts_with(channel, 'Local/') AND ends_with(channel, ';2'))""",
         # Ring groups and follow-me built of Local channels log both halves (FORMATS.md
         # §1.2): a Dial to `Local/X@ctx-N;1` is read as what its `;2` half dialled (the
         # half's answered attempt, else its last), and the halves leave the call.
@@ -970,9 +980,17 @@ def _dial_in_leg(continued: bool) -> str:
          WHERE first_row IN (SELECT s.rownum FROM {dials}))"""
 
 
-def legs_statement(minutes: bool = False, continued: bool = False) -> str:
+def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = False) -> str:
     # s: an acting step with its fate, c: the call's caller; o: the caller's own Dial.
     steps = "cdr_fate s JOIN cdr_caller c ON c.cid = s.cid"
+    # An IVR at one end of a Local channel whose other end dialled on sent the call nowhere
+    # (it was the call's sound, not a step before the dial): no key, no Framkopplat.
+    one_end = (
+        "s.rownum IN (SELECT row FROM cdr_one_end) AND s.fate = 'connected' "
+        "AND s.ivr_key IN ('s', 'h', 't', 'i', '')"
+        if ends
+        else "false"
+    )
     # From the steps to the legs in one statement: DuckDB keeps the steps in memory for the
     # statement, which costs less than a table of their own.
     return f"""INSERT INTO staged
@@ -1088,10 +1106,12 @@ def legs_statement(minutes: bool = False, continued: bool = False) -> str:
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':' || s.kind, c.call_id, s.kind,
               CASE s.kind WHEN 'rule' THEN 'tc:' || s.dst ELSE 'ivr:' || s.ivr_id END,
               CASE s.kind WHEN 'rule' THEN s.dst ELSE s.ivr_id END, s.start_u, 'in',
-              c.internal, s.fate, c.from_number, c.from_name, s.forwarded_from, '', '', '', '',
+              c.internal,
+              CASE WHEN s.kind = 'ivr' AND {one_end} THEN 'not_connected' ELSE s.fate END,
+              c.from_number, c.from_name, s.forwarded_from, '', '', '', '',
               CASE s.kind WHEN 'rule' THEN 0
                    ELSE (epoch(s.end_u) - epoch(s.start_u))::INTEGER END,
-              0, s.forwarded_to,
+              0, CASE WHEN s.kind = 'ivr' AND {one_end} THEN '' ELSE s.forwarded_to END,
               CASE WHEN s.picked_by IS NOT NULL THEN s.picked_by
                    WHEN s.kind = 'ivr' AND s.ivr_key = 't' THEN 'timeout'
                    WHEN s.kind = 'ivr' AND s.ivr_key = 'i' THEN 'invalid key'
@@ -1184,9 +1204,11 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
         _hold_open_calls(ws, path, source)
     _reject_without_start(ws, path, names, header)
     minutes = _offsets(ws, source)
-    originated, invited, local, caller = walk_statements()
+    originated, invited, one_end, local, caller = walk_statements()
     ws.run(originated, values)
     ws.run(invited, values)
+    ws.run(one_end)
+    (ends,) = ws.one("SELECT count(*) FROM cdr_one_end")
     ws.run(local)
     (halves,) = ws.one("SELECT count(*) FROM cdr_local")
     (placed,) = ws.one("SELECT count(*) FROM cdr_originated")
@@ -1196,7 +1218,7 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
     for sql in continued_statements():
         ws.run(sql)
     (continued,) = ws.one("SELECT count(*) FROM cdr_continued")
-    ws.run(legs_statement(minutes, bool(continued)), values)
+    ws.run(legs_statement(minutes, bool(continued), bool(ends)), values)
     ws.run(
         "INSERT INTO ws_memberships SELECT grp, member FROM (" + memberships_query() + ")", values
     )

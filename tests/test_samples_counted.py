@@ -145,8 +145,7 @@ CASES = [
         },
         "America/New_York",
         "pbxware-cdr.csv",
-        "841 legs against the reading's 839 (docs/samples.md): a mailbox a click-to-call "
-        "reached and a call cut by the export's end",
+        None,
     ),
     (
         "BroadWorks, the Evolve IP derivative",

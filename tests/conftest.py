@@ -28,7 +28,12 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     settings.DATA_DIR = path
     settings.CALLSTORE_URL = f"duckdb:///{path / 'calls.duckdb'}"
     settings.SPOOL_DIR = path / "spool"
+    # A test's spooled files are complete when they are dropped: no wait for them to settle
+    # (the tests of settling set their own).
+    saved_settle = settings.SPOOL_SETTLE_SECONDS
+    settings.SPOOL_SETTLE_SECONDS = 0.0
     yield path
+    settings.SPOOL_SETTLE_SECONDS = saved_settle
     store_module.close_stores()
     settings.DATA_DIR, settings.CALLSTORE_URL, settings.SPOOL_DIR = saved
 

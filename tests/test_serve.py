@@ -29,6 +29,7 @@ def env_for(data: Path) -> dict[str, str]:
     env["VAXELSTAT_DATA"] = str(data)
     # The spool collector looks every half second (5 by default), so a test waits less.
     env["VAXELSTAT_SPOOL_SECONDS"] = "0.5"
+    env["VAXELSTAT_SPOOL_SETTLE_SECONDS"] = "1"
     return env
 
 

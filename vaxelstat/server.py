@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from vaxelstat import control
 from vaxelstat.calls.store import close_stores, get_store
 from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS
+from vaxelstat.ingest.parsers.base import Reason
 from vaxelstat.ingest.pipeline import UnreadableFile, import_file
 from vaxelstat.orgs.models import CollectionPoint
 
@@ -39,6 +40,32 @@ def _why(target: Path, reason: str) -> None:
     target.with_name(target.name + ".why.txt").write_text(reason + "\n", encoding="utf-8")
 
 
+def rotation_order(path: Path) -> tuple[str, int, str]:
+    """Rotated files oldest first: `queue_log.2`, `queue_log.1`, then `queue_log` (a rotated
+    file's number counts back from the one being written); others by name."""
+    base, dot, number = path.name.rpartition(".")
+    if dot and number.isdigit():
+        return base, -int(number), path.name
+    return path.name, 0, path.name
+
+
+def waiting_files(folder: Path, now: float) -> list[Path]:
+    """The files of a spool folder ready to be read, in the order to read them: not hidden,
+    not a `.tmp` still being written, and unchanged for SPOOL_SETTLE_SECONDS (a file still
+    growing waits for a later round)."""
+    ready = []
+    for path in folder.iterdir():
+        if not path.is_file() or path.name.startswith(".") or path.name.endswith(".tmp"):
+            continue
+        try:
+            changed = path.stat().st_mtime
+        except FileNotFoundError:
+            continue  # moved away meanwhile
+        if now - changed >= settings.SPOOL_SETTLE_SECONDS:
+            ready.append(path)
+    return sorted(ready, key=rotation_order)
+
+
 def collect_spool_once() -> int:
     """Import every file waiting in a spool folder; move it to done/ or rejected/."""
     handled = 0
@@ -46,16 +73,17 @@ def collect_spool_once() -> int:
         folder = spool_folder(point)
         for sub in ("done", "rejected"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
-        for path in sorted(
-            p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
-        ):
+        for path in waiting_files(folder, time.time()):
             fmt = file_format(point, path)
             target = "rejected"
             try:
                 if fmt is None:
                     raise UnreadableFile(f"{path}: no parser for {point.format}")
                 summary = import_file(point.organization, point, fmt, path)
-                if summary.lines_read > summary.rejected:
+                # Records held for the next file (a call still going on) are read, not
+                # rejected: a file of nothing else is done too.
+                held = sum(1 for r in summary.rejects if r.reason == Reason.INCOMPLETE_CALL)
+                if summary.lines_read > summary.rejected - held:
                     target = "done"
             except UnreadableFile as exc:
                 log.warning("%s", exc)

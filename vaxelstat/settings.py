@@ -124,6 +124,9 @@ DUCKDB_BLOCK_MEMORY = os.environ.get("VAXELSTAT_DUCKDB_BLOCK_MEMORY", "1GB")
 SPOOL_DIR = DATA_DIR / "spool"
 # How often the server's collector looks into the spool folders, in seconds.
 SPOOL_SECONDS = float(os.environ.get("VAXELSTAT_SPOOL_SECONDS", "5"))
+# A spooled file is taken once it has not changed for this long, in seconds: one still being
+# written is left for a later round (writing NAME.tmp and renaming it is safe at once).
+SPOOL_SETTLE_SECONDS = float(os.environ.get("VAXELSTAT_SPOOL_SETTLE_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

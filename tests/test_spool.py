@@ -101,3 +101,35 @@ def test_a_tmp_file_waits_for_its_rename(org, tmp_path: Path, settings) -> None:
     (folder / "queue_log.tmp").rename(folder / "queue_log")
     assert collect_spool_once() == 1
     assert ("acd", "answered", 12, 88, "") in legs(org)
+
+
+def test_a_poisoned_file_delays_no_other_organization(
+    org, tmp_path: Path, settings, monkeypatch
+) -> None:
+    """A file whose import fails in a way nobody foresaw (here: the parser raises) goes to
+    rejected/ with why, and another organization's file is read in the same round."""
+    from vaxelstat.ingest import pipeline
+    from vaxelstat.orgs.models import Organization
+
+    settings.SPOOL_DIR = tmp_path / "spool"
+    other = Organization.objects.create(slug="beta", name="Beta AB")
+    bad = CollectionPoint.objects.create(organization=org, name="pbx", format="asterisk-queue-log")
+    good = CollectionPoint.objects.create(
+        organization=other, name="pbx", format="asterisk-queue-log"
+    )
+    for point in (bad, good):
+        spool_folder(point).mkdir(parents=True)
+    write(spool_folder(bad) / "queue_log", ["poison"])
+    write(spool_folder(good) / "queue_log", CALL + END)
+    real = pipeline.parse_into
+
+    def poisoned(ws, fmt, path, source, carried=0):  # type: ignore[no-untyped-def]
+        if path.read_text().startswith("poison"):
+            raise MemoryError("poisoned")
+        return real(ws, fmt, path, source, carried)
+
+    monkeypatch.setattr(pipeline, "parse_into", poisoned)
+    assert collect_spool_once() == 2
+    assert "poisoned" in (spool_folder(bad) / "rejected" / "queue_log.why.txt").read_text()
+    assert (spool_folder(good) / "done" / "queue_log").exists()
+    assert ("acd", "answered", 12, 88, "") in legs(other)

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import close_old_connections
 
-from vaxelstat import control
+from vaxelstat import control, tmpfiles
 from vaxelstat.calls.store import close_stores, get_store
 from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS
 from vaxelstat.ingest.parsers.base import Reason
@@ -143,12 +143,28 @@ WORKER_JOBS: list[tuple[str, float, Callable[[], object]]] = [
 ]
 
 
+def cleaned_up() -> None:
+    """What a process that died left behind: its temporary files (a push's body, an import's
+    copy) are removed, and the exports it was running are queued again at once."""
+    from vaxelstat.exports.tasks import requeue_interrupted
+
+    files, exports = tmpfiles.remove_leftovers(), requeue_interrupted()
+    if files or exports:
+        log.warning(
+            "left behind by a process that stopped: %d temporary files removed, "
+            "%d exports queued again",
+            files,
+            exports,
+        )
+
+
 def serve(host: str, port: int, threads: int = 8) -> None:
     from waitress import create_server
 
     from vaxelstat.wsgi import application
 
     get_store()  # Hold the store before announcing, so other processes hand work over.
+    cleaned_up()
     server = create_server(application, host=host, port=port, threads=threads)
     actual_port = int(server.effective_port)  # type: ignore[attr-defined]
     stop = threading.Event()

@@ -16,7 +16,6 @@ million rows.
 
 import json
 import re
-import tempfile
 import threading
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -25,9 +24,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.conf import settings
 from pyarrow import feather
 
+from vaxelstat import tmpfiles
 from vaxelstat.calls.arrow import ARROW_TYPES
 from vaxelstat.calls.legs import STORE_COLUMN_NAMES, STORE_COLUMNS
 from vaxelstat.calls.scope import Scope
@@ -141,9 +140,7 @@ class ChdbTransport:
         return pa.ipc.open_stream(result.bytes()).read_all()
 
     def insert_arrow(self, table: str, rows: pa.Table, sync: bool) -> None:
-        tmp_dir = settings.DATA_DIR / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=".arrow") as tmp:
+        with tmpfiles.named(".arrow") as tmp:
             feather.write_feather(rows, tmp.name, compression="uncompressed")
             names = ", ".join(rows.column_names)
             self.query(

@@ -90,6 +90,14 @@ def run(export: Export) -> None:
         export.save(update_fields=["status", "error", "finished"])
 
 
+def requeue_interrupted() -> int:
+    """At the worker's start: the exports a worker that died left running are queued again
+    at once (one worker runs the exports of a data directory); return how many."""
+    return Export.objects.filter(status=Export.Status.RUNNING).update(
+        status=Export.Status.QUEUED, progress=0
+    )
+
+
 def run_pending() -> int:
     """Run every queued export (and any a dead process left running); return how many."""
     Export.objects.filter(

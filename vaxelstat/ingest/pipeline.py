@@ -3,7 +3,6 @@
 import hashlib
 import logging
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,10 +11,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from vaxelstat import tmpfiles
 from vaxelstat.calls.legs import Leg
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest import rules
@@ -146,9 +145,7 @@ def _after(carried: list[RejectedRecord], path: Path) -> Iterator[Path]:
     if not carried:
         yield path
         return
-    tmp_dir = settings.DATA_DIR / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=".queue_log") as tmp:
+    with tmpfiles.named(".queue_log") as tmp:
         tmp.write("".join(f"{r.raw.rstrip()}\n" for r in carried).encode("utf-8"))
         with open(path, "rb") as f:
             shutil.copyfileobj(f, tmp)

@@ -2,14 +2,13 @@
 point, authenticated by the point's token, and gets the import's summary back."""
 
 import secrets
-import tempfile
 from pathlib import Path
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from vaxelstat import tmpfiles
 from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS
 from vaxelstat.ingest.pipeline import import_file
 from vaxelstat.orgs.models import CollectionPoint, hash_token
@@ -43,9 +42,7 @@ def push(request: HttpRequest, point_id: int) -> HttpResponse:
         choices = ", ".join(formats)
         return JsonResponse({"error": f"say ?format= one of {choices}"}, status=400)
     name = Path(request.GET.get("filename", "push")).name or "push"
-    tmp_dir = settings.DATA_DIR / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="push-", suffix=f"-{name}") as tmp:
+    with tmpfiles.named(f"-{name}", "push-") as tmp:
         size = 0
         while chunk := request.read(CHUNK):
             size += len(chunk)

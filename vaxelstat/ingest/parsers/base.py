@@ -1,9 +1,7 @@
 """What every parser shares: the source settings, the result, typed rejections, line reading."""
 
 import csv
-import os
 import re
-import tempfile
 import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,8 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings as django_settings
-
+from vaxelstat import tmpfiles
 from vaxelstat.calls.legs import Leg
 from vaxelstat.ingest import progress
 
@@ -174,14 +171,11 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
 @contextmanager
 def temporary_path(suffix: str) -> Iterator[Path]:
     """A file of our own under the data directory's tmp/, removed when the block ends."""
-    tmp_dir = django_settings.DATA_DIR / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=tmp_dir, suffix=suffix)
-    os.close(handle)
+    path = tmpfiles.reserved(suffix)
     try:
-        yield Path(name)
+        yield path
     finally:
-        Path(name).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
 
 
 @contextmanager

@@ -217,6 +217,7 @@ def import_file(
         hashing = hasher.submit(file_digest, path)
         try:
             parse_into(ws, fmt, read, source, carried=len(carried))
+            ws.reject_implausible_legs()
             rules.forget_held_of_stored_calls(ws, store, org.id, point.id)
         except duckdb.Error as exc:
             # What the engine could not read at all (an extension_pattern its regular
@@ -225,11 +226,21 @@ def import_file(
             raise UnreadableFile(f"{path}: could not be read: {detail}") from exc
         except NotReadable as exc:
             raise UnreadableFile(f"{path}: could not be read: {exc}") from exc
+        except Exception as exc:
+            # A reader that failed on something no rule of it foresaw: the file is not read
+            # (nothing of it is stored), the user is told why, the log keeps the whole story.
+            log.exception("%s: the reader failed", path)
+            raise UnreadableFile(f"{path}: could not be read: {type(exc).__name__}: {exc}") from exc
         rejects = ws.rejects()
         names, memberships = ws.names(), ws.memberships()
         # The carried lines came first: rejected again, they stay their own file's records.
-        still_carried = {carried[r.line - 1].pk for r in rejects if r.line <= len(carried)}
-        rejects = [replace(r, line=r.line - len(carried)) for r in rejects if r.line > len(carried)]
+        # (Line 0: a leg the last guard rejected, whose line is not known.)
+        still_carried = {carried[r.line - 1].pk for r in rejects if 0 < r.line <= len(carried)}
+        rejects = [
+            r if r.line == 0 else replace(r, line=r.line - len(carried))
+            for r in rejects
+            if r.line == 0 or r.line > len(carried)
+        ]
         lines = ws.lines - len(carried)
         summary = ImportSummary(path, lines_read=lines, rejects=rejects)
         try:

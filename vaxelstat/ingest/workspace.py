@@ -145,6 +145,44 @@ class Workspace:
             )
         self.lines += result.lines
 
+    def reject_implausible_legs(self) -> int:
+        """The last guard, whatever the format: a leg whose start is not from 1990 to
+        tomorrow, or whose wait or talk is not 0 to 24 hours, is not stored; it becomes a
+        rejected record that says which leg and why (its record's line is not known here: the
+        parsers reject what they can on its line first). Return how many."""
+        from vaxelstat.ingest.parsers.base import EARLIEST, MAX_SECONDS, latest
+
+        values = {
+            "earliest": EARLIEST.replace(tzinfo=None),
+            "latest": latest().replace(tzinfo=None),
+            "most": MAX_SECONDS,
+        }
+        # Its "record" is the leg as read (unique in the file: it is kept once).
+        found = self.con.execute(
+            """SELECT leg_id,
+                 CASE WHEN start_utc NOT BETWEEN $earliest AND $latest
+                        THEN 'bad_time' ELSE 'bad_number' END,
+                 'start ' || start_utc::VARCHAR || ' UTC, wait ' || wait_s::VARCHAR
+                   || ' s, talk ' || talk_s::VARCHAR || ' s: not a call''s (a time from 1990 '
+                   || 'to tomorrow, waits and talk of 0 to 24 hours)',
+                 'leg ' || leg_id || ' (' || object_kind || ' ' || object_number || ')'
+               FROM staged
+               WHERE start_utc NOT BETWEEN $earliest AND $latest
+                  OR coalesce(wait_s, 0) NOT BETWEEN 0 AND $most
+                  OR coalesce(talk_s, 0) NOT BETWEEN 0 AND $most""",
+            values,
+        ).fetchall()
+        if found:
+            self.con.executemany(
+                "INSERT INTO ws_rejects VALUES (0, ?, ?, ?)",
+                [(reason, detail, raw) for _, reason, detail, raw in found],
+            )
+            self.con.execute(
+                "DELETE FROM staged WHERE leg_id IN (SELECT unnest($ids::VARCHAR[]))",
+                {"ids": [leg_id for leg_id, *_ in found]},
+            )
+        return len(found)
+
     def rejects(self) -> list["Reject"]:
         """The records the file's parser rejected, in line order."""
         from vaxelstat.ingest.parsers.base import Reason, Reject

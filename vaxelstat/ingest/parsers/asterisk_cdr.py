@@ -30,11 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from vaxelstat.ingest.parsers.base import (
+    EARLIEST,
     HIDDEN_NUMBERS,
+    MAX_SECONDS,
     NotReadable,
     ParseResult,
     Reason,
     SourceSettings,
+    latest,
     read_lines,
     temporary_path,
     utf8_copy,
@@ -259,8 +262,8 @@ def read_statements(
     if start == "calldate":
         # A DB table has the start only: the end follows from duration, the answer from
         # billsec, counted from the start's instant (`dur_s`; across a change of offset too).
-        times = """calldate AS start, NULL::TIMESTAMP AS "end", NULL::TIMESTAMP AS answer_l,
-             coalesce(duration, 0) AS dur_s"""
+        times = f"""calldate AS start, NULL::TIMESTAMP AS "end", NULL::TIMESTAMP AS answer_l,
+             coalesce({col("duration")}, 0) AS dur_s"""
     else:
         times = f"""start, {col("end")} AS "end",
              CASE WHEN disposition = 'ANSWERED' THEN {col("answer")} END AS answer_l,
@@ -1201,6 +1204,7 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
             ws.run("DROP TABLE cdr_parsed_scans")
             _read(ws, names, header, {**values, "path": str(copy)})
     ws.run(rejects_statement())
+    _reject_implausible(ws, path, header, source)
     if not header and not _other_layouts(ws, names, values):
         _hold_open_calls(ws, path, source)
     _reject_without_start(ws, path, names, header)
@@ -1341,6 +1345,59 @@ def _hold_open_calls(ws: Workspace, path: Path, source: SourceSettings) -> None:
         [(lines[rowid], call_id, start) for rowid, call_id, start in calls],
     )
     ws.run("DELETE FROM cdr_parsed WHERE cid IN (SELECT cid FROM cdr_open)")
+
+
+# A record no call can have written: a time outside base.EARLIEST..latest(), an end before
+# its start or more than a day after it, a duration or billsec negative or over a day. (The
+# times are local: two hours either way are a change of offset's, the autumn's hour.)
+IMPLAUSIBLE = f"""CASE
+    WHEN start < $earliest OR start > $latest THEN 'start ' || start::VARCHAR
+    WHEN "end" < start - INTERVAL 2 HOUR
+         OR "end" > start + INTERVAL {MAX_SECONDS} SECOND + INTERVAL 2 HOUR
+      THEN 'end ' || "end"::VARCHAR || ' is not within a day after the start'
+    WHEN answer_l < start - INTERVAL 2 HOUR
+         OR answer_l > coalesce("end", answer_l) + INTERVAL 2 HOUR
+      THEN 'answer ' || answer_l::VARCHAR || ' is not between the start and the end'
+    WHEN billsec_i NOT BETWEEN 0 AND {MAX_SECONDS} THEN 'billsec ' || billsec_i::VARCHAR
+    WHEN dur_s NOT BETWEEN 0 AND {MAX_SECONDS} THEN 'duration ' || dur_s::VARCHAR
+  END"""
+
+
+def _reject_implausible(ws: Workspace, path: Path, header: bool, source: SourceSettings) -> None:
+    """Reject (with why) the records whose times or numbers no call has (IMPLAUSIBLE), on
+    their lines: the rows are read in the file's order, so the n-th row read is the n-th
+    record the reader did not skip (a rare record: the file is read again only then)."""
+    found = ws.run(
+        f"SELECT rowid, {IMPLAUSIBLE} AS why FROM cdr_parsed WHERE why IS NOT NULL",
+        {
+            # Local times, as the rows are: a day either side covers every zone's offset.
+            "earliest": EARLIEST.replace(tzinfo=None) - timedelta(days=1),
+            "latest": latest().astimezone(source.timezone).replace(tzinfo=None),
+        },
+    ).fetchall()
+    if not found:
+        return
+    skipped = {line for (line,) in ws.run("SELECT line FROM cdr_parsed_errors").fetchall()}
+    (read,) = ws.one("SELECT count(*) FROM cdr_parsed")
+    records = [(n, text) for n, text in read_lines(path) if n not in skipped][header:]
+    known = len(records) == read  # else a record over several lines: its line is not told
+    times = ("start", "end", "answer")
+    ws.con.executemany(
+        "INSERT INTO ws_rejects VALUES (?, ?, ?, ?)",
+        [
+            (
+                records[row][0] if known else 0,
+                str(Reason.BAD_TIME if why.startswith(times) else Reason.BAD_NUMBER),
+                f"{why}: not a call's (a time from 1990 to tomorrow, at most a day long)",
+                records[row][1] if known else "",
+            )
+            for row, why in found
+        ],
+    )
+    ws.run(
+        "DELETE FROM cdr_parsed WHERE rowid IN (SELECT unnest($rows::BIGINT[]))",
+        {"rows": [row for row, _ in found]},
+    )
 
 
 def _reject_without_start(ws: Workspace, path: Path, names: list[str], header: bool) -> None:

@@ -30,11 +30,14 @@ import pyarrow as pa
 
 from vaxelstat.calls.legs import ENDED_BY_RESTART, IN_PROGRESS, ended_after
 from vaxelstat.ingest.parsers.base import (
+    EARLIEST,
     HIDDEN_NUMBERS,
+    MAX_SECONDS,
     ParseResult,
     Reason,
     Reject,
     SourceSettings,
+    latest,
     local_to_utc,
     read_lines,
     utf8_copy,
@@ -85,13 +88,13 @@ def _int(expr: str) -> str:
     return f"coalesce(try_cast(trunc(try_cast(nullif(trim({expr}), '') AS DOUBLE)) AS BIGINT), 0)"
 
 
-def _bad(expr: str) -> str:
-    """A data field that should be a number and is not one, or not a plausible one (a time
-    of more than a year, inf, nan)."""
+def _bad(expr: str, unit: int = 1) -> str:
+    """A data field that should be a time in seconds (`unit` 1000: milliseconds) and is not
+    one, or not a plausible one: negative, over a day (base.MAX_SECONDS), inf, nan."""
     value = f"try_cast(trim({expr}) AS DOUBLE)"
     return (
         f"(trim({expr}) <> '' AND ({value} IS NULL OR NOT isfinite({value}) "
-        f"OR abs({value}) > 31536000000))"
+        f"OR {value} < 0 OR {value} > {MAX_SECONDS * unit}))"
     )
 
 
@@ -143,9 +146,10 @@ NATIVE = [
               coalesce(f[8], '') AS d3, coalesce(f[9], '') AS d4, len(f) - 5 AS nd,
               -- (epoch, line) as one number: in order without a sort.
               epoch * 268435456 + line AS ord
-       -- An epoch is whole seconds before the year 2514 (milliseconds, say, are no epoch).
+       -- An epoch is whole seconds from 1990 to a day after now (base.EARLIEST, latest():
+       -- milliseconds, say, are no epoch).
        FROM (SELECT line, raw, f,
-               CASE WHEN try_cast(f[1] AS BIGINT) BETWEEN 0 AND 17179869183
+               CASE WHEN try_cast(f[1] AS BIGINT) BETWEEN $earliest AND $latest
                     THEN try_cast(f[1] AS BIGINT) END AS epoch
              FROM (SELECT line, raw, string_split(raw, '|') AS f
                    FROM (SELECT line, CASE WHEN ends_with(raw, chr(13)) THEN rtrim(raw, chr(13))
@@ -189,8 +193,13 @@ def rules() -> list[str]:
         "(list_contains($extensions, {n}) OR (NOT list_contains($trunk_peers, {n}) "
         "AND regexp_full_match({n}, $pattern)))"
     )
+    # (RINGNOANSWER's ring time is in milliseconds.)
     bad = " ".join(
-        f"WHEN '{event}' THEN " + " OR ".join(f"(nd >= {i} AND {_bad(f'd{i}')})" for i in positions)
+        f"WHEN '{event}' THEN "
+        + " OR ".join(
+            f"(nd >= {i} AND {_bad(f'd{i}', 1000 if event == 'RINGNOANSWER' else 1)})"
+            for i in positions
+        )
         for event, positions in NUMBER_AT.items()
     )
     refused = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in REFUSED.items())
@@ -256,7 +265,8 @@ def rules() -> list[str]:
                    END AS reason,
                    CASE WHEN c.event <> 'ENTERQUEUE' AND (c.session = 0 OR NOT c.before_end)
                           THEN c.event || ' without ENTERQUEUE for ' || c.callid
-                        WHEN c.bad AND c.session > 0 THEN 'not a number'
+                        WHEN c.bad AND c.session > 0
+                          THEN 'a time that is no number, or not one of 0 to 24 hours'
                         WHEN c.event = 'ENTERQUEUE'
                           THEN 'no terminal event for ' || c.callid || ' in ' || c.queue
                         ELSE 'part of ' || c.callid || ' in ' || c.queue
@@ -387,6 +397,8 @@ def read_into(ws: Workspace, path: Path, settings: SourceSettings, carried: int 
         "open_note": ended_after(settings.open_call_hours),
         "progress_note": IN_PROGRESS,
         "carried": carried,
+        "earliest": int(EARLIEST.timestamp()),
+        "latest": int(latest().timestamp()),
     }
     native = is_native(path)
     if native:

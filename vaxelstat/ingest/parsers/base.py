@@ -6,7 +6,7 @@ import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -235,6 +235,17 @@ def parse_clid(clid: str) -> tuple[str, str]:
     if not m:
         return "", clid.strip()
     return m.group(1).strip(), m.group(2).strip()
+
+
+# What a record may say and still be read (README): a time from 1990 to a day after now, and
+# a wait or talk time of at most a day; past them it is a rejected record with its reason.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+MAX_SECONDS = 86400
+
+
+def latest() -> datetime:
+    """The latest time a record may name: a day after now (clocks a little ahead)."""
+    return datetime.now(UTC) + timedelta(days=1)
 
 
 HIDDEN_NUMBERS = frozenset({"", "anonymous", "unknown", "restricted", "private", "unavailable"})

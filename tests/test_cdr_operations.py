@@ -126,3 +126,18 @@ def test_a_held_call_already_counted_is_not_held_again(org, tmp_path: Path, orde
     assert not RejectedRecord.objects.filter(
         collection_point=cut, reason="incomplete_call", resolved=False
     ).exists()
+
+
+def test_a_record_written_twice_is_read_once(org, tmp_path: Path) -> None:
+    """A record again in the same file (a line written twice, an export's row again) is one
+    record: the legs of the file without it, and the second a rejected duplicate."""
+    once, twice = point(org, "once"), point(org, "twice")
+    import_file(org, once, "asterisk-cdr", write(tmp_path / "a.csv", ROWS + [OTHER]))
+    summary = import_file(
+        org, twice, "asterisk-cdr", write(tmp_path / "b.csv", ROWS[:1] + ROWS + [OTHER, OTHER])
+    )
+    assert sorted((r.line, r.reason) for r in summary.rejects) == [
+        (2, "duplicate"),
+        (len(ROWS) + 3, "duplicate"),
+    ]
+    assert legs(org, twice) == legs(org, once) != set()

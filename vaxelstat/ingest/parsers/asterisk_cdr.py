@@ -1364,9 +1364,8 @@ IMPLAUSIBLE = f"""CASE
 
 
 def _reject_implausible(ws: Workspace, path: Path, header: bool, source: SourceSettings) -> None:
-    """Reject (with why) the records whose times or numbers no call has (IMPLAUSIBLE), on
-    their lines: the rows are read in the file's order, so the n-th row read is the n-th
-    record the reader did not skip (a rare record: the file is read again only then)."""
+    """Reject (with why) the records whose times or numbers no call has (IMPLAUSIBLE), and a
+    record again, whole (a line written twice, an export's row again): it is read once."""
     found = ws.run(
         f"SELECT rowid, {IMPLAUSIBLE} AS why FROM cdr_parsed WHERE why IS NOT NULL",
         {
@@ -1375,28 +1374,62 @@ def _reject_implausible(ws: Workspace, path: Path, header: bool, source: SourceS
             "latest": latest().astimezone(source.timezone).replace(tzinfo=None),
         },
     ).fetchall()
-    if not found:
-        return
+    times = ("start", "end", "answer")
+    rejected = [
+        (
+            row,
+            Reason.BAD_TIME if why.startswith(times) else Reason.BAD_NUMBER,
+            f"{why}: not a call's (a time from 1990 to tomorrow, at most a day long)",
+        )
+        for row, why in found
+    ]
+    # A record again: every column the walk reads the same (an export's own row id is no
+    # part of it). Looked for by one hash per row; the rows are told only where there are any.
+    record = (
+        'uniqueid, seq_i, start, "end", answer_l, dur_s, billsec_i, src, dst, dcontext, clid, '
+        "channel, dstchannel, lastapp, lastdata, disposition, userfield, call_id"
+    )
+    (repeated,) = ws.one(
+        # (A few of them tell whether any record can be there twice: cheaper than all.)
+        'SELECT count(*) - count(DISTINCT hash(uniqueid, seq_i, start, "end", billsec_i, '
+        "dstchannel)) FROM cdr_parsed"
+    )
+    if repeated:
+        again = ws.run(
+            f"""SELECT rowid FROM cdr_parsed
+               QUALIFY row_number() OVER (PARTITION BY {record} ORDER BY rowid) > 1"""  # noqa: S608
+        ).fetchall()
+        detail = "the same record again (every field as an earlier one's)"
+        rejected += [(row, Reason.DUPLICATE, detail) for (row,) in again]
+    if rejected:
+        _reject_rows(ws, path, header, rejected)
+
+
+def _reject_rows(
+    ws: Workspace, path: Path, header: bool, rejected: list[tuple[int, Reason, str]]
+) -> None:
+    """Reject rows of `cdr_parsed` (rowid, reason, detail) on their lines: the rows are read
+    in the file's order, so the n-th row read is the n-th record the reader did not skip (a
+    rare case: the file is read again only then)."""
     skipped = {line for (line,) in ws.run("SELECT line FROM cdr_parsed_errors").fetchall()}
     (read,) = ws.one("SELECT count(*) FROM cdr_parsed")
     records = [(n, text) for n, text in read_lines(path) if n not in skipped][header:]
     known = len(records) == read  # else a record over several lines: its line is not told
-    times = ("start", "end", "answer")
     ws.con.executemany(
         "INSERT INTO ws_rejects VALUES (?, ?, ?, ?)",
         [
             (
                 records[row][0] if known else 0,
-                str(Reason.BAD_TIME if why.startswith(times) else Reason.BAD_NUMBER),
-                f"{why}: not a call's (a time from 1990 to tomorrow, at most a day long)",
+                str(reason),
+                detail,
                 records[row][1] if known else "",
             )
-            for row, why in found
+            for row, reason, detail in rejected
         ],
     )
     ws.run(
         "DELETE FROM cdr_parsed WHERE rowid IN (SELECT unnest($rows::BIGINT[]))",
-        {"rows": [row for row, _ in found]},
+        {"rows": [row for row, _, _ in rejected]},
     )
 
 

@@ -45,11 +45,11 @@ def test_rotated_queue_logs_give_the_calls_across_their_cuts(org, tmp_path: Path
 
 
 def test_a_file_still_being_written_is_taken_whole(org, tmp_path: Path, settings) -> None:
-    """A queue_log written at 1 MB/s into the spool for 2.5 s while the collector looks every
+    """A queue_log written at 1 MB/s into the spool for 1.5 s while the collector looks every
     quarter second: the collector leaves it until it has not changed for its settle time,
     then reads every call in it."""
     settings.SPOOL_DIR = tmp_path / "spool"
-    settings.SPOOL_SETTLE_SECONDS = 1.5
+    settings.SPOOL_SETTLE_SECONDS = 1.0
     point = CollectionPoint.objects.create(
         organization=org, name="pbx", format="asterisk-queue-log"
     )
@@ -61,7 +61,7 @@ def test_a_file_still_being_written_is_taken_whole(org, tmp_path: Path, settings
     def writer() -> None:
         nonlocal calls
         with open(path, "a", encoding="utf-8") as f:
-            for _ in range(25):
+            for _ in range(15):
                 chunk = []
                 while sum(map(len, chunk)) < 100_000:
                     t = T + calls * 10
@@ -81,7 +81,7 @@ def test_a_file_still_being_written_is_taken_whole(org, tmp_path: Path, settings
         time.sleep(0.25)
     writing.join()
     assert (folder / "done" / "queue_log").exists(), "the collector never took the file"
-    assert calls > 20_000
+    assert calls > 10_000
     from vaxelstat.calls.scope import Scope
     from vaxelstat.calls.store import get_store
 

@@ -145,16 +145,23 @@ WORKER_JOBS: list[tuple[str, float, Callable[[], object]]] = [
 
 def cleaned_up() -> None:
     """What a process that died left behind: its temporary files (a push's body, an import's
-    copy) are removed, and the exports it was running are queued again at once."""
+    copy) are removed, the exports it was running are queued again at once, and its imports
+    cut between the app database and the store are completed or removed."""
     from vaxelstat.exports.tasks import requeue_interrupted
+    from vaxelstat.ingest.pipeline import complete_interrupted
 
-    files, exports = tmpfiles.remove_leftovers(), requeue_interrupted()
-    if files or exports:
+    files, exports, imports = (
+        tmpfiles.remove_leftovers(),
+        requeue_interrupted(),
+        complete_interrupted(),
+    )
+    if files or exports or imports:
         log.warning(
             "left behind by a process that stopped: %d temporary files removed, "
-            "%d exports queued again",
+            "%d exports queued again, %d imports completed or removed",
             files,
             exports,
+            imports,
         )
 
 

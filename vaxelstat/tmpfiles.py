@@ -38,7 +38,8 @@ def reserved(suffix: str = "") -> Path:
     return Path(name)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process of this machine is running."""
     if pid == os.getpid():
         return True
     try:
@@ -58,7 +59,7 @@ def remove_leftovers() -> int:
         head = path.name.split("-", 1)[0]
         try:
             gone = (
-                not _alive(int(head))
+                not alive(int(head))
                 if head.isdigit()
                 else (now - path.stat().st_mtime > UNNAMED_AFTER_S)
             )

@@ -342,6 +342,13 @@ class ClickHouseStore(CallStore):
         where, values = self._in_scope(scope)
         return int(self.query(f"SELECT count() AS n FROM legs WHERE {where}", values)[0]["n"])
 
+    def count_of_import(self, org_id: int, import_id: int) -> int:
+        rows = self.query(
+            "SELECT count() AS n FROM legs WHERE org_id = $org_id AND import_id = $import_id",
+            {"org_id": org_id, "import_id": import_id},
+        )
+        return int(rows[0]["n"])
+
     def legs(self, scope: Scope) -> list[dict[str, Any]]:
         where, values = self._in_scope(scope)
         return self.query(f"SELECT * FROM legs WHERE {where} ORDER BY start_utc, leg_id", values)

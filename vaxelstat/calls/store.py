@@ -87,6 +87,10 @@ class CallStore:
     def count(self, scope: Scope) -> int:
         raise NotImplementedError
 
+    def count_of_import(self, org_id: int, import_id: int) -> int:
+        """How many legs one import stored (its store commit is whole or nothing)."""
+        raise NotImplementedError
+
     def legs(self, scope: Scope) -> list[dict[str, Any]]:
         """Every leg in scope, oldest first, as dicts of STORE_COLUMNS."""
         raise NotImplementedError
@@ -293,6 +297,16 @@ class DuckDBStore(CallStore):
         cur = self._cursor()
         try:
             (n,) = cur.execute(f"SELECT count(*) FROM legs WHERE {where}", values).fetchone()  # noqa: S608
+        finally:
+            cur.close()
+        return int(n)
+
+    def count_of_import(self, org_id: int, import_id: int) -> int:
+        cur = self._cursor()
+        try:
+            (n,) = cur.execute(
+                "SELECT count(*) FROM legs WHERE org_id = ? AND import_id = ?", [org_id, import_id]
+            ).fetchone()
         finally:
             cur.close()
         return int(n)

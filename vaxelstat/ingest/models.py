@@ -17,6 +17,11 @@ class ImportRun(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     rejected_by_reason = models.JSONField(default=dict)
+    # False from the run's creation until its legs are in the store and it is finished: a
+    # run left so by a process that died is completed, or removed, by the next one
+    # (pipeline.complete_interrupted). `owner`: the process ("host:pid") that runs it.
+    complete = models.BooleanField(default=True)
+    owner = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-started"]

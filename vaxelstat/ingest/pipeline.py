@@ -2,12 +2,15 @@
 
 import hashlib
 import logging
+import os
 import shutil
+import socket
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -54,6 +57,41 @@ def file_digest(path: Path) -> str:
 
 def raw_digest(raw: str) -> str:
     return hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()
+
+
+# The process that runs an import ("host:pid"), as its run records it.
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+# A run of another host left incomplete this long is taken to be its dead process's.
+FOREIGN_RUN_GONE_AFTER = timedelta(days=1)
+
+
+def _gone(run: ImportRun) -> bool:
+    """Whether the process that ran an import is no more."""
+    host, _, pid = run.owner.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        return not tmpfiles.alive(int(pid))
+    return timezone.now() - run.started > FOREIGN_RUN_GONE_AFTER
+
+
+def complete_interrupted(point: CollectionPoint | None = None) -> int:
+    """The runs a process that died left incomplete (of `point`, or all): completed where
+    the store holds their legs (its commit is whole or nothing), else removed with their
+    rejected records (nothing of their file was stored). Return how many."""
+    runs = ImportRun.objects.filter(complete=False)
+    if point is not None:
+        runs = runs.filter(collection_point=point)
+    handled = 0
+    for run in runs:
+        if not _gone(run):
+            continue
+        stored = get_store().count_of_import(run.organization_id, run.id)
+        if stored:
+            run.legs_imported, run.complete, run.finished = stored, True, timezone.now()
+            run.save(update_fields=["legs_imported", "complete", "finished"])
+        else:
+            run.delete()
+        handled += 1
+    return handled
 
 
 def collection_point_for(org: Organization, fmt: str, name: str | None = None) -> CollectionPoint:
@@ -205,6 +243,7 @@ def import_file(
     except OSError as exc:
         raise UnreadableFile(f"{path}: {exc.strerror or exc}") from exc
     started = timezone.now()
+    complete_interrupted(point)
     source = SourceSettings.from_dict(point.settings, org.timezone)
     carried = carried_over(point, fmt, path)
     store = get_store()
@@ -247,8 +286,13 @@ def import_file(
             digest = hashing.result()
         except OSError as exc:
             raise UnreadableFile(f"{path}: {exc.strerror or exc}") from exc
+        # The objects first, committed on their own: every leg the store takes points at
+        # objects that exist (a re-import finds the same ones again).
         with transaction.atomic():
             object_ids = _resolve_objects(org, point, ws.objects(), names, memberships)
+        # The run, marked incomplete until its legs are stored: a process that dies in
+        # between leaves a run the next one completes or removes (complete_interrupted).
+        with transaction.atomic():
             run = ImportRun.objects.create(
                 organization=org,
                 collection_point=point,
@@ -260,6 +304,8 @@ def import_file(
                 lines_read=lines,
                 rejected=len(rejects),
                 rejected_by_reason=dict(Counter(str(r.reason) for r in rejects)),
+                complete=False,
+                owner=OWNER,
             )
             RejectedRecord.objects.bulk_create(
                 [
@@ -278,20 +324,10 @@ def import_file(
                 ],
                 ignore_conflicts=True,
             )
-            # Records rejected before that this import of the same file no longer rejects
-            # have been fixed (and their legs imported now); carried ones still open stay.
-            still = [raw_digest(r.raw) for r in rejects]
-            still += [raw_digest(c.raw) for c in carried if c.pk in still_carried]
-            RejectedRecord.objects.filter(
-                collection_point=point, file_name=source_name, resolved=False
-            ).exclude(raw_sha1__in=still).update(resolved=True)
-            # Calls an earlier file left open that ended in this one.
-            RejectedRecord.objects.filter(
-                pk__in=[c.pk for c in carried if c.pk not in still_carried]
-            ).update(resolved=True)
-            # The store is written last: if it fails, the app database rolls back with it.
+        try:
             # What the file adds is decided and applied under the store's write lock, so two
-            # imports into one point cannot both add the same leg.
+            # imports into one point cannot both add the same leg; the store's commit is
+            # whole or nothing.
             with store.writing():
                 settled = rules.settle(
                     ws, store, org.id, point.id, run.id, org.timezone, object_ids
@@ -305,11 +341,33 @@ def import_file(
                         settled.earliest,
                         settled.latest,
                     )
-            inserted = settled.inserted if settled else 0
-            duplicates = settled.duplicates if settled else 0
+        except BaseException:
+            # Where nothing of the file is stored, nor is its run, nor are its records; where
+            # the store took the legs (it failed after its commit), the run stays incomplete
+            # for complete_interrupted.
+            try:
+                if not store.count_of_import(org.id, run.id):
+                    run.delete()
+            except Exception:
+                log.exception("%s: the import's run is left for the next start", path)
+            raise
+        inserted = settled.inserted if settled else 0
+        duplicates = settled.duplicates if settled else 0
+        with transaction.atomic():
+            # Records rejected before that this import of the same file no longer rejects
+            # have been fixed (and their legs imported now); carried ones still open stay.
+            still = [raw_digest(r.raw) for r in rejects]
+            still += [raw_digest(c.raw) for c in carried if c.pk in still_carried]
+            RejectedRecord.objects.filter(
+                collection_point=point, file_name=source_name, resolved=False
+            ).exclude(raw_sha1__in=still).update(resolved=True)
+            # Calls an earlier file left open that ended in this one.
+            RejectedRecord.objects.filter(
+                pk__in=[c.pk for c in carried if c.pk not in still_carried]
+            ).update(resolved=True)
             run.legs_imported, run.duplicates = inserted, duplicates
-            run.finished = timezone.now()
-            run.save(update_fields=["legs_imported", "duplicates", "finished"])
+            run.finished, run.complete = timezone.now(), True
+            run.save(update_fields=["legs_imported", "duplicates", "finished", "complete"])
     summary.imported, summary.duplicates = inserted, duplicates
     log.debug(
         "%s: %d lines, %d legs imported, %d duplicates, %d rejected",

@@ -35,7 +35,7 @@ test-sqlite: install
 test-postgres: install
 	DATABASE_URL=$(PG_URL) $(PYTEST) $(PYTEST_ARGS)
 
-# Every format's reader on 2,000 damaged files (the suite reads 60 of them each run).
+# Every format's reader on 2,000 damaged files (the suite reads 24 of them each run).
 fuzz: install
 	env -u DATABASE_URL VAXELSTAT_FUZZ_FILES=2000 $(PYTEST) -n 0 -s tests/test_fuzz.py
 

@@ -91,3 +91,40 @@ def test_a_leg_no_rule_of_its_format_caught_is_rejected_by_the_last_guard(
     assert [(r.line, r.reason) for r in summary.rejects] == [(0, "bad_time")]
     assert "olof" in summary.rejects[0].raw
     assert [leg["start_utc"].year for leg in stored(org)] == [2026]
+
+
+def test_nul_bytes_and_long_lines_are_kept_as_the_app_database_can(org, tmp_path: Path) -> None:
+    """PostgreSQL's text holds no NUL and its names have lengths: a NUL in a user's name and
+    in a rejected record is kept written as \\x00, a rejected line of 6,000 characters as its
+    first 4,096 with its length and digest, a 400-digit number is a rejected leg; the rest of
+    the file is read (on SQLite and on PostgreSQL alike)."""
+    from vaxelstat.ingest.models import RejectedRecord
+    from vaxelstat.orgs.models import MeasuredObject
+
+    point = CollectionPoint.objects.create(organization=org, name="c", format="asterisk-cdr")
+    call = (
+        '"","1001","1002","from-internal","""An\x00na"" <1001>","PJSIP/1001-00000001",'
+        '"PJSIP/1002-00000002","Dial","PJSIP/1002","2026-06-10 10:00:00",'
+        '"2026-06-10 10:00:05","2026-06-10 10:01:05",65,60,"ANSWERED","DOCUMENTATION",'
+        '"1781078400.1",""\n'
+    )
+    path = tmp_path / "Master.csv"
+    path.write_text(call + "x" * 6000 + "\n" + "a,b\x00,c\n", encoding="utf-8")
+    import_file(org, point, "asterisk-cdr", path)
+    objects = MeasuredObject.objects.filter(id__in={leg["object_id"] for leg in stored(org)})
+    assert {o.number for o in objects} == {"1001", "1002"}
+    raws = sorted(r.raw for r in RejectedRecord.objects.filter(collection_point=point))
+    assert any(r.startswith("x" * 4096 + "…") and "6000 characters in all" in r for r in raws)
+    assert any("\\x00" in r and "\x00" not in r for r in raws), [r[:30] for r in raws]
+    name = MeasuredObject.objects.get(organization=org, number="1001").display_name
+    assert name == "An\\x00na"
+    # A queue named by 400 digits: no PBX's number.
+    queues = CollectionPoint.objects.create(organization=org, name="q", format="asterisk-queue-log")
+    long_number = "9" * 400
+    path = tmp_path / "queue_log"
+    path.write_text(
+        f"{T}|a|{long_number}|NONE|ENTERQUEUE||0701|1\n{T + 4}|a|{long_number}|NONE|ABANDON|1|1|4\n"
+    )
+    summary = import_file(org, queues, "asterisk-queue-log", path)
+    assert [r.line for r in summary.rejects] == [0]
+    assert long_number[:64] in summary.rejects[0].raw

@@ -59,6 +59,28 @@ def raw_digest(raw: str) -> str:
     return hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()
 
 
+# How much of a rejected record's text is kept (its length and digest say the rest).
+RAW_KEPT = 4096
+
+
+def kept_text(text: str, most: int) -> str:
+    """Text from a file as the app database keeps it: a NUL written as \\x00 (PostgreSQL's
+    text holds none), and at most `most` characters."""
+    text = text.replace("\x00", "\\x00")
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
+def kept_raw(raw: str) -> str:
+    """A rejected record's text as kept: whole up to RAW_KEPT characters, else its start,
+    its full length and its digest (which is what finds it again)."""
+    if len(raw) <= RAW_KEPT:
+        return kept_text(raw, RAW_KEPT)
+    return (
+        kept_text(raw[:RAW_KEPT], RAW_KEPT)
+        + f"… ({len(raw)} characters in all, sha1 {raw_digest(raw)})"
+    )
+
+
 # The process that runs an import ("host:pid"), as its run records it.
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 # A run of another host left incomplete this long is taken to be its dead process's.
@@ -131,7 +153,7 @@ def _resolve_objects(
             kind=kind,
             source_identity=identity,
             number=number,
-            display_name=names.get(identity, ""),
+            display_name=kept_text(names.get(identity, ""), 200),
             collection_point=point,
         )
         for kind, identity, number in objects
@@ -143,7 +165,7 @@ def _resolve_objects(
             existing[(obj.kind, obj.source_identity)] = obj
     unnamed = [o for o in existing.values() if not o.display_name and o.source_identity in names]
     for obj in unnamed:
-        obj.display_name = names[obj.source_identity]
+        obj.display_name = kept_text(names[obj.source_identity], 200)
     MeasuredObject.objects.bulk_update(unnamed, ["display_name"])
     by_identity = {identity: o for (_, identity), o in existing.items()}
     pairs = [
@@ -297,7 +319,7 @@ def import_file(
                 organization=org,
                 collection_point=point,
                 format=fmt,
-                file_name=source_name,
+                file_name=kept_text(source_name, 1000),
                 file_sha256=digest,
                 started=started,
                 finished=started,
@@ -313,11 +335,11 @@ def import_file(
                         organization=org,
                         collection_point=point,
                         import_run=run,
-                        file_name=source_name,
+                        file_name=kept_text(source_name, 1000),
                         line=r.line,
                         reason=str(r.reason),
-                        detail=r.detail[:500],
-                        raw=r.raw,
+                        detail=kept_text(r.detail, 500),
+                        raw=kept_raw(r.raw),
                         raw_sha1=raw_digest(r.raw),
                     )
                     for r in rejects
@@ -359,7 +381,7 @@ def import_file(
             still = [raw_digest(r.raw) for r in rejects]
             still += [raw_digest(c.raw) for c in carried if c.pk in still_carried]
             RejectedRecord.objects.filter(
-                collection_point=point, file_name=source_name, resolved=False
+                collection_point=point, file_name=kept_text(source_name, 1000), resolved=False
             ).exclude(raw_sha1__in=still).update(resolved=True)
             # Calls an earlier file left open that ended in this one.
             RejectedRecord.objects.filter(

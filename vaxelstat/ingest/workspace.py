@@ -147,7 +147,8 @@ class Workspace:
 
     def reject_implausible_legs(self) -> int:
         """The last guard, whatever the format: a leg whose start is not from 1990 to
-        tomorrow, or whose wait or talk is not 0 to 24 hours, is not stored; it becomes a
+        tomorrow, whose wait or talk is not 0 to 24 hours, or whose object's number is longer
+        than a number is (64 characters) or holds a NUL, is not stored; it becomes a
         rejected record that says which leg and why (its record's line is not known here: the
         parsers reject what they can on its line first). Return how many."""
         from vaxelstat.ingest.parsers.base import EARLIEST, MAX_SECONDS, latest
@@ -163,13 +164,19 @@ class Workspace:
                  CASE WHEN start_utc NOT BETWEEN $earliest AND $latest
                         THEN 'bad_time' ELSE 'bad_number' END,
                  'start ' || start_utc::VARCHAR || ' UTC, wait ' || wait_s::VARCHAR
-                   || ' s, talk ' || talk_s::VARCHAR || ' s: not a call''s (a time from 1990 '
-                   || 'to tomorrow, waits and talk of 0 to 24 hours)',
-                 'leg ' || leg_id || ' (' || object_kind || ' ' || object_number || ')'
+                   || ' s, talk ' || talk_s::VARCHAR || ' s, a number of '
+                   || length(object_number)::VARCHAR || ' characters: not a call''s (a time '
+                   || 'from 1990 to tomorrow, waits and talk of 0 to 24 hours, numbers of at '
+                   || 'most 64 characters)',
+                 'leg ' || left(leg_id, 300) || ' (' || object_kind || ' '
+                   || left(object_number, 100) || ')'
                FROM staged
                WHERE start_utc NOT BETWEEN $earliest AND $latest
                   OR coalesce(wait_s, 0) NOT BETWEEN 0 AND $most
-                  OR coalesce(talk_s, 0) NOT BETWEEN 0 AND $most""",
+                  OR coalesce(talk_s, 0) NOT BETWEEN 0 AND $most
+                  -- An object's number no PBX has: longer than a number is, or with a NUL.
+                  OR length(object_number) > 64 OR length(object_identity) > 200
+                  OR contains(object_identity, chr(0))""",
             values,
         ).fetchall()
         if found:

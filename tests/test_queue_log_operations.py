@@ -143,3 +143,25 @@ def test_a_file_the_engine_cannot_read_goes_to_rejected_and_the_spool_goes_on(
     assert "could not be read" in (rejected / "queue_log.why.txt").read_text()
     assert (spool_folder(good) / "done" / "queue_log").exists()
     assert ("acd", "answered", 12, 88, "") in legs(org)
+
+
+def test_files_read_newest_first_give_the_calls_across_their_cut(
+    org, point, tmp_path: Path
+) -> None:
+    """The end of a call read before the file with its start (rotated files pushed newest
+    first): kept as no_start_event, and read again with the file of its start, which makes
+    the call whole; reading either file again changes nothing."""
+    newer, older = write(tmp_path / "q.1", END), write(tmp_path / "q.2", CALL)
+    first = import_file(org, point, "asterisk-queue-log", newer, "queue_log")
+    assert [r.reason for r in first.rejects] == ["no_start_event"]
+    assert legs(org) == set()
+    import_file(org, point, "asterisk-queue-log", older, "queue_log.1")
+    whole = {
+        ("acd", "answered", 12, 88, ""),
+        ("user", "in_answered", 4, 88, ""),
+        ("user", "in_no_answer", 5, 0, ""),
+    }
+    assert legs(org) == whole
+    import_file(org, point, "asterisk-queue-log", newer, "queue_log")
+    import_file(org, point, "asterisk-queue-log", older, "queue_log.1")
+    assert legs(org) == whole

@@ -177,6 +177,11 @@ def _resolve_objects(
     return {key: o.id for key, o in existing.items()}
 
 
+# How many of a point's queue_log lines without their call's start are read again with each
+# file (the latest): enough for the files of a rotation read in any order.
+CARRIED_ENDS = 5000
+
+
 def carried_over(point: CollectionPoint, fmt: str, path: Path) -> list[RejectedRecord]:
     """The lines of calls an earlier file of this point and format left open (a queue_log
     rotates while calls wait in the queue; a Master.csv while a call goes on), to be read
@@ -189,12 +194,25 @@ def carried_over(point: CollectionPoint, fmt: str, path: Path) -> list[RejectedR
     # A file of the same name too: a spool or a push brings each rotated file under one name.
     # Its lines that repeat carried ones are read once (the queue_log's de-duplication; a
     # CDR call held is not held again once stored), so importing a file again changes nothing.
-    held = RejectedRecord.objects.filter(
-        collection_point=point,
-        reason=Reason.INCOMPLETE_CALL,
-        resolved=False,
-        import_run__format=fmt,
-    ).order_by("import_run_id", "line")
+    held = list(
+        RejectedRecord.objects.filter(
+            collection_point=point,
+            reason=Reason.INCOMPLETE_CALL,
+            resolved=False,
+            import_run__format=fmt,
+        ).order_by("import_run_id", "line")
+    )
+    if fmt == asterisk_queue_log.FORMAT:
+        # The ends of calls whose start was in a file not read yet (rotated files read out of
+        # order): read again with each file, so the one with their starts makes the calls
+        # whole (the lines are read in time order). The latest CARRIED_ENDS of them.
+        ends = RejectedRecord.objects.filter(
+            collection_point=point,
+            reason=Reason.NO_START_EVENT,
+            resolved=False,
+            import_run__format=fmt,
+        ).order_by("-id")[:CARRIED_ENDS]
+        held += sorted(ends, key=lambda r: (r.import_run_id, r.line))
     # A queue_log's own lines only, not a table export's rows.
     return [r for r in held if fmt == asterisk_cdr.FORMAT or "|" in r.raw]
 

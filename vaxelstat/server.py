@@ -17,7 +17,7 @@ from vaxelstat import control, tmpfiles
 from vaxelstat.calls.store import close_stores, get_store
 from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS
 from vaxelstat.ingest.parsers.base import Reason
-from vaxelstat.ingest.pipeline import UnreadableFile, import_file
+from vaxelstat.ingest.pipeline import NoSpace, UnreadableFile, import_file
 from vaxelstat.orgs.models import CollectionPoint
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,12 @@ def collect_spool_once() -> int:
             try:
                 if fmt is None:
                     raise UnreadableFile(f"{path}: no parser for {point.format}")
-                summary = import_file(point.organization, point, fmt, path)
+                try:
+                    summary = import_file(point.organization, point, fmt, path)
+                except NoSpace as exc:
+                    # The file stays for a later round: imported once there is room.
+                    log.warning("%s", exc)
+                    continue
                 # Records held for the next file (a call still going on) are read, not
                 # rejected: a file of nothing else is done too.
                 held = sum(1 for r in summary.rejects if r.reason == Reason.INCOMPLETE_CALL)

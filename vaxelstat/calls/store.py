@@ -265,7 +265,12 @@ class DuckDBStore(CallStore):
                     raise ValueError("legs of another organization or point")
                 cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                # A COMMIT that failed (a full disk) has ended the transaction already: the
+                # error to tell is the first one, not the rollback's.
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
                 raise
             finally:
                 cur.unregister("applied_rows")
@@ -449,7 +454,12 @@ class DuckDBStore(CallStore):
                 )
                 cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                # A COMMIT that failed (a full disk) has ended the transaction already: the
+                # error to tell is the first one, not the rollback's.
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
                 raise
             finally:
                 cur.close()

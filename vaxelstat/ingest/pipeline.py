@@ -1,5 +1,6 @@
 """Source file → parser → measured objects → call store, with a stored summary per file."""
 
+import errno
 import hashlib
 import logging
 import os
@@ -14,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,6 +34,29 @@ log = logging.getLogger(__name__)
 
 class UnreadableFile(Exception):
     """A file that could not be read at all."""
+
+
+class NoSpace(UnreadableFile):
+    """The data directory's disk is full: the file is not imported (nothing of it is stored),
+    and can be imported once there is room (the spool keeps it for its next round)."""
+
+
+def _no_space(exc: BaseException) -> bool:
+    """Whether an error is a full disk's, as the OS, DuckDB or SQLite tell it."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    text = str(exc)
+    return "No space left on device" in text or "database or disk is full" in text
+
+
+def _no_space_error(path: Path) -> NoSpace:
+    free = shutil.disk_usage(settings.DATA_DIR).free
+    needed = 3 * path.stat().st_size if path.exists() else 0
+    return NoSpace(
+        f"{path}: not imported: the disk of {settings.DATA_DIR} is full ({free // 2**20} MB "
+        f"free; this file needs about {max(1, needed // 2**20)} MB more); import it again "
+        "once there is room"
+    )
 
 
 @dataclass
@@ -273,8 +298,22 @@ def import_file(
     """Import one file: all its accepted legs, or none; re-importing it adds nothing.
 
     `source_name` names the file in the summary and the rejected records when `path` is a
-    temporary copy (a pushed file).
+    temporary copy (a pushed file). A full disk is one NoSpace error that says so.
     """
+    try:
+        return _import_file(org, point, fmt, path, source_name)
+    except NoSpace:
+        raise
+    except Exception as exc:
+        if _no_space(exc) or (exc.__cause__ is not None and _no_space(exc.__cause__)):
+            log.warning("%s: the disk is full", path)
+            raise _no_space_error(path) from exc
+        raise
+
+
+def _import_file(
+    org: Organization, point: CollectionPoint, fmt: str, path: Path, source_name: str
+) -> ImportSummary:
     source_name = source_name or str(path)
     if fmt not in PARSERS:
         raise UnreadableFile(f"{path}: format {fmt!r} cannot be read yet")

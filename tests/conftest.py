@@ -344,3 +344,13 @@ def simulated(shared_simulation, db):  # type: ignore[no-untyped-def]
         charlie=User.objects.get(pk=pks["charlie"]),
         support=MeasuredObject.objects.get(pk=pks["support"]),
     )
+
+
+@pytest.fixture(params=["duckdb", "chdb"])
+def both_engines(request, settings) -> str:  # type: ignore[no-untyped-def]
+    """A test on each engine of the call store (a module takes it with
+    `pytestmark = pytest.mark.usefixtures("both_engines")`)."""
+    if request.param == "chdb":
+        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
+        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
+    return str(request.param)

@@ -13,12 +13,7 @@ from vaxelstat.orgs.models import CollectionPoint
 T = 1781074800  # 2026-06-10 07:00 UTC
 
 
-@pytest.fixture(autouse=True, params=["duckdb", "chdb"])
-def engine(request, settings) -> str:  # type: ignore[no-untyped-def]
-    if request.param == "chdb":
-        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
-        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
-    return str(request.param)
+pytestmark = pytest.mark.usefixtures("both_engines")
 
 
 def stored(org) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]

@@ -19,12 +19,7 @@ class Killed(BaseException):
     """The process dying at that point (nothing after it runs)."""
 
 
-@pytest.fixture(autouse=True, params=["duckdb", "chdb"])
-def engine(request, settings) -> str:  # type: ignore[no-untyped-def]
-    if request.param == "chdb":
-        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
-        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
-    return str(request.param)
+pytestmark = pytest.mark.usefixtures("both_engines")
 
 
 def stored(org: Organization) -> set[tuple]:  # type: ignore[type-arg]

@@ -79,17 +79,16 @@ def collect_spool_once() -> int:
             try:
                 if fmt is None:
                     raise UnreadableFile(f"{path}: no parser for {point.format}")
-                try:
-                    summary = import_file(point.organization, point, fmt, path)
-                except NoSpace as exc:
-                    # The file stays for a later round: imported once there is room.
-                    log.warning("%s", exc)
-                    continue
+                summary = import_file(point.organization, point, fmt, path)
                 # Records held for the next file (a call still going on) are read, not
                 # rejected: a file of nothing else is done too.
                 held = sum(1 for r in summary.rejects if r.reason == Reason.INCOMPLETE_CALL)
                 if summary.lines_read > summary.rejected - held:
                     target = "done"
+            except NoSpace as exc:
+                # The file stays for a later round: imported once there is room.
+                log.warning("%s", exc)
+                continue
             except UnreadableFile as exc:
                 log.warning("%s", exc)
                 _why(folder / target / path.name, str(exc))

@@ -164,6 +164,15 @@ class CallStore:
         raise NotImplementedError
 
 
+def _rollback(cur: Any) -> None:
+    """Roll back a failed write. A COMMIT that failed (a full disk) has ended the transaction
+    already: the error to tell is the first one, not the rollback's."""
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
 class DuckDBStore(CallStore):
     def __init__(self, url: str) -> None:
         self.url = url
@@ -265,12 +274,7 @@ class DuckDBStore(CallStore):
                     raise ValueError("legs of another organization or point")
                 cur.execute("COMMIT")
             except BaseException:
-                # A COMMIT that failed (a full disk) has ended the transaction already: the
-                # error to tell is the first one, not the rollback's.
-                try:
-                    cur.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
+                _rollback(cur)
                 raise
             finally:
                 cur.unregister("applied_rows")
@@ -454,12 +458,7 @@ class DuckDBStore(CallStore):
                 )
                 cur.execute("COMMIT")
             except BaseException:
-                # A COMMIT that failed (a full disk) has ended the transaction already: the
-                # error to tell is the first one, not the rollback's.
-                try:
-                    cur.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
+                _rollback(cur)
                 raise
             finally:
                 cur.close()

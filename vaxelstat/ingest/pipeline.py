@@ -219,24 +219,15 @@ def carried_over(point: CollectionPoint, fmt: str, path: Path) -> list[RejectedR
     # A file of the same name too: a spool or a push brings each rotated file under one name.
     # Its lines that repeat carried ones are read once (the queue_log's de-duplication; a
     # CDR call held is not held again once stored), so importing a file again changes nothing.
-    held = list(
-        RejectedRecord.objects.filter(
-            collection_point=point,
-            reason=Reason.INCOMPLETE_CALL,
-            resolved=False,
-            import_run__format=fmt,
-        ).order_by("import_run_id", "line")
+    waiting = RejectedRecord.objects.filter(
+        collection_point=point, resolved=False, import_run__format=fmt
     )
+    held = list(waiting.filter(reason=Reason.INCOMPLETE_CALL).order_by("import_run_id", "line"))
     if fmt == asterisk_queue_log.FORMAT:
         # The ends of calls whose start was in a file not read yet (rotated files read out of
         # order): read again with each file, so the one with their starts makes the calls
         # whole (the lines are read in time order). The latest CARRIED_ENDS of them.
-        ends = RejectedRecord.objects.filter(
-            collection_point=point,
-            reason=Reason.NO_START_EVENT,
-            resolved=False,
-            import_run__format=fmt,
-        ).order_by("-id")[:CARRIED_ENDS]
+        ends = waiting.filter(reason=Reason.NO_START_EVENT).order_by("-id")[:CARRIED_ENDS]
         held += sorted(ends, key=lambda r: (r.import_run_id, r.line))
     # A queue_log's own lines only, not a table export's rows.
     return [r for r in held if fmt == asterisk_cdr.FORMAT or "|" in r.raw]
@@ -315,6 +306,8 @@ def _import_file(
     org: Organization, point: CollectionPoint, fmt: str, path: Path, source_name: str
 ) -> ImportSummary:
     source_name = source_name or str(path)
+    # The file's name as the app database keeps it (its runs and rejected records).
+    file_name = kept_text(source_name, 1000)
     if fmt not in PARSERS:
         raise UnreadableFile(f"{path}: format {fmt!r} cannot be read yet")
     try:
@@ -376,7 +369,7 @@ def _import_file(
                 organization=org,
                 collection_point=point,
                 format=fmt,
-                file_name=kept_text(source_name, 1000),
+                file_name=file_name,
                 file_sha256=digest,
                 started=started,
                 finished=started,
@@ -392,7 +385,7 @@ def _import_file(
                         organization=org,
                         collection_point=point,
                         import_run=run,
-                        file_name=kept_text(source_name, 1000),
+                        file_name=file_name,
                         line=r.line,
                         reason=str(r.reason),
                         detail=kept_text(r.detail, 500),
@@ -438,7 +431,7 @@ def _import_file(
             still = [raw_digest(r.raw) for r in rejects]
             still += [raw_digest(c.raw) for c in carried if c.pk in still_carried]
             RejectedRecord.objects.filter(
-                collection_point=point, file_name=kept_text(source_name, 1000), resolved=False
+                collection_point=point, file_name=file_name, resolved=False
             ).exclude(raw_sha1__in=still).update(resolved=True)
             # Calls an earlier file left open that ended in this one.
             RejectedRecord.objects.filter(

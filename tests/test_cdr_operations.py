@@ -141,3 +141,17 @@ def test_a_record_written_twice_is_read_once(org, tmp_path: Path) -> None:
         (len(ROWS) + 3, "duplicate"),
     ]
     assert legs(org, twice) == legs(org, once) != set()
+
+
+def test_a_call_cut_by_rotation_is_held_where_a_record_is_rejected_too(org, tmp_path: Path) -> None:
+    """A record rejected on its line (here the other call's written twice) does not keep the
+    cut call from being held: the rows keep the ids they were read with."""
+    cut = point(org, "cut")
+    first = import_file(
+        org, cut, "asterisk-cdr", write(tmp_path / "a.csv", [OTHER, OTHER, *HALVES]), "Master.csv"
+    )
+    assert [(r.line, r.reason) for r in first.rejects] == [
+        (2, "duplicate"),
+        (3, "incomplete_call"),
+        (4, "incomplete_call"),
+    ]

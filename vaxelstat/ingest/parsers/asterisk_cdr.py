@@ -1204,9 +1204,11 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
             ws.run("DROP TABLE cdr_parsed_scans")
             _read(ws, names, header, {**values, "path": str(copy)})
     ws.run(rejects_statement())
-    _reject_implausible(ws, path, header, source)
+    # How many rows the reader read: row ids stay as they were when rows leave the table.
+    (read,) = ws.one("SELECT count(*) FROM cdr_parsed")
+    _reject_implausible(ws, path, header, source, read)
     if not header and not _other_layouts(ws, names, values):
-        _hold_open_calls(ws, path, source)
+        _hold_open_calls(ws, path, source, read)
     _reject_without_start(ws, path, names, header)
     minutes = _offsets(ws, source)
     originated, invited, one_end, local, caller = walk_statements()
@@ -1296,7 +1298,18 @@ OPEN_CALL = (
 )
 
 
-def _hold_open_calls(ws: Workspace, path: Path, source: SourceSettings) -> None:
+def _records_read(
+    ws: Workspace, path: Path, header: bool, read: int
+) -> list[tuple[int, str]] | None:
+    """The file's records in the order the reader read them, as (line, text): the reader
+    names the lines only of the records it left out, so the n-th row read (row id n) is the
+    n-th of the others. None where a record spans several lines (they cannot be told)."""
+    skipped = {line for (line,) in ws.run("SELECT line FROM cdr_parsed_errors").fetchall()}
+    records = [(n, text) for n, text in read_lines(path) if n not in skipped][header:]
+    return records if len(records) == read else None
+
+
+def _hold_open_calls(ws: Workspace, path: Path, source: SourceSettings, read: int) -> None:
     """A Master.csv rotated while a call went on holds only the records of the channels that
     had ended: a call's first channel (its uniqueid is the linkedid) writes its records last.
     Without them the call is not walked: its records are kept (`incomplete_call`) and read
@@ -1321,12 +1334,8 @@ def _hold_open_calls(ws: Workspace, path: Path, source: SourceSettings) -> None:
     }
     if not rows:
         return
-    # The reader names the lines only of the records it left out: the others are the file's
-    # other non-empty lines, in order.
-    skipped = {line for (line,) in ws.run("SELECT line FROM cdr_parsed_errors").fetchall()}
-    (read,) = ws.one("SELECT count(*) FROM cdr_parsed")
-    records = [(n, text) for n, text in read_lines(path) if n not in skipped]
-    if len(records) != read:
+    records = _records_read(ws, path, False, read)
+    if records is None:
         return  # a record over several lines: the lines cannot be told, so walk them all
     held = [
         (n, str(Reason.INCOMPLETE_CALL), OPEN_CALL, text)
@@ -1363,7 +1372,9 @@ IMPLAUSIBLE = f"""CASE
   END"""
 
 
-def _reject_implausible(ws: Workspace, path: Path, header: bool, source: SourceSettings) -> None:
+def _reject_implausible(
+    ws: Workspace, path: Path, header: bool, source: SourceSettings, read: int
+) -> None:
     """Reject (with why) the records whose times or numbers no call has (IMPLAUSIBLE), and a
     record again, whole (a line written twice, an export's row again): it is read once."""
     found = ws.run(
@@ -1402,27 +1413,23 @@ def _reject_implausible(ws: Workspace, path: Path, header: bool, source: SourceS
         detail = "the same record again (every field as an earlier one's)"
         rejected += [(row, Reason.DUPLICATE, detail) for (row,) in again]
     if rejected:
-        _reject_rows(ws, path, header, rejected)
+        _reject_rows(ws, path, header, read, rejected)
 
 
 def _reject_rows(
-    ws: Workspace, path: Path, header: bool, rejected: list[tuple[int, Reason, str]]
+    ws: Workspace, path: Path, header: bool, read: int, rejected: list[tuple[int, Reason, str]]
 ) -> None:
-    """Reject rows of `cdr_parsed` (rowid, reason, detail) on their lines: the rows are read
-    in the file's order, so the n-th row read is the n-th record the reader did not skip (a
-    rare case: the file is read again only then)."""
-    skipped = {line for (line,) in ws.run("SELECT line FROM cdr_parsed_errors").fetchall()}
-    (read,) = ws.one("SELECT count(*) FROM cdr_parsed")
-    records = [(n, text) for n, text in read_lines(path) if n not in skipped][header:]
-    known = len(records) == read  # else a record over several lines: its line is not told
+    """Reject rows of `cdr_parsed` (rowid, reason, detail) on their lines (a rare case: the
+    file is read again only then); line 0 where a record spans several lines."""
+    records = _records_read(ws, path, header, read)
     ws.con.executemany(
         "INSERT INTO ws_rejects VALUES (?, ?, ?, ?)",
         [
             (
-                records[row][0] if known else 0,
+                records[row][0] if records is not None else 0,
                 str(reason),
                 detail,
-                records[row][1] if known else "",
+                records[row][1] if records is not None else "",
             )
             for row, reason, detail in rejected
         ],

@@ -872,26 +872,30 @@ def _walk_ctes(minutes: bool) -> str:
              SELECT DISTINCT dst FROM cdr_steps
              WHERE kind IN ('conf', 'hunt', 'queue', 'rule', 'ivr', 'vm')),
            answering AS (
-             SELECT s.*, s.disposition = 'ANSWERED' AND NOT s.holding_app
+             SELECT s.cid, s.pos, s.answer_u, s.end_u, s.billsec, s.holding_app, s.kind,
+               s.b, s.pickup_row,
+               s.disposition = 'ANSWERED' AND NOT s.holding_app
                  AND NOT (s.agi AND s.kind = '' AND sv.dst IS NULL) AS answers
              FROM cdr_caller c JOIN cdr_steps s ON s.cid = c.cid
              LEFT JOIN services sv ON sv.dst = s.dst
              WHERE c.internal AND (c.src IN (c.origin, '') OR c.by_caller_id) AND NOT c.feature
                AND c.cid NOT IN (SELECT cid FROM cdr_out)),
-           v AS (
-             SELECT c.cid, c.call_id, c.origin, c.src, c.from_number, c.from_name,
-               c.internal, c.first_pos_row,
-               arg_min(epoch(coalesce(s.answer_u, s.end_u)), s.pos)
-                 FILTER (s.answers) AS answered_at,
-               arg_min(s.billsec, s.pos) FILTER (s.answers) AS talk,
-               bool_or(s.holding_app AND s.kind <> 'queue') AS to_mailbox,
+           outcome AS (
+             SELECT cid,
+               arg_min(epoch(coalesce(answer_u, end_u)), pos) FILTER (answers) AS answered_at,
+               arg_min(billsec, pos) FILTER (answers) AS talk,
+               bool_or(holding_app AND kind <> 'queue') AS to_mailbox,
                -- Whether the call reached anyone: a phone dialled (a ring group's member, a
                -- conference's other participants) or a conference.
-               bool_or(s.b <> '' OR s.kind = 'conf') AS reached
-             FROM cdr_caller c JOIN answering s ON s.cid = c.cid
-             GROUP BY ALL
+               bool_or(b <> '' OR kind = 'conf') AS reached
+             FROM answering
+             GROUP BY cid
              -- A pickup: the user answered a call, not placed one.
-             HAVING NOT bool_or(s.pickup_row))
+             HAVING NOT bool_or(pickup_row)),
+           v AS (
+             SELECT c.cid, c.call_id, c.origin, c.src, c.from_number, c.from_name,
+               c.internal, c.first_pos_row, o.* EXCLUDE (cid)
+             FROM outcome o JOIN cdr_caller c ON c.cid = o.cid)
            -- A call to a user's number that reached no one was not answered: no service
            -- answers a user's number (a ring group's or a conference's number, however it
            -- looks, reached someone).

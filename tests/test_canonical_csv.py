@@ -103,7 +103,7 @@ def test_a_mapping_reads_another_platforms_export(org, tmp_path: Path, capsys) -
     call_command(
         "import", "--org", "acme", "--format", "csv", "--mapping", str(mapping), str(export)
     )
-    assert "imported 2, duplicates 0, rejected 0" in capsys.readouterr().out
+    assert "imported 2, duplicates 0, calls replaced 0, rejected 0" in capsys.readouterr().out
     legs = get_store().legs(Scope.whole(org.id))
     assert [(leg["type"], leg["wait_s"]) for leg in legs] == [("answered", 14), ("abandoned", 40)]
     assert MeasuredObject.objects.get(organization=org, kind="acd").number == "Växel"
@@ -127,5 +127,5 @@ def test_a_leg_twice_in_one_file_is_stored_once(org, tmp_path: Path, capsys) -> 
     row = "c1,l1,user,1001,,2024-03-01T10:00:00+01:00,in,false,in_answered,,,,,,,,5,60,,"
     path.write_text(HEADER + "\n" + row + "\n" + row + "\n")
     call_command("import", "--org", "acme", "--format", "csv", str(path))
-    assert "imported 1, duplicates 1, rejected 0" in capsys.readouterr().out
+    assert "imported 1, duplicates 1, calls replaced 0, rejected 0" in capsys.readouterr().out
     assert get_store().count(Scope.whole(org.id)) == 1

@@ -1,6 +1,6 @@
 """The same figures from both engines: DuckDB (the default) and ClickHouse through chDB."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -139,17 +139,40 @@ def test_clickhouse_parameters_keep_backslashes_tabs_and_line_breaks(settings) -
     assert store.query("SELECT $text AS t", {"text": text}) == [{"t": text}]  # type: ignore[attr-defined]
 
 
-def test_a_re_import_after_the_source_time_zone_changed_adds_nothing(
+def test_a_re_import_after_the_source_time_zone_changed_moves_the_calls_without_doubling(
     both, org, settings, tmp_path: Path
 ) -> None:
     """A leg's start moves with the collection point's source time zone (by up to 26 hours
-    between UTC-12 and UTC+14); its natural key does not, and the re-import finds it."""
+    between UTC-12 and UTC+14); its natural key does not: the re-import finds each call,
+    replaces its legs with the new reading (moved), and doubles none. Read again in the same
+    zone, the file adds nothing."""
     point = CollectionPoint.objects.get(organization=org, name="pbx")
-    for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
-        point.settings = {**point.settings, "source_timezone": zone}
-        point.save()
-        for url in both.values():
-            settings.CALLSTORE_URL = url
+    for url in both.values():
+        settings.CALLSTORE_URL = url
+        before = get_store().counts_by_object(Scope.whole(org.id))
+        first = min(_cdr_starts(org.id))
+        for zone, shift in (("Pacific/Kiritimati", -14), ("Etc/GMT+12", 12)):
+            point.settings = {**point.settings, "source_timezone": zone}
+            point.save()
             summary = import_file(org, point, "asterisk-cdr", tmp_path / "Master.csv")
-            assert summary.imported == 0 and summary.duplicates > 5000, (zone, url)
+            assert summary.calls_replaced > 2000 and summary.imported > 5000, (zone, url)
+            assert get_store().counts_by_object(Scope.whole(org.id)) == before, (zone, url)
+            # (The simulated PBX wrote local Stockholm time, an hour ahead of UTC.)
+            assert min(_cdr_starts(org.id)) - first == timedelta(hours=shift + 1), (zone, url)
+            again = import_file(org, point, "asterisk-cdr", tmp_path / "Master.csv")
+            assert (again.imported, again.calls_replaced) == (0, 0), (zone, url)
+            assert again.duplicates == summary.imported, (zone, url)
+        point.settings = {k: v for k, v in point.settings.items() if k != "source_timezone"}
+        point.save()
+        import_file(org, point, "asterisk-cdr", tmp_path / "Master.csv")
+        assert get_store().counts_by_object(Scope.whole(org.id)) == before, url
+        assert min(_cdr_starts(org.id)) == first, url
     settings.CALLSTORE_URL = both["duckdb"]
+
+
+def _cdr_starts(org_id: int) -> list[datetime]:
+    return [
+        leg["start_utc"]
+        for leg in get_store().legs(Scope.whole(org_id))
+        if leg["leg_id"].startswith("cdr:")
+    ]

@@ -31,9 +31,15 @@ def test_a_good_file_imports_and_a_second_import_adds_nothing(org, tmp_path: Pat
     path = tmp_path / "queue_log"
     path.write_text(GOOD)
     assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 0
-    assert f"{path}: read 2, imported 1, duplicates 0, rejected 0" in capsys.readouterr().out
+    assert (
+        f"{path}: read 2, imported 1, duplicates 0, calls replaced 0, rejected 0"
+        in capsys.readouterr().out
+    )
     assert run_import("--org", "acme", "--format", "asterisk-queue-log", str(path)) == 0
-    assert f"{path}: read 2, imported 0, duplicates 1, rejected 0" in capsys.readouterr().out
+    assert (
+        f"{path}: read 2, imported 0, duplicates 1, calls replaced 0, rejected 0"
+        in capsys.readouterr().out
+    )
     assert get_store().count(Scope.whole(org.id)) == 1
     assert ImportRun.objects.filter(organization=org).count() == 2
 

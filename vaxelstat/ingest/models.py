@@ -15,6 +15,9 @@ class ImportRun(models.Model):
     legs_imported = models.PositiveIntegerField(default=0)
     # Legs whose natural key was stored before: a re-import adds nothing.
     duplicates = models.PositiveIntegerField(default=0)
+    # Calls stored before whose legs this file's reading replaced (a fixed file, a growing
+    # copy, the whole file after a part).
+    calls_replaced = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     rejected_by_reason = models.JSONField(default=dict)
     # False from the run's creation until its legs are in the store and it is finished: a

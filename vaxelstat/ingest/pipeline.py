@@ -65,6 +65,8 @@ class ImportSummary:
     lines_read: int = 0
     imported: int = 0
     duplicates: int = 0
+    # Calls stored before whose legs this file's reading replaced (a correction).
+    calls_replaced: int = 0
     rejects: list[Reject] = field(default_factory=list)
 
     @property
@@ -425,6 +427,7 @@ def _import_file(
             raise
         inserted = settled.inserted if settled else 0
         duplicates = settled.duplicates if settled else 0
+        calls_replaced = settled.calls_replaced if settled else 0
         with transaction.atomic():
             # Records rejected before that this import of the same file no longer rejects
             # have been fixed (and their legs imported now); carried ones still open stay.
@@ -438,15 +441,26 @@ def _import_file(
                 pk__in=[c.pk for c in carried if c.pk not in still_carried]
             ).update(resolved=True)
             run.legs_imported, run.duplicates = inserted, duplicates
+            run.calls_replaced = calls_replaced
             run.finished, run.complete = timezone.now(), True
-            run.save(update_fields=["legs_imported", "duplicates", "finished", "complete"])
+            run.save(
+                update_fields=[
+                    "legs_imported",
+                    "duplicates",
+                    "calls_replaced",
+                    "finished",
+                    "complete",
+                ]
+            )
     summary.imported, summary.duplicates = inserted, duplicates
+    summary.calls_replaced = calls_replaced
     log.debug(
-        "%s: %d lines, %d legs imported, %d duplicates, %d rejected",
+        "%s: %d lines, %d legs imported, %d duplicates, %d calls replaced, %d rejected",
         path,
         summary.lines_read,
         summary.imported,
         summary.duplicates,
+        summary.calls_replaced,
         summary.rejected,
     )
     return summary

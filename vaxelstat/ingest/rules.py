@@ -3,8 +3,10 @@ point already holds. They run in the import's workspace (DuckDB in memory), the 
 engine holds the call store; the store only answers two reads and applies the outcome.
 
 - A leg id twice in the file keeps its earliest leg.
-- A leg already stored is a duplicate, unless the stored one is in progress (IN_PROGRESS) and
-  this one is not: then this one replaces it (its call has ended since).
+- Corrections, call by call: a call the store holds, read again the same, adds nothing (its
+  legs are duplicates); read otherwise (a fixed file, a growing copy, the whole file after a
+  part), the reading replaces the stored call's legs of its source whole. A reading in which
+  the call is still in progress (IN_PROGRESS) does not replace the call ended.
 - Pickups: where the queue_log credits member X with a call (CONNECT) that another phone
   picked up from X's ringing (the CDR's Pickup), the group's answering member is the picker
   and X's leg is unanswered (FORMATS.md §2.4). Whichever file comes first, the outcome is the
@@ -32,6 +34,8 @@ class Settled:
     replaces: list[str]
     inserted: int
     duplicates: int
+    # Calls the store held whose legs this file's reading replaced (a correction).
+    calls_replaced: int
     # The window of starts that both reads and the replacement look in.
     earliest: datetime
     latest: datetime
@@ -93,33 +97,18 @@ def settle(
         "stored_keys",
         store.stored_keys(org_id, point_id, earliest, latest),
     )
-    # A leg already stored is a duplicate, unless the stored one is in progress and this one
-    # is not: this one replaces it.
-    run(
-        f"CREATE OR REPLACE TEMP TABLE seen AS SELECT b.leg_id, "  # noqa: S608
-        f"k.note = $progress AND b.note <> $progress AS replacing "
-        f"FROM {batch} b JOIN stored_keys k USING (leg_id)",
-        {"progress": IN_PROGRESS},
-    )
-    replaces = [r for (r,) in run("SELECT leg_id FROM seen WHERE replacing").fetchall()]
-    (seen,) = ws.one("SELECT count(*) FROM seen")
-    if seen:
-        run(
-            f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT * FROM {batch} "  # noqa: S608
-            f"WHERE leg_id NOT IN (SELECT leg_id FROM seen WHERE NOT replacing)"
-        )
-    else:
-        # Nothing stored before: the file's legs are all new (no copy of them is made).
+    if batch != "fresh":
         run(f"ALTER TABLE {batch} RENAME TO fresh")
-    (inserted,) = ws.one("SELECT count(*) FROM fresh")
-    changed = _pickups(ws, store, org_id, point_id, earliest, latest)
-    ws.con.unregister("stored_keys")
-    _local_offsets(ws, timezone)
     run("CREATE OR REPLACE TEMP TABLE ids (kind VARCHAR, identity VARCHAR, object_id BIGINT)")
     if object_ids:
         ws.con.executemany(
             "INSERT INTO ids VALUES (?, ?, ?)", [(k, i, o) for (k, i), o in object_ids.items()]
         )
+    changed = _pickups(ws, store, org_id, point_id, earliest, latest)
+    replaces, calls_replaced = _corrections(ws, store, org_id, point_id, earliest, latest)
+    ws.con.unregister("stored_keys")
+    (inserted,) = ws.one("SELECT count(*) FROM fresh")
+    _local_offsets(ws, timezone)
     rest = ", ".join(f"f.{name}" for name in STORE_COLUMN_NAMES[9:])
     rows = ws.con.sql(
         f"SELECT $org_id::INTEGER AS org_id, m.object_id, f.object_kind, "  # noqa: S608
@@ -138,10 +127,127 @@ def settle(
         rows=rows,
         replaces=sorted(set(replaces) | set(changed)),
         inserted=int(inserted),
+        calls_replaced=calls_replaced,
         duplicates=int(total) - int(inserted),
         earliest=earliest,
         latest=latest,
     )
+
+
+# A leg's source: the prefix of its id ('cdr', 'ql', 'bw', 'fs', …). A file replaces legs of
+# its own source only: another source's legs of a call (the queue_log's, of a CDR's call) are
+# that source's reading.
+SOURCE = "split_part(leg_id, ':', 1)"
+# What a reading replaces. The Asterisk readers read a call whole from one file (the CDR holds
+# a call's records until its first channel's record is written; the queue_log carries an open
+# call's lines into the next file): a call read again otherwise replaces all its stored legs of
+# the source. A FreeSWITCH channel or a BroadWorks record may be in another file than the rest
+# of its call, and one channel's file may read a leg as less than its call's other file did
+# (the B-leg's file does not know the A-leg sent the call to voicemail): for those sources a
+# leg read again replaces the stored leg of its id only where that one was in progress; the
+# first reading of an ended leg stays.
+WHOLE_CALLS = ("cdr", "ql")
+UNIT = f"CASE WHEN {SOURCE} IN {WHOLE_CALLS} THEN call_id ELSE leg_id END"
+# What a stored leg and a leg read again must agree in to be the same leg.
+SAME = (
+    "hash(leg_id, call_id, object_id, start_utc, direction, internal, type, from_number, "
+    "from_name, forwarded_from, group_from, member_number, member_name, to_number, wait_s, "
+    "talk_s, forwarded_to, note)"
+)
+
+
+def _corrections(
+    ws: Workspace,
+    store: CallStore,
+    org_id: int,
+    point_id: int,
+    earliest: datetime,
+    latest: datetime,
+) -> tuple[list[str], int]:
+    """Settle the fresh legs against the calls the store holds, call by call (leg by leg for
+    the sources not read in whole calls: WHOLE_CALLS): a call read again as it is stored adds
+    nothing; a call read otherwise (the fixed version of a file, a growing copy, the whole
+    file after a part) replaces the stored call's legs of the same source, except that a
+    reading with the call still in progress does not replace the call ended (nor, for the
+    other sources, any reading an ended leg). A stored call
+    is the file's where its id is, or where one of its leg ids is (a call whose id a fixed
+    record mends). Leaves in `fresh` the legs to store; returns the ids of the stored legs
+    they replace and how many calls were replaced."""
+    run = ws.run
+    # Which stored unit (a call, or a leg: UNIT) of the same source each unit read holds: by
+    # its id, or by a leg id they share (a call whose id a fixed record mends).
+    run(
+        f"CREATE OR REPLACE TEMP TABLE links AS "  # noqa: S608
+        f"WITH f AS (SELECT leg_id, {UNIT} AS unit, {SOURCE} AS src FROM fresh), "
+        f"k AS (SELECT leg_id, call_id, {UNIT} AS unit, {SOURCE} AS src FROM stored_keys) "
+        f"SELECT DISTINCT f.unit, f.src, k.unit AS stored_unit, k.call_id AS stored_call "
+        f"FROM f JOIN k ON k.unit = f.unit AND k.src = f.src "
+        f"UNION SELECT f.unit, f.src, k.unit, k.call_id FROM f JOIN k ON k.leg_id = f.leg_id"
+    )
+    stored_calls = [c for (c,) in run("SELECT DISTINCT stored_call FROM links").fetchall()]
+    if not stored_calls:
+        return [], 0
+    ws.con.register(
+        "stored_calls",
+        store.stored_legs_of_calls(org_id, point_id, earliest, latest, stored_calls),
+    )
+    try:
+        run(
+            f"CREATE OR REPLACE TEMP TABLE prior AS "  # noqa: S608
+            f"SELECT *, {UNIT} AS unit, {SOURCE} AS src FROM stored_calls"
+        )
+    finally:
+        ws.con.unregister("stored_calls")
+    # Each unit read against the stored units it holds: the same legs (count and content), or
+    # not; and whether either is of a call still in progress.
+    run(
+        f"""CREATE OR REPLACE TEMP TABLE outcomes AS
+        WITH read AS (
+          SELECT {UNIT} AS unit, {SOURCE} AS src, count(*) AS n, sum({SAME}) AS digest,
+            bool_or(f.note = $progress) AS open
+          FROM fresh f JOIN ids m ON m.kind = f.object_kind AND m.identity = f.object_identity
+          WHERE ({UNIT}, {SOURCE}) IN (SELECT (unit, src) FROM links)
+          GROUP BY ALL),
+        held AS (
+          SELECT l.read_unit AS unit, l.read_src AS src, count(*) AS n,
+            sum({SAME}) AS digest, bool_or(p.note = $progress) AS open
+          FROM (SELECT DISTINCT unit AS read_unit, src AS read_src, stored_unit FROM links) l
+          JOIN prior p ON p.unit = l.stored_unit AND p.src = l.read_src
+          GROUP BY ALL)
+        SELECT r.unit, r.src,
+          CASE WHEN r.n = h.n AND r.digest = h.digest THEN 'same'
+               WHEN r.open AND NOT h.open THEN 'ended'
+               WHEN r.src NOT IN {WHOLE_CALLS} AND NOT h.open THEN 'kept'
+               ELSE 'replaced' END AS outcome
+        FROM read r JOIN held h USING (unit, src)""",  # noqa: S608
+        {"progress": IN_PROGRESS},
+    )
+    replaces = [
+        leg_id
+        for (leg_id,) in run(
+            "SELECT DISTINCT p.leg_id FROM outcomes o "
+            "JOIN links l USING (unit, src) "
+            "JOIN prior p ON p.unit = l.stored_unit AND p.src = l.src "
+            "WHERE o.outcome = 'replaced'"
+        ).fetchall()
+    ]
+    (calls_replaced,) = ws.one(
+        "SELECT count(DISTINCT (l.src, l.stored_call)) FROM outcomes o "
+        "JOIN links l USING (unit, src) WHERE o.outcome = 'replaced'"
+    )
+    # A unit stored as it is read, or stored ended and read in progress (or read again from
+    # a source not read in whole calls), stays as stored.
+    run(
+        f"DELETE FROM fresh WHERE ({SOURCE}, {UNIT}) IN ("  # noqa: S608
+        f"SELECT (src, unit) FROM outcomes WHERE outcome <> 'replaced')"
+    )
+    # A replaced unit's legs are the file's reading, pickups and all: no stored leg of it is
+    # changed besides.
+    run(
+        f"DELETE FROM changed WHERE ({SOURCE}, {UNIT}) IN ("  # noqa: S608
+        f"SELECT (src, unit) FROM outcomes WHERE outcome = 'replaced')"
+    )
+    return replaces, int(calls_replaced)
 
 
 def _pickups(

@@ -55,6 +55,7 @@ def push(request: HttpRequest, point_id: int) -> HttpResponse:
         "read": summary.lines_read,
         "imported": summary.imported,
         "duplicates": summary.duplicates,
+        "calls_replaced": summary.calls_replaced,
         "rejected": summary.rejected,
         "rejects": [
             {"line": r.line, "reason": str(r.reason), "detail": r.detail}

@@ -74,7 +74,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"{path}:{reject.line}: {reject.reason}: {reject.detail}")
             self.stdout.write(
                 f"{path}: read {summary.lines_read}, imported {summary.imported}, "
-                f"duplicates {summary.duplicates}, rejected {summary.rejected}"
+                f"duplicates {summary.duplicates}, calls replaced {summary.calls_replaced}, "
+                f"rejected {summary.rejected}"
             )
             read_any = read_any or summary.lines_read > summary.rejected
             rejected_any = rejected_any or summary.rejected > 0

@@ -1,0 +1,250 @@
+"""Corrections: a file that covers calls already stored (its fixed version, a growing copy,
+the whole file after a part) replaces those calls' legs with its reading, call by call. After
+a damaged file and then the file as it should be, the store holds what a clean import of the
+right file gives: no leg of the damaged reading is left, none of the right one is missing."""
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from samples import SAMPLES, needs_samples
+from test_samples_counted import CASES
+
+from vaxelstat.calls.legs import STORE_COLUMN_NAMES
+from vaxelstat.calls.scope import Scope
+from vaxelstat.calls.store import get_store
+from vaxelstat.demo import switchboard as sb
+from vaxelstat.ingest.pipeline import ImportSummary, import_file
+from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("both_engines")]
+
+END = datetime(2026, 11, 20, 18, tzinfo=UTC)
+
+
+def stored(org: Organization) -> Counter[tuple]:  # type: ignore[type-arg]
+    """Every leg of the org, whole (its object by identity, not by id; not the import)."""
+    identity = {
+        o.id: (o.kind, o.source_identity) for o in MeasuredObject.objects.filter(organization=org)
+    }
+    kept = [
+        c for c in STORE_COLUMN_NAMES if c not in ("org_id", "collection_point_id", "import_id")
+    ]
+    return Counter(
+        tuple(identity[leg[c]] if c == "object_id" else leg[c] for c in kept)
+        for leg in get_store().legs(Scope.whole(org.id))
+    )
+
+
+def rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def text_of(records: list[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerows(records)
+    return out.getvalue()
+
+
+def _middle(records: list[list[str]], fits: Callable[[list[str]], bool]) -> int:
+    """The index of the first record from the middle on that fits."""
+    for i in range(len(records) // 2, len(records)):
+        if fits(records[i]):
+            return i
+    raise AssertionError("no record fits")
+
+
+# Master.csv columns (21): 7 lastapp, 9 start, 13 billsec, 14 disposition, 16 uniqueid,
+# 19 linkedid.
+def answered_dial(r: list[str]) -> bool:
+    return r[7] == "Dial" and r[14] == "ANSWERED" and int(r[13]) > 20
+
+
+def cdr_left_out(records: list[list[str]]) -> list[list[str]]:
+    i = _middle(records, answered_dial)
+    return records[:i] + records[i + 1 :]
+
+
+def cdr_time_garbled(records: list[list[str]]) -> list[list[str]]:
+    i = _middle(records, answered_dial)
+    return [
+        *records[:i],
+        [*records[i][:9], "2026-13-45 25:61:00", *records[i][10:]],
+        *records[i + 1 :],
+    ]
+
+
+def cdr_no_answer(records: list[list[str]]) -> list[list[str]]:
+    i = _middle(records, answered_dial)
+    damaged = [*records[i][:13], "0", "NO ANSWER", *records[i][15:]]
+    return [*records[:i], damaged, *records[i + 1 :]]
+
+
+def cdr_talk_changed(records: list[list[str]]) -> list[list[str]]:
+    i = _middle(records, answered_dial)
+    damaged = [*records[i][:13], "7", *records[i][14:]]
+    return [*records[:i], damaged, *records[i + 1 :]]
+
+
+def cdr_call_id_changed(records: list[list[str]]) -> list[list[str]]:
+    """A Dial record of a call of several whose linkedid gained a digit: the record is a call
+    of its own (its leg ids are the right file's)."""
+    i = next(
+        i
+        for i in range(len(records) // 2, len(records))
+        if answered_dial(records[i]) and records[i - 1][19] == records[i][19]
+    )
+    damaged = [*records[i][:19], records[i][19] + "0", *records[i][20:]]
+    return [*records[:i], damaged, *records[i + 1 :]]
+
+
+def first_part(records: list[list[str]]) -> list[list[str]]:
+    return records[: len(records) * 3 // 5]
+
+
+CDR_DAMAGES = [
+    cdr_left_out,
+    cdr_time_garbled,
+    cdr_no_answer,
+    cdr_talk_changed,
+    cdr_call_id_changed,
+    first_part,
+]
+
+
+# queue_log: time|callid|queue|agent|event|data1|data2|data3
+def lines_of(text: str) -> list[list[str]]:
+    return [line.split("|") for line in text.splitlines()]
+
+
+def joined(lines: list[list[str]]) -> str:
+    return "".join("|".join(fields) + "\n" for fields in lines)
+
+
+def connect(fields: list[str]) -> bool:
+    return fields[4] == "CONNECT"
+
+
+def ql_connect_left_out(lines: list[list[str]]) -> list[list[str]]:
+    i = _middle(lines, connect)
+    return lines[:i] + lines[i + 1 :]
+
+
+def ql_wait_changed(lines: list[list[str]]) -> list[list[str]]:
+    i = _middle(lines, connect)
+    return [*lines[:i], [*lines[i][:5], str(int(lines[i][5]) + 40), *lines[i][6:]], *lines[i + 1 :]]
+
+
+def ql_agent_changed(lines: list[list[str]]) -> list[list[str]]:
+    i = _middle(lines, connect)
+    return [*lines[:i], [*lines[i][:3], "PJSIP/9999", *lines[i][4:]], *lines[i + 1 :]]
+
+
+QL_DAMAGES = [ql_connect_left_out, ql_wait_changed, ql_agent_changed, first_part]
+
+
+def _import(
+    org: Organization, fmt: str, path: Path, text: str, settings: dict | None = None
+) -> ImportSummary:
+    point, _ = CollectionPoint.objects.get_or_create(
+        organization=org,
+        name="pbx",
+        defaults={"format": fmt, "settings": settings or {"trunk_peers": [sb.TRUNK]}},
+    )
+    path.write_text(text, encoding="utf-8")
+    return import_file(org, point, fmt, path)
+
+
+def _corrected(
+    tmp_path: Path,
+    fmt: str,
+    right: str,
+    damaged: str,
+    slug: str,
+    settings: dict | None = None,
+    timezone: str = "Europe/Stockholm",
+) -> None:
+    clean = Organization.objects.create(slug=f"clean-{slug}", name="Clean", timezone=timezone)
+    _import(clean, fmt, tmp_path / "clean", right, settings)
+    expected = stored(clean)
+    org = Organization.objects.create(slug=slug, name="Fixed", timezone=timezone)
+    _import(org, fmt, tmp_path / "log", damaged, settings)
+    wrong = stored(org)
+    assert wrong != expected, "the damage changed nothing: no test"
+    summary = _import(org, fmt, tmp_path / "log", right, settings)
+    assert stored(org) == expected
+    # The calls the damaged reading had wrong were replaced, and said so.
+    if wrong - expected:
+        assert summary.calls_replaced > 0
+    # And the right file again changes nothing.
+    again = _import(org, fmt, tmp_path / "log", right, settings)
+    assert (again.imported, again.calls_replaced) == (0, 0)
+    assert stored(org) == expected
+
+
+@pytest.mark.parametrize("damage", CDR_DAMAGES, ids=[d.__name__ for d in CDR_DAMAGES])
+def test_a_fixed_master_csv_makes_the_store_a_clean_import_of_it(
+    simulated_logs, tmp_path: Path, damage
+) -> None:  # type: ignore[no-untyped-def]
+    master, _ = simulated_logs(5, 2, END)
+    right = master.read_text(encoding="utf-8")
+    damaged = text_of(damage(rows(right)))
+    assert damaged != right
+    _corrected(tmp_path, "asterisk-cdr", right, damaged, damage.__name__[:40])
+
+
+@pytest.mark.parametrize("damage", QL_DAMAGES, ids=[d.__name__ for d in QL_DAMAGES])
+def test_a_fixed_queue_log_makes_the_store_a_clean_import_of_it(
+    simulated_logs, tmp_path: Path, damage
+) -> None:  # type: ignore[no-untyped-def]
+    _, queue_log = simulated_logs(5, 2, END)
+    right = queue_log.read_text(encoding="utf-8")
+    damaged = joined(damage(lines_of(right)))
+    assert damaged != right
+    _corrected(tmp_path, "asterisk-queue-log", right, damaged, damage.__name__[:40])
+
+
+@needs_samples
+@pytest.mark.parametrize("damage", ["no answer", "left out"])
+def test_a_fixed_real_pbxware_cdr_makes_the_store_a_clean_import_of_it(
+    tmp_path: Path, damage: str
+) -> None:
+    """The real PBXware CDR export (a DB table's, with a header): an answered Dial's record
+    read as not answered, or left out, then the file as it was."""
+    case = next(c for c in CASES if c[0] == "PBXware cdr")
+    _, fmt, (name,), settings, timezone, *_ = case
+    right = (SAMPLES / name).read_text(encoding="utf-8")
+    lines = right.splitlines(keepends=True)
+    i = next(
+        i
+        for i in range(len(lines) // 2, len(lines))
+        if ",Dial," in lines[i] and ",ANSWERED," in lines[i]
+    )
+    if damage == "no answer":
+        lines[i] = lines[i].replace(",ANSWERED,", ",NO ANSWER,")
+    else:
+        del lines[i]
+    _corrected(tmp_path, fmt, right, "".join(lines), damage.replace(" ", "-"), settings, timezone)
+
+
+def test_a_re_sent_part_of_a_queue_log_after_the_whole_file_changes_nothing(
+    simulated_logs, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The first part of a queue_log sent again after the whole, cut while a call was
+    connected: that call, in progress in the part, does not replace the call ended. (The
+    CDR's like case: test_cdr_operations, a call cut by rotation.)"""
+    _, queue_log = simulated_logs(5, 2, END)
+    right = queue_log.read_text(encoding="utf-8")
+    lines = lines_of(right)
+    part = joined(lines[: _middle(lines, connect) + 1])
+    org = Organization.objects.create(slug="resent", name="Re-sent")
+    _import(org, "asterisk-queue-log", tmp_path / "log", right)
+    whole = stored(org)
+    summary = _import(org, "asterisk-queue-log", tmp_path / "log", part)
+    assert (summary.imported, summary.calls_replaced) == (0, 0)
+    assert summary.duplicates > 100
+    assert stored(org) == whole

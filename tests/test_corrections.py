@@ -50,9 +50,9 @@ def text_of(records: list[list[str]]) -> str:
     return out.getvalue()
 
 
-def _middle(records: list[list[str]], fits: Callable[[list[str]], bool]) -> int:
-    """The index of the first record from the middle on that fits."""
-    for i in range(len(records) // 2, len(records)):
+def _middle(records: list[list[str]], fits: Callable[[list[str]], bool], at: float) -> int:
+    """The index of the first record that fits from `at` (a fraction of the file) on."""
+    for i in range(int(len(records) * at), len(records)):
         if fits(records[i]):
             return i
     raise AssertionError("no record fits")
@@ -64,13 +64,13 @@ def answered_dial(r: list[str]) -> bool:
     return r[7] == "Dial" and r[14] == "ANSWERED" and int(r[13]) > 20
 
 
-def cdr_left_out(records: list[list[str]]) -> list[list[str]]:
-    i = _middle(records, answered_dial)
+def cdr_left_out(records: list[list[str]], at: float) -> list[list[str]]:
+    i = _middle(records, answered_dial, at)
     return records[:i] + records[i + 1 :]
 
 
-def cdr_time_garbled(records: list[list[str]]) -> list[list[str]]:
-    i = _middle(records, answered_dial)
+def cdr_time_garbled(records: list[list[str]], at: float) -> list[list[str]]:
+    i = _middle(records, answered_dial, at)
     return [
         *records[:i],
         [*records[i][:9], "2026-13-45 25:61:00", *records[i][10:]],
@@ -78,41 +78,41 @@ def cdr_time_garbled(records: list[list[str]]) -> list[list[str]]:
     ]
 
 
-def cdr_no_answer(records: list[list[str]]) -> list[list[str]]:
-    i = _middle(records, answered_dial)
+def cdr_no_answer(records: list[list[str]], at: float) -> list[list[str]]:
+    i = _middle(records, answered_dial, at)
     damaged = [*records[i][:13], "0", "NO ANSWER", *records[i][15:]]
     return [*records[:i], damaged, *records[i + 1 :]]
 
 
-def cdr_talk_changed(records: list[list[str]]) -> list[list[str]]:
-    i = _middle(records, answered_dial)
+def cdr_talk_changed(records: list[list[str]], at: float) -> list[list[str]]:
+    i = _middle(records, answered_dial, at)
     damaged = [*records[i][:13], "7", *records[i][14:]]
     return [*records[:i], damaged, *records[i + 1 :]]
 
 
-def cdr_call_id_changed(records: list[list[str]]) -> list[list[str]]:
+def cdr_call_id_changed(records: list[list[str]], at: float) -> list[list[str]]:
     """A Dial record of a call of several whose linkedid gained a digit: the record is a call
     of its own (its leg ids are the right file's)."""
     i = next(
         i
-        for i in range(len(records) // 2, len(records))
+        for i in range(int(len(records) * at), len(records))
         if answered_dial(records[i]) and records[i - 1][19] == records[i][19]
     )
     damaged = [*records[i][:19], records[i][19] + "0", *records[i][20:]]
     return [*records[:i], damaged, *records[i + 1 :]]
 
 
-def first_part(records: list[list[str]]) -> list[list[str]]:
-    return records[: len(records) * 3 // 5]
+def first_part(records: list[list[str]], at: float) -> list[list[str]]:
+    return records[: int(len(records) * at)]
 
 
+# Each damage at its own place in one file (a fraction of the way in).
 CDR_DAMAGES = [
+    cdr_call_id_changed,
     cdr_left_out,
     cdr_time_garbled,
     cdr_no_answer,
     cdr_talk_changed,
-    cdr_call_id_changed,
-    first_part,
 ]
 
 
@@ -129,22 +129,22 @@ def connect(fields: list[str]) -> bool:
     return fields[4] == "CONNECT"
 
 
-def ql_connect_left_out(lines: list[list[str]]) -> list[list[str]]:
-    i = _middle(lines, connect)
+def ql_connect_left_out(lines: list[list[str]], at: float) -> list[list[str]]:
+    i = _middle(lines, connect, at)
     return lines[:i] + lines[i + 1 :]
 
 
-def ql_wait_changed(lines: list[list[str]]) -> list[list[str]]:
-    i = _middle(lines, connect)
+def ql_wait_changed(lines: list[list[str]], at: float) -> list[list[str]]:
+    i = _middle(lines, connect, at)
     return [*lines[:i], [*lines[i][:5], str(int(lines[i][5]) + 40), *lines[i][6:]], *lines[i + 1 :]]
 
 
-def ql_agent_changed(lines: list[list[str]]) -> list[list[str]]:
-    i = _middle(lines, connect)
+def ql_agent_changed(lines: list[list[str]], at: float) -> list[list[str]]:
+    i = _middle(lines, connect, at)
     return [*lines[:i], [*lines[i][:3], "PJSIP/9999", *lines[i][4:]], *lines[i + 1 :]]
 
 
-QL_DAMAGES = [ql_connect_left_out, ql_wait_changed, ql_agent_changed, first_part]
+QL_DAMAGES = [ql_connect_left_out, ql_wait_changed, ql_agent_changed]
 
 
 def _import(
@@ -186,49 +186,50 @@ def _corrected(
     assert stored(org) == expected
 
 
-@pytest.mark.parametrize("damage", CDR_DAMAGES, ids=[d.__name__ for d in CDR_DAMAGES])
+def damaged(records: list[list[str]], damages: list[Callable]) -> list[list[str]]:  # type: ignore[type-arg]
+    """Every damage of the list, each at its own place in the file."""
+    for n, damage in enumerate(damages):
+        records = damage(records, (n + 1) / (len(damages) + 1))
+    return records
+
+
+@pytest.mark.parametrize("shape", ["records damaged", "the first part"])
 def test_a_fixed_master_csv_makes_the_store_a_clean_import_of_it(
-    simulated_logs, tmp_path: Path, damage
+    simulated_logs, tmp_path: Path, shape: str
 ) -> None:  # type: ignore[no-untyped-def]
-    master, _ = simulated_logs(5, 2, END)
+    master, _ = simulated_logs(5, 1, END)
     right = master.read_text(encoding="utf-8")
-    damaged = text_of(damage(rows(right)))
-    assert damaged != right
-    _corrected(tmp_path, "asterisk-cdr", right, damaged, damage.__name__[:40])
+    damages = CDR_DAMAGES if shape == "records damaged" else [first_part]
+    broken = text_of(damaged(rows(right), damages))
+    assert broken != right
+    _corrected(tmp_path, "asterisk-cdr", right, broken, shape.replace(" ", "-"))
 
 
-@pytest.mark.parametrize("damage", QL_DAMAGES, ids=[d.__name__ for d in QL_DAMAGES])
+@pytest.mark.parametrize("shape", ["lines damaged", "the first part"])
 def test_a_fixed_queue_log_makes_the_store_a_clean_import_of_it(
-    simulated_logs, tmp_path: Path, damage
+    simulated_logs, tmp_path: Path, shape: str
 ) -> None:  # type: ignore[no-untyped-def]
-    _, queue_log = simulated_logs(5, 2, END)
+    _, queue_log = simulated_logs(5, 1, END)
     right = queue_log.read_text(encoding="utf-8")
-    damaged = joined(damage(lines_of(right)))
-    assert damaged != right
-    _corrected(tmp_path, "asterisk-queue-log", right, damaged, damage.__name__[:40])
+    damages = QL_DAMAGES if shape == "lines damaged" else [first_part]
+    broken = joined(damaged(lines_of(right), damages))
+    assert broken != right
+    _corrected(tmp_path, "asterisk-queue-log", right, broken, shape.replace(" ", "-"))
 
 
 @needs_samples
-@pytest.mark.parametrize("damage", ["no answer", "left out"])
-def test_a_fixed_real_pbxware_cdr_makes_the_store_a_clean_import_of_it(
-    tmp_path: Path, damage: str
-) -> None:
+def test_a_fixed_real_pbxware_cdr_makes_the_store_a_clean_import_of_it(tmp_path: Path) -> None:
     """The real PBXware CDR export (a DB table's, with a header): an answered Dial's record
-    read as not answered, or left out, then the file as it was."""
+    read as not answered, another left out, then the file as it was."""
     case = next(c for c in CASES if c[0] == "PBXware cdr")
     _, fmt, (name,), settings, timezone, *_ = case
     right = (SAMPLES / name).read_text(encoding="utf-8")
     lines = right.splitlines(keepends=True)
-    i = next(
-        i
-        for i in range(len(lines) // 2, len(lines))
-        if ",Dial," in lines[i] and ",ANSWERED," in lines[i]
-    )
-    if damage == "no answer":
-        lines[i] = lines[i].replace(",ANSWERED,", ",NO ANSWER,")
-    else:
-        del lines[i]
-    _corrected(tmp_path, fmt, right, "".join(lines), damage.replace(" ", "-"), settings, timezone)
+    dials = [i for i, line in enumerate(lines) if ",Dial," in line and ",ANSWERED," in line]
+    first, second = dials[len(dials) // 3], dials[len(dials) * 2 // 3]
+    lines[first] = lines[first].replace(",ANSWERED,", ",NO ANSWER,")
+    del lines[second]
+    _corrected(tmp_path, fmt, right, "".join(lines), "pbxware", settings, timezone)
 
 
 def test_a_re_sent_part_of_a_queue_log_after_the_whole_file_changes_nothing(
@@ -240,7 +241,7 @@ def test_a_re_sent_part_of_a_queue_log_after_the_whole_file_changes_nothing(
     _, queue_log = simulated_logs(5, 2, END)
     right = queue_log.read_text(encoding="utf-8")
     lines = lines_of(right)
-    part = joined(lines[: _middle(lines, connect) + 1])
+    part = joined(lines[: _middle(lines, connect, 0.5) + 1])
     org = Organization.objects.create(slug="resent", name="Re-sent")
     _import(org, "asterisk-queue-log", tmp_path / "log", right)
     whole = stored(org)

@@ -274,3 +274,27 @@ def test_a_report_saved_from_the_spara_tab_opens_and_is_deleted(
     page.get_by_role("button", name="Ja, ta bort den").click()
     expect(page.get_by_text("Support förra veckan är borttagen.")).to_be_visible()
     expect(page.get_by_text("Du har inga sparade rapporter ännu.")).to_be_visible()
+
+
+def test_on_a_phone_the_menu_is_a_bar_above_the_page(world, live_server, browser) -> None:
+    """At a phone's width the page takes the whole width (the menu starts closed, a bar
+    above it), and ☰ opens the menu with every link readable."""
+    from playwright.sync_api import expect
+
+    url = live_server.url
+    page = browser.new_context(locale="sv-SE", viewport={"width": 390, "height": 844}).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{url}/login/")
+    page.get_by_label("E-post").fill("alice@a.example")
+    page.get_by_label("Lösenord").fill("Alice-lösen-2026")
+    page.get_by_role("button", name="Logga in").click()
+    page.locator("details.menu").wait_for()
+    main = page.locator("main").bounding_box()
+    assert main is not None and main["x"] == 0 and main["width"] == 390
+    expect(page.get_by_role("link", name="Basrapporter")).to_be_hidden()
+    page.locator("details.menu summary").click()
+    link = page.get_by_role("link", name="Basrapporter")
+    expect(link).to_be_visible()
+    box = link.bounding_box()
+    # The link has the width of the screen, not a sliver beside the page.
+    assert box is not None and box["width"] > 300

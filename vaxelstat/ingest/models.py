@@ -32,6 +32,11 @@ class ImportRun(models.Model):
     def __str__(self) -> str:
         return f"{self.file_name} ({self.started:%Y-%m-%d %H:%M})"
 
+    @property
+    def base_name(self) -> str:
+        """The file's name without its folder (the whole path is `file_name`)."""
+        return self.file_name.rstrip("/").rsplit("/", 1)[-1] or self.file_name
+
 
 class RejectedRecord(models.Model):
     """A record that could not be imported, kept so it can be seen, fixed and re-imported."""

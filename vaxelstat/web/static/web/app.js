@@ -1,5 +1,8 @@
 // Progressive enhancement only: every page works without it.
 document.addEventListener("DOMContentLoaded", () => {
+  // On a phone the menu starts closed: the page comes first (☰ opens it).
+  const menu = document.querySelector("details.menu");
+  if (menu && window.matchMedia("(max-width: 40rem)").matches) menu.open = false;
   // A select that applies itself when changed (its form has a button for no-script use).
   for (const select of document.querySelectorAll("select[data-autosubmit]")) {
     select.addEventListener("change", () => select.form.submit());

@@ -232,6 +232,47 @@ def test_a_fixed_real_pbxware_cdr_makes_the_store_a_clean_import_of_it(tmp_path:
     _corrected(tmp_path, fmt, right, "".join(lines), "pbxware", settings, timezone)
 
 
+def _damaged_lines(text: str, change: Callable[[str], str], header: bool) -> str:
+    """A line a third of the way in changed, another two thirds in left out."""
+    lines = text.splitlines(keepends=True)
+    body = range(1 if header else 0, len(lines))
+    first, second = body[len(body) // 3], body[len(body) * 2 // 3]
+    lines[first] = change(lines[first])
+    del lines[second]
+    return "".join(lines)
+
+
+@needs_samples
+@pytest.mark.parametrize(
+    "name", ["BroadWorks, the Evolve IP derivative", "FreeSWITCH CSV, a spreadsheet's copy"]
+)
+def test_a_fixed_broadworks_or_freeswitch_file_makes_the_store_a_clean_import_of_it(
+    tmp_path: Path, name: str
+) -> None:
+    """Read leg by leg (a call's records may be in several files): the file of the same name
+    again, fixed, replaces the legs its broken version gave, and those it no longer gives
+    are gone."""
+    case = next(c for c in CASES if c[0] == name)
+    _, fmt, (sample,), settings, timezone, *_ = case
+    right = (SAMPLES / sample).read_text(encoding="utf-8")
+    if fmt == "broadworks":
+        # The derivative's record: its end a minute later (a leg of another digest).
+        def change(line: str) -> str:
+            fields = line.split(",")
+            fields[11] = fields[11][:-5] + ("59:00" if fields[11][-5:] != "59:00" else "58:00")
+            return ",".join(fields)
+    else:
+        # FreeSWITCH's CSV: the billsec of a channel.
+        def change(line: str) -> str:
+            fields = line.split(",")
+            fields[8] = str(int(fields[8]) + 30)
+            return ",".join(fields)
+
+    broken = _damaged_lines(right, change, header=fmt == "broadworks")
+    assert broken != right
+    _corrected(tmp_path, fmt, right, broken, fmt, settings, timezone)
+
+
 def test_a_re_sent_part_of_a_queue_log_after_the_whole_file_changes_nothing(
     simulated_logs, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

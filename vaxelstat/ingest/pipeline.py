@@ -402,9 +402,17 @@ def _import_file(
             # What the file adds is decided and applied under the store's write lock, so two
             # imports into one point cannot both add the same leg; the store's commit is
             # whole or nothing.
+            # The point's earlier imports of a file of this name (the latest thousand): this
+            # one may be its fixed version.
+            same_file = list(
+                ImportRun.objects.filter(collection_point=point, file_name=file_name)
+                .exclude(pk=run.pk)
+                .order_by("-id")
+                .values_list("id", flat=True)[:1000]
+            )
             with store.writing():
                 settled = rules.settle(
-                    ws, store, org.id, point.id, run.id, org.timezone, object_ids
+                    ws, store, org.id, point.id, run.id, org.timezone, object_ids, same_file
                 )
                 if settled is not None:
                     store.apply(

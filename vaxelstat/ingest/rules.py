@@ -15,6 +15,7 @@ engine holds the call store; the store only answers two reads and applies the ou
 """
 
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -75,8 +76,11 @@ def settle(
     import_id: int,
     timezone: str,
     object_ids: dict[tuple[str, str], int],
+    same_file: Sequence[int] = (),
 ) -> Settled | None:
-    """Decide what the staged legs add to the store; None if the file gave no legs."""
+    """Decide what the staged legs add to the store; None if the file gave no legs.
+    `same_file`: the point's earlier imports of a file of this one's name (its fixed version
+    replaces their legs, of every source)."""
     run = ws.run
     (total, earliest, latest) = ws.one(
         "SELECT count(*), min(start_utc), max(start_utc) FROM staged"
@@ -105,7 +109,9 @@ def settle(
             "INSERT INTO ids VALUES (?, ?, ?)", [(k, i, o) for (k, i), o in object_ids.items()]
         )
     changed = _pickups(ws, store, org_id, point_id, earliest, latest)
-    replaces, calls_replaced = _corrections(ws, store, org_id, point_id, earliest, latest)
+    replaces, calls_replaced = _corrections(
+        ws, store, org_id, point_id, earliest, latest, same_file
+    )
     ws.con.unregister("stored_keys")
     (inserted,) = ws.one("SELECT count(*) FROM fresh")
     _local_offsets(ws, timezone)
@@ -144,8 +150,9 @@ SOURCE = "split_part(leg_id, ':', 1)"
 # the source. A FreeSWITCH channel or a BroadWorks record may be in another file than the rest
 # of its call, and one channel's file may read a leg as less than its call's other file did
 # (the B-leg's file does not know the A-leg sent the call to voicemail): for those sources a
-# leg read again replaces the stored leg of its id only where that one was in progress; the
-# first reading of an ended leg stays.
+# leg read again replaces the stored leg of its id where that one was in progress, or where a
+# file of this one's name gave it (this is that file's fixed version); else the first reading
+# of an ended leg stays.
 WHOLE_CALLS = ("cdr", "ql")
 UNIT = f"CASE WHEN {SOURCE} IN {WHOLE_CALLS} THEN call_id ELSE leg_id END"
 # What a stored leg and a leg read again must agree in to be the same leg.
@@ -163,6 +170,7 @@ def _corrections(
     point_id: int,
     earliest: datetime,
     latest: datetime,
+    same_file: Sequence[int],
 ) -> tuple[list[str], int]:
     """Settle the fresh legs against the calls the store holds, call by call (leg by leg for
     the sources not read in whole calls: WHOLE_CALLS): a call read again as it is stored adds
@@ -184,9 +192,24 @@ def _corrections(
         f"FROM f JOIN k ON k.unit = f.unit AND k.src = f.src "
         f"UNION SELECT f.unit, f.src, k.unit, k.call_id FROM f JOIN k ON k.leg_id = f.leg_id"
     )
+    # The legs an earlier import of a file of this name gave that this reading does not (of a
+    # source read leg by leg, within the reading's span): the fixed file no longer has them.
+    gone: list[tuple[str, str]] = []
+    if same_file:
+        gone = run(
+            f"WITH spans AS (SELECT {SOURCE} AS src, min(start_utc) AS first, "  # noqa: S608
+            f"max(start_utc) AS last FROM fresh GROUP BY ALL) "
+            f"SELECT k.leg_id, k.call_id FROM stored_keys k "
+            f"JOIN spans s ON s.src = split_part(k.leg_id, ':', 1) "
+            f"WHERE s.src NOT IN {WHOLE_CALLS} "
+            f"AND list_contains($same_file::BIGINT[], k.import_id) "
+            f"AND k.start_utc BETWEEN s.first AND s.last "
+            f"AND k.leg_id NOT IN (SELECT leg_id FROM fresh)",
+            {"same_file": list(same_file)},
+        ).fetchall()
     stored_calls = [c for (c,) in run("SELECT DISTINCT stored_call FROM links").fetchall()]
     if not stored_calls:
-        return [], 0
+        return [leg_id for leg_id, _ in gone], len({call for _, call in gone})
     ws.con.register(
         "stored_calls",
         store.stored_legs_of_calls(org_id, point_id, earliest, latest, stored_calls),
@@ -210,17 +233,19 @@ def _corrections(
           GROUP BY ALL),
         held AS (
           SELECT l.read_unit AS unit, l.read_src AS src, count(*) AS n,
-            sum({SAME}) AS digest, bool_or(p.note = $progress) AS open
+            sum({SAME}) AS digest, bool_or(p.note = $progress) AS open,
+            bool_and(list_contains($same_file::BIGINT[], p.import_id)) AS same_file
           FROM (SELECT DISTINCT unit AS read_unit, src AS read_src, stored_unit FROM links) l
           JOIN prior p ON p.unit = l.stored_unit AND p.src = l.read_src
           GROUP BY ALL)
         SELECT r.unit, r.src,
           CASE WHEN r.n = h.n AND r.digest = h.digest THEN 'same'
                WHEN r.open AND NOT h.open THEN 'ended'
-               WHEN r.src NOT IN {WHOLE_CALLS} AND NOT h.open THEN 'kept'
+               WHEN r.src NOT IN {WHOLE_CALLS} AND NOT h.open AND NOT h.same_file
+                 THEN 'kept'
                ELSE 'replaced' END AS outcome
         FROM read r JOIN held h USING (unit, src)""",  # noqa: S608
-        {"progress": IN_PROGRESS},
+        {"progress": IN_PROGRESS, "same_file": list(same_file)},
     )
     replaces = [
         leg_id
@@ -231,9 +256,16 @@ def _corrections(
             "WHERE o.outcome = 'replaced'"
         ).fetchall()
     ]
-    (calls_replaced,) = ws.one(
-        "SELECT count(DISTINCT (l.src, l.stored_call)) FROM outcomes o "
-        "JOIN links l USING (unit, src) WHERE o.outcome = 'replaced'"
+    replaced_calls = {
+        call
+        for (call,) in run(
+            "SELECT DISTINCT l.src || ':' || l.stored_call FROM outcomes o "
+            "JOIN links l USING (unit, src) WHERE o.outcome = 'replaced'"
+        ).fetchall()
+    }
+    replaces += [leg_id for leg_id, _ in gone]
+    calls_replaced = len(
+        replaced_calls | {f"{leg_id.split(':', 1)[0]}:{call}" for leg_id, call in gone}
     )
     # A unit stored as it is read, or stored ended and read in progress (or read again from
     # a source not read in whole calls), stays as stored.
@@ -247,7 +279,7 @@ def _corrections(
         f"DELETE FROM changed WHERE ({SOURCE}, {UNIT}) IN ("  # noqa: S608
         f"SELECT (src, unit) FROM outcomes WHERE outcome = 'replaced')"
     )
-    return replaces, int(calls_replaced)
+    return replaces, calls_replaced
 
 
 def _pickups(

@@ -290,3 +290,32 @@ def test_a_re_sent_part_of_a_queue_log_after_the_whole_file_changes_nothing(
     assert (summary.imported, summary.calls_replaced) == (0, 0)
     assert summary.duplicates > 100
     assert stored(org) == whole
+
+
+def test_a_record_held_for_its_damaged_uniqueid_gives_way_to_its_fixed_version(
+    tmp_path: Path,
+) -> None:
+    """A record whose uniqueid was damaged looks like a channel of a call whose first record
+    is still to come: it is held, and carried before the next Master.csv. That next file is
+    the fixed one, with the record again: only the file's version is read, and the held one
+    is taken up."""
+    from test_cdr_operations import OTHER, ROWS
+
+    from vaxelstat.ingest.models import RejectedRecord
+
+    right = "".join(f"{line}\n" for line in [*ROWS, OTHER])
+    broken = right.replace(
+        '"1781179080.150","","","1781179080.150"', '"17811790800.150","","","1781179080.150"'
+    )
+    assert broken != right
+    clean = Organization.objects.create(slug="clean", name="Clean")
+    _import(clean, "asterisk-cdr", tmp_path / "clean.csv", right)
+    org = Organization.objects.create(slug="fixed", name="Fixed")
+    first = _import(org, "asterisk-cdr", tmp_path / "Master.csv", broken)
+    assert [r.reason for r in first.rejects] == ["incomplete_call"]
+    second = _import(org, "asterisk-cdr", tmp_path / "Master.csv", right)
+    assert second.lines_read == len(ROWS) + 1 and second.rejects == []
+    assert stored(org) == stored(clean)
+    assert not RejectedRecord.objects.filter(
+        collection_point__organization=org, resolved=False
+    ).exists()

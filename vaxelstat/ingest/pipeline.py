@@ -276,11 +276,11 @@ def parse_into(
 ) -> None:
     """Read a file of the format into the workspace: by the format's SQL where it has one
     (queue_log, the Asterisk CDR), else by its Python parser. `carried`: how
-    many of the first lines were carried over from earlier files (queue_log)."""
+    many of the first lines were carried over from earlier files (queue_log, the CDR)."""
     if fmt == asterisk_queue_log.FORMAT:
         asterisk_queue_log.read_into(ws, path, source, carried)
     elif fmt == asterisk_cdr.FORMAT:
-        asterisk_cdr.read_into(ws, path, source)
+        asterisk_cdr.read_into(ws, path, source, carried)
     else:
         ws.add_result(PARSERS[fmt].parse(path, source))
 

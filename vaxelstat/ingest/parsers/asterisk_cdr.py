@@ -1178,8 +1178,9 @@ def header_names(fields: list[str]) -> list[str] | None:
     return None
 
 
-def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
-    """Stage the file's legs, rejected records, names and memberships in the workspace."""
+def read_into(ws: Workspace, path: Path, source: SourceSettings, carried: int = 0) -> None:
+    """Stage the file's legs, rejected records, names and memberships in the workspace.
+    `carried`: how many of the first lines are records an earlier file held (a call it cut)."""
     names, header = layout(path)
     if header and (missing := [c for c in NEEDED if c not in names]):
         raise NotReadable(f"the header has no column {', '.join(missing)}")
@@ -1210,6 +1211,7 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
     ws.run(rejects_statement())
     # How many rows the reader read: row ids stay as they were when rows leave the table.
     (read,) = ws.one("SELECT count(*) FROM cdr_parsed")
+    superseded = _supersede_carried(ws, carried)
     _reject_implausible(ws, path, header, source, read)
     if not header and not _other_layouts(ws, names, values):
         _hold_open_calls(ws, path, source, read)
@@ -1237,7 +1239,40 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings) -> None:
     (lines,) = ws.one(
         "SELECT (SELECT count(*) FROM cdr_parsed) + (SELECT count(*) FROM ws_rejects)"
     )
-    ws.lines = lines
+    ws.lines = lines + superseded
+
+
+# A carried row (its id below $first) that a row of the file is again: the same call, channel
+# and start, and the same sequence or uniqueid (each CDR record of a channel has its own
+# sequence: two rows of a channel alike in these are one record).
+AGAIN = """c.rowid < $first AND EXISTS (
+    SELECT 1 FROM cdr_parsed f WHERE f.rowid >= $first AND f.call_id = c.call_id
+      AND f.channel = c.channel AND f.start = c.start
+      AND (f.seq_i = c.seq_i OR f.uniqueid = c.uniqueid))"""
+
+
+def _supersede_carried(ws: Workspace, carried: int) -> int:
+    """A carried record (held by an earlier file) that this file holds again, as another
+    record (AGAIN), is that record as this file has it (its fixed version: the file of the
+    record imported again): only this file's is read. The carried one is taken up (not
+    rejected). Returns how many."""
+    if not carried:
+        return 0
+    # The carried records are the first rows read, less those of their lines the reader left out.
+    (unread,) = ws.one(
+        "SELECT count(DISTINCT line) FROM cdr_parsed_errors WHERE line <= $carried",
+        {"carried": carried},
+    )
+    (superseded,) = ws.one(
+        f"SELECT count(*) FROM cdr_parsed c WHERE {AGAIN}",
+        {"first": carried - unread},
+    )
+    if superseded:
+        ws.run(
+            f"DELETE FROM cdr_parsed c WHERE {AGAIN}",
+            {"first": carried - unread},
+        )
+    return int(superseded)
 
 
 def parse(path: Path, settings: SourceSettings) -> ParseResult:

@@ -319,3 +319,29 @@ def test_a_record_held_for_its_damaged_uniqueid_gives_way_to_its_fixed_version(
     assert not RejectedRecord.objects.filter(
         collection_point__organization=org, resolved=False
     ).exists()
+
+
+def test_a_db_export_whose_header_was_cut_is_not_read_and_its_fixed_version_is(
+    tmp_path: Path,
+) -> None:
+    """A header that names fewer columns than its records have cannot say what their fields
+    are: the file is not read at all (one error naming it), and the file with its header
+    whole is then imported as clean."""
+    from vaxelstat.ingest import vectors
+    from vaxelstat.ingest.pipeline import UnreadableFile
+
+    vector = next(
+        v for v in vectors.all_vectors() if v.key == "asterisk-cdr/click-to-call-user-not-answering"
+    )
+    right = vector.files[0].text.lstrip("\n")
+    header, rest = right.split("\n", 1)
+    broken = header[: header.index(",userfield")] + ",userfie\n" + rest
+    settings = vector.settings
+    clean = Organization.objects.create(slug="clean", name="Clean", timezone=vector.timezone)
+    _import(clean, "asterisk-cdr", tmp_path / "clean.csv", right, settings)
+    org = Organization.objects.create(slug="fixed", name="Fixed", timezone=vector.timezone)
+    with pytest.raises(UnreadableFile, match="line 2 has"):
+        _import(org, "asterisk-cdr", tmp_path / "cdr.csv", broken, settings)
+    assert stored(org) == Counter()
+    _import(org, "asterisk-cdr", tmp_path / "cdr.csv", right, settings)
+    assert stored(org) == stored(clean) != Counter()

@@ -1168,6 +1168,22 @@ def layout(path: Path) -> tuple[list[str], bool]:
     return LAYOUTS[21], False
 
 
+def _wider_record(path: Path, columns: int) -> tuple[int, int] | None:
+    """(line, fields) of the first of a DB export's first records with more fields than
+    its header names (a header cut short, or another table's), if any."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        for number, text in enumerate(f, start=1):
+            if number > 100:
+                break
+            try:
+                fields = next(csv.reader([text]))
+            except (csv.Error, StopIteration):
+                continue
+            if number > 1 and len(fields) > columns:
+                return number, len(fields)
+    return None
+
+
 def header_names(fields: list[str]) -> list[str] | None:
     """The column names if `fields` is a DB export's header line, else None."""
     # A Windows program's export may begin with a byte order mark.
@@ -1184,6 +1200,11 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings, carried: int = 
     names, header = layout(path)
     if header and (missing := [c for c in NEEDED if c not in names]):
         raise NotReadable(f"the header has no column {', '.join(missing)}")
+    if header and (wider := _wider_record(path, len(names))):
+        raise NotReadable(
+            f"the header names {len(names)} columns, the record on line {wider[0]} has "
+            f"{wider[1]}: the header does not say what its fields are"
+        )
     values: dict[str, Any] = {
         "path": str(path),
         "pattern": source.extension_pattern.pattern,

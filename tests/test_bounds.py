@@ -66,6 +66,27 @@ def test_a_cdr_record_of_2100_or_of_a_negative_billsec_is_rejected_on_its_line(
     assert {leg["type"] for leg in stored(org)} == {"in_answered"}
 
 
+@pytest.mark.parametrize("billsec", ["9000000000", "inf", "86401"])
+def test_a_freeswitch_record_of_a_billsec_past_a_day_is_rejected_on_its_line(
+    org, tmp_path: Path, billsec: str
+) -> None:
+    """(The fuzzing found 9,000,000,000 seconds of talk ending in a traceback.)"""
+    point = CollectionPoint.objects.create(organization=org, name="f", format="freeswitch-csv")
+
+    def row(talk: str, uuid: str) -> str:
+        return (
+            f'"Anna Berg","1001","1002","default","2026-03-10 10:00:00","2026-03-10 10:00:06",'
+            f'"2026-03-10 10:01:36","96","{talk}","NORMAL_CLEARING","{uuid}","","1002","PCMA",'
+            f'"PCMA"\n'
+        )
+
+    path = tmp_path / "Master.csv"
+    path.write_text(row(billsec, "c99c8415-1") + row("90", "c99c8415-2"))
+    summary = import_file(org, point, "freeswitch-csv", path)
+    assert [(r.line, r.reason) for r in summary.rejects] == [(1, "bad_number")]
+    assert {leg["talk_s"] for leg in stored(org)} == {90}
+
+
 def test_a_leg_no_rule_of_its_format_caught_is_rejected_by_the_last_guard(
     org, tmp_path: Path
 ) -> None:

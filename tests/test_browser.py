@@ -51,6 +51,17 @@ def two_factor_for_all(world):  # type: ignore[no-untyped-def]
     return world
 
 
+def alice_logged_in(browser, url: str, viewport: dict[str, int]):  # type: ignore[no-untyped-def]
+    """A page of Alice's (organization A's admin), logged in, at the viewport's size."""
+    page = browser.new_context(locale="sv-SE", viewport=viewport).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{url}/login/")
+    page.get_by_label("E-post").fill("alice@a.example")
+    page.get_by_label("Lösenord").fill("Alice-lösen-2026")
+    page.get_by_role("button", name="Logga in").click()
+    return page
+
+
 def test_a_new_user_activates_and_logs_in_with_the_emailed_code(
     two_factor_for_all, live_server, smtp, browser
 ) -> None:
@@ -126,12 +137,7 @@ def test_basrapporter_each_report_grouping_and_the_calls_behind_a_figure(
     from vaxelstat.reports.measures import REPORTS
 
     url = live_server.url
-    page = browser.new_context(locale="sv-SE", viewport={"width": 1366, "height": 768}).new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{url}/login/")
-    page.get_by_label("E-post").fill("alice@a.example")
-    page.get_by_label("Lösenord").fill("Alice-lösen-2026")
-    page.get_by_role("button", name="Logga in").click()
+    page = alice_logged_in(browser, url, {"width": 1366, "height": 768})
     page.get_by_role("link", name="Basrapporter").click()
     page.wait_for_url("**/basrapporter/")
 
@@ -281,13 +287,7 @@ def test_on_a_phone_the_menu_is_a_bar_above_the_page(world, live_server, browser
     above it), and ☰ opens the menu with every link readable."""
     from playwright.sync_api import expect
 
-    url = live_server.url
-    page = browser.new_context(locale="sv-SE", viewport={"width": 390, "height": 844}).new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{url}/login/")
-    page.get_by_label("E-post").fill("alice@a.example")
-    page.get_by_label("Lösenord").fill("Alice-lösen-2026")
-    page.get_by_role("button", name="Logga in").click()
+    page = alice_logged_in(browser, live_server.url, {"width": 390, "height": 844})
     page.locator("details.menu").wait_for()
     main = page.locator("main").bounding_box()
     assert main is not None and main["x"] == 0 and main["width"] == 390

@@ -156,11 +156,7 @@ SOURCE = "split_part(leg_id, ':', 1)"
 WHOLE_CALLS = ("cdr", "ql")
 UNIT = f"CASE WHEN {SOURCE} IN {WHOLE_CALLS} THEN call_id ELSE leg_id END"
 # What a stored leg and a leg read again must agree in to be the same leg.
-SAME = (
-    "hash(leg_id, call_id, object_id, start_utc, direction, internal, type, from_number, "
-    "from_name, forwarded_from, group_from, member_number, member_name, to_number, wait_s, "
-    "talk_s, forwarded_to, note)"
-)
+SAME = f"hash(leg_id, call_id, object_id, start_utc, {', '.join(STORE_COLUMN_NAMES[9:])})"
 
 
 def _corrections(

@@ -25,6 +25,7 @@ by the uniqueid's epoch, the nearer of the two.
 """
 
 import csv
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -1153,35 +1154,33 @@ def layout(path: Path) -> tuple[list[str], bool]:
     cdr_csv writes 18 or 21 columns, cdr_custom's default mapping 19 (FORMATS.md §1.1): the
     first record that has one of those counts says which (a record of another count is then
     rejected, naming its count)."""
+    for number, fields in _first_records(path):
+        if number == 1 and (names := header_names(fields)) is not None:
+            return names, True
+        if len(fields) in LAYOUTS:
+            return LAYOUTS[len(fields)], False
+    return LAYOUTS[21], False
+
+
+def _first_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line, fields) of the file's first hundred lines that read as CSV."""
     with open(path, encoding="utf-8", errors="replace", newline="") as f:
         for number, text in enumerate(f, start=1):
             if number > 100:
                 break
             try:
-                fields = next(csv.reader([text]))
+                yield number, next(csv.reader([text]))
             except (csv.Error, StopIteration):
                 continue
-            if number == 1 and (names := header_names(fields)) is not None:
-                return names, True
-            if len(fields) in LAYOUTS:
-                return LAYOUTS[len(fields)], False
-    return LAYOUTS[21], False
 
 
 def _wider_record(path: Path, columns: int) -> tuple[int, int] | None:
     """(line, fields) of the first of a DB export's first records with more fields than
     its header names (a header cut short, or another table's), if any."""
-    with open(path, encoding="utf-8", errors="replace", newline="") as f:
-        for number, text in enumerate(f, start=1):
-            if number > 100:
-                break
-            try:
-                fields = next(csv.reader([text]))
-            except (csv.Error, StopIteration):
-                continue
-            if number > 1 and len(fields) > columns:
-                return number, len(fields)
-    return None
+    return next(
+        ((n, len(fields)) for n, fields in _first_records(path) if n > 1 and len(fields) > columns),
+        None,
+    )
 
 
 def header_names(fields: list[str]) -> list[str] | None:

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from vaxelstat.calls.legs import Leg
-from vaxelstat.ingest.parsers.base import ParseResult, Reason, Reject, SourceSettings, caller
+from vaxelstat.ingest.parsers.base import (
+    MAX_SECONDS,
+    ParseResult,
+    Reason,
+    Reject,
+    SourceSettings,
+    caller,
+)
 
 # Hangup causes of a user's channel that mean busy, and that mean another phone answered.
 BUSY_CAUSES = {"USER_BUSY", "CALL_REJECTED"}
@@ -53,6 +60,14 @@ class Channel:
     @property
     def ring_s(self) -> int:
         return max(0, int(((self.answer or self.end) - self.start).total_seconds()))
+
+
+def bounded_seconds(name: str, value: int) -> int:
+    """A count of seconds a record may say (0 to base.MAX_SECONDS), else a ValueError that
+    names it: the record is rejected, never a leg of absurd talk."""
+    if not 0 <= value <= MAX_SECONDS:
+        raise ValueError(f"{name} {value} is not 0..{MAX_SECONDS} seconds")
+    return value
 
 
 def channel_from(

@@ -17,7 +17,12 @@ from vaxelstat.ingest.parsers.base import (
     loose_local_to_utc,
     read_lines,
 )
-from vaxelstat.ingest.parsers.freeswitch import Channel, add_channels, channel_from
+from vaxelstat.ingest.parsers.freeswitch import (
+    Channel,
+    add_channels,
+    bounded_seconds,
+    channel_from,
+)
 
 FORMAT = "freeswitch-csv"
 
@@ -53,7 +58,7 @@ def channel(number: int, text: str, values: dict[str, str], settings: SourceSett
     if start is None:
         raise ValueError("time data: no start")
     end = _time(values, "end", settings) or start
-    billsec = int(float(values.get("billsec") or 0))
+    billsec = bounded_seconds("billsec", int(float(values.get("billsec") or 0)))
     answer = _time(values, "answer", settings) if billsec > 0 else None
     if answer is None and billsec > 0:
         answer = end.fromtimestamp(end.timestamp() - billsec, UTC)
@@ -87,7 +92,7 @@ def parse(path: Path, settings: SourceSettings, template: list[str] | None = Non
             continue
         try:
             channels.append(channel(number, text, values, settings))
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             reason = Reason.BAD_TIME if "time data" in str(exc) else Reason.BAD_NUMBER
             result.rejects.append(Reject(number, reason, str(exc), text))
     add_channels(channels, settings, result)

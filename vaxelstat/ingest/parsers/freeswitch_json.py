@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from vaxelstat.ingest.parsers.base import ParseResult, Reason, Reject, SourceSettings
-from vaxelstat.ingest.parsers.freeswitch import add_channels, channel_from
+from vaxelstat.ingest.parsers.freeswitch import add_channels, bounded_seconds, channel_from
 
 FORMAT = "freeswitch-json"
 
@@ -101,6 +101,11 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
         billsec = (
             int(values.get("billsec", "0") or 0) if values.get("billsec", "0").isdigit() else 0
         )
+        try:
+            bounded_seconds("billsec", billsec)
+        except ValueError as exc:
+            result.rejects.append(Reject(number, Reason.BAD_NUMBER, str(exc), raw))
+            continue
         channels.append(
             channel_from(number, raw, values, start, _epoch(values, "answer_epoch"), end, billsec)
         )

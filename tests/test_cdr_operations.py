@@ -155,3 +155,20 @@ def test_a_call_cut_by_rotation_is_held_where_a_record_is_rejected_too(org, tmp_
         (3, "incomplete_call"),
         (4, "incomplete_call"),
     ]
+
+
+def test_a_cut_file_imported_twice_still_holds_its_call_for_the_next(org, tmp_path: Path) -> None:
+    """The same cut Master.csv sent twice (a shipper's retry): its held records are not taken
+    up by their own copies; the next file still makes the call whole."""
+    whole = point(org, "whole")
+    import_file(org, whole, "asterisk-cdr", write(tmp_path / "all.csv", [OTHER, *ROWS]))
+    cut = point(org, "cut")
+    a = write(tmp_path / "a.csv", [OTHER, *HALVES])
+    import_file(org, cut, "asterisk-cdr", a, "Master.csv")
+    again = import_file(org, cut, "asterisk-cdr", a, "Master.csv")
+    assert (again.imported, again.calls_replaced) == (0, 0)
+    held = RejectedRecord.objects.filter(collection_point=cut, reason="incomplete_call")
+    assert held.filter(resolved=False).count() == 2
+    import_file(org, cut, "asterisk-cdr", write(tmp_path / "b.csv", CALLER), "Master.csv")
+    assert legs(org, cut) == legs(org, whole)
+    assert not held.filter(resolved=False).exists()

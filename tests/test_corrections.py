@@ -242,35 +242,72 @@ def _damaged_lines(text: str, change: Callable[[str], str], header: bool) -> str
     return "".join(lines)
 
 
-@needs_samples
-@pytest.mark.parametrize(
-    "name", ["BroadWorks, the Evolve IP derivative", "FreeSWITCH CSV, a spreadsheet's copy"]
-)
-def test_a_fixed_broadworks_or_freeswitch_file_makes_the_store_a_clean_import_of_it(
-    tmp_path: Path, name: str
-) -> None:
+def test_a_fixed_broadworks_file_makes_the_store_a_clean_import_of_it(tmp_path: Path) -> None:
     """Read leg by leg (a call's records may be in several files): the file of the same name
-    again, fixed, replaces the legs its broken version gave, and those it no longer gives
-    are gone."""
-    case = next(c for c in CASES if c[0] == name)
+    again, fixed, replaces the legs its broken version gave (a record's release a minute
+    early; a record left out). BroadWorks names each record (recordId)."""
+    from vaxelstat.ingest import vectors
+
+    vector = next(v for v in vectors.all_vectors() if v.key == "broadworks/hunt-group-answered")
+    right = vector.files[0].text.lstrip("\n")
+
+    def change(line: str) -> str:
+        fields = line.split(",")
+        fields[13] = fields[13].replace("093209.", "093109.")
+        return ",".join(fields)
+
+    broken = _damaged_lines(right, change, header=False)
+    assert broken != right
+    _corrected(tmp_path, "broadworks", right, broken, "bw", vector.settings, vector.timezone)
+
+
+@needs_samples
+def test_a_fixed_freeswitch_csv_makes_the_store_a_clean_import_of_it(tmp_path: Path) -> None:
+    """The real FreeSWITCH CSV sample: a channel's billsec changed, another left out, then
+    the file as it was, under its name."""
+    case = next(c for c in CASES if c[0] == "FreeSWITCH CSV, a spreadsheet's copy")
     _, fmt, (sample,), settings, timezone, *_ = case
     right = (SAMPLES / sample).read_text(encoding="utf-8")
-    if fmt == "broadworks":
-        # The derivative's record: its end a minute later (a leg of another digest).
-        def change(line: str) -> str:
-            fields = line.split(",")
-            fields[11] = fields[11][:-5] + ("59:00" if fields[11][-5:] != "59:00" else "58:00")
-            return ",".join(fields)
-    else:
-        # FreeSWITCH's CSV: the billsec of a channel.
-        def change(line: str) -> str:
-            fields = line.split(",")
-            fields[8] = str(int(fields[8]) + 30)
-            return ",".join(fields)
 
-    broken = _damaged_lines(right, change, header=fmt == "broadworks")
+    def change(line: str) -> str:
+        fields = line.split(",")
+        fields[8] = str(int(fields[8]) + 30)
+        return ",".join(fields)
+
+    broken = _damaged_lines(right, change, header=False)
     assert broken != right
     _corrected(tmp_path, fmt, right, broken, fmt, settings, timezone)
+
+
+def test_a_rotated_freeswitch_csv_of_the_same_name_loses_no_leg(tmp_path: Path) -> None:
+    """Files of one name are not one file: the next Master.csv after a rotation (a call that
+    began before the last one's ended among them) adds its legs, and takes none away."""
+    from vaxelstat.ingest import vectors
+
+    vector = next(
+        v for v in vectors.all_vectors() if v.key == "freeswitch/csv-answered-a-and-b-leg"
+    )
+    call = vector.files[0].text.lstrip("\n")
+
+    def moved(minute: str, uuids: str) -> str:
+        """The vector's call at 10:<minute>, its channels named anew."""
+        return (
+            call.replace("10:0", f"10:{minute}")
+            .replace("c99c8415", f"{uuids}9c8415")
+            .replace("94c7cdb9", f"{uuids}4c7cdb9")
+        )
+
+    # The first file: calls at 10:00 and 10:40; the next (rotated at 10:50): a call that
+    # began at 10:30 and ended after the rotation, and one at 10:55.
+    first = moved("0", "a") + moved("4", "b")
+    second = moved("3", "c") + moved("5", "d")
+    org = Organization.objects.create(slug="rotated", name="Rotated")
+    _import(org, "freeswitch-csv", tmp_path / "Master.csv", first, vector.settings)
+    after_first = stored(org)
+    _import(org, "freeswitch-csv", tmp_path / "Master.csv", second, vector.settings)
+    both = stored(org)
+    assert after_first and len(both) == 2 * len(after_first)
+    assert all(both[leg] for leg in after_first)
 
 
 def test_a_re_sent_part_of_a_queue_log_after_the_whole_file_changes_nothing(

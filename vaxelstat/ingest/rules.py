@@ -151,8 +151,10 @@ SOURCE = "split_part(leg_id, ':', 1)"
 # of its call, and one channel's file may read a leg as less than its call's other file did
 # (the B-leg's file does not know the A-leg sent the call to voicemail): for those sources a
 # leg read again replaces the stored leg of its id where that one was in progress, or where a
-# file of this one's name gave it (this is that file's fixed version); else the first reading
-# of an ended leg stays.
+# file of this one's name gave it (this is that file's fixed version: a rotated file of the
+# same name holds other records, not this one's); else the first reading of an ended leg
+# stays. A leg only the broken version gave (its record's id damaged) stays: names repeat
+# (a spool's, a push's), so a file of the same name is no proof that another leg is gone.
 WHOLE_CALLS = ("cdr", "ql")
 UNIT = f"CASE WHEN {SOURCE} IN {WHOLE_CALLS} THEN call_id ELSE leg_id END"
 # What a stored leg and a leg read again must agree in to be the same leg.
@@ -176,7 +178,8 @@ def _corrections(
     other sources, any reading an ended leg). A stored call
     is the file's where its id is, or where one of its leg ids is (a call whose id a fixed
     record mends). Leaves in `fresh` the legs to store; returns the ids of the stored legs
-    they replace and how many calls were replaced."""
+    they replace and how many stored calls were corrected (not those stored in progress that
+    have ended since)."""
     run = ws.run
     # Which stored unit (a call, or a leg: UNIT) of the same source each unit read holds: by
     # its id, or by a leg id they share (a call whose id a fixed record mends).
@@ -188,24 +191,9 @@ def _corrections(
         f"FROM f JOIN k ON k.unit = f.unit AND k.src = f.src "
         f"UNION SELECT f.unit, f.src, k.unit, k.call_id FROM f JOIN k ON k.leg_id = f.leg_id"
     )
-    # The legs an earlier import of a file of this name gave that this reading does not (of a
-    # source read leg by leg, within the reading's span): the fixed file no longer has them.
-    gone: list[tuple[str, str]] = []
-    if same_file:
-        gone = run(
-            f"WITH spans AS (SELECT {SOURCE} AS src, min(start_utc) AS first, "  # noqa: S608
-            f"max(start_utc) AS last FROM fresh GROUP BY ALL) "
-            f"SELECT k.leg_id, k.call_id FROM stored_keys k "
-            f"JOIN spans s ON s.src = split_part(k.leg_id, ':', 1) "
-            f"WHERE s.src NOT IN {WHOLE_CALLS} "
-            f"AND list_contains($same_file::BIGINT[], k.import_id) "
-            f"AND k.start_utc BETWEEN s.first AND s.last "
-            f"AND k.leg_id NOT IN (SELECT leg_id FROM fresh)",
-            {"same_file": list(same_file)},
-        ).fetchall()
     stored_calls = [c for (c,) in run("SELECT DISTINCT stored_call FROM links").fetchall()]
     if not stored_calls:
-        return [leg_id for leg_id, _ in gone], len({call for _, call in gone})
+        return [], 0
     ws.con.register(
         "stored_calls",
         store.stored_legs_of_calls(org_id, point_id, earliest, latest, stored_calls),
@@ -234,7 +222,7 @@ def _corrections(
           FROM (SELECT DISTINCT unit AS read_unit, src AS read_src, stored_unit FROM links) l
           JOIN prior p ON p.unit = l.stored_unit AND p.src = l.read_src
           GROUP BY ALL)
-        SELECT r.unit, r.src,
+        SELECT r.unit, r.src, h.open AS was_open,
           CASE WHEN r.n = h.n AND r.digest = h.digest THEN 'same'
                WHEN r.open AND NOT h.open THEN 'ended'
                WHEN r.src NOT IN {WHOLE_CALLS} AND NOT h.open AND NOT h.same_file
@@ -252,16 +240,10 @@ def _corrections(
             "WHERE o.outcome = 'replaced'"
         ).fetchall()
     ]
-    replaced_calls = {
-        call
-        for (call,) in run(
-            "SELECT DISTINCT l.src || ':' || l.stored_call FROM outcomes o "
-            "JOIN links l USING (unit, src) WHERE o.outcome = 'replaced'"
-        ).fetchall()
-    }
-    replaces += [leg_id for leg_id, _ in gone]
-    calls_replaced = len(
-        replaced_calls | {f"{leg_id.split(':', 1)[0]}:{call}" for leg_id, call in gone}
+    # (A call stored in progress that has ended since is no correction: not counted.)
+    (calls_replaced,) = ws.one(
+        "SELECT count(DISTINCT (l.src, l.stored_call)) FROM outcomes o "
+        "JOIN links l USING (unit, src) WHERE o.outcome = 'replaced' AND NOT o.was_open"
     )
     # A unit stored as it is read, or stored ended and read in progress (or read again from
     # a source not read in whole calls), stays as stored.
@@ -275,7 +257,7 @@ def _corrections(
         f"DELETE FROM changed WHERE ({SOURCE}, {UNIT}) IN ("  # noqa: S608
         f"SELECT (src, unit) FROM outcomes WHERE outcome = 'replaced')"
     )
-    return replaces, calls_replaced
+    return replaces, int(calls_replaced)
 
 
 def _pickups(
@@ -315,7 +297,14 @@ def _pickups(
     stored = store.stored_legs_of_calls(org_id, point_id, earliest, latest, calls)
     ws.con.register("stored_calls", stored)
     try:
-        run("INSERT INTO changed SELECT * FROM stored_calls")
+        # Of a source this file reads in whole calls, its reading of the call is the call's:
+        # the stored legs of it (a version the file corrects) name no pickup.
+        run(
+            f"INSERT INTO changed SELECT * FROM stored_calls s "  # noqa: S608
+            f"WHERE NOT (split_part(s.leg_id, ':', 1) IN {WHOLE_CALLS} "
+            f"AND (split_part(s.leg_id, ':', 1), s.call_id) IN "
+            f"(SELECT ({SOURCE}, call_id) FROM fresh))"
+        )
     finally:
         ws.con.unregister("stored_calls")
     run(

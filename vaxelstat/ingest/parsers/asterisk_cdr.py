@@ -1262,13 +1262,23 @@ def read_into(ws: Workspace, path: Path, source: SourceSettings, carried: int = 
     ws.lines = lines + superseded
 
 
-# A carried row (its id below $first) that a row of the file is again: the same call, channel
-# and start, and the same sequence or uniqueid (each CDR record of a channel has its own
-# sequence: two rows of a channel alike in these are one record).
+# A carried row (its id below $first) that a row of the file is again, written otherwise (its
+# fixed version): the same call, channel and start, and the same sequence (each CDR record of a
+# channel has its own), or, where either has none, the same uniqueid and dialled channel. A row
+# written alike is left to the reading's duplicate rule (the same file read twice).
 AGAIN = """c.rowid < $first AND EXISTS (
     SELECT 1 FROM cdr_parsed f WHERE f.rowid >= $first AND f.call_id = c.call_id
       AND f.channel = c.channel AND f.start = c.start
-      AND (f.seq_i = c.seq_i OR f.uniqueid = c.uniqueid))"""
+      AND (f.seq_i = c.seq_i
+           OR ((f.seq_i IS NULL OR c.seq_i IS NULL)
+               AND f.uniqueid = c.uniqueid AND f.dstchannel = c.dstchannel))
+      AND (f.src, f.dst, f.dcontext, f.clid, f.dstchannel, f.lastapp, f.lastdata,
+           f.disposition, f.uniqueid, f.userfield, f."end", f.answer_l, f.dur_s, f.billsec_i,
+           f.seq_i)
+          IS DISTINCT FROM
+          (c.src, c.dst, c.dcontext, c.clid, c.dstchannel, c.lastapp, c.lastdata,
+           c.disposition, c.uniqueid, c.userfield, c."end", c.answer_l, c.dur_s, c.billsec_i,
+           c.seq_i))"""
 
 
 def _supersede_carried(ws: Workspace, carried: int) -> int:

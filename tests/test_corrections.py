@@ -279,6 +279,28 @@ def test_a_fixed_freeswitch_csv_makes_the_store_a_clean_import_of_it(tmp_path: P
     _corrected(tmp_path, fmt, right, broken, fmt, settings, timezone)
 
 
+@needs_samples
+def test_a_fixed_broadworks_derivative_removes_the_legs_of_its_damaged_records(
+    tmp_path: Path,
+) -> None:
+    """The Evolve IP derivative names a record by its line's digest: a damaged line's leg has
+    another id than the mended one's. The file of the same name again, fixed, giving again
+    most of what its earlier version stored, is that file: the legs only the damaged lines
+    gave are gone."""
+    case = next(c for c in CASES if c[0] == "BroadWorks, the Evolve IP derivative")
+    _, fmt, (sample,), settings, timezone, *_ = case
+    right = (SAMPLES / sample).read_text(encoding="utf-8")
+
+    def change(line: str) -> str:
+        fields = line.split(",")
+        fields[11] = fields[11][:-5] + ("59:00" if fields[11][-5:] != "59:00" else "58:00")
+        return ",".join(fields)
+
+    broken = _damaged_lines(right, change, header=True)
+    assert broken != right
+    _corrected(tmp_path, fmt, right, broken, "derivative", settings, timezone)
+
+
 def test_a_rotated_freeswitch_csv_of_the_same_name_loses_no_leg(tmp_path: Path) -> None:
     """Files of one name are not one file: the next Master.csv after a rotation (a call that
     began before the last one's ended among them) adds its legs, and takes none away."""

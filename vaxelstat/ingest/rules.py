@@ -153,8 +153,9 @@ SOURCE = "split_part(leg_id, ':', 1)"
 # leg read again replaces the stored leg of its id where that one was in progress, or where a
 # file of this one's name gave it (this is that file's fixed version: a rotated file of the
 # same name holds other records, not this one's); else the first reading of an ended leg
-# stays. A leg only the broken version gave (its record's id damaged) stays: names repeat
-# (a spool's, a push's), so a file of the same name is no proof that another leg is gone.
+# stays. A leg only the broken version gave (its record's id damaged) is gone where the
+# earlier file of the name was this one's version (_gone): names repeat (a spool's, a push's,
+# a rotated Master.csv's), so the name alone proves nothing.
 WHOLE_CALLS = ("cdr", "ql")
 UNIT = f"CASE WHEN {SOURCE} IN {WHOLE_CALLS} THEN call_id ELSE leg_id END"
 # What a stored leg and a leg read again must agree in to be the same leg.
@@ -191,9 +192,10 @@ def _corrections(
         f"FROM f JOIN k ON k.unit = f.unit AND k.src = f.src "
         f"UNION SELECT f.unit, f.src, k.unit, k.call_id FROM f JOIN k ON k.leg_id = f.leg_id"
     )
+    gone = _gone(ws, same_file)
     stored_calls = [c for (c,) in run("SELECT DISTINCT stored_call FROM links").fetchall()]
     if not stored_calls:
-        return [], 0
+        return [leg_id for leg_id, _ in gone], len({call for _, call in gone})
     ws.con.register(
         "stored_calls",
         store.stored_legs_of_calls(org_id, point_id, earliest, latest, stored_calls),
@@ -241,10 +243,15 @@ def _corrections(
         ).fetchall()
     ]
     # (A call stored in progress that has ended since is no correction: not counted.)
-    (calls_replaced,) = ws.one(
-        "SELECT count(DISTINCT (l.src, l.stored_call)) FROM outcomes o "
-        "JOIN links l USING (unit, src) WHERE o.outcome = 'replaced' AND NOT o.was_open"
-    )
+    corrected = {
+        call
+        for (call,) in run(
+            "SELECT DISTINCT l.src || ':' || l.stored_call FROM outcomes o "
+            "JOIN links l USING (unit, src) WHERE o.outcome = 'replaced' AND NOT o.was_open"
+        ).fetchall()
+    }
+    replaces += [leg_id for leg_id, _ in gone]
+    calls_replaced = len(corrected | {f"{leg.split(':', 1)[0]}:{call}" for leg, call in gone})
     # A unit stored as it is read, or stored ended and read in progress (or read again from
     # a source not read in whole calls), stays as stored.
     run(
@@ -257,7 +264,43 @@ def _corrections(
         f"DELETE FROM changed WHERE ({SOURCE}, {UNIT}) IN ("  # noqa: S608
         f"SELECT (src, unit) FROM outcomes WHERE outcome = 'replaced')"
     )
-    return replaces, int(calls_replaced)
+    return replaces, calls_replaced
+
+
+# A leg's end, near enough: its start, wait and talk.
+LEG_END = "start_utc + to_seconds(coalesce(wait_s, 0) + coalesce(talk_s, 0))"
+
+
+def _gone(ws: Workspace, same_file: Sequence[int]) -> list[tuple[str, str]]:
+    """(leg id, call id) of the stored legs of a source read leg by leg that this file's
+    earlier version gave and this reading no longer does (a record whose id the damage
+    changed). An earlier import of a file of this name is its earlier version only where this
+    reading gives again at least half the legs it stored (a rotated file of the same name
+    gives none of them); and only its legs that ended within the span this reading's legs
+    end in are the file's (a part sent again says nothing of the calls that ended after it)."""
+    if not same_file:
+        return []
+    return [
+        (leg_id, call_id)
+        for leg_id, call_id in ws.run(
+            f"""WITH earlier AS (
+              SELECT leg_id, call_id, import_id, {SOURCE} AS src, {LEG_END} AS ended
+              FROM stored_keys
+              WHERE list_contains($same_file::BIGINT[], import_id)
+                AND {SOURCE} NOT IN {WHOLE_CALLS}),
+            versions AS (
+              SELECT import_id FROM earlier GROUP BY import_id
+              HAVING 2 * count(*) FILTER (leg_id IN (SELECT leg_id FROM fresh)) >= count(*)),
+            spans AS (
+              SELECT {SOURCE} AS src, min({LEG_END}) AS first, max({LEG_END}) AS last
+              FROM fresh GROUP BY ALL)
+            SELECT e.leg_id, e.call_id FROM earlier e JOIN spans s USING (src)
+            WHERE e.import_id IN (SELECT import_id FROM versions)
+              AND e.ended BETWEEN s.first AND s.last
+              AND e.leg_id NOT IN (SELECT leg_id FROM fresh)""",  # noqa: S608
+            {"same_file": list(same_file)},
+        ).fetchall()
+    ]
 
 
 def _pickups(

@@ -79,8 +79,8 @@ def settle(
     same_file: Sequence[int] = (),
 ) -> Settled | None:
     """Decide what the staged legs add to the store; None if the file gave no legs.
-    `same_file`: the point's earlier imports of a file of this one's name (its fixed version
-    replaces their legs, of every source)."""
+    `same_file`: the point's earlier imports of a file of this one's name (this file may be
+    their fixed version: _corrections)."""
     run = ws.run
     (total, earliest, latest) = ws.one(
         "SELECT count(*), min(start_utc), max(start_utc) FROM staged"
@@ -176,9 +176,9 @@ def _corrections(
     nothing; a call read otherwise (the fixed version of a file, a growing copy, the whole
     file after a part) replaces the stored call's legs of the same source, except that a
     reading with the call still in progress does not replace the call ended (nor, for the
-    other sources, any reading an ended leg). A stored call
-    is the file's where its id is, or where one of its leg ids is (a call whose id a fixed
-    record mends). Leaves in `fresh` the legs to store; returns the ids of the stored legs
+    other sources, any reading an ended leg but a file's fixed version). A stored call is the
+    file's where its id is, or where one of its leg ids is (a call whose id a fixed record
+    mends). Leaves in `fresh` the legs to store; returns the ids of the stored legs
     they replace and how many stored calls were corrected (not those stored in progress that
     have ended since)."""
     run = ws.run
@@ -343,10 +343,9 @@ def _pickups(
         # Of a source this file reads in whole calls, its reading of the call is the call's:
         # the stored legs of it (a version the file corrects) name no pickup.
         run(
-            f"INSERT INTO changed SELECT * FROM stored_calls s "  # noqa: S608
-            f"WHERE NOT (split_part(s.leg_id, ':', 1) IN {WHOLE_CALLS} "
-            f"AND (split_part(s.leg_id, ':', 1), s.call_id) IN "
-            f"(SELECT ({SOURCE}, call_id) FROM fresh))"
+            f"INSERT INTO changed SELECT * FROM stored_calls "  # noqa: S608
+            f"WHERE NOT ({SOURCE} IN {WHOLE_CALLS} "
+            f"AND ({SOURCE}, call_id) IN (SELECT ({SOURCE}, call_id) FROM fresh))"
         )
     finally:
         ws.con.unregister("stored_calls")

@@ -1293,15 +1293,11 @@ def _supersede_carried(ws: Workspace, carried: int) -> int:
         "SELECT count(DISTINCT line) FROM cdr_parsed_errors WHERE line <= $carried",
         {"carried": carried},
     )
+    # (DELETE answers how many rows it deleted.)
     (superseded,) = ws.one(
-        f"SELECT count(*) FROM cdr_parsed c WHERE {AGAIN}",
+        f"DELETE FROM cdr_parsed c WHERE {AGAIN}",  # noqa: S608
         {"first": carried - unread},
     )
-    if superseded:
-        ws.run(
-            f"DELETE FROM cdr_parsed c WHERE {AGAIN}",
-            {"first": carried - unread},
-        )
     return int(superseded)
 
 

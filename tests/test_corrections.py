@@ -301,6 +301,31 @@ def test_a_fixed_broadworks_derivative_removes_the_legs_of_its_damaged_records(
     _corrected(tmp_path, fmt, right, broken, "derivative", settings, timezone)
 
 
+@pytest.mark.parametrize(
+    ("key", "right_id", "damaged_id"),
+    [
+        # A channel's uuid with a digit group written wrong (a minus sign in it).
+        ("freeswitch/csv-user-busy", "-8cd2-e", "-8cd2--e"),
+        # A record's recordId with its time zone offset written wrong.
+        ("broadworks/outgoing-external-unanswered", ".5051+010000,", ".5051+-10000,"),
+    ],
+)
+def test_a_fixed_file_of_one_record_replaces_the_leg_of_its_damaged_id(
+    tmp_path: Path, key: str, right_id: str, damaged_id: str
+) -> None:
+    """A file of a single record whose id the damage changed: the fixed file gives again
+    none of the ids its damaged version stored, but the same record (its object, starting the
+    same second): that file's version, whose leg of the damaged id is gone."""
+    from vaxelstat.ingest import vectors
+
+    vector = next(v for v in vectors.all_vectors() if v.key == key)
+    (file,) = vector.files
+    right = file.text.lstrip("\n")
+    assert right.count(right_id) == 1
+    broken = right.replace(right_id, damaged_id)
+    _corrected(tmp_path, file.format, right, broken, "one-record", vector.settings)
+
+
 def test_a_rotated_freeswitch_csv_of_the_same_name_loses_no_leg(tmp_path: Path) -> None:
     """Files of one name are not one file: the next Master.csv after a rotation (a call that
     began before the last one's ended among them) adds its legs, and takes none away."""

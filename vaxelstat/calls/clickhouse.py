@@ -261,7 +261,8 @@ class ClickHouseStore(CallStore):
         self, org_id: int, point_id: int, earliest: datetime, latest: datetime
     ) -> pa.Table:
         return self.query_arrow(
-            "SELECT leg_id, call_id, note, import_id, start_utc, wait_s, talk_s FROM legs "
+            "SELECT leg_id, call_id, note, import_id, object_id, start_utc, wait_s, talk_s "
+            "FROM legs "
             "WHERE org_id = $org_id AND collection_point_id = $point_id "
             "AND start_utc BETWEEN $earliest AND $latest",
             {"org_id": org_id, "point_id": point_id, "earliest": earliest, "latest": latest},

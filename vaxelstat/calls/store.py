@@ -53,8 +53,9 @@ class CallStore:
     def stored_keys(
         self, org_id: int, point_id: int, earliest: datetime, latest: datetime
     ) -> "pa.Table":
-        """(leg_id, call_id, note, import_id, start_utc, wait_s, talk_s) of the point's legs that
-        start (UTC) within [earliest, latest]: what an import's rules compare its legs with."""
+        """(leg_id, call_id, note, import_id, object_id, start_utc, wait_s, talk_s) of the point's
+        legs that start (UTC) within [earliest, latest]: what an import's rules compare its legs
+        with."""
         raise NotImplementedError
 
     def stored_legs_of_calls(
@@ -203,7 +204,8 @@ class DuckDBStore(CallStore):
         cur = self._cursor()
         try:
             return cur.sql(
-                "SELECT leg_id, call_id, note, import_id, start_utc, wait_s, talk_s FROM legs "
+                "SELECT leg_id, call_id, note, import_id, object_id, start_utc, wait_s, talk_s "
+                "FROM legs "
                 "WHERE org_id = $org AND collection_point_id = $point "
                 "AND start_utc BETWEEN $earliest AND $latest",
                 params={"org": org_id, "point": point_id, "earliest": earliest, "latest": latest},

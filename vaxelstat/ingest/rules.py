@@ -274,30 +274,40 @@ LEG_END = "start_utc + to_seconds(coalesce(wait_s, 0) + coalesce(talk_s, 0))"
 def _gone(ws: Workspace, same_file: Sequence[int]) -> list[tuple[str, str]]:
     """(leg id, call id) of the stored legs of a source read leg by leg that this file's
     earlier version gave and this reading no longer does (a record whose id the damage
-    changed). An earlier import of a file of this name is its earlier version only where this
-    reading gives again at least half the legs it stored (a rotated file of the same name
-    gives none of them); and only its legs that ended within the span this reading's legs
-    end in are the file's (a part sent again says nothing of the calls that ended after it)."""
+    changed). A leg is given again by this reading where it gives its id, or a leg of the
+    same object starting the same second (its record, read with another id). An earlier
+    import of a file of this name is its earlier version only where this reading gives again
+    at least half the legs it stored (a rotated file of the same name gives none of them);
+    and of its legs not given again, only those that ended within the span this reading's
+    legs end in, or whose record this reading gives with another id, are the file's (a part
+    sent again says nothing of the calls that ended after it)."""
     if not same_file:
         return []
     return [
         (leg_id, call_id)
         for leg_id, call_id in ws.run(
             f"""WITH earlier AS (
-              SELECT leg_id, call_id, import_id, {SOURCE} AS src, {LEG_END} AS ended
+              SELECT leg_id, call_id, import_id, object_id, start_utc, {SOURCE} AS src,
+                {LEG_END} AS ended
               FROM stored_keys
               WHERE list_contains($same_file::BIGINT[], import_id)
                 AND {SOURCE} NOT IN {WHOLE_CALLS}),
+            reading AS (
+              SELECT f.leg_id, m.object_id, f.start_utc, {SOURCE} AS src, {LEG_END} AS ended
+              FROM fresh f JOIN ids m ON m.kind = f.object_kind AND m.identity = f.object_identity),
+            again AS (
+              SELECT e.*, e.leg_id IN (SELECT leg_id FROM reading) AS same_id,
+                (e.src, e.object_id, e.start_utc) IN (
+                  SELECT (src, object_id, start_utc) FROM reading) AS same_record
+              FROM earlier e),
             versions AS (
-              SELECT import_id FROM earlier GROUP BY import_id
-              HAVING 2 * count(*) FILTER (leg_id IN (SELECT leg_id FROM fresh)) >= count(*)),
+              SELECT import_id FROM again GROUP BY import_id
+              HAVING 2 * count(*) FILTER (same_id OR same_record) >= count(*)),
             spans AS (
-              SELECT {SOURCE} AS src, min({LEG_END}) AS first, max({LEG_END}) AS last
-              FROM fresh GROUP BY ALL)
-            SELECT e.leg_id, e.call_id FROM earlier e JOIN spans s USING (src)
-            WHERE e.import_id IN (SELECT import_id FROM versions)
-              AND e.ended BETWEEN s.first AND s.last
-              AND e.leg_id NOT IN (SELECT leg_id FROM fresh)""",  # noqa: S608
+              SELECT src, min(ended) AS first, max(ended) AS last FROM reading GROUP BY ALL)
+            SELECT a.leg_id, a.call_id FROM again a JOIN spans s USING (src)
+            WHERE a.import_id IN (SELECT import_id FROM versions) AND NOT a.same_id
+              AND (a.same_record OR a.ended BETWEEN s.first AND s.last)""",  # noqa: S608
             {"same_file": list(same_file)},
         ).fetchall()
     ]

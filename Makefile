@@ -60,10 +60,10 @@ vectors: install
 
 # Gather the UI's Swedish texts into the English catalogue, and compile it (needs gettext).
 messages: install
-	cd vaxelstat && DJANGO_SETTINGS_MODULE=vaxelstat.settings ../$(BIN)/python -m django makemessages -l en --no-obsolete
+	cd vaxelstat && VAXELSTAT_DATA=../var DJANGO_SETTINGS_MODULE=vaxelstat.settings ../$(BIN)/python -m django makemessages -l en --no-obsolete
 	# A guessed ("fuzzy") English is no English: empty it, so the catalogue test asks for one.
 	msgattrib --clear-fuzzy --empty -o vaxelstat/locale/en/LC_MESSAGES/django.po vaxelstat/locale/en/LC_MESSAGES/django.po
-	cd vaxelstat && DJANGO_SETTINGS_MODULE=vaxelstat.settings ../$(BIN)/python -m django compilemessages
+	cd vaxelstat && VAXELSTAT_DATA=../var DJANGO_SETTINGS_MODULE=vaxelstat.settings ../$(BIN)/python -m django compilemessages
 
 lock:
 	@PY=$$(scripts/find-python) || exit 1; rm -rf /tmp/vaxelstat-lock; \

@@ -13,7 +13,7 @@ def production_settings(app_configs: Any, **kwargs: Any) -> list[Warning]:
         problems.append(
             Warning(
                 "DEBUG is on.",
-                hint="Set VAXELSTAT_PRODUCTION=1 (and leave VAXELSTAT_DEBUG unset).",
+                hint="Leave VAXELSTAT_DEBUG unset: its pages show the settings and every URL.",
                 id="vaxelstat.W001",
             )
         )

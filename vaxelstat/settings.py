@@ -40,7 +40,8 @@ def _secret_key() -> str:
 
 PRODUCTION = os.environ.get("VAXELSTAT_PRODUCTION", "") == "1"
 SECRET_KEY = _secret_key()
-DEBUG = os.environ.get("VAXELSTAT_DEBUG", "0" if PRODUCTION else "1") == "1"
+# Django's debug pages show settings and every URL of the site: only when asked for.
+DEBUG = os.environ.get("VAXELSTAT_DEBUG", "") == "1"
 ALLOWED_HOSTS = [
     h for h in os.environ.get("VAXELSTAT_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
 ]

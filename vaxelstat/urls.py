@@ -9,3 +9,8 @@ urlpatterns = [
     path("", include("vaxelstat.web.urls")),
     path("ingest/", include("vaxelstat.ingest.urls")),
 ]
+
+handler400 = "vaxelstat.web.errors.bad_request"
+handler403 = "vaxelstat.web.errors.forbidden"
+handler404 = "vaxelstat.web.errors.not_found"
+handler500 = "vaxelstat.web.errors.server_error"

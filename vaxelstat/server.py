@@ -4,6 +4,7 @@ In the embedded default one process owns the DuckDB call store; this is that pro
 """
 
 import logging
+import os
 import shutil
 import threading
 import time
@@ -23,8 +24,14 @@ from vaxelstat.orgs.models import CollectionPoint
 log = logging.getLogger(__name__)
 
 
-def spool_folder(point: CollectionPoint) -> Path:
-    return settings.SPOOL_DIR / point.organization.slug / point.name
+def spool_folder(point: CollectionPoint) -> Path | None:
+    """The point's spool folder, SPOOL/<organization>/<point>; None where the names would
+    lead out of the spool (a point named before names were slugs: '../x')."""
+    root = Path(os.path.normpath(settings.SPOOL_DIR))
+    folder = Path(os.path.normpath(root / point.organization.slug / point.name))
+    if folder.parent.parent != root:
+        return None
+    return folder
 
 
 def file_format(point: CollectionPoint, path: Path) -> str | None:
@@ -71,6 +78,14 @@ def collect_spool_once() -> int:
     handled = 0
     for point in CollectionPoint.objects.select_related("organization"):
         folder = spool_folder(point)
+        if folder is None:
+            log.warning(
+                "collection point %s (%r): its name leads out of the spool folder, not read "
+                "(rename it to letters, digits, - and _)",
+                point.pk,
+                point.name,
+            )
+            continue
         for sub in ("done", "rejected"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         for path in waiting_files(folder, time.time()):

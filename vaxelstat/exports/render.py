@@ -13,7 +13,7 @@ from fpdf import FPDF
 from vaxelstat.exports.content import PDF_CALLS, Content
 from vaxelstat.reports.measures import BY_KEY, Measure
 from vaxelstat.reports.measures import described as definition
-from vaxelstat.reports.render import clock
+from vaxelstat.reports.render import clock, csv_row
 
 FONTS = Path(__file__).parent / "fonts"
 # The specification's columns: (key of a call, Swedish heading).
@@ -187,13 +187,15 @@ def csv_text(content: Content) -> str:
     if content.calls is not None and "table" not in content.include:
         writer.writerow([key for key, _ in CALL_COLUMNS])
         for call in content.calls:
-            writer.writerow([call[key] for key, _ in CALL_COLUMNS])
+            writer.writerow(csv_row([call[key] for key, _ in CALL_COLUMNS]))
         return out.getvalue()
     keys = [m.key for m in result.columns]
     writer.writerow(["label", "start", *keys])
     writer.writerow(["Totalt", "", *(_csv(result.total[k]) for k in keys)])
     for bucket, values in result.rows:
-        writer.writerow([bucket.label, bucket.start or "", *(_csv(values[k]) for k in keys)])
+        writer.writerow(
+            csv_row([bucket.label, bucket.start or "", *(_csv(values[k]) for k in keys)])
+        )
     return out.getvalue()
 
 

@@ -1,6 +1,7 @@
 """The HTTP push endpoint: a PBX (or a script beside it) posts a log file to its collection
 point, authenticated by the point's token, and gets the import's summary back."""
 
+import re
 import secrets
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def push(request: HttpRequest, point_id: int) -> HttpResponse:
     if fmt not in formats or fmt not in PARSERS:
         choices = ", ".join(formats)
         return JsonResponse({"error": f"say ?format= one of {choices}"}, status=400)
-    name = Path(request.GET.get("filename", "push")).name or "push"
+    name = safe_file_name(request.GET.get("filename", ""))
     with tmpfiles.named(f"-{name}", "push-") as tmp:
         size = 0
         while chunk := request.read(CHUNK):
@@ -65,3 +66,10 @@ def push(request: HttpRequest, point_id: int) -> HttpResponse:
     return JsonResponse(
         body, status=200 if summary.lines_read > summary.rejected or not summary.lines_read else 422
     )
+
+
+def safe_file_name(asked: str) -> str:
+    """A pushed file's name as the import keeps it: its last part only, of letters, digits,
+    '.', '-' and '_' (others become '_'), no leading dot, at most 100 characters."""
+    name = re.sub(r"[^\w.-]", "_", Path(asked.replace("\\", "/")).name).lstrip(".")[:100]
+    return name or "push"

@@ -3,7 +3,7 @@ import secrets
 import zoneinfo
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_unicode_slug
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -69,7 +69,8 @@ class CollectionPoint(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="collection_points"
     )
-    name = models.CharField("namn", max_length=200)
+    # It names the point's spool folder: letters, digits, - and _ only (no path).
+    name = models.CharField("namn", max_length=200, validators=[validate_unicode_slug])
     format = models.CharField(max_length=32, choices=Format.choices)
     # Format settings, e.g. {"source_timezone": "Europe/Stockholm", "trunk_peers": [...]}.
     settings = models.JSONField(default=dict, blank=True)

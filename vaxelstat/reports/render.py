@@ -8,6 +8,22 @@ from typing import Any
 from vaxelstat.reports.engine import ReportResult
 from vaxelstat.reports.measures import Measure, included_in
 
+# A text a spreadsheet reads as a formula: one that begins with = + - @, a tab or a carriage
+# return (a caller's name from a PBX log, say '=HYPERLINK(...)'). Written with a ' before it,
+# which spreadsheets take as "text" and do not show.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A value as a CSV cell a spreadsheet opens as text where it would be a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_row(values: list[Any]) -> list[Any]:
+    return [cell(v) for v in values]
+
 
 def clock(seconds: float) -> str:
     """Seconds as hh:mm:ss, as the pages and files show times."""
@@ -57,7 +73,7 @@ def as_csv(result: ReportResult) -> str:
     writer.writerow(["label", "start", *keys])
     writer.writerow(["Totalt", "", *(result.total[k] for k in keys)])
     for bucket, values in result.rows:
-        writer.writerow([bucket.label, bucket.start or "", *(values[k] for k in keys)])
+        writer.writerow(csv_row([bucket.label, bucket.start or "", *(values[k] for k in keys)]))
     return out.getvalue()
 
 

@@ -1,6 +1,7 @@
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vaxelstat.orgs.models import CollectionPoint, Organization
@@ -52,6 +53,11 @@ class Command(BaseCommand):
                 format=options["format"],
                 settings=point_settings,
             )
+            try:
+                point.full_clean(exclude=["push_token_sha256"])
+            except ValidationError as exc:
+                problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+                raise CommandError(problems, returncode=2) from exc
         else:
             try:
                 point = org.collection_points.get(name=options["name"])

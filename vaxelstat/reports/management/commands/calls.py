@@ -11,6 +11,7 @@ from vaxelstat.calls.legs import TYPE_LABELS
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import StoreBusy, get_store
 from vaxelstat.reports import cli
+from vaxelstat.reports.render import cell
 from vaxelstat.reports.specification import ORDERS, Filters, specification
 
 
@@ -64,5 +65,5 @@ class Command(BaseCommand):
         if spec.calls:
             writer = csv.DictWriter(out, fieldnames=list(spec.calls[0]))
             writer.writeheader()
-            writer.writerows(spec.calls)
+            writer.writerows({k: cell(v) for k, v in call.items()} for call in spec.calls)
         self.stdout.write(out.getvalue(), ending="")

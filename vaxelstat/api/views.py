@@ -20,6 +20,7 @@ from vaxelstat.calls.legs import TYPE_LABELS
 from vaxelstat.calls.scope import Scope
 from vaxelstat.orgs.models import MeasuredObject, Organization, hash_token
 from vaxelstat.orgs.visibility import scope_for, visible_objects
+from vaxelstat.params import whole
 from vaxelstat.reports.engine import find_objects, run_report
 from vaxelstat.reports.measures import BY_KEY, REPORTS, Report, columns_of
 from vaxelstat.reports.period import Period, PeriodError
@@ -28,6 +29,8 @@ from vaxelstat.reports.specification import ORDERS, Filters, specification
 
 # The most calls one request returns; more are fetched page by page with offset.
 MAX_LIMIT = 10_000
+# The furthest a listing of calls may start (past every call a point can hold).
+MAX_OFFSET = 1_000_000_000
 
 
 class BadRequest(Exception):
@@ -116,13 +119,15 @@ def _asked(request: HttpRequest, key: str) -> Asked:
     return Asked(org, scope, report, period, [o for o in named if o.id in allowed])
 
 
-def _number(request: HttpRequest, name: str, default: int | None = None) -> int | None:
+def _number(request: HttpRequest, name: str, default: int, high: int = MAX_OFFSET) -> int:
+    """A whole number parameter, 0..high (a 400 past it, never a 500)."""
     value = request.GET.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit():
-        raise BadRequest(f"{name} is a whole number, not {value!r}")
-    return int(value)
+    number = whole(value, 0, high)
+    if number is None:
+        raise BadRequest(f"{name} is a whole number from 0 to {high}, not {value[:40]!r}")
+    return number
 
 
 @require_GET
@@ -174,7 +179,10 @@ def objects(request: HttpRequest) -> JsonResponse:
 @with_key
 def report(request: HttpRequest, key: str) -> JsonResponse:
     asked = _asked(request, key)
-    result = run_report(asked.org, key, asked.objects, asked.period, scope=asked.scope)
+    try:
+        result = run_report(asked.org, key, asked.objects, asked.period, scope=asked.scope)
+    except PeriodError as exc:
+        raise BadRequest(str(exc)) from None
     return JsonResponse(as_dict(result), json_dumps_params={"ensure_ascii": False})
 
 
@@ -199,7 +207,7 @@ def calls(request: HttpRequest, key: str) -> JsonResponse:
     order = params.get("order", "newest")
     if order not in ORDERS:
         raise BadRequest(f"order is one of {', '.join(ORDERS)}")
-    limit = min(_number(request, "limit", 1000) or 0, MAX_LIMIT)
+    limit = _number(request, "limit", 1000, MAX_LIMIT)
     spec = specification(
         asked.org,
         key,
@@ -210,7 +218,7 @@ def calls(request: HttpRequest, key: str) -> JsonResponse:
         bucket,
         order,
         limit,
-        _number(request, "offset", 0) or 0,
+        _number(request, "offset", 0),
         scope=asked.scope,
     )
     return JsonResponse(

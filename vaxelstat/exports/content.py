@@ -6,18 +6,21 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from vaxelstat.calls.scope import Scope
 from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.reports.engine import ReportResult, run_report
-from vaxelstat.reports.measures import REPORTS, chosen_columns
-from vaxelstat.reports.period import Period
+from vaxelstat.reports.measures import REPORTS, chosen_columns, columns_of
+from vaxelstat.reports.period import Period, PeriodError
 from vaxelstat.reports.specification import Filters, specification
 
 INCLUDES = ("table", "chart", "calls", "info")
 # A PDF holds at most this many calls; a longer specification goes to Excel.
 PDF_CALLS = 2000
+# The most rows of a report a PDF holds (about 40 pages): a longer one is a spreadsheet's.
+PDF_ROWS = 1000
 
 
 @dataclass
@@ -54,6 +57,30 @@ class Content:
     include: list[str]
     made: datetime
     last_import: datetime | None
+
+
+def refusal(request: ExportRequest, fmt: str = "xlsx") -> str:
+    """Why the report a request names cannot be made in this format (a period out of range,
+    more figures than a report may have, more rows than a PDF holds), or ''. Asked before an
+    export is queued."""
+    report = REPORTS.get(request.report)
+    if report is None:
+        return f"no report {request.report!r}"
+    try:
+        period = Period.parse(
+            "UTC", request.first, request.last, request.window or None, request.group
+        )
+        columns = chosen_columns(report, request.measures) or columns_of(report)
+        rows = len(request.objects) if request.by_object else period.most_buckets()
+        period.check_cells(len(columns), rows)
+    except PeriodError as exc:
+        return str(exc)
+    if fmt == "pdf" and rows > PDF_ROWS:
+        return gettext(
+            "En PDF rymmer högst %(most)s rader, rapporten har %(rows)s. Välj Excel, en grövre "
+            "gruppering eller en kortare period."
+        ) % {"most": PDF_ROWS, "rows": rows}
+    return ""
 
 
 def run_request(org: Organization, scope: Scope, request: ExportRequest) -> ReportResult:

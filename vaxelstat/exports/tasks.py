@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from vaxelstat.exports import render
@@ -98,6 +99,28 @@ def requeue_interrupted() -> int:
     )
 
 
+def _next_queued() -> Export | None:
+    """The export to run next: the oldest of the organization served least recently (whose
+    latest export started earliest, or that has had none). One organization's many or long
+    exports take their turns with every other organization's, its scheduled e-mails too."""
+    queued = Export.objects.filter(status=Export.Status.QUEUED)
+    waiting = set(queued.values_list("organization_id", flat=True))
+    if not waiting:
+        return None
+    served = dict(
+        Export.objects.filter(organization_id__in=waiting, started__isnull=False)
+        .values_list("organization_id")
+        .annotate(Max("started"))
+    )
+    org = min(waiting, key=lambda o: (o in served, served.get(o) or timezone.now(), o))
+    return (
+        queued.filter(organization_id=org)
+        .select_related("owner", "organization")
+        .order_by("created")
+        .first()
+    )
+
+
 def run_pending() -> int:
     """Run every queued export (and any a dead process left running); return how many."""
     Export.objects.filter(
@@ -106,12 +129,7 @@ def run_pending() -> int:
     done = 0
     while True:
         with transaction.atomic():
-            export = (
-                Export.objects.select_related("owner", "organization")
-                .filter(status=Export.Status.QUEUED)
-                .order_by("created")
-                .first()
-            )
+            export = _next_queued()
             if export is None:
                 return done
             claimed = Export.objects.filter(pk=export.pk, status=Export.Status.QUEUED).update(

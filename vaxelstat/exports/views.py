@@ -16,9 +16,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vaxelstat.exports.content import INCLUDES, ExportRequest
+from vaxelstat.exports.content import INCLUDES, ExportRequest, refusal
 from vaxelstat.exports.models import Export
 from vaxelstat.orgs.visibility import current_organization
+from vaxelstat.params import ids, whole
 from vaxelstat.reports.measures import BY_KEY, REPORTS, chosen_columns
 from vaxelstat.reports.period import GROUPS
 from vaxelstat.reports.specification import TEXT_FILTERS
@@ -41,12 +42,11 @@ def _request(post: dict) -> ExportRequest:  # type: ignore[type-arg]
     report = post.get("report", "")
     if report not in REPORTS or post.get("group", "day") not in GROUPS:
         raise Http404
-    objects = [int(v) for value in post.getlist("o") for v in value.split(",") if v.isdigit()]  # type: ignore[attr-defined]
+    objects = ids(post.getlist("o"))  # type: ignore[attr-defined]
     include = [i for i in post.getlist("include") if i in INCLUDES] or ["table"]  # type: ignore[attr-defined]
 
     def number(name: str) -> int | None:
-        value = post.get(name, "").strip()
-        return int(value) if value.isdigit() else None
+        return whole(post.get(name))
 
     measure = post.get("measure") or None
     if measure is not None and (REPORTS[report].scope, measure) not in BY_KEY:
@@ -74,6 +74,17 @@ def _request(post: dict) -> ExportRequest:  # type: ignore[type-arg]
     )
 
 
+def _refused(request: HttpRequest, error: str) -> HttpResponse:
+    """The export refused, with why and a way back (only to a page of this site: the field
+    comes back from the browser)."""
+    back = request.POST.get("back", "")
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
+        back = ""
+    return render(request, "exports/refused.html", {"error": error, "back": back}, status=400)
+
+
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
@@ -85,19 +96,13 @@ def create(request: HttpRequest) -> HttpResponse:
     fmt = request.POST.get("format", "xlsx")
     if fmt not in Export.Format.values:
         raise Http404
+    if why := refusal(wanted, fmt):
+        return _refused(request, why)
     to: list[str] = []
     if request.POST.get("action") == "email":
         to, error = addresses(request.POST.get("addresses", ""))
         if error:
-            back = request.POST.get("back", "")
-            # Only a page of this site: the field comes back from the browser.
-            if not back.startswith("/") or not url_has_allowed_host_and_scheme(
-                back, allowed_hosts={request.get_host()}
-            ):
-                back = ""
-            return render(
-                request, "exports/refused.html", {"error": error, "back": back}, status=400
-            )
+            return _refused(request, error)
     export = Export.objects.create(
         owner=request.user,  # type: ignore[misc]
         organization=org,

@@ -82,6 +82,8 @@ def run_report(
     columns = columns or columns_of(report)
     if any(m.scope != report.scope for m in columns):
         raise ValueError(f"a column of another scope than {report.scope}")
+    # Refused before the store is asked: TooLarge, a PeriodError the callers show.
+    period.check_cells(len(columns), len(objects) if by_object else None)
     store = get_store()
     where, params = period.filter(store.dialect)
     params.update(

@@ -11,6 +11,8 @@ import zoneinfo
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.utils.translation import gettext
+
 GROUPS = ("15min", "30min", "hour", "day", "week", "month", "year", "hourofday", "weekday")
 _STEP = {"15min": timedelta(minutes=15), "30min": timedelta(minutes=30), "hour": timedelta(hours=1)}
 WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
@@ -86,6 +88,18 @@ def months_before(day: date, months: int) -> date:
 
 class PeriodError(ValueError):
     pass
+
+
+class TooLarge(PeriodError):
+    """A report of more figures than MAX_CELLS."""
+
+
+# The dates a period may name: no call is read from before 1990, and none is made after 2100.
+FIRST_DATE, LAST_DATE = date(1990, 1, 1), date(2100, 12, 31)
+# The most figures a report may have (its rows times its columns): a month by 15 minutes of a
+# standard report's columns is within it, a year by hour of all of them is not. A page, an
+# answer of the API and an export stay a size a browser, a client and a spreadsheet take.
+MAX_CELLS = 50_000
 
 
 # Periods a saved report keeps relative to the day it is opened or sent.
@@ -167,6 +181,42 @@ class Period:
             raise PeriodError(f"the period ends ({self.last}) before it starts ({self.first})")
         if self.window_end is not None and self.window_end <= self.window_start:
             raise PeriodError("the time window ends before it starts")
+        if self.first < FIRST_DATE or self.last > LAST_DATE:
+            raise PeriodError(
+                gettext("Perioden ska ligga mellan %(first)s och %(last)s.")
+                % {"first": FIRST_DATE, "last": LAST_DATE}
+            )
+        # (Before any bucket is listed: a period of millions is refused, not made.)
+        self.check_cells(1)
+
+    def most_buckets(self) -> int:
+        """How many buckets the period has at most (its window and clock changes aside),
+        counted without listing them."""
+        days = (self.last - self.first).days + 1
+        if self.group in _STEP:
+            return days * (86400 // int(_STEP[self.group].total_seconds())) + 4
+        per = {"hourofday": 24, "weekday": 7}
+        if self.group in per:
+            return per[self.group]
+        return {"day": days, "week": days // 7 + 2, "month": days // 28 + 2}.get(
+            self.group, days // 365 + 2
+        )
+
+    def check_cells(self, columns: int, rows: int | None = None) -> None:
+        """Refuse (TooLarge) a report of these columns, with a row per bucket (or `rows`
+        rows), of more than MAX_CELLS figures."""
+        cells = (self.most_buckets() if rows is None else rows) * columns
+        if cells > MAX_CELLS:
+            raise TooLarge(
+                gettext(
+                    "Rapporten blir för stor: %(cells)s värden, högst %(most)s. Välj en grövre "
+                    "gruppering eller en kortare period."
+                )
+                % {
+                    "cells": f"{cells:,}".replace(",", "\u00a0"),
+                    "most": f"{MAX_CELLS:,}".replace(",", "\u00a0"),
+                }
+            )
 
     @classmethod
     def parse(

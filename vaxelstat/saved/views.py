@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from vaxelstat.orgs.models import MeasuredObject
 from vaxelstat.orgs.visibility import current_organization, scope_for
+from vaxelstat.params import ids
 from vaxelstat.reports.measures import REPORTS, chosen_columns
 from vaxelstat.reports.period import GROUPS, local_today
 from vaxelstat.saved.forms import NewSavedReportForm, SavedReportForm
@@ -80,7 +81,7 @@ def create(request: HttpRequest) -> HttpResponse:
     report, group = post.get("report", ""), post.get("group", "day")
     if report not in REPORTS or group not in GROUPS:
         raise Http404
-    wanted = [int(v) for value in post.getlist("o") for v in value.split(",") if v.isdigit()]
+    wanted = ids(post.getlist("o"))
     # Only the organization's objects of the report's kind that this user may see now; the
     # report shows what they may see when it is opened or sent.
     objects = sorted(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from vaxelstat.orgs.visibility import scope_for
 from vaxelstat.reports.engine import run_report
 from vaxelstat.reports.measures import MEASURES, chosen_columns, columns_of
+from vaxelstat.reports.period import TooLarge
 from vaxelstat.saved.models import SavedReport
 from vaxelstat.web.reports import (
     group_labels,
@@ -32,16 +33,20 @@ def advanced_page(request: HttpRequest) -> HttpResponse:
     by_object = request.GET.get("rows") == "object"
     result = table = None
     if choice.objects and not choice.error:
-        result = run_report(
-            choice.org,
-            choice.report.key,
-            choice.objects,
-            choice.period(),
-            scope=scope_for(request.user, choice.org),
-            columns=columns,
-            by_object=by_object,
-        )
-        table = report_table(choice, result, by_object=by_object)
+        try:
+            result = run_report(
+                choice.org,
+                choice.report.key,
+                choice.objects,
+                choice.period(),
+                scope=scope_for(request.user, choice.org),
+                columns=columns,
+                by_object=by_object,
+            )
+        except TooLarge as exc:
+            choice.error = str(exc)
+        else:
+            table = report_table(choice, result, by_object=by_object)
     chosen = {m.key for m in columns}
     context = {
         "choice": choice,
@@ -62,4 +67,4 @@ def advanced_page(request: HttpRequest) -> HttpResponse:
     template = (
         "web/advanced_result.html" if request.headers.get("X-Fragment") else "web/advanced.html"
     )
-    return render(request, template, context)
+    return render(request, template, context, status=400 if choice.error else 200)

@@ -25,9 +25,10 @@ from vaxelstat.calls.legs import TYPE_LABELS, TYPES_BY_KIND
 from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
+from vaxelstat.params import ids, whole
 from vaxelstat.reports.engine import ReportResult, run_report
 from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, described
-from vaxelstat.reports.period import GROUPS, Period, PeriodError, local_today
+from vaxelstat.reports.period import GROUPS, Period, PeriodError, TooLarge, local_today
 from vaxelstat.reports.render import clock
 from vaxelstat.reports.specification import TEXT_FILTERS, Filters, specification
 from vaxelstat.reports.staffing import staffing
@@ -145,7 +146,7 @@ def read_choice(request: HttpRequest) -> Choice:
     window = params.get("time", "").strip()
     candidates = list(visible_objects(request.user, org).filter(kind=report.kind))
     # Checkboxes send o=1&o=2; links carry o=1,2.
-    wanted = {int(v) for value in params.getlist("o") for v in value.split(",") if v.isdigit()}
+    wanted = set(ids(params.getlist("o")))
     objects = [o for o in candidates if o.id in wanted]
     choice = Choice(org, report, first, last, window, group, objects, candidates, error)
     if not error:
@@ -238,14 +239,18 @@ def report_page(request: HttpRequest) -> HttpResponse:
     choice = read_choice(request)
     result = table = None
     if choice.objects and not choice.error:
-        result = run_report(
-            choice.org,
-            choice.report.key,
-            choice.objects,
-            choice.period(),
-            scope=scope_for(request.user, choice.org),
-        )
-        table = report_table(choice, result)
+        try:
+            result = run_report(
+                choice.org,
+                choice.report.key,
+                choice.objects,
+                choice.period(),
+                scope=scope_for(request.user, choice.org),
+            )
+        except TooLarge as exc:
+            choice.error = str(exc)
+        else:
+            table = report_table(choice, result)
     last_import = ImportRun.objects.filter(organization=choice.org).order_by("-finished").first()
     context = {
         "choice": choice,
@@ -268,7 +273,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "save_periods": SavedReport.Period.choices,
     }
     template = "web/report_result.html" if request.headers.get("X-Fragment") else "web/report.html"
-    return render(request, template, context)
+    # A choice the page cannot make a report of (its message is on the page) is a 400.
+    return render(request, template, context, status=400 if choice.error else 200)
 
 
 @login_required
@@ -288,14 +294,13 @@ def calls_page(request: HttpRequest) -> HttpResponse:
     buckets = period.buckets()
     bucket_index = params.get("bucket", "")
     bucket = None
-    if bucket_index.isdigit() and int(bucket_index) < len(buckets):
-        bucket = buckets[int(bucket_index)]
+    if (index := whole(bucket_index, 0, len(buckets) - 1)) is not None:
+        bucket = buckets[index]
     elif bucket_index:
         raise Http404
 
     def number(name: str) -> int | None:
-        value = params.get(name, "").strip()
-        return int(value) if value.isdigit() else None
+        return whole(params.get(name))
 
     types = TYPES_BY_KIND[choice.report.kind]
     wanted_type = params.get("type") if params.get("type") in types else None
@@ -367,14 +372,14 @@ def staffing_page(request: HttpRequest) -> HttpResponse:
     choice = read_choice(request)
     if choice.report.kind != "acd" or not choice.objects or choice.error:
         raise Http404
-    try:
-        level = min(max(int(request.GET.get("level", "80")), 1), 99)
-    except ValueError:
-        level = 80
+    level = whole(request.GET.get("level"), 1, 99) or 80
     org = choice.org
-    days, hours = staffing(
-        org, choice.objects, choice.period(), scope_for(request.user, org), level / 100
-    )
+    try:
+        days, hours = staffing(
+            org, choice.objects, choice.period(), scope_for(request.user, org), level / 100
+        )
+    except TooLarge:
+        raise Http404 from None
     decimal = Numbers.current().decimal
     rows = [
         {

@@ -11,6 +11,7 @@ from vaxelstat.orgs.visibility import (
     scope_for,
     visible_objects,
 )
+from vaxelstat.params import whole
 
 
 @login_required
@@ -43,7 +44,8 @@ def imports(request: HttpRequest) -> HttpResponse:
     operator_required(request)
     runs = ImportRun.objects.select_related("organization", "collection_point")[:200]
     run_id = request.GET.get("run")
-    selected = ImportRun.objects.filter(id=run_id).first() if run_id and run_id.isdigit() else None
+    run_number = whole(run_id, 1)
+    selected = ImportRun.objects.filter(id=run_number).first() if run_number else None
     rejects = selected.rejects.all()[:1000] if selected else []
     return render(
         request, "web/imports.html", {"runs": runs, "selected": selected, "rejects": rejects}

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
+from vaxelstat.params import ids
 from vaxelstat.reports.measures import REPORTS, columns_of
 from vaxelstat.reports.period import local_today
 from vaxelstat.reports.today import FIGURES, REPORT, groups_today
@@ -23,7 +24,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
         raise Http404
     org = current_organization(request)
     groups = visible_objects(request.user, org).filter(kind="acd").order_by("number")
-    wanted = {int(v) for value in request.GET.getlist("o") for v in value.split(",") if v.isdigit()}
+    wanted = set(ids(request.GET.getlist("o")))
     if wanted:
         groups = groups.filter(id__in=wanted)
     measures = {m.key: m for m in columns_of(REPORTS[REPORT])}

@@ -11,6 +11,7 @@ from vaxelstat.exports.content import ExportRequest, gather
 from vaxelstat.exports.render import RENDERERS as FILES
 from vaxelstat.reports import cli
 from vaxelstat.reports.engine import run_report
+from vaxelstat.reports.period import PeriodError
 from vaxelstat.reports.render import RENDERERS
 
 
@@ -54,13 +55,16 @@ class Command(BaseCommand):
             content = gather(request.org, Scope.whole(request.org.id), wanted)
             FILES[options["format"]](content, options["out"])
             return
-        result = run_report(
-            request.org,
-            request.report.key,
-            request.objects,
-            request.period,
-            scope=Scope.whole(request.org.id),
-        )
+        try:
+            result = run_report(
+                request.org,
+                request.report.key,
+                request.objects,
+                request.period,
+                scope=Scope.whole(request.org.id),
+            )
+        except PeriodError as exc:
+            raise CommandError(str(exc), returncode=2) from None
         text = RENDERERS[options["format"]](result)
         if options["out"]:
             options["out"].write_text(text, encoding="utf-8")

@@ -157,6 +157,19 @@ def test_the_server_withdraws_its_announcement_on_stop(server: dict, data: Path)
     assert "acme" in result.stdout
 
 
+def test_sigterm_stops_the_server_cleanly(server: dict, data: Path) -> None:
+    """systemd's stop: the announcement withdrawn, the call store closed (checkpointed: no
+    write-ahead log left), and the process ends with 0."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{server['port']}/healthz", timeout=10) as r:
+        health = json.loads(r.read())
+    assert health["status"] == "ok" and health["worker"] == "ok"
+    server["process"].send_signal(signal.SIGTERM)
+    assert server["process"].wait(timeout=60) == 0
+    assert not (data / "server.json").exists()
+    assert not (data / "calls.duckdb.wal").exists()
+    assert (data / "calls.duckdb").exists()
+
+
 def test_an_import_killed_half_way_leaves_the_store_as_it_was(data: Path, tmp_path: Path) -> None:
     from vaxelstat.calls.store import DuckDBStore
     from vaxelstat.demo.asterisk_writer import write_master_csv

@@ -21,14 +21,25 @@ _NO_AUTO_MIGRATE = {
 
 
 def _migrate_if_needed() -> None:
-    """Bring the app database up to date, so every command works on a fresh data directory."""
+    """Bring the app database up to date, so every command works on a fresh data directory.
+    In production (VAXELSTAT_PRODUCTION=1) only `vaxelstat migrate` migrates, as a step of
+    an upgrade: another command on a database that needs it says so, and stops."""
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        call_command("migrate", interactive=False, verbosity=0)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if not plan:
+        return
+    if settings.PRODUCTION:
+        sys.stderr.write(
+            f"The app database needs {len(plan)} migrations: run `vaxelstat migrate` first "
+            "(after a backup: docs/production.md).\n"
+        )
+        sys.exit(2)
+    call_command("migrate", interactive=False, verbosity=0)
 
 
 # The data commands, which need none of Django's system checks (they import every page

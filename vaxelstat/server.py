@@ -6,9 +6,13 @@ In the embedded default one process owns the DuckDB call store; this is that pro
 import logging
 import os
 import shutil
+import signal
 import threading
 import time
+import zoneinfo
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 
 from django.conf import settings
@@ -141,21 +145,68 @@ def run_retention() -> int:
     return run_all()
 
 
+def _run(name: str, job: Callable[[], object]) -> None:
+    try:
+        job()
+    except Exception:
+        log.exception("%s failed", name)
+    finally:
+        close_old_connections()
+
+
 def _loop(name: str, every_s: float, job: Callable[[], object], stop: threading.Event) -> None:
     while not stop.wait(every_s):
+        _run(name, job)
+
+
+def nightly() -> None:
+    """The night's work: gallring (each organization's retention), then the call store's
+    compaction."""
+    _run("gallring", run_retention)
+    _run("call store compaction", lambda: get_store().unscoped_compact())
+
+
+# The night's work runs at this local time (TIME_ZONE), and at start when the last run is more
+# than a day old (a server restarted every day still runs it). Its last run is kept in the
+# data directory.
+NIGHTLY_AT = dt_time(3, 0)
+
+
+def _last_nightly() -> Path:
+    return settings.DATA_DIR / "nightly-last-run"
+
+
+def next_nightly(now: datetime, last: datetime | None) -> datetime:
+    """When the night's work runs next: now if it last ran more than a day ago (or never),
+    else at the next NIGHTLY_AT after `now`."""
+    if last is None or now - last > timedelta(days=1):
+        return now
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    local = now.astimezone(tz)
+    at = datetime.combine(local.date(), NIGHTLY_AT, tzinfo=tz)
+    if at <= local:
+        at = datetime.combine(local.date() + timedelta(days=1), NIGHTLY_AT, tzinfo=tz)
+    return at.astimezone(UTC)
+
+
+def _nightly_loop(stop: threading.Event) -> None:
+    path = _last_nightly()
+    while True:
         try:
-            job()
-        except Exception:
-            log.exception("%s failed", name)
-        finally:
-            close_old_connections()
+            last: datetime | None = datetime.fromisoformat(path.read_text().strip())
+        except (OSError, ValueError):
+            last = None
+        now = datetime.now(UTC)
+        wait = (next_nightly(now, last) - now).total_seconds()
+        if stop.wait(max(wait, 0)):
+            return
+        nightly()
+        path.write_text(datetime.now(UTC).isoformat())
 
 
 # Periodic work of the background worker: (name, every seconds, job).
 WORKER_JOBS: list[tuple[str, float, Callable[[], object]]] = [
     ("spool collector", settings.SPOOL_SECONDS, collect_spool_once),
-    ("call store compaction", 24 * 3600.0, lambda: get_store().unscoped_compact()),
-    ("gallring", 24 * 3600.0, run_retention),
     ("exports", 2.0, run_exports),
     ("scheduled reports", 60.0, send_saved_reports),
     ("service-level larm", 300.0, send_service_level_alerts),
@@ -184,6 +235,19 @@ def cleaned_up() -> None:
         )
 
 
+# The background worker's threads of this process (while it serves): /healthz asks whether
+# they are alive.
+WORKERS: list[threading.Thread] = []
+# How long a stop waits for the work under way (an import, an export) to finish; what is not
+# finished then is taken up again at the next start.
+STOP_WAIT_S = 30.0
+
+
+def _stop_signal(signum: int, frame: object) -> None:
+    """SIGTERM (systemd's stop) stops as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def serve(host: str, port: int, threads: int = 8) -> None:
     from waitress import create_server
 
@@ -191,20 +255,32 @@ def serve(host: str, port: int, threads: int = 8) -> None:
 
     get_store()  # Hold the store before announcing, so other processes hand work over.
     cleaned_up()
-    server = create_server(application, host=host, port=port, threads=threads)
+    # The forwarded headers reach vaxelstat.proxy, which believes only the trusted proxies.
+    server = create_server(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        clear_untrusted_proxy_headers=False,
+    )
     actual_port = int(server.effective_port)  # type: ignore[attr-defined]
     stop = threading.Event()
+    signal.signal(signal.SIGTERM, _stop_signal)
     settings.CONTROL_TOKEN = control.announce(actual_port)
-    # From the announcement on, a stop (Ctrl-C) at any moment withdraws it.
+    # From the announcement on, a stop (Ctrl-C, SIGTERM) at any moment withdraws it.
     try:
-        workers = [
+        WORKERS[:] = [
             threading.Thread(target=_loop, args=(name, every, job, stop), name=name, daemon=True)
             for name, every, job in WORKER_JOBS
         ]
-        for worker in workers:
+        WORKERS.append(
+            threading.Thread(target=_nightly_loop, args=(stop,), name="nightly", daemon=True)
+        )
+        for worker in WORKERS:
             worker.start()
         print(
-            f"Växelstatistik is serving on http://{host}:{actual_port}/ (Ctrl-C stops)",
+            f"Växelstatistik is serving on http://{host}:{actual_port}/ with {threads} threads "
+            "(Ctrl-C stops)",
             flush=True,
         )
         server.run()
@@ -213,5 +289,11 @@ def serve(host: str, port: int, threads: int = 8) -> None:
     finally:
         stop.set()
         control.withdraw()
-        time.sleep(0.1)
+        server.close()
+        # The work under way finishes (or, past STOP_WAIT_S, is taken up at the next start).
+        deadline = time.monotonic() + STOP_WAIT_S
+        for worker in WORKERS:
+            worker.join(max(0.0, deadline - time.monotonic()))
+        WORKERS.clear()
         close_stores()
+        log.info("stopped")

@@ -5,6 +5,7 @@ DATABASE_URL       app database (default: SQLite file in the data directory)
 CALLSTORE_URL      call store engine (default: duckdb:///<data>/calls.duckdb)
 VAXELSTAT_SMTP_URL e-mail server (default: printed on the console); VAXELSTAT_MAIL_FROM
 VAXELSTAT_SECRET_KEY, VAXELSTAT_DEBUG, VAXELSTAT_ALLOWED_HOSTS, VAXELSTAT_PRODUCTION
+VAXELSTAT_TRUSTED_PROXIES  the reverse proxies' addresses (docs/production.md)
 """
 
 import os
@@ -16,6 +17,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy
 
 from vaxelstat.mail import mailer_from_url
+from vaxelstat.proxy import networks
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("VAXELSTAT_DATA", "var")).resolve()
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vaxelstat.web.access.AccessLog",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -196,12 +199,17 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = os.environ.get("VAXELSTAT_SSL_REDIRECT", "1") == "1"
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # A load balancer asks for its health over plain HTTP, on the inside.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The reverse proxies in front (addresses or networks): their X-Forwarded-For and
+# X-Forwarded-Proto are believed (vaxelstat.proxy), no one else's.
+TRUSTED_PROXIES = networks(os.environ.get("VAXELSTAT_TRUSTED_PROXIES", ""))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # vaxelstat.access: a line per request (vaxelstat.web.access).
     "loggers": {"vaxelstat": {"level": "INFO"}},
 }

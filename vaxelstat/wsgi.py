@@ -1,6 +1,9 @@
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from vaxelstat.proxy import TrustedProxies
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaxelstat.settings")
-application = get_wsgi_application()
+application = TrustedProxies(get_wsgi_application(), settings.TRUSTED_PROXIES)

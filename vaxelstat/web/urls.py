@@ -1,10 +1,11 @@
 from django.urls import path
 
 from vaxelstat import control
-from vaxelstat.web import advanced, dashboard, menu, reports, views, wallboard
+from vaxelstat.web import advanced, dashboard, health, menu, reports, views, wallboard
 
 urlpatterns = [
     path("", views.start, name="start"),
+    path("healthz", health.healthz, name="healthz"),
     path("operator/imports/", views.imports, name="imports"),
     path("basrapporter/", reports.report_page, name="reports"),
     path("avancerade-rapporter/", advanced.advanced_page, name="advanced"),

@@ -1,6 +1,5 @@
 from typing import Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vaxelstat.calls.store import StoreBusy
@@ -12,13 +11,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument(
+            "--threads", type=int, default=8, help="web threads (1 to 64; default 8)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from vaxelstat.server import serve
 
-        call_command("migrate", interactive=False, verbosity=0)
+        if not 1 <= options["threads"] <= 64:
+            raise CommandError("--threads is 1 to 64", returncode=2)
         try:
-            serve(options["host"], options["port"])
+            serve(options["host"], options["port"], options["threads"])
         except StoreBusy as exc:
             raise CommandError(f"{exc}: is another server running?", returncode=1) from exc
         except OSError as exc:

@@ -53,6 +53,15 @@ _shared_legs: list[tuple[str, list[tuple[int, int, Any]]]] = []
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Each test counts its own requests against the rate limits (the counters are in the
+    process's cache, which outlives a test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def empty_call_store() -> Iterator[None]:
     """Empty the call store after each test, as the database is rolled back.
 

@@ -30,6 +30,7 @@ from vaxelstat.accounts.forms import (
 )
 from vaxelstat.accounts.models import LoginAttempt, User
 from vaxelstat.accounts.tokens import TOKENS, LinkState, link_state
+from vaxelstat.limits import per_address, usage
 
 Result, Method = LoginAttempt.Result, LoginAttempt.Method
 
@@ -76,6 +77,7 @@ def send_code(device: EmailDevice, user: User) -> None:
         device.generate_challenge()
 
 
+@per_address("login")
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("start")
@@ -129,6 +131,7 @@ def _pending_user(request: HttpRequest) -> tuple[dict, User] | None:
     return pending, user
 
 
+@per_address("code")
 def code_view(request: HttpRequest) -> HttpResponse:
     """Ytterligare verifikation krävs: the code sent by e-mail."""
     found = _pending_user(request)
@@ -176,6 +179,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@per_address("code")
 def resend_code(request: HttpRequest) -> HttpResponse:
     found = _pending_user(request)
     if found is None:
@@ -198,6 +202,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
+@per_address("activation", ("GET", "POST"))
 def set_password(request: HttpRequest, purpose: str, uidb64: str, token: str) -> HttpResponse:
     """Verifiera ditt konto (purpose "activate") or a password reset: choose a password."""
     if purpose not in TOKENS:
@@ -217,14 +222,17 @@ def set_password(request: HttpRequest, purpose: str, uidb64: str, token: str) ->
     return render(request, "accounts/set_password.html", {"form": form, "purpose": purpose})
 
 
+@per_address("reset")
 def reset_request(request: HttpRequest) -> HttpResponse:
-    """Glömt lösenord: the same answer whether or not the address has an account."""
+    """Glömt lösenord: the same answer whether or not the address has an account, in the
+    same time (the mail is sent after the answer), and no more than a few mails an hour to
+    one address."""
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = security.normalize_email(form.cleaned_data["email"])
         user = User.objects.filter(email=email, is_active=True).first()
-        if user is not None:
-            send_link(request, user, "reset")
+        if user is not None and not usage(request, "reset-address", email)["should_limit"]:
+            send_link(request, user, "reset", later=True)
         messages.info(
             request,
             _("Om adressen hör till ett konto har vi skickat en länk för att välja nytt lösenord."),

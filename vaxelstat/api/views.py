@@ -14,10 +14,12 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from vaxelstat.accounts.security import client_address
 from vaxelstat.api.models import ApiToken
 from vaxelstat.api.openapi import document
 from vaxelstat.calls.legs import TYPE_LABELS
 from vaxelstat.calls.scope import Scope
+from vaxelstat.limits import RATES, usage
 from vaxelstat.orgs.models import MeasuredObject, Organization, hash_token
 from vaxelstat.orgs.visibility import scope_for, visible_objects
 from vaxelstat.params import whole
@@ -44,12 +46,24 @@ def _error(status: int, message: str) -> JsonResponse:
     return response
 
 
+def _limited(group: str, used: dict[str, Any]) -> JsonResponse:
+    count, seconds = RATES[group]
+    response = _error(429, f"too many requests: at most {count} in {seconds} s")
+    response["Retry-After"] = str(max(1, int(used["time_left"])))
+    return response
+
+
 def with_key(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
     """Only with a valid API key of an active user who may open reports; the key's user is
     the request's user. Cookies do not count: a page's session is not an API key."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        address = client_address(request) or "unknown"
+        # A client that tried too many wrong keys waits, whatever key it sends now.
+        refused = usage(request, "api-auth", address, increment=False)
+        if refused["count"] >= RATES["api-auth"][0]:
+            return _limited("api-auth", refused)
         scheme, _, key = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             return _error(401, "an API key is needed: Authorization: Bearer KEY")
@@ -59,7 +73,11 @@ def with_key(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
             .first()
         )
         if token is None or not token.user.is_active:
+            usage(request, "api-auth", address)
             return _error(401, "this API key is not valid")
+        used = usage(request, "api", token.token_sha256)
+        if used["should_limit"]:
+            return _limited("api", used)
         user = token.user
         if user.organization is None or not user.may_open("reports"):
             return _error(403, "this API key's user may not read reports")

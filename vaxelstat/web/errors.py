@@ -23,6 +23,10 @@ MESSAGES = {
         gettext_noop("Sidan finns inte"),
         gettext_noop("Adressen leder ingenstans. Kontrollera den, eller börja om."),
     ),
+    429: (
+        gettext_noop("För många förfrågningar"),
+        gettext_noop("Vänta en stund och försök igen."),
+    ),
     500: (
         gettext_noop("Något gick fel"),
         gettext_noop("Ett fel uppstod hos oss. Det är loggat; försök igen om en stund."),
@@ -30,7 +34,7 @@ MESSAGES = {
 }
 
 
-def _answer(request: HttpRequest, status: int) -> HttpResponse:
+def answer(request: HttpRequest, status: int) -> HttpResponse:
     title, text = (_(m) for m in MESSAGES[status])
     if request.path.startswith("/api/"):
         return JsonResponse({"error": f"{title}: {text}"}, status=status)
@@ -43,16 +47,16 @@ def _answer(request: HttpRequest, status: int) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
-    return _answer(request, 400)
+    return answer(request, 400)
 
 
 def forbidden(request: HttpRequest, exception: Any = None) -> HttpResponse:
-    return _answer(request, 403)
+    return answer(request, 403)
 
 
 def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
-    return _answer(request, 404)
+    return answer(request, 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _answer(request, 500)
+    return answer(request, 500)

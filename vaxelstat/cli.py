@@ -6,6 +6,8 @@ import sys
 # Django's own commands that must run without migrating first.
 _NO_AUTO_MIGRATE = {
     "migrate",
+    # (A restore brings its own app database.)
+    "restore",
     "makemigrations",
     "sqlmigrate",
     "showmigrations",

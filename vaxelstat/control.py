@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 # Commands another process may hand over: only those that need the store.
-HANDED_OVER = {"import", "report", "calls"}
+HANDED_OVER = {"import", "report", "calls", "backup"}
 TOKEN_HEADER = "X-Vaxelstat-Token"
 
 
@@ -43,6 +43,22 @@ def announce(port: int) -> str:
         json.dump({"pid": os.getpid(), "port": port, "token": token}, f)
     tmp.replace(path)
     return token
+
+
+def server_alive() -> bool:
+    """Whether a server announces itself in the data directory and its process lives (one
+    killed outright leaves server.json behind)."""
+    try:
+        pid = int(json.loads(info_path().read_text())["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def withdraw() -> None:

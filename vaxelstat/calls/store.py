@@ -161,6 +161,10 @@ class CallStore:
         first day of `month`; return how many."""
         raise NotImplementedError
 
+    def backup_to(self, path: Path) -> None:
+        """A consistent copy of the store into a new database file (the embedded store)."""
+        raise NotImplementedError("this engine has its own backup (ClickHouse: BACKUP)")
+
     def ping(self) -> None:
         """Ask the store something (a count of no organization's legs): raises where it
         cannot answer."""
@@ -180,6 +184,21 @@ def _rollback(cur: Any) -> None:
 
 
 class DuckDBStore(CallStore):
+    def backup_to(self, path: Path) -> None:
+        # Under the write lock, in one transaction: no import lands half in the copy.
+        literal = "'" + str(path).replace("'", "''") + "'"
+        with self._write_lock:
+            cur = self._cursor()
+            try:
+                (name,) = cur.execute("SELECT current_database()").fetchone()
+                cur.execute(f"ATTACH {literal} AS vaxelstat_backup")
+                try:
+                    cur.execute(f'COPY FROM DATABASE "{name}" TO vaxelstat_backup')
+                finally:
+                    cur.execute("DETACH vaxelstat_backup")
+            finally:
+                cur.close()
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.path = Path(urlparse(url).path)

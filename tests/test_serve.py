@@ -202,3 +202,42 @@ def test_an_import_killed_half_way_leaves_the_store_as_it_was(data: Path, tmp_pa
     assert total > 10_000
     # Each killed import stored all of its legs or none.
     assert set(counts) <= {0, total}, counts
+
+
+def test_in_production_commands_are_handed_to_the_server(tmp_path: Path) -> None:
+    """With the production settings (HTTPS redirect, one host name), another process's
+    import and backup still reach the server that holds the store."""
+    data = tmp_path / "var"
+    env = {
+        **env_for(data),
+        "VAXELSTAT_PRODUCTION": "1",
+        "VAXELSTAT_ALLOWED_HOSTS": "stat.example.com",
+        "VAXELSTAT_SECRET_KEY": "a-key-for-this-test-only-" + "x" * 30,
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [VAXELSTAT, *args], env=env, capture_output=True, text=True, timeout=120
+        )
+
+    assert run("migrate", "-v0").returncode == 0
+    assert run("org", "add", "acme", "--name", "Acme AB").returncode == 0
+    process = subprocess.Popen(
+        [VAXELSTAT, "serve", "--port", "0"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        for _ in range(200):
+            if (data / "server.json").exists():
+                break
+            time.sleep(0.05)
+        path = tmp_path / "queue_log"
+        path.write_text(f"{T}|a|400|NONE|ENTERQUEUE||0701|1\n{T + 9}|a|400|NONE|ABANDON|1|1|9\n")
+        imported = run("import", "--org", "acme", "--format", "asterisk-queue-log", str(path))
+        assert imported.returncode == 0, imported.stderr
+        assert "imported 1" in imported.stdout
+        backed_up = run("backup", str(tmp_path / "backup"))
+        assert backed_up.returncode == 0, backed_up.stderr
+        assert (tmp_path / "backup" / "calls.duckdb").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0

@@ -70,6 +70,14 @@ def withdraw() -> None:
         pass
 
 
+def _served_host() -> str:
+    """A name of ALLOWED_HOSTS to ask the server by ('localhost' where any would do)."""
+    for host in settings.ALLOWED_HOSTS:
+        if host != "*":
+            return host.lstrip(".") or "localhost"
+    return "localhost"
+
+
 def hand_over(argv: list[str], stdout: OutputWrapper, stderr: OutputWrapper) -> int:
     """Run `argv` in the server; copy its output here and return its exit code."""
     try:
@@ -83,7 +91,12 @@ def hand_over(argv: list[str], stdout: OutputWrapper, stderr: OutputWrapper) -> 
     request = urllib.request.Request(
         f"http://127.0.0.1:{info['port']}/_control/run",
         data=json.dumps({"argv": argv}).encode(),
-        headers={"Content-Type": "application/json", TOKEN_HEADER: info["token"]},
+        headers={
+            "Content-Type": "application/json",
+            TOKEN_HEADER: info["token"],
+            # A host the server serves (in production it refuses any other name).
+            "Host": _served_host(),
+        },
         method="POST",
     )
     try:

@@ -200,7 +200,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # A load balancer asks for its health over plain HTTP, on the inside.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # (And a command handed to the server by another process on this machine: control.py.)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^_control/run$"]
 # The reverse proxies in front (addresses or networks): their X-Forwarded-For and
 # X-Forwarded-Proto are believed (vaxelstat.proxy), no one else's.
 TRUSTED_PROXIES = networks(os.environ.get("VAXELSTAT_TRUSTED_PROXIES", ""))

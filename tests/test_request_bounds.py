@@ -150,3 +150,50 @@ def test_the_export_worker_takes_the_organizations_in_turn(world) -> None:  # ty
     assert order.index(Export.objects.get(pk=one.pk)) == 1, [e.organization_id for e in order]
     assert all(e.status == Export.Status.DONE for e in order)
     assert order[0].pk == many[0].pk
+
+
+# Values no form writes, for every parameter of every page that reads one.
+NONSENSE = [HUGE, "-1", "²", "\x00", "'", "<script>", "2026-13-45", "00:00-99:99", "", "a" * 5000]
+PARAMETERS = {
+    "/basrapporter/": ["report", "from", "to", "time", "group", "o"],
+    "/avancerade-rapporter/": ["report", "from", "to", "time", "group", "o", "m", "rows"],
+    "/basrapporter/samtal/": [
+        *("report", "from", "to", "time", "group", "o", "bucket", "measure", "type", "page"),
+        *("wait_min", "wait_max", "talk_min", "talk_max", "order", "f_from_number"),
+    ],
+    "/basrapporter/bemanning/": ["report", "from", "to", "o", "level"],
+    "/vaggskarm/": ["o"],
+    "/sok/": ["q"],
+    "/operator/imports/": ["run"],
+    "/logs/": ["page", "from", "to", "q"],
+}
+API = ["objects", "from", "to", "time", "group", "type", "measure", "bucket", "order"]
+EXPORT = ["report", "from", "to", "time", "group", "o", "format", "include", "bucket", "m"]
+
+
+def test_no_parameter_of_any_page_the_api_or_an_export_gives_a_500(world) -> None:  # type: ignore[no-untyped-def]
+    world.alice.is_superuser = True
+    world.alice.save()
+    client = Client(raise_request_exception=False)
+    client.force_login(world.alice)
+    base = {"report": "acd.incoming", "from": "2023-11-14", "to": "2023-11-14"}
+    base["o"] = str(world.support.id)
+    failed = []
+    for path, names in PARAMETERS.items():
+        for name in names:
+            for value in NONSENSE:
+                if client.get(path, {**base, name: value}).status_code >= 500:
+                    failed.append((path, name, value[:20]))
+    key = key_of(world.alice)
+    for name in API:
+        for value in NONSENSE:
+            for path in ("/reports/acd.incoming", "/reports/acd.incoming/calls"):
+                asked = {"objects": "all", "from": "2023-11-14", "to": "2023-11-14"}
+                if get(key, path, **{**asked, name: value}).status_code >= 500:
+                    failed.append((path, name, value[:20]))
+    for name in EXPORT:
+        for value in NONSENSE:
+            form = {**base, "group": "day", "time": "", "format": "csv", name: value}
+            if client.post("/exporter/ny/", form).status_code >= 500:
+                failed.append(("/exporter/ny/", name, value[:20]))
+    assert not failed

@@ -22,6 +22,15 @@ def test_deploy_checks_warn_about_debug_and_sqlite(settings) -> None:
     assert "vaxelstat.W001" not in ids and "vaxelstat.W004" not in ids
 
 
+def test_deploy_checks_name_a_service_not_in_production_mode(settings) -> None:
+    settings.PRODUCTION = False
+    ids = {m.id for m in run_checks(include_deployment_checks=True, tags=["security"])}
+    assert "vaxelstat.W006" in ids
+    settings.PRODUCTION = True
+    ids = {m.id for m in run_checks(include_deployment_checks=True, tags=["security"])}
+    assert "vaxelstat.W006" not in ids
+
+
 def test_the_mailer_comes_from_the_smtp_url_and_its_absence_is_a_deploy_warning(
     settings,
 ) -> None:

@@ -9,6 +9,15 @@ from django.core.checks import Tags, Warning, register
 @register(Tags.security, deploy=True)
 def production_settings(app_configs: Any, **kwargs: Any) -> list[Warning]:
     problems = []
+    if not settings.PRODUCTION:
+        problems.append(
+            Warning(
+                "VAXELSTAT_PRODUCTION is not 1: cookies are sent over plain HTTP, nothing "
+                "redirects to HTTPS, no HSTS, and any command migrates the app database.",
+                hint="Set VAXELSTAT_PRODUCTION=1 (docs/production.md).",
+                id="vaxelstat.W006",
+            )
+        )
     if settings.DEBUG:
         problems.append(
             Warning(

@@ -2,6 +2,8 @@ import fcntl
 import os
 import pickle
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -355,11 +357,44 @@ def simulated(shared_simulation, db):  # type: ignore[no-untyped-def]
     )
 
 
-@pytest.fixture(params=["duckdb", "chdb"])
+@pytest.fixture(scope="session")
+def clickhouse_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A ClickHouse server's HTTP interface for the server transport: the one
+    VAXELSTAT_TEST_CLICKHOUSE_URL names, else the stand-in over chDB (tests/clickhouse_http.py)
+    in a process of its own."""
+    if url := os.environ.get("VAXELSTAT_TEST_CLICKHOUSE_URL"):
+        yield url
+        return
+    pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
+    folder = tmp_path_factory.mktemp("clickhouse-http")
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("clickhouse_http.py")), str(folder)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    port = (process.stdout.readline() if process.stdout else "").strip()
+    if not port.isdigit():
+        process.kill()
+        pytest.fail("the ClickHouse HTTP stand-in did not start")
+    yield f"clickhouse://default:@127.0.0.1:{port}/default"
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(
+    params=[
+        "duckdb",
+        "chdb",
+        pytest.param("clickhouse_server", marks=pytest.mark.clickhouse_server),
+    ]
+)
 def both_engines(request, settings) -> str:  # type: ignore[no-untyped-def]
-    """A test on each engine of the call store (a module takes it with
+    """A test on each engine of the call store: DuckDB, ClickHouse in process (chDB) and a
+    ClickHouse server over HTTP (a module takes it with
     `pytestmark = pytest.mark.usefixtures("both_engines")`)."""
     if request.param == "chdb":
         pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
         settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
+    elif request.param == "clickhouse_server":
+        settings.CALLSTORE_URL = request.getfixturevalue("clickhouse_server_url")
     return str(request.param)

@@ -1,7 +1,6 @@
 """Retention drops whole months, alike on DuckDB and ClickHouse; and a ClickHouse server, where
 one is given, stores what the embedded engines store."""
 
-import os
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
@@ -69,12 +68,11 @@ def test_retention_asks_before_deleting(org, simulated_logs, settings, monkeypat
     assert get_store().count(Scope.whole(org.id)) == before
 
 
-@pytest.mark.skipif(
-    not os.environ.get("VAXELSTAT_TEST_CLICKHOUSE_URL"),
-    reason="no ClickHouse server given (set VAXELSTAT_TEST_CLICKHOUSE_URL=clickhouse://…)",
-)
-def test_a_clickhouse_server_stores_what_duckdb_stores(org, simulated_logs, settings) -> None:
-    server = os.environ["VAXELSTAT_TEST_CLICKHOUSE_URL"]
+@pytest.mark.clickhouse_server
+def test_a_clickhouse_server_stores_what_duckdb_stores(
+    org, simulated_logs, settings, clickhouse_server_url
+) -> None:  # type: ignore[no-untyped-def]
+    server = clickhouse_server_url
     get_store(server).unscoped_delete_all()
     _import(org, simulated_logs, [settings.CALLSTORE_URL, server], settings)
     duckdb_legs = get_store(settings.CALLSTORE_URL).counts_by_object(Scope.whole(org.id))

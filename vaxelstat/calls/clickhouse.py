@@ -133,6 +133,9 @@ class ChdbTransport:
             result = self._session.query(text, "JSONCompact", params=values)
         return str(result)
 
+    def command(self, text: str, params: dict[str, tuple[str, str]]) -> None:
+        self.query(text, params)
+
     def query_arrow(self, text: str, params: dict[str, tuple[str, str]]) -> pa.Table:
         values = {k: _escaped(v) if kind == "String" else v for k, (kind, v) in params.items()}
         with self._lock:
@@ -178,27 +181,36 @@ class ServerTransport:
             password=unquote(parts.password or ""),
             database=parts.path.lstrip("/") or "default",
             secure=secure,
-            # Statements run one at a time per client; stores share nothing else.
+            # No session: requests are independent, so the client's pool of connections
+            # serves the web threads at once (a session would take them one at a time).
             autogenerate_session_id=False,
+            # Query and parameters in the body, not the URL: a list of a file's call ids
+            # passes a server's limit on a URL's length (http_max_uri_size, 1 MiB).
+            form_encode_query_params=True,
         )
-        self._lock = threading.Lock()
+
+    @staticmethod
+    def _values(params: dict[str, tuple[str, str]]) -> dict[str, Any]:
+        # Strings go as Python strings (clickhouse-connect escapes them); the rest as text.
+        return {k: v if kind == "String" else _Text(v) for k, (kind, v) in params.items()}
 
     def query(self, text: str, params: dict[str, tuple[str, str]]) -> str:
-        # Strings go as Python strings (clickhouse-connect escapes them); the rest as text.
-        values = {k: v if kind == "String" else _Text(v) for k, (kind, v) in params.items()}
-        with self._lock:
-            return self.client.raw_query(text, parameters=values, fmt="JSONCompact").decode()
+        return self.client.raw_query(
+            text, parameters=self._values(params), fmt="JSONCompact"
+        ).decode()
+
+    def command(self, text: str, params: dict[str, tuple[str, str]]) -> None:
+        # A statement without a result (DDL, DELETE, OPTIMIZE): sent without a FORMAT, which
+        # ClickHouse refuses after it.
+        self.client.command(text, parameters=self._values(params))
 
     def query_arrow(self, text: str, params: dict[str, tuple[str, str]]) -> pa.Table:
-        values = {k: v if kind == "String" else _Text(v) for k, (kind, v) in params.items()}
-        with self._lock:
-            return self.client.query_arrow(text, parameters=values)
+        return self.client.query_arrow(text, parameters=self._values(params))
 
     def insert_arrow(self, table: str, rows: pa.Table, sync: bool) -> None:
-        with self._lock:
-            self.client.insert_arrow(
-                table, rows, settings={"insert_distributed_sync": 1} if sync else None
-            )
+        self.client.insert_arrow(
+            table, rows, settings={"insert_distributed_sync": 1} if sync else None
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -222,18 +234,18 @@ class ClickHouseStore(CallStore):
             # Each shard's replicas hold legs_local; legs spreads organizations over shards.
             on = f"ON CLUSTER {self.cluster}"
             self.local = "legs_local"
-            self.query(
+            self.execute(
                 f"CREATE TABLE IF NOT EXISTS legs_local {on} ({columns}) "
                 "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/legs_local', "
                 f"'{{replica}}') {layout}"
             )
-            self.query(
+            self.execute(
                 f"CREATE TABLE IF NOT EXISTS legs {on} AS legs_local "
                 f"ENGINE = Distributed({self.cluster}, currentDatabase(), legs_local, org_id)"
             )
         else:
             self.local = "legs"
-            self.query(f"CREATE TABLE IF NOT EXISTS legs ({columns}) ENGINE = MergeTree {layout}")
+            self.execute(f"CREATE TABLE IF NOT EXISTS legs ({columns}) ENGINE = MergeTree {layout}")
 
     @property
     def _on_cluster(self) -> str:
@@ -251,6 +263,11 @@ class ClickHouseStore(CallStore):
             {m["name"]: _python(v, m["type"]) for m, v in zip(meta, row, strict=True)}
             for row in data["data"]
         ]
+
+    def execute(self, sql: str, values: dict[str, Any] | None = None) -> None:
+        """Run one statement without a result (DDL, DELETE, OPTIMIZE, TRUNCATE)."""
+        text, params = to_clickhouse(sql, values or {})
+        self.transport.command(text, params)
 
     def query_arrow(self, sql: str, values: dict[str, Any] | None = None) -> pa.Table:
         """Run one statement; its rows as an Arrow table of the store's own column types."""
@@ -307,7 +324,7 @@ class ClickHouseStore(CallStore):
         ):
             raise ValueError("legs of another organization or point")
         if replaces:
-            self.query(
+            self.execute(
                 f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id "
                 "AND collection_point_id = $point_id AND start_utc BETWEEN $earliest AND $latest "
                 "AND has($ids, leg_id)",
@@ -413,7 +430,7 @@ class ClickHouseStore(CallStore):
     ) -> None:
         from vaxelstat.calls.generate import generate_clickhouse_sql
 
-        self.query(
+        self.execute(
             generate_clickhouse_sql(),
             {
                 "org_id": org_id,
@@ -435,7 +452,7 @@ class ClickHouseStore(CallStore):
 
     def delete_calls_before(self, org_id: int, before: datetime) -> int:
         n = self.calls_before(org_id, before)
-        self.query(
+        self.execute(
             f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id "
             "AND (collection_point_id, call_id) IN (SELECT collection_point_id, call_id "
             "FROM legs WHERE org_id = $org_id AND start_utc < $before)",
@@ -445,17 +462,17 @@ class ClickHouseStore(CallStore):
 
     def delete_organization(self, org_id: int) -> int:
         n = self.count(Scope.whole(org_id))
-        self.query(
+        self.execute(
             f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id",
             {"org_id": org_id},
         )
         return n
 
     def unscoped_compact(self) -> None:
-        self.query(f"OPTIMIZE TABLE {self.local}{self._on_cluster} FINAL")
+        self.execute(f"OPTIMIZE TABLE {self.local}{self._on_cluster} FINAL")
 
     def unscoped_delete_all(self) -> None:
-        self.query(f"TRUNCATE TABLE {self.local}{self._on_cluster}")
+        self.execute(f"TRUNCATE TABLE {self.local}{self._on_cluster}")
 
     def unscoped_drop_before(self, month: date) -> int:
         """Retention: drop the whole months before `month`, partition by partition."""
@@ -474,7 +491,7 @@ class ClickHouseStore(CallStore):
         for p in partitions:
             if p["partition"].isdigit() and int(p["partition"]) < cutoff:
                 # The partition id is digits only (checked above).
-                self.query(
+                self.execute(
                     f"ALTER TABLE {self.local}{self._on_cluster} "
                     f"DROP PARTITION ID '{p['partition']}'"
                 )

@@ -1,0 +1,141 @@
+"""A stand-in for a ClickHouse server's HTTP interface, over chDB (ClickHouse's engine in
+process), for the tests of the server transport (vaxelstat.calls.clickhouse.ServerTransport).
+
+It is a stand-in for the transport, not for a server's semantics: it answers the requests
+clickhouse-connect makes (a query in the body or in `query`, bind parameters as `param_*`,
+the output format a query names after FORMAT, an insert whose data follows in the body, lz4,
+zstd or gzip bodies) with what chDB answers, one statement at a time. What a server adds
+(users, sessions, clusters, settings beyond chDB's, concurrency) it does not have: a real
+server is tested where VAXELSTAT_TEST_CLICKHOUSE_URL names one.
+
+Run: python tests/clickhouse_http.py DIR  (prints the port it listens on, on 127.0.0.1)
+"""
+
+import gzip
+import json
+import re
+import sys
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+FORMAT = re.compile(r"\s+FORMAT\s+(\w+)\s*;?\s*$", re.IGNORECASE)
+INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\S+)\s*(\([^)]*\))?\s*FORMAT\s+(\w+)\s*$", re.I | re.S)
+
+
+def _decoded(body: bytes, encoding: str) -> bytes:
+    if not body or not encoding:
+        return body
+    if encoding == "gzip":
+        return gzip.decompress(body)
+    if encoding == "lz4":
+        import lz4.frame
+
+        return lz4.frame.decompress(body)
+    if encoding == "zstd":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().decompressobj().decompress(body)
+    raise ValueError(f"no Content-Encoding {encoding}")
+
+
+def _form_fields(content_type: str, body: bytes) -> dict[str, str]:
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    return {
+        part.get_param("name", header="content-disposition"): part.get_content()
+        for part in message.iter_parts()
+    }
+
+
+class Endpoint:
+    def __init__(self, path: str) -> None:
+        from chdb import session
+
+        self.session = session.Session(path)
+        self.lock = threading.Lock()
+        self.files = Path(tempfile.mkdtemp(prefix="clickhouse-http-"))
+
+    def run(self, query: str, data: bytes, params: dict[str, str]) -> tuple[bytes, str]:
+        """(the answer's bytes, its format) of a statement."""
+        insert = INSERT.match(query)
+        if insert and data:
+            table, columns, fmt = insert.groups()
+            path = self.files / f"insert-{threading.get_ident()}"
+            path.write_bytes(data)
+            names = columns.strip("()") if columns else "*"
+            source = f"file('{path}', '{fmt}')"
+            # (The insert's own text, rewritten to read its data from a file.)
+            query = f"INSERT INTO {table} {columns or ''} SELECT {names} FROM {source}"  # noqa: S608
+            with self.lock:
+                self.session.query(query, "TabSeparated", params=params)
+            path.unlink()
+            return b"", "TabSeparated"
+        # The text goes to ClickHouse's parser as the server has it, FORMAT and all (a
+        # statement without a result refuses one there as here).
+        named = FORMAT.search(query)
+        fmt = named.group(1) if named else "TabSeparated"
+        with self.lock:
+            result = self.session.query(query, fmt, params=params)
+        return (result.bytes() if result is not None else b""), fmt
+
+
+def handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _answer(self) -> None:
+            url = urlparse(self.path)
+            fields = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+            length = int(self.headers.get("Content-Length") or 0)
+            body = _decoded(self.rfile.read(length), self.headers.get("Content-Encoding", ""))
+            content_type = self.headers.get("Content-Type", "")
+            if content_type.startswith("multipart/form-data"):
+                # clickhouse-connect's form_encode_query_params: the query and its parameters
+                # as the body's fields.
+                fields |= _form_fields(content_type, body)
+                body = b""
+            params = {k[6:]: v for k, v in fields.items() if k.startswith("param_")}
+            if "query" in fields:
+                query, data = fields["query"], body
+            else:
+                query, data = body.decode("utf-8"), b""
+            try:
+                answer, fmt = endpoint.run(query, data, params)
+                status, headers = 200, {"X-ClickHouse-Format": fmt}
+            except Exception as exc:  # every failure is the server's error answer
+                answer = f"Code: 1000. DB::Exception: {exc}".encode()
+                status, headers = 500, {"X-ClickHouse-Exception-Code": "1000"}
+            self.send_response(status)
+            headers["X-ClickHouse-Summary"] = json.dumps({"read_rows": "0", "written_rows": "0"})
+            headers["X-ClickHouse-Timezone"] = "UTC"
+            headers["Content-Type"] = "application/octet-stream"
+            headers["Content-Length"] = str(len(answer))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(answer)
+
+        do_GET = do_POST = _answer
+
+    return Handler
+
+
+def main() -> None:
+    endpoint = Endpoint(sys.argv[1])
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(endpoint))
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -381,20 +381,29 @@ def clickhouse_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     process.wait(timeout=30)
 
 
-@pytest.fixture(
-    params=[
-        "duckdb",
-        "chdb",
-        pytest.param("clickhouse_server", marks=pytest.mark.clickhouse_server),
-    ]
-)
+# The call store engines a test of a rule runs on: DuckDB, ClickHouse in process (chDB) and a
+# ClickHouse server over HTTP.
+ENGINES = [
+    "duckdb",
+    "chdb",
+    pytest.param("clickhouse_server", marks=pytest.mark.clickhouse_server),
+]
+
+
+def use_engine(engine: str, request: Any, settings: Any) -> str:
+    """Make `engine` the call store of the test (CALLSTORE_URL); return its URL."""
+    if engine == "chdb":
+        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
+        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
+    elif engine == "clickhouse_server":
+        settings.CALLSTORE_URL = request.getfixturevalue("clickhouse_server_url")
+    return str(settings.CALLSTORE_URL)
+
+
+@pytest.fixture(params=ENGINES)
 def both_engines(request, settings) -> str:  # type: ignore[no-untyped-def]
     """A test on each engine of the call store: DuckDB, ClickHouse in process (chDB) and a
     ClickHouse server over HTTP (a module takes it with
     `pytestmark = pytest.mark.usefixtures("both_engines")`)."""
-    if request.param == "chdb":
-        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
-        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
-    elif request.param == "clickhouse_server":
-        settings.CALLSTORE_URL = request.getfixturevalue("clickhouse_server_url")
+    use_engine(request.param, request, settings)
     return str(request.param)

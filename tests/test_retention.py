@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
+from conftest import ENGINES, use_engine
 from django.core.management import call_command
 
 from vaxelstat.calls.management.commands.retention import first_kept_month
@@ -35,15 +36,11 @@ def test_the_first_kept_month_counts_this_month_in() -> None:
     assert first_kept_month(date(2026, 1, 31), 25) == date(2024, 1, 1)
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "chdb"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_retention_drops_the_months_before_and_keeps_the_rest(
-    org, simulated_logs, settings, engine: str
-) -> None:
-    if engine == "chdb":
-        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
-        url = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
-    else:
-        url = settings.CALLSTORE_URL
+    org, simulated_logs, settings, engine: str, request
+) -> None:  # type: ignore[no-untyped-def]
+    url = use_engine(engine, request, settings)
     _import(org, simulated_logs, [url], settings)
     store = get_store(url)
     legs = store.legs(Scope.whole(org.id))
@@ -80,19 +77,17 @@ def test_a_clickhouse_server_stores_what_duckdb_stores(
     get_store(server).unscoped_delete_all()
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "chdb"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_gallring_deletes_exactly_the_organizations_calls_older_than_the_limit(
-    engine: str, world, settings
-) -> None:
+    engine: str, world, settings, request
+) -> None:  # type: ignore[no-untyped-def]
     """Calls a day either side of the limit, in two organizations: only A's older ones go, and
     a call that started before the limit goes whole, its later legs too."""
     from vaxelstat.calls.legs import Leg
     from vaxelstat.calls.scope import Scope
     from vaxelstat.orgs import retention
 
-    if engine == "chdb":
-        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
-        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
+    use_engine(engine, request, settings)
     store = get_store()
     store.unscoped_delete_all()
     now = datetime.now(UTC)

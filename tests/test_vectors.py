@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from conftest import ENGINES, use_engine
 
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
@@ -11,7 +12,6 @@ from vaxelstat.ingest.pipeline import import_file
 from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
 
 VECTORS = vectors.all_vectors()
-ENGINES = ("duckdb", "chdb")
 # Known faults (docs/test-vectors/known-wrong.toml): each must still fail, or leave the list.
 WRONG = vectors.known_wrong()
 
@@ -26,11 +26,9 @@ def _marked(vector: vectors.Vector):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("vector", [_marked(v) for v in VECTORS], ids=[v.key for v in VECTORS])
 def test_the_vector_gives_exactly_its_legs(
-    vector: vectors.Vector, engine: str, tmp_path: Path, settings
-) -> None:
-    if engine == "chdb":
-        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
-        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
+    vector: vectors.Vector, engine: str, tmp_path: Path, settings, request
+) -> None:  # type: ignore[no-untyped-def]
+    use_engine(engine, request, settings)
     org = Organization.objects.create(slug="v", name="Vektor AB", timezone=vector.timezone)
     formats = {f.format for f in vector.files}
     point_format = (

@@ -4,7 +4,7 @@ files past their time."""
 
 import logging
 import shutil
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -99,6 +99,9 @@ def requeue_interrupted() -> int:
     )
 
 
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _next_queued() -> Export | None:
     """The export to run next: the oldest of the organization served least recently (whose
     latest export started earliest, or that has had none). One organization's many or long
@@ -112,7 +115,8 @@ def _next_queued() -> Export | None:
         .values_list("organization_id")
         .annotate(Max("started"))
     )
-    org = min(waiting, key=lambda o: (o in served, served.get(o) or timezone.now(), o))
+    # Never served first (by id), then the longest since served.
+    org = min(waiting, key=lambda o: (o in served, served.get(o) or NEVER, o))
     return (
         queued.filter(organization_id=org)
         .select_related("owner", "organization")

@@ -9,7 +9,6 @@ PostgreSQL and ClickHouse have their own tools (pg_dump, ClickHouse's BACKUP): t
 says which parts a backup holds.
 """
 
-import hashlib
 import json
 import shutil
 import sqlite3
@@ -20,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from vaxelstat.calls.store import get_store
+from vaxelstat.ingest.pipeline import file_digest
 
 MANIFEST = "manifest.json"
 APP_DB = "app.sqlite3"
@@ -30,14 +30,6 @@ SECRET = "secret_key"
 
 class BackupError(Exception):
     pass
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def backup(target: Path) -> dict[str, object]:
@@ -55,13 +47,13 @@ def backup(target: Path) -> dict[str, object]:
         finally:
             copy.close()
             source.close()
-        parts[APP_DB] = _digest(target / APP_DB)
+        parts[APP_DB] = file_digest(target / APP_DB)
     else:
         skipped.append(f"app database ({connection.vendor}): pg_dump it (docs/production.md)")
     store = get_store()
     if settings.CALLSTORE_URL.startswith("duckdb:"):
         store.backup_to(target / CALLS)
-        parts[CALLS] = _digest(target / CALLS)
+        parts[CALLS] = file_digest(target / CALLS)
     else:
         skipped.append("call store (ClickHouse): use ClickHouse's BACKUP (docs/production.md)")
     exports = settings.DATA_DIR / EXPORTS
@@ -72,7 +64,7 @@ def backup(target: Path) -> dict[str, object]:
     if secret.exists():
         shutil.copy2(secret, target / SECRET)
         (target / SECRET).chmod(0o600)
-        parts[SECRET] = _digest(target / SECRET)
+        parts[SECRET] = file_digest(target / SECRET)
     manifest: dict[str, object] = {
         "made": datetime.now(UTC).isoformat(timespec="seconds"),
         "data_dir": str(settings.DATA_DIR),
@@ -93,7 +85,7 @@ def restore(source: Path) -> Path | None:
         raise BackupError(f"{source} holds no backup ({MANIFEST}: {exc})") from None
     parts = manifest.get("parts", {})
     for name, digest in parts.items():
-        if digest != "folder" and _digest(source / name) != digest:
+        if digest != "folder" and file_digest(source / name) != digest:
             raise BackupError(f"{source / name} is not the file the backup wrote (its digest)")
     data = settings.DATA_DIR
     data.mkdir(parents=True, exist_ok=True)

@@ -187,3 +187,31 @@ def _cdr_starts(org_id: int) -> list[datetime]:
         for leg in get_store().legs(Scope.whole(org_id))
         if leg["leg_id"].startswith("cdr:")
     ]
+
+
+def test_a_server_url_carries_its_timeout_and_settings() -> None:
+    from vaxelstat.calls.clickhouse import SERVER_TIMEOUT_S, server_options
+
+    plain = server_options("clickhouse://u:p%40ss@db.example:8123/stat")
+    assert (plain["host"], plain["password"], plain["database"]) == ("db.example", "p@ss", "stat")
+    assert plain["send_receive_timeout"] == SERVER_TIMEOUT_S and plain["settings"] == {}
+    tuned = server_options(
+        "clickhouses://u:p@db.example/stat?cluster=c1&timeout=60"
+        "&settings=max_threads:4,skip_unavailable_shards:1"
+    )
+    assert (tuned["port"], tuned["secure"], tuned["send_receive_timeout"]) == (8443, True, 60.0)
+    assert tuned["settings"] == {
+        "optimize_skip_unused_shards": "1",
+        "max_threads": "4",
+        "skip_unavailable_shards": "1",
+    }
+    for wrong in ("timeout=0", "timeout=soon", "settings=max_threads", "settings=x;y:1"):
+        with pytest.raises(ValueError, match="CALLSTORE_URL"):
+            server_options(f"clickhouse://db.example/stat?{wrong}")
+
+
+def test_a_server_url_with_settings_is_served(org, settings, clickhouse_server_url) -> None:  # type: ignore[no-untyped-def]
+    """The settings travel with each statement (the stand-in does not apply them: a server's
+    semantics are a real server's to test)."""
+    store = get_store(f"{clickhouse_server_url}?timeout=30&settings=max_threads:2")
+    assert store.count(Scope.whole(org.id)) == 0

@@ -166,28 +166,61 @@ class _Text:
         return self.text
 
 
+# How long a statement may take on a server, in seconds, unless the URL says (`?timeout=`).
+SERVER_TIMEOUT_S = 300.0
+
+
+def server_options(url: str) -> dict[str, Any]:
+    """clickhouse-connect's options for a server URL: clickhouse[s]://USER:PASSWORD@HOST:PORT/DB
+    with, optionally, `?timeout=SECONDS` (each statement's, default SERVER_TIMEOUT_S) and
+    `?settings=NAME:VALUE,NAME:VALUE` (ClickHouse settings for every statement). On a cluster
+    (`?cluster=`) an organization's statements go to its shard alone
+    (optimize_skip_unused_shards), unless the URL's settings say otherwise."""
+    parts = urlparse(url)
+    query = parse_qs(parts.query)
+    secure = parts.scheme == "clickhouses"
+    try:
+        timeout = float(query.get("timeout", [SERVER_TIMEOUT_S])[-1])
+    except ValueError:
+        raise ValueError("CALLSTORE_URL: timeout is a number of seconds") from None
+    if not 0 < timeout <= 86400:
+        raise ValueError("CALLSTORE_URL: timeout is 0 to 86400 seconds")
+    settings: dict[str, str] = {}
+    if query.get("cluster"):
+        settings["optimize_skip_unused_shards"] = "1"
+    for pair in ",".join(query.get("settings", [])).split(","):
+        if not pair.strip():
+            continue
+        name, colon, value = pair.partition(":")
+        if not colon or not re.fullmatch(r"[a-z_][a-z0-9_]*", name.strip()):
+            raise ValueError(f"CALLSTORE_URL: setting {pair!r} is not NAME:VALUE")
+        settings[name.strip()] = value.strip()
+    return {
+        "host": parts.hostname or "localhost",
+        "port": parts.port or (8443 if secure else 8123),
+        "username": unquote(parts.username or "default"),
+        "password": unquote(parts.password or ""),
+        "database": parts.path.lstrip("/") or "default",
+        "secure": secure,
+        "connect_timeout": min(timeout, 10.0),
+        "send_receive_timeout": timeout,
+        "settings": settings,
+        # No session: requests are independent, so the client's pool of connections serves
+        # the web threads at once (a session would take them one at a time).
+        "autogenerate_session_id": False,
+        # Query and parameters in the body, not the URL: a list of a file's call ids passes a
+        # server's limit on a URL's length (http_max_uri_size, 1 MiB).
+        "form_encode_query_params": True,
+    }
+
+
 class ServerTransport:
     """A ClickHouse server over HTTP(S) through clickhouse-connect."""
 
     def __init__(self, url: str) -> None:
         import clickhouse_connect
 
-        parts = urlparse(url)
-        secure = parts.scheme == "clickhouses"
-        self.client = clickhouse_connect.get_client(
-            host=parts.hostname or "localhost",
-            port=parts.port or (8443 if secure else 8123),
-            username=unquote(parts.username or "default"),
-            password=unquote(parts.password or ""),
-            database=parts.path.lstrip("/") or "default",
-            secure=secure,
-            # No session: requests are independent, so the client's pool of connections
-            # serves the web threads at once (a session would take them one at a time).
-            autogenerate_session_id=False,
-            # Query and parameters in the body, not the URL: a list of a file's call ids
-            # passes a server's limit on a URL's length (http_max_uri_size, 1 MiB).
-            form_encode_query_params=True,
-        )
+        self.client = clickhouse_connect.get_client(**server_options(url))
 
     @staticmethod
     def _values(params: dict[str, tuple[str, str]]) -> dict[str, Any]:

@@ -264,10 +264,14 @@ class ClickHouseStore(CallStore):
             raise ValueError(f"CALLSTORE_URL: cluster name {self.cluster!r} is not a plain name")
         columns = ", ".join(f"{name} {_column_type(name, kind)}" for name, kind in STORE_COLUMNS)
         layout = "PARTITION BY toYYYYMM(start_utc) ORDER BY (org_id, start_utc)"
+        self.local = "legs_local" if self.cluster else "legs"
+        # The tables are made once: a store opened where they are sends no DDL (on a cluster,
+        # DDL ON CLUSTER waits for every node, and fails while one is down).
+        if self._made():
+            return
         if self.cluster:
             # Each shard's replicas hold legs_local; legs spreads organizations over shards.
             on = f"ON CLUSTER {self.cluster}"
-            self.local = "legs_local"
             self.execute(
                 f"CREATE TABLE IF NOT EXISTS legs_local {on} ({columns}) "
                 "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/legs_local', "
@@ -278,8 +282,16 @@ class ClickHouseStore(CallStore):
                 f"ENGINE = Distributed({self.cluster}, currentDatabase(), legs_local, org_id)"
             )
         else:
-            self.local = "legs"
             self.execute(f"CREATE TABLE IF NOT EXISTS legs ({columns}) ENGINE = MergeTree {layout}")
+
+    def _made(self) -> bool:
+        """Whether this database holds the store's tables (the local one and `legs`)."""
+        rows = self.query(
+            "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() "
+            "AND name IN ('legs', $local)",
+            {"local": self.local},
+        )
+        return int(rows[0]["n"]) == (2 if self.cluster else 1)
 
     @property
     def _on_cluster(self) -> str:

@@ -7,10 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from vaxelstat.orgs.visibility import scope_for
-from vaxelstat.reports.engine import run_report
 from vaxelstat.reports.measures import MEASURES, chosen_columns, columns_of
-from vaxelstat.reports.period import TooLarge
 from vaxelstat.saved.models import SavedReport
 from vaxelstat.web.reports import (
     group_labels,
@@ -31,22 +28,8 @@ def advanced_page(request: HttpRequest) -> HttpResponse:
     available = [m for m in MEASURES if m.scope == choice.report.scope]
     columns = chosen_columns(choice.report, request.GET.getlist("m")) or columns_of(choice.report)
     by_object = request.GET.get("rows") == "object"
-    result = table = None
-    if choice.objects and not choice.error:
-        try:
-            result = run_report(
-                choice.org,
-                choice.report.key,
-                choice.objects,
-                choice.period(),
-                scope=scope_for(request.user, choice.org),
-                columns=columns,
-                by_object=by_object,
-            )
-        except TooLarge as exc:
-            choice.error = str(exc)
-        else:
-            table = report_table(choice, result, by_object=by_object)
+    result = choice.result(request.user, columns=columns, by_object=by_object)
+    table = report_table(choice, result, by_object=by_object) if result is not None else None
     chosen = {m.key for m in columns}
     context = {
         "choice": choice,

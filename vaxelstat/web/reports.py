@@ -122,6 +122,25 @@ class Choice:
         values.update(changes)
         return urlencode({k: v for k, v in values.items() if v not in ("", None)}, doseq=True)
 
+    def result(self, user: Any, **options: Any) -> ReportResult | None:
+        """The report chosen, of what `user` may see (run_report's `options`: columns, rows
+        per object); None, with the choice's error, where it is refused (too large) or
+        cannot be made (no objects, an error already)."""
+        if not self.objects or self.error:
+            return None
+        try:
+            return run_report(
+                self.org,
+                self.report.key,
+                self.objects,
+                self.period(),
+                scope=scope_for(user, self.org),
+                **options,
+            )
+        except TooLarge as exc:
+            self.error = str(exc)
+            return None
+
     def period(self) -> Period:
         window = self.window if self.window else None
         return Period.parse(
@@ -237,20 +256,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
     if not request.user.may_open("reports"):  # type: ignore[union-attr]
         raise Http404
     choice = read_choice(request)
-    result = table = None
-    if choice.objects and not choice.error:
-        try:
-            result = run_report(
-                choice.org,
-                choice.report.key,
-                choice.objects,
-                choice.period(),
-                scope=scope_for(request.user, choice.org),
-            )
-        except TooLarge as exc:
-            choice.error = str(exc)
-        else:
-            table = report_table(choice, result)
+    result = choice.result(request.user)
+    table = report_table(choice, result) if result is not None else None
     last_import = ImportRun.objects.filter(organization=choice.org).order_by("-finished").first()
     context = {
         "choice": choice,

@@ -46,7 +46,7 @@ def _migrate_if_needed() -> None:
 
 # The data commands, which need none of Django's system checks (they import every page
 # to check its URLs: a third of a command's time). `serve` and `check` keep them.
-_NO_CHECKS = {"import", "report", "calls", "org", "point", "retention"}
+_NO_CHECKS = {"import", "report", "calls", "org", "point", "retention", "store"}
 
 
 def main() -> None:

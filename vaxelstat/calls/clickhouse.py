@@ -488,6 +488,27 @@ class ClickHouseStore(CallStore):
             },
         )
 
+    def unscoped_census(self) -> list[tuple[int, int, date, int]]:
+        rows = self.query(
+            "SELECT org_id, collection_point_id, toStartOfMonth(start_utc) AS month, "
+            "count() AS n FROM legs GROUP BY org_id, collection_point_id, month ORDER BY "
+            "org_id, collection_point_id, month"
+        )
+        return [(r["org_id"], r["collection_point_id"], r["month"], int(r["n"])) for r in rows]
+
+    def legs_between(self, org_id: int, point_id: int, start: datetime, end: datetime) -> pa.Table:
+        return self.query_arrow(
+            f"SELECT {', '.join(STORE_COLUMN_NAMES)} FROM legs WHERE org_id = $org_id "
+            "AND collection_point_id = $point_id AND start_utc >= $start AND start_utc < $end "
+            "ORDER BY start_utc, leg_id",
+            {
+                "org_id": org_id,
+                "point_id": point_id,
+                "start": start.astimezone(UTC),
+                "end": end.astimezone(UTC),
+            },
+        )
+
     def calls_before(self, org_id: int, before: datetime) -> int:
         rows = self.query(
             "SELECT uniqExact(collection_point_id, call_id) AS n FROM legs "

@@ -148,6 +148,19 @@ class CallStore:
         """Synthetic legs for benchmarks."""
         raise NotImplementedError
 
+    def unscoped_census(self) -> list[tuple[int, int, date, int]]:
+        """(organization, collection point, month, legs) of every month holding legs, by the
+        month (UTC) the legs start in, in that order: what a copy of the store moves and
+        checks."""
+        raise NotImplementedError
+
+    def legs_between(
+        self, org_id: int, point_id: int, start: datetime, end: datetime
+    ) -> "pa.Table":
+        """Every column (STORE_COLUMNS) of a collection point's legs that start (UTC) at or
+        after `start` and before `end`, by start and id."""
+        raise NotImplementedError
+
     def unscoped_compact(self) -> None:
         """Rewrite the store in (organization, start) order."""
         raise NotImplementedError
@@ -453,6 +466,36 @@ class DuckDBStore(CallStore):
                 generate.generate(cur, org_id, legs, object_ids, kinds, end, days)
             finally:
                 cur.close()
+
+    def unscoped_census(self) -> list[tuple[int, int, date, int]]:
+        cur = self._cursor()
+        try:
+            rows = cur.execute(
+                "SELECT org_id, collection_point_id, date_trunc('month', start_utc)::DATE AS m, "
+                "count(*) FROM legs GROUP BY ALL ORDER BY ALL"
+            ).fetchall()
+        finally:
+            cur.close()
+        return [(org, point, month, int(n)) for org, point, month, n in rows]
+
+    def legs_between(
+        self, org_id: int, point_id: int, start: datetime, end: datetime
+    ) -> "pa.Table":
+        cur = self._cursor()
+        try:
+            return cur.sql(
+                f"SELECT {', '.join(STORE_COLUMN_NAMES)} FROM legs "  # noqa: S608
+                "WHERE org_id = $org AND collection_point_id = $point "
+                "AND start_utc >= $start AND start_utc < $end ORDER BY start_utc, leg_id",
+                params={
+                    "org": org_id,
+                    "point": point_id,
+                    "start": start.astimezone(UTC).replace(tzinfo=None),
+                    "end": end.astimezone(UTC).replace(tzinfo=None),
+                },
+            ).to_arrow_table()
+        finally:
+            cur.close()
 
     def calls_before(self, org_id: int, before: datetime) -> int:
         cur = self._cursor()

@@ -54,16 +54,39 @@ def _form_fields(content_type: str, body: bytes) -> dict[str, str]:
     }
 
 
+def _literal(text: str) -> str:
+    """A string literal of ClickHouse SQL."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 class Endpoint:
     def __init__(self, path: str) -> None:
         from chdb import session
 
         self.session = session.Session(path)
         self.lock = threading.Lock()
+        self.database = "default"
         self.files = Path(tempfile.mkdtemp(prefix="clickhouse-http-"))
 
-    def run(self, query: str, data: bytes, params: dict[str, str]) -> tuple[bytes, str]:
-        """(the answer's bytes, its format) of a statement."""
+    def _in(self, database: str) -> None:
+        """Make the request's database the session's current one (under the lock)."""
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", database):
+            raise ValueError(f"no database {database!r}")
+        if database != self.database:
+            self.session.query(f"USE {database}", "TabSeparated")
+            self.database = database
+
+    def run(
+        self,
+        query: str,
+        data: bytes,
+        params: dict[str, str],
+        settings: dict[str, str],
+        database: str = "default",
+    ) -> tuple[bytes, str]:
+        """(the answer's bytes, its format) of a statement, in the request's database. An
+        insert applies the request's settings (a deduplication token, say); other statements
+        do not."""
         insert = INSERT.match(query)
         if insert and data:
             table, columns, fmt = insert.groups()
@@ -71,9 +94,19 @@ class Endpoint:
             path.write_bytes(data)
             names = columns.strip("()") if columns else "*"
             source = f"file('{path}', '{fmt}')"
+            applied = ", ".join(
+                f"{name} = {_literal(value)}"
+                for name, value in settings.items()
+                if re.fullmatch(r"[a-z_][a-z0-9_]*", name)
+            )
+            with_settings = f"SETTINGS {applied}" if applied else ""
             # (The insert's own text, rewritten to read its data from a file.)
-            query = f"INSERT INTO {table} {columns or ''} SELECT {names} FROM {source}"  # noqa: S608
+            query = (
+                f"INSERT INTO {table} {columns or ''} {with_settings} "  # noqa: S608
+                f"SELECT {names} FROM {source}"
+            )
             with self.lock:
+                self._in(database)
                 self.session.query(query, "TabSeparated", params=params)
             path.unlink()
             return b"", "TabSeparated"
@@ -82,11 +115,56 @@ class Endpoint:
         named = FORMAT.search(query)
         fmt = named.group(1) if named else "TabSeparated"
         with self.lock:
+            self._in(database)
             result = self.session.query(query, fmt, params=params)
         return (result.bytes() if result is not None else b""), fmt
 
 
+# The request fields that are the HTTP interface's own, not ClickHouse settings.
+TRANSPORT_FIELDS = {
+    "query",
+    "database",
+    "default_format",
+    "buffer_size",
+    "session_id",
+    "session_timeout",
+    "session_check",
+    "query_id",
+    "quota_key",
+    "wait_end_of_query",
+    "client_protocol_version",
+    "compress",
+    "decompress",
+    "enable_http_compression",
+    "send_progress_in_http_headers",
+    "http_headers_progress_interval_ms",
+    "user",
+    "password",
+}
+
+
+class InFlight:
+    """How many requests the stand-in is answering at once, and the most so far (what a test
+    of a client's concurrency reads at GET /_stand_in/in_flight: the statements themselves
+    take chDB's one session in turn)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = self.peak = 0
+
+    def __enter__(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.now -= 1
+
+
 def handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
+    in_flight = InFlight()
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -94,6 +172,19 @@ def handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _answer(self) -> None:
+            if self.path.startswith("/_stand_in/in_flight"):
+                answer = json.dumps({"peak": in_flight.peak}).encode()
+                if "reset" in self.path:
+                    in_flight.peak = 0
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+                return
+            with in_flight:
+                self._statement()
+
+        def _statement(self) -> None:
             url = urlparse(self.path)
             fields = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
             length = int(self.headers.get("Content-Length") or 0)
@@ -105,12 +196,19 @@ def handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
                 fields |= _form_fields(content_type, body)
                 body = b""
             params = {k[6:]: v for k, v in fields.items() if k.startswith("param_")}
+            settings = {
+                k: v
+                for k, v in fields.items()
+                if not k.startswith("param_") and k not in TRANSPORT_FIELDS
+            }
             if "query" in fields:
                 query, data = fields["query"], body
             else:
                 query, data = body.decode("utf-8"), b""
             try:
-                answer, fmt = endpoint.run(query, data, params)
+                answer, fmt = endpoint.run(
+                    query, data, params, settings, fields.get("database") or "default"
+                )
                 status, headers = 200, {"X-ClickHouse-Format": fmt}
             except Exception as exc:  # every failure is the server's error answer
                 answer = f"Code: 1000. DB::Exception: {exc}".encode()

@@ -17,6 +17,7 @@ million rows.
 import json
 import re
 import threading
+import uuid
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,13 @@ class _Text:
         return self.text
 
 
+# How many of its last inserts' deduplication tokens a table keeps (a retried insert's block is
+# stored once).
+DEDUPLICATION_WINDOW = 1000
+
+# How many calls one DELETE names (gallring's calls across its cutoff).
+DELETE_BATCH = 10_000
+
 # How long a statement may take on a server, in seconds, unless the URL says (`?timeout=`).
 SERVER_TIMEOUT_S = 300.0
 
@@ -242,9 +250,19 @@ class ServerTransport:
         return self.client.query_arrow(text, parameters=self._values(params))
 
     def insert_arrow(self, table: str, rows: pa.Table, sync: bool) -> None:
-        self.client.insert_arrow(
-            table, rows, settings={"insert_distributed_sync": 1} if sync else None
-        )
+        """Insert the rows with one statement. Where the connection fails before the answer
+        (the server may have stored them), the insert is sent once more with the same
+        deduplication token: the table stores such a block once (the store's tables keep the
+        tokens of their last DEDUPLICATION_WINDOW inserts)."""
+        from clickhouse_connect.driver.exceptions import OperationalError
+
+        settings: dict[str, Any] = {"insert_deduplication_token": uuid.uuid4().hex}
+        if sync:
+            settings["insert_distributed_sync"] = 1
+        try:
+            self.client.insert_arrow(table, rows, settings=settings)
+        except OperationalError:
+            self.client.insert_arrow(table, rows, settings=settings)
 
     def close(self) -> None:
         self.client.close()
@@ -262,15 +280,22 @@ class ClickHouseStore(CallStore):
         self.cluster = parse_qs(parts.query).get("cluster", [""])[0]
         if self.cluster and not re.fullmatch(r"[A-Za-z0-9_]+", self.cluster):
             raise ValueError(f"CALLSTORE_URL: cluster name {self.cluster!r} is not a plain name")
-        columns = ", ".join(f"{name} {_column_type(name, kind)}" for name, kind in STORE_COLUMNS)
-        layout = "PARTITION BY toYYYYMM(start_utc) ORDER BY (org_id, start_utc)"
         self.local = "legs_local" if self.cluster else "legs"
         # The tables are made once: a store opened where they are sends no DDL (on a cluster,
         # DDL ON CLUSTER waits for every node, and fails while one is down).
         if self._made():
             return
+        self.migrate()
+
+    def migrate(self) -> None:
+        """Make the store's tables where they are missing (`vaxelstat migrate` does, once;
+        a store opened without them does too), and bring an older table's settings up to
+        date."""
+        columns = ", ".join(f"{name} {_column_type(name, kind)}" for name, kind in STORE_COLUMNS)
+        layout = "PARTITION BY toYYYYMM(start_utc) ORDER BY (org_id, start_utc)"
         if self.cluster:
             # Each shard's replicas hold legs_local; legs spreads organizations over shards.
+            # (A replicated table keeps its inserts' tokens: replicated_deduplication_window.)
             on = f"ON CLUSTER {self.cluster}"
             self.execute(
                 f"CREATE TABLE IF NOT EXISTS legs_local {on} ({columns}) "
@@ -282,7 +307,13 @@ class ClickHouseStore(CallStore):
                 f"ENGINE = Distributed({self.cluster}, currentDatabase(), legs_local, org_id)"
             )
         else:
-            self.execute(f"CREATE TABLE IF NOT EXISTS legs ({columns}) ENGINE = MergeTree {layout}")
+            window = f"non_replicated_deduplication_window = {DEDUPLICATION_WINDOW}"
+            self.execute(
+                f"CREATE TABLE IF NOT EXISTS legs ({columns}) ENGINE = MergeTree {layout} "
+                f"SETTINGS {window}"
+            )
+            # A table made before the setting was.
+            self.execute(f"ALTER TABLE legs MODIFY SETTING {window}")
 
     def _made(self) -> bool:
         """Whether this database holds the store's tables (the local one and `legs`)."""
@@ -518,13 +549,35 @@ class ClickHouseStore(CallStore):
         return int(rows[0]["n"])
 
     def delete_calls_before(self, org_id: int, before: datetime) -> int:
+        # A replicated table refuses a mutation with a subquery (each replica would run it
+        # on its own data): the calls on both sides of `before` are found first, and each
+        # DELETE names its legs by literal values.
+        cutoff = before.astimezone(UTC)
         n = self.calls_before(org_id, before)
+        across = self.query(
+            "SELECT collection_point_id AS point, call_id, max(start_utc) AS last FROM legs "
+            "WHERE org_id = $org_id GROUP BY collection_point_id, call_id "
+            "HAVING min(start_utc) < $before AND max(start_utc) >= $before",
+            {"org_id": org_id, "before": cutoff},
+        )
         self.execute(
             f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id "
-            "AND (collection_point_id, call_id) IN (SELECT collection_point_id, call_id "
-            "FROM legs WHERE org_id = $org_id AND start_utc < $before)",
-            {"org_id": org_id, "before": before.astimezone(UTC)},
+            "AND start_utc < $before",
+            {"org_id": org_id, "before": cutoff},
         )
+        for i in range(0, len(across), DELETE_BATCH):
+            batch = across[i : i + DELETE_BATCH]
+            self.execute(
+                f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id "
+                "AND start_utc BETWEEN $before AND $last "
+                "AND has($keys, concat(toString(collection_point_id), '/', call_id))",
+                {
+                    "org_id": org_id,
+                    "before": cutoff,
+                    "last": max(r["last"] for r in batch),
+                    "keys": [f"{r['point']}/{r['call_id']}" for r in batch],
+                },
+            )
         return n
 
     def delete_organization(self, org_id: int) -> int:
@@ -535,8 +588,26 @@ class ClickHouseStore(CallStore):
         )
         return n
 
+    def _parts(self) -> str:
+        """system.parts of every replica of the store's table."""
+        return "clusterAllReplicas($cluster, system.parts)" if self.cluster else "system.parts"
+
     def unscoped_compact(self) -> None:
-        self.execute(f"OPTIMIZE TABLE {self.local}{self._on_cluster} FINAL")
+        """Merge each month whose legs lie in more than one part on some replica, a month per
+        statement (a whole table's OPTIMIZE rewrites every month, and passes any timeout)."""
+        partitions = self.query(
+            "SELECT partition_id FROM (SELECT partition_id, count() AS parts "
+            f"FROM {self._parts()} WHERE database = currentDatabase() AND table = $table "
+            "AND active GROUP BY partition_id, hostName()) "
+            "GROUP BY partition_id HAVING max(parts) > 1 ORDER BY partition_id",
+            {"cluster": self.cluster, "table": self.local},
+        )
+        for p in partitions:
+            if p["partition_id"].isdigit():  # (a month, toYYYYMM: digits only)
+                self.execute(
+                    f"OPTIMIZE TABLE {self.local}{self._on_cluster} "
+                    f"PARTITION ID '{p['partition_id']}' FINAL"
+                )
 
     def unscoped_delete_all(self) -> None:
         self.execute(f"TRUNCATE TABLE {self.local}{self._on_cluster}")
@@ -544,15 +615,11 @@ class ClickHouseStore(CallStore):
     def unscoped_drop_before(self, month: date) -> int:
         """Retention: drop the whole months before `month`, partition by partition."""
         cutoff = month.year * 100 + month.month
+        # Counted through `legs`, which reads one replica of each shard: each leg once. (A
+        # month's partition id is its toYYYYMM.)
         partitions = self.query(
-            "SELECT partition, sum(rows) AS n FROM clusterAllReplicas($cluster, system.parts) "
-            "WHERE database = currentDatabase() AND table = $table AND active "
+            "SELECT toString(toYYYYMM(start_utc)) AS partition, count() AS n FROM legs "
             "GROUP BY partition"
-            if self.cluster
-            else "SELECT partition, sum(rows) AS n FROM system.parts "
-            "WHERE database = currentDatabase() AND table = $table AND active "
-            "GROUP BY partition",
-            {"cluster": self.cluster, "table": self.local},
         )
         dropped = 0
         for p in partitions:

@@ -148,6 +148,9 @@ class CallStore:
         """Synthetic legs for benchmarks."""
         raise NotImplementedError
 
+    def migrate(self) -> None:
+        """Make the store's tables where they are missing (`vaxelstat migrate`)."""
+
     def unscoped_census(self) -> list[tuple[int, int, date, int]]:
         """(organization, collection point, month, legs) of every month holding legs, by the
         month (UTC) the legs start in, in that order: what a copy of the store moves and

@@ -1,0 +1,22 @@
+"""Django's migrate, then the call store's tables where they are missing: an upgrade's one
+step for both databases (a ClickHouse cluster's DDL waits for every node, so it runs here
+once, not as a server opens the store)."""
+
+from typing import Any
+
+from django.core.management.commands.migrate import Command as DjangoMigrate
+
+from vaxelstat.calls.store import StoreBusy, get_store
+
+
+class Command(DjangoMigrate):
+    help = f"{DjangoMigrate.help} Then makes the call store's tables where they are missing."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        super().handle(*args, **options)
+        try:
+            get_store().migrate()
+        except StoreBusy:
+            # A server holds the embedded store: it made its table as it opened it.
+            if options["verbosity"]:
+                self.stdout.write("The call store is held by a running server: nothing to do.")

@@ -55,12 +55,24 @@ _shared_legs: list[tuple[str, list[tuple[int, int, Any]]]] = []
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits() -> None:
+def fresh_rate_limits(request: pytest.FixtureRequest) -> None:
     """Each test counts its own requests against the rate limits (the counters are in the
-    process's cache, which outlives a test)."""
+    process's cache, which outlives a test, or on PostgreSQL in the app database). A test
+    without the database makes no requests."""
     from django.core.cache import cache
 
-    cache.clear()
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "live_server",
+        "client",
+        "admin_client",
+    } & set(request.fixturenames)
+    if uses_db:
+        request.getfixturevalue(
+            "db" if "transactional_db" not in request.fixturenames else "transactional_db"
+        )
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,12 +1,18 @@
 """`vaxelstat serve`: web threads, the background worker and the spool collector in one process.
 
-In the embedded default one process owns the DuckDB call store; this is that process.
+In the embedded default one process owns the DuckDB call store; this is that process. With a
+ClickHouse server as call store and PostgreSQL as app database, `serve --workers N` runs N web
+processes on one listening socket and keeps the worker (spool collector, exports, scheduled
+reports, alerts, the night's work) in this process alone: each job runs once, whatever N.
 """
 
 import logging
 import os
 import shutil
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 import zoneinfo
@@ -14,6 +20,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -248,36 +256,53 @@ def _stop_signal(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(host: str, port: int, threads: int = 8) -> None:
+def _web_server(threads: int, **where: Any) -> Any:
     from waitress import create_server
 
     from vaxelstat.wsgi import application
 
+    # The forwarded headers reach vaxelstat.proxy, which believes only the trusted proxies.
+    return create_server(application, threads=threads, clear_untrusted_proxy_headers=False, **where)
+
+
+def _start_worker(stop: threading.Event) -> None:
+    """The background worker's threads, in this process."""
+    WORKERS[:] = [
+        threading.Thread(target=_loop, args=(name, every, job, stop), name=name, daemon=True)
+        for name, every, job in WORKER_JOBS
+    ]
+    WORKERS.append(
+        threading.Thread(target=_nightly_loop, args=(stop,), name="nightly", daemon=True)
+    )
+    for worker in WORKERS:
+        worker.start()
+
+
+def _stop_worker(stop: threading.Event) -> None:
+    stop.set()
+    # The work under way finishes (or, past STOP_WAIT_S, is taken up at the next start).
+    deadline = time.monotonic() + STOP_WAIT_S
+    for worker in WORKERS:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    WORKERS.clear()
+
+
+def serve(host: str, port: int, threads: int = 8, workers: int = 1) -> None:
+    """Serve on host:port: web threads and the worker in this process, or with `workers`
+    above 1, that many web processes beside this one's worker (see why_not_many)."""
+    if workers > 1:
+        serve_many(host, port, threads, workers)
+        return
     get_store()  # Hold the store before announcing, so other processes hand work over.
     cleaned_up()
-    # The forwarded headers reach vaxelstat.proxy, which believes only the trusted proxies.
-    server = create_server(
-        application,
-        host=host,
-        port=port,
-        threads=threads,
-        clear_untrusted_proxy_headers=False,
-    )
-    actual_port = int(server.effective_port)  # type: ignore[attr-defined]
+    server = _web_server(threads, host=host, port=port)
+    actual_port = int(server.effective_port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, _stop_signal)
     settings.CONTROL_TOKEN = control.announce(actual_port)
     # From the announcement on, a stop (Ctrl-C, SIGTERM) at any moment withdraws it.
     try:
-        WORKERS[:] = [
-            threading.Thread(target=_loop, args=(name, every, job, stop), name=name, daemon=True)
-            for name, every, job in WORKER_JOBS
-        ]
-        WORKERS.append(
-            threading.Thread(target=_nightly_loop, args=(stop,), name="nightly", daemon=True)
-        )
-        for worker in WORKERS:
-            worker.start()
+        _start_worker(stop)
         print(
             f"Växelstatistik is serving on http://{host}:{actual_port}/ with {threads} threads "
             "(Ctrl-C stops)",
@@ -287,13 +312,113 @@ def serve(host: str, port: int, threads: int = 8) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        stop.set()
         control.withdraw()
         server.close()
-        # The work under way finishes (or, past STOP_WAIT_S, is taken up at the next start).
-        deadline = time.monotonic() + STOP_WAIT_S
-        for worker in WORKERS:
-            worker.join(max(0.0, deadline - time.monotonic()))
-        WORKERS.clear()
+        _stop_worker(stop)
         close_stores()
         log.info("stopped")
+
+
+def why_not_many() -> str | None:
+    """Why this configuration cannot run several web processes (None where it can): each
+    process opens the call store and the app database, which an embedded store (DuckDB,
+    chDB) allows one process only, and SQLite serves several writing processes badly."""
+    scheme = urlparse(settings.CALLSTORE_URL).scheme
+    if scheme not in ("clickhouse", "clickhouses"):
+        return (
+            f"the call store ({scheme}://) lets one process hold it: several web processes "
+            "need a ClickHouse server (CALLSTORE_URL=clickhouse://USER:PASSWORD@HOST:8123/DB)"
+        )
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return (
+            "the app database is SQLite: several web processes need PostgreSQL "
+            "(DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DB)"
+        )
+    return None
+
+
+# A web process that dies is started again after this many seconds (at most once a second,
+# so one that cannot start does not spin).
+RESTART_AFTER_S = 1.0
+
+
+def _web_process(listener: socket.socket, threads: int) -> subprocess.Popen[bytes]:
+    fd = listener.fileno()
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vaxelstat.cli",
+            "serve",
+            "--web-process",
+            str(fd),
+            "--threads",
+            str(threads),
+        ],
+        pass_fds=(fd,),
+        env={**os.environ, "VAXELSTAT_WORKER_PID": str(os.getpid())},
+    )
+
+
+def serve_many(host: str, port: int, threads: int, workers: int) -> None:
+    """This process listens and keeps the worker; `workers` web processes answer on its
+    socket (the kernel hands each connection to one of them). One that dies is started
+    again; a stop (Ctrl-C, SIGTERM) stops them all."""
+    get_store()
+    cleaned_up()
+    listener = socket.create_server((host, port), backlog=1024)
+    listener.set_inheritable(True)
+    actual_port = listener.getsockname()[1]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, _stop_signal)
+    settings.CONTROL_TOKEN = control.announce(actual_port)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        processes = [_web_process(listener, threads) for _ in range(workers)]
+        _start_worker(stop)
+        print(
+            f"Växelstatistik is serving on http://{host}:{actual_port}/ with {workers} web "
+            f"processes of {threads} threads and one worker (Ctrl-C stops)",
+            flush=True,
+        )
+        while True:
+            time.sleep(RESTART_AFTER_S)
+            for i, process in enumerate(processes):
+                if process.poll() is not None:
+                    log.warning(
+                        "web process %d stopped (exit %s): started again",
+                        process.pid,
+                        process.returncode,
+                    )
+                    processes[i] = _web_process(listener, threads)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        control.withdraw()
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        _stop_worker(stop)
+        deadline = time.monotonic() + STOP_WAIT_S
+        for process in processes:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+        listener.close()
+        close_stores()
+        log.info("stopped")
+
+
+def serve_web_process(fd: int, threads: int) -> None:
+    """One of serve_many's web processes: pages on the socket it was given, no worker."""
+    listener = socket.socket(fileno=fd)
+    server = _web_server(threads, sockets=[listener])
+    signal.signal(signal.SIGTERM, _stop_signal)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        close_stores()

@@ -112,6 +112,16 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+# Rate limits count in the cache. With SQLite, one process serves (the process's memory);
+# otherwise several may (`serve --workers`, or several machines), so they count in the app
+# database (its table made by `vaxelstat migrate`).
+if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "vaxelstat_cache",
+        }
+    }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Web threads, the worker and the spool collector share one file: wait for locks.
     DATABASES["default"]["OPTIONS"] = {

@@ -2,6 +2,8 @@
 answer and the background worker runs, else 503; with the age of the latest import. It names
 no setting and no address (an error by its kind only)."""
 
+import os
+
 from django.db import connection
 from django.db.models import Max
 from django.http import HttpRequest, JsonResponse
@@ -10,6 +12,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from vaxelstat.calls.store import get_store
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @require_GET
@@ -37,6 +49,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         stopped = [t.name for t in server.WORKERS if not t.is_alive()]
         body["worker"] = f"stopped: {', '.join(stopped)}" if stopped else "ok"
         ok = ok and not stopped
+    elif worker := os.environ.get("VAXELSTAT_WORKER_PID", ""):
+        # A web process of `serve --workers`: the worker is the process that started it.
+        alive = worker.isdigit() and _alive(int(worker))
+        body["worker"] = "ok" if alive else "stopped"
+        ok = ok and alive
     else:
         body["worker"] = "not in this process"
     if body["app_database"] == "ok":

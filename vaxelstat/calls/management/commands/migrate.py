@@ -1,9 +1,10 @@
-"""Django's migrate, then the call store's tables where they are missing: an upgrade's one
-step for both databases (a ClickHouse cluster's DDL waits for every node, so it runs here
-once, not as a server opens the store)."""
+"""Django's migrate (and the cache's table), then the call store's tables where they are
+missing: an upgrade's one step for both databases (a ClickHouse cluster's DDL waits for every
+node, so it runs here once, not as a server opens the store)."""
 
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.commands.migrate import Command as DjangoMigrate
 
 from vaxelstat.calls.store import StoreBusy, get_store
@@ -14,6 +15,8 @@ class Command(DjangoMigrate):
 
     def handle(self, *args: Any, **options: Any) -> None:
         super().handle(*args, **options)
+        # The cache's table, where the cache is the app database's (settings.CACHES).
+        call_command("createcachetable", database=options["database"], verbosity=0)
         try:
             get_store().migrate()
         except StoreBusy:

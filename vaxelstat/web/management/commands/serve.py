@@ -1,3 +1,4 @@
+import argparse
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -6,7 +7,10 @@ from vaxelstat.calls.store import StoreBusy
 
 
 class Command(BaseCommand):
-    help = "Serve the web pages, the background worker and the spool collector in one process."
+    help = (
+        "Serve the web pages, the background worker and the spool collector in one process "
+        "(with --workers N, N web processes and the worker in this one)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000)
@@ -14,14 +18,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads", type=int, default=8, help="web threads (1 to 64; default 8)"
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="web processes (1 to 32; default 1). Above 1 needs a ClickHouse server as "
+            "call store and PostgreSQL as app database; the worker runs once, in the first "
+            "process",
+        )
+        # The first process starts the others with the socket they answer on.
+        parser.add_argument("--web-process", type=int, metavar="FD", help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from vaxelstat.server import serve
+        from vaxelstat.server import serve, serve_web_process, why_not_many
 
         if not 1 <= options["threads"] <= 64:
             raise CommandError("--threads is 1 to 64", returncode=2)
+        if not 1 <= options["workers"] <= 32:
+            raise CommandError("--workers is 1 to 32", returncode=2)
+        if options["web_process"] is not None:
+            serve_web_process(options["web_process"], options["threads"])
+            return
+        if options["workers"] > 1 and (why := why_not_many()):
+            raise CommandError(f"--workers {options['workers']}: {why}", returncode=2)
         try:
-            serve(options["host"], options["port"], options["threads"])
+            serve(options["host"], options["port"], options["threads"], options["workers"])
         except StoreBusy as exc:
             raise CommandError(f"{exc}: is another server running?", returncode=1) from exc
         except OSError as exc:

@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python -m vaxelstat.bench
 	$(BIN)/python -m vaxelstat.bench_reports --engine duckdb
 	$(BIN)/python -m vaxelstat.bench_reports --engine chdb
+	$(BIN)/python -m vaxelstat.bench_load
 
 lint: install
 	$(BIN)/ruff format --check vaxelstat tests

@@ -1,5 +1,9 @@
 """`vaxelstat demo`: the demo organization through the real ingestion path."""
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 from django.core.management import call_command
 from django.test import Client
 
@@ -7,7 +11,12 @@ from vaxelstat.accounts.models import User
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.ingest.models import ImportRun
-from vaxelstat.orgs.models import MeasuredObject, Organization
+from vaxelstat.ingest.pipeline import import_file
+from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
+from vaxelstat.reports.engine import find_objects, run_report
+from vaxelstat.reports.measures import REPORTS
+from vaxelstat.reports.period import GROUPS, Period
+from vaxelstat.reports.specification import Filters, specification
 from vaxelstat.saved.models import Dashboard, SavedReport
 
 
@@ -47,3 +56,56 @@ def test_demo_creates_the_switchboard_and_a_refresh_does_not_double_it(db, capsy
     assert User.objects.filter(email="admin@demo.example").count() == 1
     assert SavedReport.objects.filter(organization=org).count() == 2
     assert Dashboard.objects.filter(organization=org).count() == 1
+
+
+@pytest.mark.clickhouse_server
+def test_the_demo_on_a_clickhouse_server_gives_the_duckdb_demos_reports(
+    db, settings, clickhouse_server_url
+) -> None:  # type: ignore[no-untyped-def]
+    """`vaxelstat demo` with CALLSTORE_URL at a ClickHouse server, and its files imported into
+    the embedded store: every report in every grouping, and the specification, the same."""
+    embedded = settings.CALLSTORE_URL
+    settings.CALLSTORE_URL = clickhouse_server_url
+    call_command("demo", "--no-serve", "--days", "7", "--seed", "5")
+    org = Organization.objects.get(slug="demo")
+    point = CollectionPoint.objects.get(organization=org)
+    settings.CALLSTORE_URL = embedded
+    for fmt, name in (("asterisk-cdr", "Master.csv"), ("asterisk-queue-log", "queue_log")):
+        import_file(org, point, fmt, settings.DATA_DIR / "demo" / name)
+    stores = {"duckdb": embedded, "clickhouse_server": clickhouse_server_url}
+    legs = {name: get_store(url).count(Scope.whole(org.id)) for name, url in stores.items()}
+    assert legs["duckdb"] == legs["clickhouse_server"] > 1000
+
+    today = datetime.now(ZoneInfo(org.timezone)).date()
+    for group in GROUPS:
+        period = Period.parse(org.timezone, f"{today - timedelta(days=6)}", f"{today}", None, group)
+        for report in REPORTS.values():
+            objects = find_objects(org, report.kind, "all")
+            results = []
+            for url in stores.values():
+                settings.CALLSTORE_URL = url
+                results.append(
+                    run_report(org, report.key, objects, period, scope=Scope.whole(org.id))
+                )
+            duck, click = results
+            assert duck.total == click.total, (report.key, group)
+            assert [v for _, v in duck.rows] == [v for _, v in click.rows], (report.key, group)
+    pages = []
+    for url in stores.values():
+        settings.CALLSTORE_URL = url
+        period = Period.parse(org.timezone, f"{today - timedelta(days=6)}", f"{today}")
+        pages.append(
+            specification(
+                org,
+                "acd.incoming",
+                find_objects(org, "acd", "all"),
+                period,
+                Filters(),
+                measure="incoming",
+                order="oldest",
+                limit=50,
+                offset=0,
+                scope=Scope.whole(org.id),
+            )
+        )
+    assert pages[0].total == pages[1].total > 50 and pages[0].calls == pages[1].calls

@@ -1,5 +1,6 @@
 """Rate limits, by django-ratelimit's counters in the default cache (the server process's
-memory: one process serves a data directory). Past a limit a request gets 429 with
+memory where the app database is SQLite and one process serves; the app database's table
+otherwise, shared by `serve --workers` and several machines). Past a limit a request gets 429 with
 Retry-After (the seconds left in the counter's window): a page in the user's language, or
 JSON under /api/."""
 

@@ -287,11 +287,12 @@ def _stop_worker(stop: threading.Event) -> None:
     WORKERS.clear()
 
 
-def serve(host: str, port: int, threads: int = 8, workers: int = 1) -> None:
+def serve(host: str, port: int, threads: int = 8, workers: int = 1, web_only: bool = False) -> None:
     """Serve on host:port: web threads and the worker in this process, or with `workers`
-    above 1, that many web processes beside this one's worker (see why_not_many)."""
+    above 1, that many web processes beside this one's worker (see why_not_many). With
+    `web_only`, no worker here (another machine's serve runs it)."""
     if workers > 1:
-        serve_many(host, port, threads, workers)
+        serve_many(host, port, threads, workers, web_only)
         return
     get_store()  # Hold the store before announcing, so other processes hand work over.
     cleaned_up()
@@ -302,10 +303,11 @@ def serve(host: str, port: int, threads: int = 8, workers: int = 1) -> None:
     settings.CONTROL_TOKEN = control.announce(actual_port)
     # From the announcement on, a stop (Ctrl-C, SIGTERM) at any moment withdraws it.
     try:
-        _start_worker(stop)
+        if not web_only:
+            _start_worker(stop)
         print(
-            f"Växelstatistik is serving on http://{host}:{actual_port}/ with {threads} threads "
-            "(Ctrl-C stops)",
+            f"Växelstatistik is serving on http://{host}:{actual_port}/ with {threads} threads"
+            f"{' and no worker' if web_only else ''} (Ctrl-C stops)",
             flush=True,
         )
         server.run()
@@ -342,25 +344,17 @@ def why_not_many() -> str | None:
 RESTART_AFTER_S = 1.0
 
 
-def _web_process(listener: socket.socket, threads: int) -> subprocess.Popen[bytes]:
+def _web_process(listener: socket.socket, threads: int, web_only: bool) -> subprocess.Popen[bytes]:
     fd = listener.fileno()
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "vaxelstat.cli",
-            "serve",
-            "--web-process",
-            str(fd),
-            "--threads",
-            str(threads),
-        ],
-        pass_fds=(fd,),
-        env={**os.environ, "VAXELSTAT_WORKER_PID": str(os.getpid())},
-    )
+    env = dict(os.environ)
+    if not web_only:
+        # /healthz of a web process asks whether the worker (this process) lives.
+        env["VAXELSTAT_WORKER_PID"] = str(os.getpid())
+    command = ["-m", "vaxelstat.cli", "serve", "--web-process", str(fd), "--threads", str(threads)]
+    return subprocess.Popen([sys.executable, *command], pass_fds=(fd,), env=env)
 
 
-def serve_many(host: str, port: int, threads: int, workers: int) -> None:
+def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool = False) -> None:
     """This process listens and keeps the worker; `workers` web processes answer on its
     socket (the kernel hands each connection to one of them). One that dies is started
     again; a stop (Ctrl-C, SIGTERM) stops them all."""
@@ -374,11 +368,13 @@ def serve_many(host: str, port: int, threads: int, workers: int) -> None:
     settings.CONTROL_TOKEN = control.announce(actual_port)
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        processes = [_web_process(listener, threads) for _ in range(workers)]
-        _start_worker(stop)
+        processes = [_web_process(listener, threads, web_only) for _ in range(workers)]
+        if not web_only:
+            _start_worker(stop)
         print(
             f"Växelstatistik is serving on http://{host}:{actual_port}/ with {workers} web "
-            f"processes of {threads} threads and one worker (Ctrl-C stops)",
+            f"processes of {threads} threads and {'no' if web_only else 'one'} worker "
+            "(Ctrl-C stops)",
             flush=True,
         )
         while True:
@@ -390,7 +386,7 @@ def serve_many(host: str, port: int, threads: int, workers: int) -> None:
                         process.pid,
                         process.returncode,
                     )
-                    processes[i] = _web_process(listener, threads)
+                    processes[i] = _web_process(listener, threads, web_only)
     except KeyboardInterrupt:
         pass
     finally:

@@ -26,6 +26,12 @@ class Command(BaseCommand):
             "call store and PostgreSQL as app database; the worker runs once, in the first "
             "process",
         )
+        parser.add_argument(
+            "--web-only",
+            action="store_true",
+            help="no background worker in this process: a further machine behind a load "
+            "balancer, where one machine's serve runs the worker",
+        )
         # The first process starts the others with the socket they answer on.
         parser.add_argument("--web-process", type=int, metavar="FD", help=argparse.SUPPRESS)
 
@@ -39,10 +45,17 @@ class Command(BaseCommand):
         if options["web_process"] is not None:
             serve_web_process(options["web_process"], options["threads"])
             return
-        if options["workers"] > 1 and (why := why_not_many()):
-            raise CommandError(f"--workers {options['workers']}: {why}", returncode=2)
+        if (options["workers"] > 1 or options["web_only"]) and (why := why_not_many()):
+            flag = "--web-only" if options["web_only"] else f"--workers {options['workers']}"
+            raise CommandError(f"{flag}: {why}", returncode=2)
         try:
-            serve(options["host"], options["port"], options["threads"], options["workers"])
+            serve(
+                options["host"],
+                options["port"],
+                options["threads"],
+                options["workers"],
+                options["web_only"],
+            )
         except StoreBusy as exc:
             raise CommandError(f"{exc}: is another server running?", returncode=1) from exc
         except OSError as exc:

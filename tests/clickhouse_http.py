@@ -4,8 +4,9 @@ process), for the tests of the server transport (vaxelstat.calls.clickhouse.Serv
 It is a stand-in for the transport, not for a server's semantics: it answers the requests
 clickhouse-connect makes (a query in the body or in `query`, bind parameters as `param_*`,
 the output format a query names after FORMAT, an insert whose data follows in the body, lz4,
-zstd or gzip bodies) with what chDB answers, one statement at a time. What a server adds
-(users, sessions, clusters, settings beyond chDB's, concurrency) it does not have: a real
+zstd or gzip bodies, the request's database, an insert's settings) with what chDB answers,
+up to CONNECTIONS statements at once (on chDB connections to one folder). What a server adds
+(users and grants, sessions, clusters, settings beyond an insert's) it does not have: a real
 server is tested where VAXELSTAT_TEST_CLICKHOUSE_URL names one.
 
 Run: python tests/clickhouse_http.py DIR  (prints the port it listens on, on 127.0.0.1)
@@ -13,12 +14,15 @@ Run: python tests/clickhouse_http.py DIR  (prints the port it listens on, on 127
 
 import gzip
 import json
+import queue
 import re
 import sys
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 FORMAT = re.compile(r"\s+FORMAT\s+(\w+)\s*;?\s*$", re.IGNORECASE)
@@ -59,22 +63,43 @@ def _literal(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-class Endpoint:
+# Statements the stand-in runs at once (chDB runs one at a time per connection).
+CONNECTIONS = 8
+
+
+class _Connection:
+    """One of the stand-in's chDB connections, with its current database."""
+
     def __init__(self, path: str) -> None:
-        from chdb import session
+        import chdb
 
-        self.session = session.Session(path)
-        self.lock = threading.Lock()
+        self.chdb = chdb.connect(path)
         self.database = "default"
-        self.files = Path(tempfile.mkdtemp(prefix="clickhouse-http-"))
 
-    def _in(self, database: str) -> None:
-        """Make the request's database the session's current one (under the lock)."""
+    def query(self, text: str, fmt: str, params: dict[str, str], database: str) -> Any:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", database):
             raise ValueError(f"no database {database!r}")
         if database != self.database:
-            self.session.query(f"USE {database}", "TabSeparated")
+            self.chdb.query(f"USE {database}", "TabSeparated")
             self.database = database
+        return self.chdb.query(text, fmt, params=params)
+
+
+class Endpoint:
+    def __init__(self, path: str) -> None:
+        # Connections to one folder share its tables, and each runs its statement beside the
+        # others' (as a server's sessions do).
+        self.pool: queue.Queue[_Connection] = queue.Queue()
+        for _ in range(CONNECTIONS):
+            self.pool.put(_Connection(path))
+        self.files = Path(tempfile.mkdtemp(prefix="clickhouse-http-"))
+
+    def _query(self, text: str, fmt: str, params: dict[str, str], database: str) -> Any:
+        connection = self.pool.get()
+        try:
+            return connection.query(text, fmt, params, database)
+        finally:
+            self.pool.put(connection)
 
     def run(
         self,
@@ -90,7 +115,7 @@ class Endpoint:
         insert = INSERT.match(query)
         if insert and data:
             table, columns, fmt = insert.groups()
-            path = self.files / f"insert-{threading.get_ident()}"
+            path = self.files / f"insert-{threading.get_ident()}-{time.monotonic_ns()}"
             path.write_bytes(data)
             names = columns.strip("()") if columns else "*"
             source = f"file('{path}', '{fmt}')"
@@ -105,18 +130,16 @@ class Endpoint:
                 f"INSERT INTO {table} {columns or ''} {with_settings} "  # noqa: S608
                 f"SELECT {names} FROM {source}"
             )
-            with self.lock:
-                self._in(database)
-                self.session.query(query, "TabSeparated", params=params)
-            path.unlink()
+            try:
+                self._query(query, "TabSeparated", params, database)
+            finally:
+                path.unlink()
             return b"", "TabSeparated"
         # The text goes to ClickHouse's parser as the server has it, FORMAT and all (a
         # statement without a result refuses one there as here).
         named = FORMAT.search(query)
         fmt = named.group(1) if named else "TabSeparated"
-        with self.lock:
-            self._in(database)
-            result = self.session.query(query, fmt, params=params)
+        result = self._query(query, fmt, params, database)
         return (result.bytes() if result is not None else b""), fmt
 
 
@@ -145,8 +168,7 @@ TRANSPORT_FIELDS = {
 
 class InFlight:
     """How many requests the stand-in is answering at once, and the most so far (what a test
-    of a client's concurrency reads at GET /_stand_in/in_flight: the statements themselves
-    take chDB's one session in turn)."""
+    of a client's concurrency reads at GET /_stand_in/in_flight)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()

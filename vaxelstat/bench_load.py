@@ -191,7 +191,7 @@ def _postgres() -> Iterator[str | None]:
         admin.close()
 
 
-def run_path(path: str, users: int, seconds: float, days: int) -> str:
+def run_path(path: str, users: int, seconds: float, days: int, threads: int = 0) -> str:
     data = Path(tempfile.mkdtemp(prefix=f"vaxelstat-load-{path}-"))
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, data, True)
@@ -239,7 +239,16 @@ def run_path(path: str, users: int, seconds: float, days: int) -> str:
             ).stdout
         )
         server = subprocess.Popen(
-            [VAXELSTAT, "serve", "--port", "0", "--workers", str(workers)],
+            [
+                VAXELSTAT,
+                "serve",
+                "--port",
+                "0",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -290,6 +299,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--days", type=int, default=30, help="days of the demo's traffic")
     parser.add_argument("--path", choices=["both", "embedded", "clickhouse"], default="both")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="each web process's threads (default: serve's)"
+    )
     parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
@@ -299,7 +311,7 @@ def main() -> None:
         parser.error("--users is 1 to 500 and --seconds 1 to 3600")
     paths = ["embedded", "clickhouse"] if args.path == "both" else [args.path]
     for path in paths:
-        print(run_path(path, args.users, args.seconds, args.days), flush=True)
+        print(run_path(path, args.users, args.seconds, args.days, args.threads), flush=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument(
-            "--threads", type=int, default=8, help="web threads (1 to 64; default 8)"
+            "--threads",
+            type=int,
+            default=0,
+            help="web threads of each web process (1 to 64; default two per core, at most 8)",
         )
         parser.add_argument(
             "--workers",
@@ -36,14 +39,14 @@ class Command(BaseCommand):
         parser.add_argument("--web-process", type=int, metavar="FD", help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from vaxelstat.server import serve, serve_web_process, why_not_many
+        from vaxelstat.server import default_threads, serve, serve_web_process, why_not_many
 
-        if not 1 <= options["threads"] <= 64:
+        if not 0 <= options["threads"] <= 64:
             raise CommandError("--threads is 1 to 64", returncode=2)
         if not 1 <= options["workers"] <= 32:
             raise CommandError("--workers is 1 to 32", returncode=2)
         if options["web_process"] is not None:
-            serve_web_process(options["web_process"], options["threads"])
+            serve_web_process(options["web_process"], options["threads"] or default_threads())
             return
         if (options["workers"] > 1 or options["web_only"]) and (why := why_not_many()):
             flag = "--web-only" if options["web_only"] else f"--workers {options['workers']}"

@@ -402,6 +402,23 @@ ENGINES = [
 ]
 
 
+@pytest.fixture
+def server_commands(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements without a result (DDL, DELETE, OPTIMIZE, ALTER) the server transport
+    sends from now on, in order (they are sent too)."""
+    from vaxelstat.calls import clickhouse
+
+    sent: list[str] = []
+    command = clickhouse.ServerTransport.command
+
+    def spy(self, text: str, params: dict) -> None:  # type: ignore[no-untyped-def, type-arg]
+        sent.append(text)
+        command(self, text, params)
+
+    monkeypatch.setattr(clickhouse.ServerTransport, "command", spy)
+    return sent
+
+
 def use_engine(engine: str, request: Any, settings: Any) -> str:
     """Make `engine` the call store of the test (CALLSTORE_URL); return its URL."""
     if engine == "chdb":

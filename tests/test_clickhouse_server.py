@@ -177,7 +177,7 @@ def _rows(org_id: int, point_id: int, start: datetime, n: int) -> Any:
 
 
 def test_mutations_name_their_legs_by_value_and_compaction_goes_a_month_at_a_time(
-    org, settings, clickhouse_server_url: str, simulated_logs, monkeypatch
+    org, settings, clickhouse_server_url: str, simulated_logs, request
 ) -> None:  # type: ignore[no-untyped-def]
     """A replicated table refuses a mutation with a subquery; a whole table's OPTIMIZE FINAL
     rewrites every month: gallring and compaction send neither."""
@@ -187,14 +187,7 @@ def test_mutations_name_their_legs_by_value_and_compaction_goes_a_month_at_a_tim
     for fmt, path in (("asterisk-cdr", master), ("asterisk-queue-log", queue_log)):
         import_file(org, point, fmt, path)
     store = get_store()
-    sent: list[str] = []
-    command = clickhouse.ServerTransport.command
-
-    def spy(self, text: str, params: dict) -> None:  # type: ignore[no-untyped-def, type-arg]
-        sent.append(text)
-        command(self, text, params)
-
-    monkeypatch.setattr(clickhouse.ServerTransport, "command", spy)
+    sent = request.getfixturevalue("server_commands")
     store.unscoped_compact()
     optimized = [t for t in sent if t.startswith("OPTIMIZE")]
     assert optimized and all("PARTITION ID '2026" in t for t in optimized)

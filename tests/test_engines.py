@@ -218,20 +218,13 @@ def test_a_server_url_with_settings_is_served(org, settings, clickhouse_server_u
 
 
 def test_a_store_opened_where_its_tables_are_sends_no_ddl(
-    org, settings, clickhouse_server_url, monkeypatch
+    org, settings, clickhouse_server_url, request
 ) -> None:  # type: ignore[no-untyped-def]
     """A cluster's DDL waits for every node: it is sent where the tables are missing only."""
     from vaxelstat.calls import clickhouse
 
     get_store(clickhouse_server_url)  # the tables are there
-    sent: list[str] = []
-    command = clickhouse.ServerTransport.command
-
-    def spy(self, text: str, params: dict) -> None:  # type: ignore[no-untyped-def, type-arg]
-        sent.append(text)
-        command(self, text, params)
-
-    monkeypatch.setattr(clickhouse.ServerTransport, "command", spy)
+    sent = request.getfixturevalue("server_commands")
     again = clickhouse.ClickHouseStore(clickhouse_server_url)
     try:
         assert again.count(Scope.whole(org.id)) == 0

@@ -128,3 +128,41 @@ def test_several_web_processes_need_a_clickhouse_server_and_postgresql(tmp_path:
     )
     assert result.returncode == 2
     assert "need a ClickHouse server" in result.stderr
+
+
+def test_a_web_only_server_answers_and_leaves_the_work_to_the_worker(
+    tmp_path: Path, app_database: str, clickhouse_server_url: str
+) -> None:
+    """A further machine behind a load balancer: pages, and no spool collector or jobs."""
+    data = tmp_path / "var"
+    env = env_for(data) | {"DATABASE_URL": app_database, "CALLSTORE_URL": clickhouse_server_url}
+    subprocess.run([VAXELSTAT, "migrate"], env=env, check=True, capture_output=True)
+    for command in (
+        ["org", "add", "acme", "--name", "Acme AB"],
+        ["point", "add", "--org", "acme", "pbx", "--format", "asterisk-queue-log"],
+    ):
+        subprocess.run([VAXELSTAT, *command], env=env, check=True, capture_output=True)
+    spool = data / "spool" / "acme" / "pbx"
+    process = subprocess.Popen(
+        [VAXELSTAT, "serve", "--port", "0", "--web-only"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        info_path = data / "server.json"
+        _wait_for("the server", info_path.exists)
+        port = json.loads(info_path.read_text())["port"]
+        url = f"http://127.0.0.1:{port}/healthz"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            health = json.loads(r.read())
+        assert health["status"] == "ok" and health["worker"] == "not in this process"
+        spool.mkdir(parents=True)
+        (spool / "queue_log").write_text(f"{T}|a|400|NONE|ENTERQUEUE||0701|1\n")
+        time.sleep(3)  # the collector would have taken it (every 0.5 s, settled after 1 s)
+        assert (spool / "queue_log").exists() and not (spool / "done").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=60)[0]
+    assert "and no worker" in output

@@ -11,17 +11,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from vaxelstat import control
 from vaxelstat.calls.store import get_store
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @require_GET
@@ -51,7 +42,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         ok = ok and not stopped
     elif worker := os.environ.get("VAXELSTAT_WORKER_PID", ""):
         # A web process of `serve --workers`: the worker is the process that started it.
-        alive = worker.isdigit() and _alive(int(worker))
+        alive = worker.isdigit() and control.process_alive(int(worker))
         body["worker"] = "ok" if alive else "stopped"
         ok = ok and alive
     else:

@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vaxelstat
 
-.PHONY: install demo serve test test-sqlite test-postgres bench fuzz lint lock messages screenshots vectors clean
+.PHONY: install demo serve test test-sqlite test-sqlite-slow test-postgres bench fuzz lint lock messages screenshots vectors clean
 
 install: $(VENV)/.installed
 
@@ -21,16 +21,22 @@ demo: install
 serve: install
 	$(BIN)/vaxelstat serve
 
-# The suite runs twice: on the embedded default (SQLite app database) and on PostgreSQL.
-test: test-sqlite test-postgres
+# The whole suite runs twice: on the embedded default (SQLite app database) and on PostgreSQL.
+test: test-sqlite test-sqlite-slow test-postgres
 
 # Compiled modules are kept (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE
 # is set: every test process, and every command a test starts, would else compile the
 # product and rewrite the tests' asserts again, seconds of each run.
 PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n 3
 
+# The quick loop while working: every test not marked slow (those that start processes or a
+# browser, read damaged files by the hundred or import weeks of simulated traffic), on SQLite.
 test-sqlite: install
-	env -u DATABASE_URL $(PYTEST) $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PYTEST) -m "not slow" $(PYTEST_ARGS)
+
+# The tests marked slow, on SQLite (`make test` runs them; test-sqlite leaves them out).
+test-sqlite-slow: install
+	env -u DATABASE_URL $(PYTEST) -m slow $(PYTEST_ARGS)
 
 test-postgres: install
 	DATABASE_URL=$(PG_URL) $(PYTEST) $(PYTEST_ARGS)

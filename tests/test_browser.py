@@ -13,6 +13,7 @@ LINK = re.compile(r"https?://[^/\s]+(/konto/losenord/\S+/)")
 CODE = re.compile(r"verifikationskod till Växelstatistik: (\d+)")
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.browser,
     pytest.mark.skipif(
         not CHROMIUM.exists(),

@@ -176,6 +176,7 @@ def _rows(org_id: int, point_id: int, start: datetime, n: int) -> Any:
     return pa.table(values, schema=schema(STORE_COLUMNS))
 
 
+@pytest.mark.slow  # a simulated fortnight
 def test_mutations_name_their_legs_by_value_and_compaction_goes_a_month_at_a_time(
     org, settings, clickhouse_server_url: str, simulated_logs, request
 ) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ from vaxelstat.reports.specification import Filters, specification
 from vaxelstat.saved.models import Dashboard, SavedReport
 
 
+@pytest.mark.slow
 def test_demo_creates_the_switchboard_and_a_refresh_does_not_double_it(db, capsys) -> None:
     call_command("demo", "--no-serve", "--days", "7", "--seed", "5")
     out = capsys.readouterr().out
@@ -58,6 +59,7 @@ def test_demo_creates_the_switchboard_and_a_refresh_does_not_double_it(db, capsy
     assert Dashboard.objects.filter(organization=org).count() == 1
 
 
+@pytest.mark.slow
 @pytest.mark.clickhouse_server
 def test_the_demo_on_a_clickhouse_server_gives_the_duckdb_demos_reports(
     db, settings, clickhouse_server_url

@@ -47,6 +47,7 @@ def on(settings, url: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     return fn(*args, **kwargs)
 
 
+@pytest.mark.slow
 def test_both_engines_store_the_same_legs(both, org, settings) -> None:
     counts = {
         name: on(settings, url, lambda: get_store().counts_by_object(Scope.whole(org.id)))
@@ -56,6 +57,7 @@ def test_both_engines_store_the_same_legs(both, org, settings) -> None:
     assert sum(counts["duckdb"].values()) > 5000
 
 
+@pytest.mark.slow
 def test_every_report_gives_identical_numbers_on_both_engines(both, org, settings) -> None:
     """Every report in every grouping (one import for all of them: it is the costly part)."""
     for group in GROUPS:
@@ -86,6 +88,7 @@ def _same_numbers_on_both_engines(both, org, settings, group: str) -> None:  # t
             assert [v for _, v in duck.rows] == [v for _, v in click.rows], (name, report.key)
 
 
+@pytest.mark.slow
 def test_the_specification_is_the_same_on_both_engines(both, org, settings) -> None:
     period = Period.parse(org.timezone, "2026-11-16", "2026-11-17", "08:00-12:00", "hour")
     queues = find_objects(org, "acd", "all")
@@ -113,6 +116,7 @@ def test_the_specification_is_the_same_on_both_engines(both, org, settings) -> N
     assert pages["duckdb"].calls == pages["chdb"].calls == pages["clickhouse_server"].calls
 
 
+@pytest.mark.slow
 def test_every_clickhouse_query_filters_on_the_organization(
     both, org, settings, monkeypatch
 ) -> None:
@@ -147,6 +151,7 @@ def test_clickhouse_parameters_keep_backslashes_tabs_and_line_breaks(settings) -
     assert store.query("SELECT $text AS t", {"text": text}) == [{"t": text}]  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_a_re_import_after_the_source_time_zone_changed_moves_the_calls_without_doubling(
     both, org, settings, tmp_path: Path
 ) -> None:

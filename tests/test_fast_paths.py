@@ -86,6 +86,7 @@ def test_the_queue_log_fast_path_agrees_on_edge_cases(tmp_path: Path) -> None:
     assert len(ref[0]) > 10 and len(ref[1]) >= 5
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_the_queue_log_fast_path_agrees_on_simulated_traffic(tmp_path: Path) -> None:
     path = tmp_path / "queue_log"
@@ -113,6 +114,7 @@ def cdr_fast(path: Path, settings: SourceSettings) -> tuple[set[tuple], set[tupl
         return legs, ws.memberships(), ws.names()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_the_cdr_fast_path_agrees_on_simulated_traffic(tmp_path: Path) -> None:
     """Three weeks up to 2 November 2026 include the repeated hour of 25 October."""

@@ -45,6 +45,7 @@ def queue_log(path: Path, first: int, calls: int) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_one_clear_error_and_imports_go_on_once_there_is_room(
     org, small_disk: Path, tmp_path: Path
 ) -> None:

@@ -26,6 +26,9 @@ from vaxelstat.ingest.parsers.base import (
 from vaxelstat.ingest.pipeline import UnreadableFile, parse_into
 from vaxelstat.ingest.workspace import Workspace
 
+# Damaged files by the hundred, on every engine.
+pytestmark = pytest.mark.slow
+
 VECTORS = Path(__file__).resolve().parent.parent / "docs" / "test-vectors"
 SEEDS = [
     (p.stem, f["format"], f["text"].lstrip("\n"), v.get("settings", {}), v.get("timezone"))

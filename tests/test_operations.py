@@ -144,6 +144,7 @@ def test_the_nights_work_runs_at_three_and_at_start_when_overdue() -> None:
     assert next_nightly(now, now - timedelta(hours=9)) == datetime(2026, 10, 25, 2, tzinfo=UTC)
 
 
+@pytest.mark.slow
 def test_in_production_only_migrate_migrates(tmp_path: Path) -> None:
     from test_serve import VAXELSTAT, env_for
 

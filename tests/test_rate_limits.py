@@ -25,6 +25,7 @@ def still_clock(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
 
 
+@pytest.mark.slow
 def test_the_api_answers_429_past_a_keys_limit(world) -> None:  # type: ignore[no-untyped-def]
     key = key_of(world.alice)
     count, seconds = RATES["api"]

@@ -171,6 +171,7 @@ API = ["objects", "from", "to", "time", "group", "type", "measure", "bucket", "o
 EXPORT = ["report", "from", "to", "time", "group", "o", "format", "include", "bucket", "m"]
 
 
+@pytest.mark.slow
 def test_no_parameter_of_any_page_the_api_or_an_export_gives_a_500(world) -> None:  # type: ignore[no-untyped-def]
     world.alice.is_superuser = True
     world.alice.save()

@@ -19,6 +19,7 @@ import vaxelstat.urls
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_debug_is_off_unless_asked_for(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VAXELSTAT_")}
     env |= {"VAXELSTAT_DATA": str(tmp_path), "DJANGO_SETTINGS_MODULE": "vaxelstat.settings"}

@@ -4,6 +4,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from test_queue_log_operations import CALL, END, T, legs, write
 
 from vaxelstat.orgs.models import CollectionPoint
@@ -44,6 +45,7 @@ def test_rotated_queue_logs_give_the_calls_across_their_cuts(org, tmp_path: Path
     }
 
 
+@pytest.mark.slow
 def test_a_file_still_being_written_is_taken_whole(org, tmp_path: Path, settings) -> None:
     """A queue_log written at 1 MB/s into the spool for 1.5 s while the collector looks every
     quarter second: the collector leaves it until it has not changed for its settle time,

@@ -43,6 +43,7 @@ def _legs(url: str, org_id: int) -> list[tuple]:  # type: ignore[type-arg]
     )
 
 
+@pytest.mark.slow  # a simulated fortnight
 def test_a_copy_moves_an_organizations_legs_exactly_and_only_its(
     filled, settings, clickhouse_server_url, monkeypatch, capsys
 ) -> None:  # type: ignore[no-untyped-def]

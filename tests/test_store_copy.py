@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from django.core.management import call_command
@@ -77,6 +78,14 @@ def test_a_copy_refuses_an_unknown_organization_a_bad_url_and_itself(
     assert "secret" not in str(refused.value)
     with pytest.raises(CommandError, match="the target is the source"):
         call_command("store", "copy", "--to", settings.CALLSTORE_URL)
+    # The same store by another name: never deleted as a target (--replace).
+    path = Path(urlparse(settings.CALLSTORE_URL).path)
+    alias = f"duckdb://{path.parent}/./{path.name}"
+    with pytest.raises(CommandError, match="the target is the source"):
+        call_command("store", "copy", "--to", alias, "--replace")
+    assert copy.identity("clickhouse://a:x@DB:8123/calls?timeout=5") == copy.identity(
+        "clickhouse://b@db/calls"
+    )
 
 
 def test_a_copy_never_prints_the_targets_password() -> None:

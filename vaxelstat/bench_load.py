@@ -9,11 +9,12 @@ Each path gets a throwaway data directory with the demo's traffic (`vaxelstat de
 then a server (its first 5 seconds of answers warm it up and are not counted): on the
 embedded default one process (SQLite, DuckDB); on the ClickHouse path the server
 VAXELSTAT_BENCH_CLICKHOUSE_URL names, else the suite's stand-in over chDB
-(tests/clickhouse_http.py, which answers one statement at a time: its figures are this
-machine's chDB behind HTTP, not a ClickHouse server's), with PostgreSQL as app database where
+(tests/clickhouse_http.py, up to 8 statements at once on this machine: its figures are chDB
+behind a Python HTTP server, not a ClickHouse server's), with PostgreSQL as app database where
 one answers at VAXELSTAT_BENCH_PG (then `serve --workers 2`). Each user is a logged-in session
 (and an API key of its own) that asks for a page, waits 0.5 to 1.5 seconds, and asks again; the
-users, the client and the server share this machine's cores.
+users, the client and the server share this machine's cores. Errors count from the start,
+times after the warm-up.
 """
 
 import argparse
@@ -154,6 +155,15 @@ def _ms(values: list[float], p: float) -> str:
     return f"{ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000:.0f}"
 
 
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 @contextmanager
 def _stand_in(folder: Path) -> Iterator[str]:
     process = subprocess.Popen(
@@ -253,8 +263,7 @@ def run_path(path: str, users: int, seconds: float, days: int, threads: int = 0)
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        stack.callback(server.wait, 60)
-        stack.callback(server.send_signal, signal.SIGTERM)
+        stack.callback(_stop, server)
         info = data / "server.json"
         for _ in range(600):
             if info.exists():

@@ -306,7 +306,10 @@ def serve(host: str, port: int, threads: int = 0, workers: int = 1, web_only: bo
         serve_many(host, port, threads, workers, web_only)
         return
     get_store()  # Hold the store before announcing, so other processes hand work over.
-    cleaned_up()
+    if not web_only:
+        # (A web-only machine leaves what a stopped worker left to the worker's machine: its
+        # exports under way are that worker's.)
+        cleaned_up()
     server = _web_server(threads, host=host, port=port)
     actual_port = int(server.effective_port)
     stop = threading.Event()
@@ -370,7 +373,8 @@ def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool 
     socket (the kernel hands each connection to one of them). One that dies is started
     again; a stop (Ctrl-C, SIGTERM) stops them all."""
     get_store()
-    cleaned_up()
+    if not web_only:
+        cleaned_up()
     listener = socket.create_server((host, port), backlog=1024)
     listener.set_inheritable(True)
     actual_port = listener.getsockname()[1]
@@ -379,7 +383,8 @@ def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool 
     settings.CONTROL_TOKEN = control.announce(actual_port)
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        processes = [_web_process(listener, threads, web_only) for _ in range(workers)]
+        for _ in range(workers):
+            processes.append(_web_process(listener, threads, web_only))
         if not web_only:
             _start_worker(stop)
         print(
@@ -397,7 +402,12 @@ def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool 
                         process.pid,
                         process.returncode,
                     )
-                    processes[i] = _web_process(listener, threads, web_only)
+                    try:
+                        processes[i] = _web_process(listener, threads, web_only)
+                    except OSError:
+                        # (No memory or processes left: tried again the next round; the
+                        # others serve meanwhile.)
+                        log.exception("a web process could not be started")
     except KeyboardInterrupt:
         pass
     finally:
@@ -417,11 +427,22 @@ def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool 
         log.info("stopped")
 
 
+def _stop_when_orphaned(parent: int) -> None:
+    """Stop this process once the process that started it is gone (killed outright, it
+    could not stop its web processes: they would serve on without a worker, and hold the
+    port a new start needs)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def serve_web_process(fd: int, threads: int) -> None:
     """One of serve_many's web processes: pages on the socket it was given, no worker."""
     listener = socket.socket(fileno=fd)
     server = _web_server(threads, sockets=[listener])
     signal.signal(signal.SIGTERM, _stop_signal)
+    parent = os.getppid()
+    threading.Thread(target=_stop_when_orphaned, args=(parent,), daemon=True).start()
     try:
         server.run()
     except KeyboardInterrupt:

@@ -120,6 +120,11 @@ if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "vaxelstat_cache",
+            # A counter's increment writes it anew with this timeout (the cache's default,
+            # not the counter's): longer than the longest limit's window (an hour), so that
+            # no counter starts over within its window. (Two processes counting the same
+            # request at once may count it once: a limit lets a few more through then.)
+            "TIMEOUT": 7200,
         }
     }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

@@ -306,7 +306,8 @@ class ClickHouseStore(CallStore):
                 f"CREATE TABLE IF NOT EXISTS legs {on} AS legs_local "
                 f"ENGINE = Distributed({self.cluster}, currentDatabase(), legs_local, org_id)"
             )
-        else:
+        elif isinstance(self.transport, ServerTransport):
+            # A server's answer may be lost: its inserts carry tokens the table keeps.
             window = f"non_replicated_deduplication_window = {DEDUPLICATION_WINDOW}"
             self.execute(
                 f"CREATE TABLE IF NOT EXISTS legs ({columns}) ENGINE = MergeTree {layout} "
@@ -314,6 +315,9 @@ class ClickHouseStore(CallStore):
             )
             # A table made before the setting was.
             self.execute(f"ALTER TABLE legs MODIFY SETTING {window}")
+        else:
+            # In process (chDB) no answer is lost, and no insert is dropped as a repeat.
+            self.execute(f"CREATE TABLE IF NOT EXISTS legs ({columns}) ENGINE = MergeTree {layout}")
 
     def _made(self) -> bool:
         """Whether this database holds the store's tables (the local one and `legs`)."""
@@ -560,11 +564,8 @@ class ClickHouseStore(CallStore):
             "HAVING min(start_utc) < $before AND max(start_utc) >= $before",
             {"org_id": org_id, "before": cutoff},
         )
-        self.execute(
-            f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id "
-            "AND start_utc < $before",
-            {"org_id": org_id, "before": cutoff},
-        )
+        # The calls' later legs go first: were a DELETE to fail, the next gallring finds
+        # these calls again by their earlier legs.
         for i in range(0, len(across), DELETE_BATCH):
             batch = across[i : i + DELETE_BATCH]
             self.execute(
@@ -578,6 +579,11 @@ class ClickHouseStore(CallStore):
                     "keys": [f"{r['point']}/{r['call_id']}" for r in batch],
                 },
             )
+        self.execute(
+            f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id "
+            "AND start_utc < $before",
+            {"org_id": org_id, "before": cutoff},
+        )
         return n
 
     def delete_organization(self, org_id: int) -> int:
@@ -593,13 +599,16 @@ class ClickHouseStore(CallStore):
         return "clusterAllReplicas($cluster, system.parts)" if self.cluster else "system.parts"
 
     def unscoped_compact(self) -> None:
-        """Merge each month whose legs lie in more than one part on some replica, a month per
-        statement (a whole table's OPTIMIZE rewrites every month, and passes any timeout)."""
+        """Merge each month whose legs lie in more than one part on some replica, or whose
+        part still holds deleted legs (a DELETE only hides them), a month per statement (a
+        whole table's OPTIMIZE rewrites every month, and passes any timeout)."""
         partitions = self.query(
-            "SELECT partition_id FROM (SELECT partition_id, count() AS parts "
+            "SELECT partition_id FROM (SELECT partition_id, count() AS parts, "
+            "max(has_lightweight_delete) AS deleted "
             f"FROM {self._parts()} WHERE database = currentDatabase() AND table = $table "
             "AND active GROUP BY partition_id, hostName()) "
-            "GROUP BY partition_id HAVING max(parts) > 1 ORDER BY partition_id",
+            "GROUP BY partition_id HAVING max(parts) > 1 OR max(deleted) "
+            "ORDER BY partition_id",
             {"cluster": self.cluster, "table": self.local},
         )
         for p in partitions:

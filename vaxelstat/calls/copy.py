@@ -10,6 +10,7 @@ or a day of it where the month is larger than COPY_BATCH legs.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 from vaxelstat.calls.scope import Scope
@@ -39,6 +40,21 @@ def shown(url: str) -> str:
     return urlunparse(parts._replace(netloc=f"{user}:***@{netloc}"))
 
 
+def identity(url: str) -> tuple[str, ...]:
+    """Which store a URL names, however it is spelt: an embedded store's file or folder, a
+    server's host, port and database (not its user, password or settings)."""
+    parts = urlparse(url)
+    if parts.scheme in ("duckdb", "chdb"):
+        return (parts.scheme, str(Path(parts.path).resolve()))
+    secure = parts.scheme == "clickhouses"
+    return (
+        "clickhouse",
+        (parts.hostname or "localhost").lower(),
+        str(parts.port or (8443 if secure else 8123)),
+        parts.path.strip("/") or "default",
+    )
+
+
 def _month_end(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
@@ -64,7 +80,7 @@ def copy_store(
     `source` to `target`; return what was copied per organization. Where the target holds legs
     of such an organization already, the copy is refused, unless `replace` (they are deleted
     first). Raises CopyRefused, or ValueError where the counts differ afterwards."""
-    if source.url == target.url:
+    if identity(source.url) == identity(target.url):
         raise CopyRefused("the target is the source store")
     census = source.unscoped_census()
     wanted = {org for org, *_ in census} if org_ids is None else set(org_ids)

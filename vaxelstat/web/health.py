@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from vaxelstat import control
 from vaxelstat.calls.store import get_store
 
 
@@ -41,8 +40,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         body["worker"] = f"stopped: {', '.join(stopped)}" if stopped else "ok"
         ok = ok and not stopped
     elif worker := os.environ.get("VAXELSTAT_WORKER_PID", ""):
-        # A web process of `serve --workers`: the worker is the process that started it.
-        alive = worker.isdigit() and control.process_alive(int(worker))
+        # A web process of `serve --workers`: the worker is the process that started it,
+        # still its parent (not a later process of the same id).
+        alive = worker.isdigit() and int(worker) == os.getppid()
         body["worker"] = "ok" if alive else "stopped"
         ok = ok and alive
     else:

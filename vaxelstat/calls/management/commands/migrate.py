@@ -15,6 +15,8 @@ class Command(DjangoMigrate):
 
     def handle(self, *args: Any, **options: Any) -> None:
         super().handle(*args, **options)
+        if options.get("check_unapplied") or options.get("plan"):
+            return  # (it only looked)
         # The cache's table, where the cache is the app database's (settings.CACHES).
         call_command("createcachetable", database=options["database"], verbosity=0)
         try:

@@ -1,10 +1,10 @@
 from typing import Any
+from urllib.parse import urlparse
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from vaxelstat.calls.copy import CopyRefused, copy_store, shown
+from vaxelstat.calls.copy import CopyRefused, copy_store, identity, shown
 from vaxelstat.calls.store import StoreBusy, get_store
 from vaxelstat.orgs.models import Organization
 
@@ -51,10 +51,16 @@ class Command(BaseCommand):
                 "imports meanwhile would be missing from the copy)",
                 returncode=1,
             ) from exc
+        if identity(options["to"]) == identity(settings.CALLSTORE_URL):
+            raise CommandError("Not copied: the target is the source store", returncode=1)
         try:
             target = get_store(options["to"])
-        except (ImproperlyConfigured, ValueError, OSError) as exc:
-            why = str(exc).replace(options["to"], shown(options["to"]))
+        except Exception as exc:  # unknown engine, refused login, unreachable: said, not raised
+            why = str(exc)
+            for spelt in (options["to"], repr(options["to"])[1:-1]):
+                why = why.replace(spelt, shown(options["to"]))
+            if (password := urlparse(options["to"]).password) and password in why:
+                why = why.replace(password, "***")
             raise CommandError(f"--to {shown(options['to'])}: {why}", returncode=2) from exc
         self.stderr.write(f"Copying {shown(settings.CALLSTORE_URL)} to {shown(options['to'])} ...")
         try:

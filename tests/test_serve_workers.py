@@ -50,6 +50,24 @@ def _wait_for(what: str, check, seconds: float = 30.0):  # type: ignore[no-untyp
     pytest.fail(f"waited {seconds:.0f} s for {what}")
 
 
+def _serving(data: Path, env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], int]:
+    """`vaxelstat serve --port 0 ARGS` started, and the port it announces once it serves."""
+    process = subprocess.Popen(
+        [VAXELSTAT, "serve", "--port", "0", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    info_path = data / "server.json"
+    try:
+        _wait_for("the server", info_path.exists)
+    except BaseException:
+        process.kill()
+        raise
+    return process, json.loads(info_path.read_text())["port"]
+
+
 def test_several_web_processes_answer_and_the_worker_runs_once(
     tmp_path: Path, app_database: str, clickhouse_server_url: str
 ) -> None:
@@ -63,17 +81,8 @@ def test_several_web_processes_answer_and_the_worker_runs_once(
 
     assert run("migrate").returncode == 0
     assert run("org", "add", "acme", "--name", "Acme AB").returncode == 0
-    process = subprocess.Popen(
-        [VAXELSTAT, "serve", "--port", "0", "--workers", "3", "--threads", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process, port = _serving(data, env, "--workers", "3", "--threads", "2")
     try:
-        info_path = data / "server.json"
-        _wait_for("the server", info_path.exists)
-        port = json.loads(info_path.read_text())["port"]
         web = _wait_for("3 web processes", lambda: len(_children(process.pid)) == 3 and 1)
         assert web
 
@@ -143,17 +152,8 @@ def test_a_web_only_server_answers_and_leaves_the_work_to_the_worker(
     ):
         subprocess.run([VAXELSTAT, *command], env=env, check=True, capture_output=True)
     spool = data / "spool" / "acme" / "pbx"
-    process = subprocess.Popen(
-        [VAXELSTAT, "serve", "--port", "0", "--web-only"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process, port = _serving(data, env, "--web-only")
     try:
-        info_path = data / "server.json"
-        _wait_for("the server", info_path.exists)
-        port = json.loads(info_path.read_text())["port"]
         url = f"http://127.0.0.1:{port}/healthz"
         with urllib.request.urlopen(url, timeout=10) as r:
             health = json.loads(r.read())

@@ -236,3 +236,20 @@ def test_a_store_opened_where_its_tables_are_sends_no_ddl(
     finally:
         again.close()
     assert not [t for t in sent if "CREATE" in t]
+
+
+def test_chdb_runs_the_web_threads_statements_side_by_side(settings) -> None:  # type: ignore[no-untyped-def]
+    """ClickHouse in process: four statements of a second, from four threads, in about one."""
+    import threading
+    import time
+
+    store = get_store(f"chdb:///{settings.DATA_DIR / 'clickhouse'}")
+    threads = [
+        threading.Thread(target=store.query, args=("SELECT sleep(1) AS slept",)) for _ in range(4)
+    ]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert time.monotonic() - began < 2.0

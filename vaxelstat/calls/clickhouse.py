@@ -15,8 +15,8 @@ million rows.
 """
 
 import json
+import queue
 import re
-import threading
 import uuid
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -116,31 +116,40 @@ def _escaped(text: str) -> str:
 
 
 class ChdbTransport:
-    """ClickHouse in this process: one chDB session on a folder."""
+    """ClickHouse in this process: chDB connections to one folder, each running one statement
+    at a time and all of them side by side (the web threads' reports at once)."""
+
+    CONNECTIONS = 4
 
     def __init__(self, url: str) -> None:
-        from chdb import session
+        import chdb
 
         path = Path(urlparse(url).path)
         path.mkdir(parents=True, exist_ok=True)
-        self._session = session.Session(str(path))
-        self._lock = threading.Lock()
+        self._pool: queue.Queue[Any] = queue.Queue()
+        self._all = [chdb.connect(str(path)) for _ in range(self.CONNECTIONS)]
+        for connection in self._all:
+            self._pool.put(connection)
+
+    def _query(self, text: str, fmt: str, values: dict[str, str]) -> Any:
+        connection = self._pool.get()
+        try:
+            return connection.query(text, fmt, params=values)
+        finally:
+            self._pool.put(connection)
 
     def query(self, text: str, params: dict[str, tuple[str, str]]) -> str:
         # Parameters are read in ClickHouse's escaped text form: a string's backslashes,
         # tabs and line breaks are escaped (the server transport has clickhouse-connect do it).
         values = {k: _escaped(v) if kind == "String" else v for k, (kind, v) in params.items()}
-        with self._lock:
-            result = self._session.query(text, "JSONCompact", params=values)
-        return str(result)
+        return str(self._query(text, "JSONCompact", values))
 
     def command(self, text: str, params: dict[str, tuple[str, str]]) -> None:
         self.query(text, params)
 
     def query_arrow(self, text: str, params: dict[str, tuple[str, str]]) -> pa.Table:
         values = {k: _escaped(v) if kind == "String" else v for k, (kind, v) in params.items()}
-        with self._lock:
-            result = self._session.query(text, "ArrowStream", params=values)
+        result = self._query(text, "ArrowStream", values)
         return pa.ipc.open_stream(result.bytes()).read_all()
 
     def insert_arrow(self, table: str, rows: pa.Table, sync: bool) -> None:
@@ -153,8 +162,10 @@ class ChdbTransport:
             )
 
     def close(self) -> None:
-        with self._lock:
-            self._session.close()
+        for _ in self._all:  # (each back from its statement)
+            self._pool.get()
+        for connection in self._all:
+            connection.close()
 
 
 class _Text:

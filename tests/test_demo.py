@@ -1,6 +1,6 @@
 """`vaxelstat demo`: the demo organization through the real ingestion path."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +15,7 @@ from vaxelstat.ingest.pipeline import import_file
 from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
 from vaxelstat.reports.engine import find_objects, run_report
 from vaxelstat.reports.measures import REPORTS
-from vaxelstat.reports.period import GROUPS, Period
+from vaxelstat.reports.period import GROUPS, Period, local_today
 from vaxelstat.reports.specification import Filters, specification
 from vaxelstat.saved.models import Dashboard, SavedReport
 
@@ -78,7 +78,7 @@ def test_the_demo_on_a_clickhouse_server_gives_the_duckdb_demos_reports(
     legs = {name: get_store(url).count(Scope.whole(org.id)) for name, url in stores.items()}
     assert legs["duckdb"] == legs["clickhouse_server"] > 1000
 
-    today = datetime.now(ZoneInfo(org.timezone)).date()
+    today = local_today(ZoneInfo(org.timezone))
     for group in GROUPS:
         period = Period.parse(org.timezone, f"{today - timedelta(days=6)}", f"{today}", None, group)
         for report in REPORTS.values():

@@ -52,11 +52,6 @@ def server_alive() -> bool:
         pid = int(json.loads(info_path().read_text())["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    return process_alive(pid)
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process of this id lives (another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -605,18 +605,16 @@ class ClickHouseStore(CallStore):
         )
         return n
 
-    def _parts(self) -> str:
-        """system.parts of every replica of the store's table."""
-        return "clusterAllReplicas($cluster, system.parts)" if self.cluster else "system.parts"
-
     def unscoped_compact(self) -> None:
         """Merge each month whose legs lie in more than one part on some replica, or whose
         part still holds deleted legs (a DELETE only hides them), a month per statement (a
         whole table's OPTIMIZE rewrites every month, and passes any timeout)."""
+        # (system.parts of every replica of the store's table.)
+        parts = "clusterAllReplicas($cluster, system.parts)" if self.cluster else "system.parts"
         partitions = self.query(
             "SELECT partition_id FROM (SELECT partition_id, count() AS parts, "
             "max(has_lightweight_delete) AS deleted "
-            f"FROM {self._parts()} WHERE database = currentDatabase() AND table = $table "
+            f"FROM {parts} WHERE database = currentDatabase() AND table = $table "
             "AND active GROUP BY partition_id, hostName()) "
             "GROUP BY partition_id HAVING max(parts) > 1 OR max(deleted) "
             "ORDER BY partition_id",

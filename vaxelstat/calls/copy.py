@@ -15,6 +15,7 @@ from urllib.parse import urlparse, urlunparse
 
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import CallStore
+from vaxelstat.reports.period import months_before
 
 # A month of a collection point larger than this is copied a day at a time.
 COPY_BATCH = 1_000_000
@@ -53,10 +54,6 @@ def identity(url: str) -> tuple[str, ...]:
         str(parts.port or (8443 if secure else 8123)),
         parts.path.strip("/") or "default",
     )
-
-
-def _month_end(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _at(day: date) -> datetime:
@@ -99,7 +96,7 @@ def copy_store(
     total = sum(n for *_, n in months)
     done = 0
     for org, point, month, n in months:
-        end = _month_end(month)
+        end = months_before(month, -1)  # the next month's first day
         if n > COPY_BATCH:
             days = [month + timedelta(days=i) for i in range((end - month).days)]
             spans = [(_at(day), _at(day + timedelta(days=1))) for day in days]

@@ -316,8 +316,8 @@ def main() -> None:
     if args.prepare:
         _prepare(args.prepare)
         return
-    if not 1 <= args.users <= 500 or not 1 <= args.seconds <= 3600:
-        parser.error("--users is 1 to 500 and --seconds 1 to 3600")
+    if not 1 <= args.users <= 500 or not 1 <= args.seconds <= 3600 or not 1 <= args.days <= 366:
+        parser.error("--users is 1 to 500, --seconds 1 to 3600 and --days 1 to 366")
     paths = ["embedded", "clickhouse"] if args.path == "both" else [args.path]
     for path in paths:
         print(run_path(path, args.users, args.seconds, args.days, args.threads), flush=True)

@@ -299,3 +299,68 @@ def test_on_a_phone_the_menu_is_a_bar_above_the_page(world, live_server, browser
     box = link.bounding_box()
     # The link has the width of the screen, not a sliver beside the page.
     assert box is not None and box["width"] > 300
+
+
+# Every signed-in page an admin reaches from the menu and from those pages (a report with
+# its groupings and its specification, saved reports, administration), at most this many.
+PAGES = 60
+SKIPPED_LINKS = ("/logout", "/_control", "/healthz", "/api/", "/export/", "/static/")
+
+
+def _signed_in_pages(page, url: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The pages reachable by links from the start page and from a report's result (the
+    answering groups' in the simulated week), breadth first."""
+    page.goto(url + "/basrapporter/?report=acd.incoming")
+    page.get_by_label("Från").fill("2026-11-16")
+    page.get_by_label("Till").fill("2026-11-20")
+    page.get_by_label("Markera alla").check()
+    page.get_by_role("button", name="Bearbeta").click()
+    page.locator("table.report").wait_for()
+    seen: list[str] = []
+    todo = ["/", page.url.removeprefix(url)]
+    while todo and len(seen) < PAGES:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen.append(path)
+        page.goto(url + path)
+        for href in page.eval_on_selector_all(
+            "a[href^='/']", "links => links.map(a => a.getAttribute('href'))"
+        ):
+            link = href.split("#")[0]
+            if not any(s in link for s in SKIPPED_LINKS) and link not in seen + todo:
+                todo.append(link)
+    return seen
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1366, 768)], ids=["phone", "laptop"])
+def test_no_signed_in_page_scrolls_sideways_and_every_object_is_reachable(
+    simulated, live_server, browser, viewport
+) -> None:
+    width, height = viewport
+    page = alice_logged_in(browser, live_server.url, {"width": width, "height": height})
+    page.locator("main").wait_for()
+    pages = _signed_in_pages(page, live_server.url)
+    assert len(pages) >= 25, pages
+    wide = []
+    for path in pages:
+        page.goto(live_server.url + path)
+        scroll, client = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        if scroll > client:
+            wide.append((path, scroll))
+    assert not wide, f"pages wider than {width} px: {wide}"
+
+    # Basrapporter's list of users: each one can be scrolled to and ticked.
+    page.goto(live_server.url + "/basrapporter/?report=user.incoming")
+    boxes = page.locator(".object-list input[name=o]")
+    assert boxes.count() >= 20
+    # The box scrolls downwards only: none of it hides past its right edge.
+    assert page.locator(".object-list").evaluate("list => list.scrollWidth <= list.clientWidth")
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        box.scroll_into_view_if_needed()
+        box.check()  # (Playwright clicks it where it shows: it fails if something covers it)
+        assert box.is_checked()
+    assert page.get_by_label("Markera alla").is_checked()

@@ -2,6 +2,7 @@
 
 import os
 import sys
+from typing import IO
 
 # Django's own commands that must run without migrating first.
 _NO_AUTO_MIGRATE = {
@@ -49,16 +50,81 @@ def _migrate_if_needed() -> None:
 _NO_CHECKS = {"import", "report", "calls", "org", "point", "retention", "store"}
 
 
+# Django's commands an operator uses, beside the product's own (docs/production.md); the
+# rest of Django's (flush, startproject, …) are not the product's and are not run.
+_DJANGO_KEPT = {
+    "check": "Check the settings; with --deploy, the settings unsafe in production.",
+    "createsuperuser": "Create an operator account (all organizations).",
+    "changepassword": "Set a user's password: `changepassword EMAIL`.",
+    "showmigrations": "List the app database's migrations and which have been applied.",
+    "dbshell": "Open the app database's own shell (sqlite3 or psql).",
+    "shell": "A Python shell with the product loaded (for support work).",
+}
+
+
+def _product_commands() -> dict[str, str]:
+    """The commands `vaxelstat` runs, with one line each: the product's own (its apps'
+    management commands) and the Django commands kept."""
+    from django.core.management import get_commands, load_command_class
+
+    commands = dict(_DJANGO_KEPT)
+    for name, app in get_commands().items():
+        if app.startswith("vaxelstat."):
+            command = load_command_class(app, name)
+            commands[name] = getattr(command, "summary", "") or command.help.split(". ")[0]
+    return dict(sorted(commands.items()))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vaxelstat")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _usage(out: IO[str]) -> None:
+    commands = _product_commands()
+    width = max(len(name) for name in commands)
+    out.write(
+        "Växelstatistik: call statistics of hosted switchboards.\n\n"
+        "Usage: vaxelstat COMMAND [OPTIONS]\n\nCommands:\n"
+    )
+    for name, line in commands.items():
+        out.write(f"  {name.ljust(width)}  {line}\n")
+    out.write(
+        "\n`vaxelstat COMMAND --help` describes a command's options; "
+        "`vaxelstat --version` prints the version.\n"
+    )
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaxelstat.settings")
     import django
     from django.core.management import execute_from_command_line
 
     argv = sys.argv[1:]
-    if argv and argv[0] not in _NO_AUTO_MIGRATE:
+    if not argv or argv[0] in ("-h", "--help", "help") and len(argv) == 1:
+        django.setup()
+        _usage(sys.stdout)
+        return
+    if argv[0] == "--version" or argv[0] == "version":
+        sys.stdout.write(f"vaxelstat {_version()}\n")
+        return
+    if argv[0] == "help":
+        argv = [argv[1], "--help"]
+    if not argv[0].startswith("-"):
+        django.setup()
+        if argv[0] not in _product_commands():
+            sys.stderr.write(
+                f"vaxelstat: no command {argv[0]!r}. `vaxelstat --help` lists the commands.\n"
+            )
+            sys.exit(2)
+    if argv[0] not in _NO_AUTO_MIGRATE and "--help" not in argv and "-h" not in argv:
         django.setup()
         _migrate_if_needed()
-    if argv and argv[0] in _NO_CHECKS and "--skip-checks" not in argv:
+    if argv[0] in _NO_CHECKS and "--skip-checks" not in argv:
         argv = [argv[0], "--skip-checks", *argv[1:]]
     execute_from_command_line(["vaxelstat", *argv])
 

@@ -40,6 +40,9 @@ from vaxelstat.ingest.parsers.base import (
 
 FORMAT = "broadworks"
 
+# The record types that repeat a Normal record's call (FORMATS.md §4): read as nothing more.
+REPEATING_TYPES = ("Long Duration", "Failover")
+
 # BroadWorks field numbers (1-based positions in the raw CSV).
 F = {
     "recordId": 1,
@@ -143,8 +146,13 @@ def _raw(number: int, text: str, fields: list[str], settings: SourceSettings) ->
         position = F[name]
         return fields[position - 1].strip() if len(fields) >= position else ""
 
-    if f("type") not in ("Normal", ""):
+    if f("type") in REPEATING_TYPES:
         return None  # Long Duration and Failover records repeat a Normal one.
+    if f("type") not in ("Normal", ""):
+        raise KeyError(
+            f"record type {f('type')[:40]!r} is none of BroadWorks' "
+            "(Normal, Long Duration, Failover)"
+        )
     start, release = _time(f("startTime"), settings), _time(f("releaseTime"), settings)
     answer = _time(f("answerTime"), settings) if f("answerTime") else None
     links = frozenset(

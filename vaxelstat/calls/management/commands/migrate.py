@@ -11,6 +11,8 @@ from vaxelstat.calls.store import StoreBusy, get_store
 
 
 class Command(DjangoMigrate):
+    # One line in `vaxelstat --help`.
+    summary = "Bring the app database and the call store's tables up to date."
     help = f"{DjangoMigrate.help} Then makes the call store's tables where they are missing."
 
     def handle(self, *args: Any, **options: Any) -> None:

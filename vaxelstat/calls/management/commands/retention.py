@@ -14,6 +14,8 @@ def first_kept_month(today: date, months: int) -> date:
 
 
 class Command(BaseCommand):
+    # One line in `vaxelstat --help`.
+    summary = "Delete the calls older than each organization keeps."
     help = (
         "Retention for every organization: delete the legs that started before the months "
         "kept (on ClickHouse whole monthly partitions are dropped). "

@@ -10,6 +10,8 @@ from vaxelstat.orgs.models import Organization
 
 
 class Command(BaseCommand):
+    # One line in `vaxelstat --help`.
+    summary = "Copy the call store into another (a ClickHouse server)."
     help = (
         "The call store. `store copy --to URL [--org SLUG ...] [--replace]`: copy the legs of "
         "the store CALLSTORE_URL names into another (a ClickHouse server: "

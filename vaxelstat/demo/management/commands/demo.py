@@ -27,6 +27,8 @@ OBJECT_NAMES = {
 
 
 class Command(BaseCommand):
+    # One line in `vaxelstat --help`.
+    summary = "Simulate Demo AB's traffic up to now, import it and serve it."
     help = (
         'Create or refresh the organization "demo" (Demo AB) with simulated traffic up to now, '
         "imported through the real ingestion path, then serve it."

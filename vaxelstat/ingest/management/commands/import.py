@@ -7,13 +7,18 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vaxelstat import control
 from vaxelstat.calls.store import StoreBusy, get_store
-from vaxelstat.ingest import progress
+from vaxelstat.ingest import progress, sniff
 from vaxelstat.ingest.parsers import PARSERS
 from vaxelstat.ingest.pipeline import UnreadableFile, collection_point_for, import_file
 from vaxelstat.orgs.models import Organization
 
+# How many of a file's rejected records are printed (the rest are counted).
+SHOWN_REJECTS = 20
+
 
 class Command(BaseCommand):
+    # One line in `vaxelstat --help`.
+    summary = "Import PBX log files into the call store."
     help = (
         "Import PBX log files into the call store. Exit 0: all imported; 3: imported, some "
         "records rejected; 1: nothing could be read; 2: wrong usage."
@@ -68,10 +73,18 @@ class Command(BaseCommand):
                     summary = import_file(org, point, options["format"], path)
             except UnreadableFile as exc:
                 self.stderr.write(str(exc))
+                self._hint(path, options["format"])
                 rejected_any = True
                 continue
-            for reject in summary.rejects:
+            for reject in summary.rejects[:SHOWN_REJECTS]:
                 self.stderr.write(f"{path}:{reject.line}: {reject.reason}: {reject.detail}")
+            if len(summary.rejects) > SHOWN_REJECTS:
+                self.stderr.write(
+                    f"{path}: {len(summary.rejects) - SHOWN_REJECTS} more records rejected "
+                    "(all of them are kept with the import: Importer in the web pages)"
+                )
+            if summary.rejected and not summary.imported:
+                self._hint(path, options["format"])
             self.stdout.write(
                 f"{path}: read {summary.lines_read}, imported {summary.imported}, "
                 f"duplicates {summary.duplicates}, calls replaced {summary.calls_replaced}, "
@@ -83,6 +96,19 @@ class Command(BaseCommand):
             sys.exit(1)
         if rejected_any:
             sys.exit(3)
+
+    def _hint(self, path: Path, fmt: str) -> None:
+        """Where nothing of a file could be read: the format it looks like, if another."""
+        hint = _hint_text(path, fmt)
+        if hint:
+            self.stderr.write(hint)
+
+
+def _hint_text(path: Path, fmt: str) -> str | None:
+    seen = sniff.looks_like(path)
+    if seen is None or seen == fmt:
+        return None
+    return f"{path}: this looks like {sniff.NAMES[seen]}: try --format {seen}"
 
 
 def read_mapping(path: Path) -> dict[str, Any]:

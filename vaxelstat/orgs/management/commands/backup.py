@@ -9,6 +9,8 @@ from vaxelstat.calls.store import StoreBusy, get_store
 
 
 class Command(BaseCommand):
+    # One line in `vaxelstat --help`.
+    summary = "Back up the embedded default into a new folder."
     help = (
         "Back up the embedded default (app database, call store, exports, secret key) into a "
         "new folder: `backup DIR`. Consistent while the server runs."

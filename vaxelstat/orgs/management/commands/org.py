@@ -7,6 +7,8 @@ from vaxelstat.orgs.models import Organization
 
 
 class Command(BaseCommand):
+    # One line in `vaxelstat --help`.
+    summary = "Add or list organizations."
     help = "Manage organizations: `org add SLUG --name NAME [--timezone TZ]`, `org list`."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -8,6 +8,8 @@ from vaxelstat.orgs.models import CollectionPoint, Organization
 
 
 class Command(BaseCommand):
+    # One line in `vaxelstat --help`.
+    summary = "Add or list collection points; give a point a new push token."
     help = (
         "Manage collection points: `point add --org SLUG NAME --format F [--settings JSON]`, "
         "`point token --org SLUG NAME` (a new push token), `point list --org SLUG`."

@@ -8,6 +8,8 @@ from vaxelstat.backup import BackupError, restore
 
 
 class Command(BaseCommand):
+    # One line in `vaxelstat --help`.
+    summary = "Restore a backup made by `vaxelstat backup`."
     help = (
         "Restore a backup made by `vaxelstat backup` into the data directory: `restore DIR`. "
         "Stop the server first; what the data directory held is moved aside, not deleted."

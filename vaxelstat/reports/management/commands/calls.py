@@ -16,6 +16,8 @@ from vaxelstat.reports.specification import ORDERS, Filters, specification
 
 
 class Command(BaseCommand):
+    # One line in `vaxelstat --help`.
+    summary = "The calls behind a report or one of its figures."
     help = "The call specification behind a report, or behind one of its cells (SPEC §6, §12)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from vaxelstat.reports.render import RENDERERS
 
 
 class Command(BaseCommand):
+    # One line in `vaxelstat --help`.
+    summary = "A standard report as JSON or CSV, or as the page's xlsx or PDF."
     help = (
         "A standard report's figures as JSON or CSV (SPEC §12), or the page's export files: "
         "--format xlsx|pdf with --out."
@@ -31,6 +34,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--format {options['format']} writes a file: give --out PATH", returncode=2
             )
+        if options["out"]:
+            _check_writable(options["out"])
         request = cli.read(options)
         try:
             get_store()
@@ -70,3 +75,17 @@ class Command(BaseCommand):
             options["out"].write_text(text, encoding="utf-8")
         else:
             self.stdout.write(text, ending="" if text.endswith("\n") else "\n")
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse, in one line and before any work, a --out the command could not write."""
+    folder = out.resolve().parent
+    if out.is_dir():
+        problem = "is a folder: give a file's name"
+    elif not folder.is_dir():
+        problem = f"cannot be written: the folder {folder} does not exist"
+    elif not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        problem = "cannot be written: no permission"
+    else:
+        return
+    raise CommandError(f"--out {out} {problem}", returncode=2)

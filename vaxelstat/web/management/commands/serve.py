@@ -7,6 +7,8 @@ from vaxelstat.calls.store import StoreBusy
 
 
 class Command(BaseCommand):
+    # One line in `vaxelstat --help`.
+    summary = "Serve the web pages, the worker and the spool collector."
     help = (
         "Serve the web pages, the background worker and the spool collector in one process "
         "(with --workers N, N web processes and the worker in this one)."

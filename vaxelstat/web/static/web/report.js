@@ -36,6 +36,8 @@
         b.tabIndex = on ? 0 : -1;
         document.getElementById(b.getAttribute("aria-controls")).hidden = !on;
       }
+      // Rapportinnehåll shows the chart and the table together.
+      if (button === buttons[0]) document.getElementById("tab-result").hidden = false;
     };
     buttons.forEach((b, i) => {
       b.addEventListener("click", () => show(b));
@@ -46,11 +48,7 @@
         next.focus(); show(next);
       });
     });
-    // Rapportinnehåll shows the chart and the table together.
-    if (buttons.length) {
-      show(buttons[0]);
-      document.getElementById("tab-result").hidden = false;
-    }
+    if (buttons.length) show(buttons[0]);
   }
 
   async function load(url, push) {
@@ -88,8 +86,14 @@
     if (!form) return;
     const all = form.querySelector("[data-select-all]");
     const boxes = () => [...form.querySelectorAll('.object-list li:not([hidden]) input[name="o"]')];
+    // Markera alla is ticked when every object shown is (and the list is not empty).
+    const mirror = () => {
+      if (all) all.checked = boxes().length > 0 && boxes().every((box) => box.checked);
+    };
     if (all) {
       all.addEventListener("change", () => { for (const box of boxes()) box.checked = all.checked; });
+      form.addEventListener("change", (e) => { if (e.target.name === "o") mirror(); });
+      mirror();
     }
     const filter = form.querySelector("[data-object-filter]");
     if (filter) {
@@ -98,6 +102,7 @@
         for (const li of form.querySelectorAll(".object-list li")) {
           li.hidden = text !== "" && !li.dataset.text.includes(text);
         }
+        mirror();
       });
     }
     // Another kind of report has other objects: show them at once.

@@ -1,0 +1,79 @@
+"""What format a file looks like, from its first lines: for a hint where a file was imported
+as another format and nothing of it could be read ("this looks like a queue_log")."""
+
+import csv
+import re
+from pathlib import Path
+
+# The formats as a person names them.
+NAMES = {
+    "asterisk-queue-log": "an Asterisk queue_log",
+    "asterisk-cdr": "an Asterisk CDR (Master.csv)",
+    "broadworks": "BroadWorks CDRs",
+    "freeswitch-json": "FreeSWITCH JSON CDRs",
+    "csv": "a CSV of legs (call_id, leg_id, start, …)",
+}
+
+# How many of the first non-empty lines are looked at.
+LINES = 20
+
+_QUEUE_LOG = re.compile(r"^\d{9,10}(\.\d+)?\|[^|]*\|[^|]*\|[^|]*\|[A-Z][A-Z_]+")
+_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
+_DISPOSITIONS = {"ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"}
+
+
+def _first_lines(path: Path) -> list[str]:
+    lines: list[str] = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.strip():
+                    lines.append(line.rstrip("\r\n"))
+                if len(lines) == LINES:
+                    break
+    except OSError:
+        return []
+    return lines
+
+
+def _is_cdr(fields: list[str]) -> bool:
+    return (
+        len(fields) in (18, 19, 21)
+        and any(_TIME.match(f) for f in fields)
+        and any(f in _DISPOSITIONS for f in fields)
+    )
+
+
+def looks_like(path: Path) -> str | None:
+    """The format the file's first lines have, where they have one clearly; else None."""
+    lines = _first_lines(path)
+    if not lines:
+        return None
+    text = "".join(lines).lstrip()
+    if text.startswith("{"):
+        return "freeswitch-json"
+    if text.startswith("["):
+        # An array of field values is a BroadWorks record; of objects, FreeSWITCH's.
+        return "broadworks" if text[1:].lstrip().startswith('"') else "freeswitch-json"
+    if sum(bool(_QUEUE_LOG.match(line)) for line in lines) > len(lines) / 2:
+        return "asterisk-queue-log"
+    # A psql listing of the queue_log table (its columns between bars).
+    if {"callid", "event"} <= {f.strip() for f in lines[0].split("|")}:
+        return "asterisk-queue-log"
+    rows = list(csv.reader(lines))
+    header = {f.strip() for f in rows[0]}
+    if {"call_id", "leg_id", "start"} <= header:
+        return "csv"
+    # A database table's export, with its header.
+    if {"callid", "queue_name", "event"} <= header:
+        return "asterisk-queue-log"
+    if {"dstchannel", "lastapp", "disposition"} <= header:
+        return "asterisk-cdr"
+    if (
+        "Call_Direction" in header
+        or sum(len(r) > 6 and r[5] in ("Originating", "Terminating") for r in rows) > len(rows) / 2
+    ):
+        return "broadworks"
+    if sum(_is_cdr(r) for r in rows) > len(rows) / 2:
+        return "asterisk-cdr"
+    return None

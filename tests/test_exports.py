@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from openpyxl.utils import get_column_letter
 
 from vaxelstat.calls.scope import Scope
 from vaxelstat.exports.models import Export
@@ -77,7 +78,11 @@ def _xlsx_holds_every_figure(simulated, key: str) -> None:  # type: ignore[no-un
         comment = sheet.cell(1, i).comment
         assert comment is not None and comment.text == definition_of(report, column["key"])
     rows = [[c.value for c in row][: len(columns) + 1] for row in sheet.iter_rows(min_row=2)]
-    figures = [want["total"], *want["rows"]]
+    # The Excel table holds the rows; Totalt is below it (a sort of the table leaves it be).
+    (table,) = sheet.tables.values()
+    assert table.ref == f"A1:{get_column_letter(len(columns) + 1)}{len(want['rows']) + 1}"
+    assert rows[-1][0] == "Totalt"
+    figures = [*want["rows"], want["total"]]
     assert len(rows) == len(figures)
     for row, values in zip(rows, figures, strict=True):
         for column, cell in zip(columns, row[1:], strict=True):
@@ -91,7 +96,12 @@ def _xlsx_holds_every_figure(simulated, key: str) -> None:  # type: ignore[no-un
             else:
                 assert cell == value
     # A row's label is a date, as Excel keeps dates.
-    assert rows[1][0].date().isoformat() == want["rows"][0]["label"]
+    assert rows[0][0].date().isoformat() == want["rows"][0]["label"]
+    # The heading stays in view; printed landscape, one page wide, the heading on each page.
+    assert sheet.freeze_panes == "B2"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage  # (one page wide: Excel's default)
+    assert sheet.print_title_rows == "$1:$1"
     charts = sheet._charts
     assert len(charts) == 1
     assert len(charts[0].series) == sum(1 for c in columns if c["unit"] == "count")
@@ -150,6 +160,51 @@ def test_the_pdf_prints_every_figure_on_numbered_pages(simulated, tmp_path: Path
     assert "den finns i Excel-exporten" in text
 
 
+@pytest.mark.skipif(
+    not shutil.which("pdftotext"), reason="pdftotext is missing (apt-get install poppler-utils)"
+)
+def test_the_call_lists_columns_in_the_pdf_do_not_overlap(simulated, tmp_path: Path) -> None:
+    """Each column as wide as its content: every heading's words and every call's time and
+    numbers come out of the PDF whole (a fixed width cut or overprinted them)."""
+    from vaxelstat.exports.render import CALL_COLUMNS
+
+    queues = find_objects(simulated.a, "acd", "all")
+    filters = {"measure": "unanswered", "bucket": "3"}
+    export = ask(
+        logged_in(simulated.alice),
+        report="acd.incoming",
+        o=[q.id for q in queues],
+        format="pdf",
+        include=["calls"],
+        **filters,
+    )
+    pdf = tmp_path / "calls.pdf"
+    pdf.write_bytes(fetched(logged_in(simulated.alice), export))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    words = text.split()
+    shown = [t for k, t in CALL_COLUMNS if k not in ("from_name", "object_name")]
+    for heading in shown:
+        for word in heading.split():
+            assert word in words, (heading, text[:2000])
+    listed = ask(
+        logged_in(simulated.alice),
+        report="acd.incoming",
+        o=[q.id for q in queues],
+        format="xlsx",
+        include="calls",
+        **filters,
+    )
+    book = openpyxl.load_workbook(io.BytesIO(fetched(logged_in(simulated.alice), listed)))
+    calls = list(book["Samtal"].iter_rows(min_row=2, values_only=True))
+    assert 0 < len(calls) <= 1000
+    for call in calls:
+        assert call[1].strftime("%Y-%m-%d %H:%M:%S") in text, call
+        for number in (call[2], call[6]):
+            assert not number or str(number) in words, (number, call)
+
+
 def test_csv_is_the_reports_csv(simulated) -> None:
     queues = find_objects(simulated.a, "acd", "all")
     export = ask(
@@ -178,6 +233,8 @@ def test_the_specification_exports_exactly_a_figures_calls(simulated) -> None:
             **filters,
         )
         book = openpyxl.load_workbook(io.BytesIO(fetched(logged_in(simulated.alice), export)))
+        # The calls asked for alone: the file opens on them.
+        assert book.sheetnames == ["Samtal"] and book.active.title == "Samtal"
         return list(book["Samtal"].iter_rows(min_row=2, values_only=True))
 
     assert len(calls()) == want["rows"][3]["answered"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from fpdf import FPDF
+from fpdf import FPDF, FontFace
 
 from vaxelstat.exports.content import PDF_CALLS, Content
 from vaxelstat.reports.measures import BY_KEY, Measure
@@ -16,6 +16,10 @@ from vaxelstat.reports.measures import described as definition
 from vaxelstat.reports.render import clock, csv_row
 
 FONTS = Path(__file__).parent / "fonts"
+# A PDF table's columns are as wide as the widest of their first TABLE_SAMPLE rows asks, up to
+# WIDEST_COLUMN_MM each (a longer text wraps).
+TABLE_SAMPLE = 300
+WIDEST_COLUMN_MM = 60.0
 # The specification's columns: (key of a call, Swedish heading).
 CALL_COLUMNS = [
     ("type_label", "Typ"),
@@ -72,7 +76,6 @@ def _bucket_value(start: str | None, label: str) -> Any:
 
 
 def xlsx(content: Content, path: Path) -> None:
-    result = content.result
     book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
     bold = book.add_format({"bold": True})
     formats = {
@@ -80,72 +83,10 @@ def xlsx(content: Content, path: Path) -> None:
         "percent": book.add_format({"num_format": "0.0%"}),
         "count": book.add_format({"num_format": "0"}),
     }
-    day = book.add_format({"num_format": "yyyy-mm-dd"})
     moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-
-    def cell(measure: Measure, value: Any) -> Any:
-        if value is None:
-            return None
-        if measure.unit == "seconds":
-            return value / 86400  # an Excel duration is a fraction of a day
-        if measure.unit == "percent":
-            return value / 100
-        return value
-
-    sheet = book.add_worksheet("Rapport")
-    columns = result.columns
+    # The first sheet is the one the file opens on: the report, or the calls asked for alone.
     if "table" in content.include or "chart" in content.include:
-        rows = [["Totalt", *(cell(m, result.total[m.key]) for m in columns)]]
-        for bucket, values in result.rows:
-            rows.append(
-                [
-                    _bucket_value(bucket.start, bucket.label),
-                    *(cell(m, values[m.key]) for m in columns),
-                ]
-            )
-        headers = [{"header": "Period"}] + [
-            {"header": m.label_sv, "format": formats[m.unit]} for m in columns
-        ]
-        sheet.add_table(
-            0,
-            0,
-            len(rows),
-            len(columns),
-            {"columns": headers, "name": "Rapport", "style": "Table Style Medium 2"},
-        )
-        for r, row in enumerate(rows, start=1):
-            label = row[0]
-            if isinstance(label, datetime):
-                sheet.write_datetime(r, 0, label, moment)
-            elif isinstance(label, date):
-                sheet.write_datetime(r, 0, datetime.combine(label, datetime.min.time()), day)
-            else:
-                sheet.write_string(r, 0, str(label), bold if r == 1 else None)
-            for c, (measure, value) in enumerate(zip(columns, row[1:], strict=True), start=1):
-                if value is None:
-                    sheet.write_blank(r, c, None, formats[measure.unit])
-                else:
-                    sheet.write_number(r, c, value, formats[measure.unit])
-        for c, measure in enumerate(columns, start=1):
-            sheet.write_comment(0, c, definition(measure), {"x_scale": 2, "y_scale": 1.5})
-        sheet.set_column(0, 0, 18)
-        sheet.set_column(1, len(columns), 16)
-        if "chart" in content.include and result.rows:
-            chart = book.add_chart({"type": "column"})
-            last = len(rows)
-            for c, measure in enumerate(columns, start=1):
-                if measure.agg != "count":
-                    continue
-                chart.add_series(
-                    {
-                        "name": ["Rapport", 0, c],
-                        "categories": ["Rapport", 2, 0, last, 0],
-                        "values": ["Rapport", 2, c, last, c],
-                    }
-                )
-            chart.set_title({"name": result.report.name_sv})
-            chart.set_size({"width": 900, "height": 420})
-            sheet.insert_chart(1, len(columns) + 2, chart)
+        _report_sheet(book, content, formats, bold)
     if "info" in content.include:
         info = book.add_worksheet("Information")
         for r, (key, value) in enumerate(info_rows(content)):
@@ -176,7 +117,102 @@ def xlsx(content: Content, path: Path) -> None:
                 else:
                     calls.write_string(r, c, str(value or ""))
         calls.set_column(0, len(CALL_COLUMNS) - 1, 16)
+        _print_setup(calls)
     book.close()
+
+
+def _print_setup(sheet: Any) -> None:
+    """The heading row stays in view and is printed on every page; landscape, one page wide."""
+    sheet.freeze_panes(1, 1)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+
+
+def _report_sheet(book: Any, content: Content, formats: dict[str, Any], bold: Any) -> None:
+    """The sheet Rapport: an Excel table of the rows (sortable and filterable), Totalt in bold
+    below it (not among the rows a sort moves), a definition on each heading, the chart."""
+    result = content.result
+    columns = result.columns
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    bold_formats = {
+        unit: book.add_format({"bold": True, "num_format": f.num_format})
+        for unit, f in formats.items()
+    }
+
+    def cell(measure: Measure, value: Any) -> Any:
+        if value is None:
+            return None
+        if measure.unit == "seconds":
+            return value / 86400  # an Excel duration is a fraction of a day
+        if measure.unit == "percent":
+            return value / 100
+        return value
+
+    sheet = book.add_worksheet("Rapport")
+    rows = [
+        [_bucket_value(bucket.start, bucket.label), *(cell(m, values[m.key]) for m in columns)]
+        for bucket, values in result.rows
+    ]
+    headers = [{"header": "Period"}] + [
+        {"header": m.label_sv, "format": formats[m.unit]} for m in columns
+    ]
+    sheet.add_table(
+        0,
+        0,
+        max(len(rows), 1),
+        len(columns),
+        {"columns": headers, "name": "Rapport", "style": "Table Style Medium 2"},
+    )
+    for r, row in enumerate(rows, start=1):
+        label = row[0]
+        if isinstance(label, datetime):
+            sheet.write_datetime(r, 0, label, moment)
+        elif isinstance(label, date):
+            sheet.write_datetime(r, 0, datetime.combine(label, datetime.min.time()), day)
+        else:
+            sheet.write_string(r, 0, str(label))
+        for c, (measure, value) in enumerate(zip(columns, row[1:], strict=True), start=1):
+            if value is None:
+                sheet.write_blank(r, c, None, formats[measure.unit])
+            else:
+                sheet.write_number(r, c, value, formats[measure.unit])
+    total = max(len(rows), 1) + 1
+    sheet.write_string(total, 0, "Totalt", bold)
+    for c, measure in enumerate(columns, start=1):
+        value = cell(measure, result.total[measure.key])
+        if value is None:
+            sheet.write_blank(total, c, None, bold_formats[measure.unit])
+        else:
+            sheet.write_number(total, c, value, bold_formats[measure.unit])
+    for c, measure in enumerate(columns, start=1):
+        sheet.write_comment(0, c, definition(measure), {"x_scale": 2, "y_scale": 1.5})
+    sheet.set_column(0, 0, 18)
+    sheet.set_column(1, len(columns), 16)
+    _print_setup(sheet)
+    if "chart" in content.include and result.rows:
+        chart = book.add_chart({"type": "column"})
+        for c, measure in enumerate(columns, start=1):
+            if measure.agg != "count":
+                continue
+            chart.add_series(
+                {
+                    "name": ["Rapport", 0, c],
+                    "categories": ["Rapport", 1, 0, len(rows), 0],
+                    "values": ["Rapport", 1, c, len(rows), c],
+                }
+            )
+        chart.set_title({"name": result.report.name_sv})
+        # The axis shows the rows' dates as dates (LibreOffice showed their serial numbers).
+        first = rows[0][0]
+        if isinstance(first, datetime):
+            chart.set_x_axis({"num_format": "yyyy-mm-dd hh:mm", "num_font": {"rotation": -45}})
+        elif isinstance(first, date):
+            chart.set_x_axis({"num_format": "yyyy-mm-dd", "num_font": {"rotation": -45}})
+        chart.set_size({"width": 900, "height": 420})
+        sheet.insert_chart(1, len(columns) + 2, chart)
 
 
 def csv_text(content: Content) -> str:
@@ -283,32 +319,50 @@ def pdf(content: Content, path: Path) -> None:
                         value = value[:19].replace("T", " ")
                     row.append(str(value or ""))
                 rows.append(row)
-            _table(doc, [title for _, title in columns], rows, size=7)
+            durations = {c for c, (key, _) in enumerate(columns) if key in ("wait_s", "talk_s")}
+            _table(doc, [title for _, title in columns], rows, size=7, figures=durations)
     doc.output(str(path))
 
 
-def _table(doc: FPDF, headers: list[str], rows: list[list[str]], size: float = 8) -> None:
-    width = (doc.w - doc.l_margin - doc.r_margin) / len(headers)
-    height = size * 0.55
-
-    def header() -> None:
-        doc.set_font("DejaVu", "B", size)
-        for title in headers:
-            doc.cell(width, height + 1, title[:28], border="B")
-        doc.ln()
-        doc.set_font("DejaVu", size=size)
-
-    header()
-    for index, row in enumerate(rows):
-        if doc.get_y() + height > doc.h - doc.b_margin:
-            doc.add_page()
-            header()
-        if index == 0 and row and row[0] == "Totalt":
-            doc.set_font("DejaVu", "B", size)
+def _table(
+    doc: FPDF,
+    headers: list[str],
+    rows: list[list[str]],
+    size: float = 8,
+    figures: set[int] | None = None,
+) -> None:
+    """fpdf2's table: each column as wide as its content asks (its widest value, or its
+    heading's longest word, whichever is wider; a long text wraps within its share), text to
+    the left and figures (the columns `figures`, by default all but the first) to the right,
+    the heading on every page, Totalt in bold."""
+    doc.set_font("DejaVu", "B", size)
+    widths = [
+        max(doc.get_string_width(word) for word in (title.split() or [""])) for title in headers
+    ]
+    doc.set_font("DejaVu", size=size)
+    for row in rows[:TABLE_SAMPLE]:
         for c, text in enumerate(row):
-            doc.cell(width, height, text[:40], align="L" if c == 0 else "R")
-        doc.ln()
-        doc.set_font("DejaVu", size=size)
+            widths[c] = max(widths[c], min(doc.get_string_width(text), WIDEST_COLUMN_MM))
+    if figures is None:
+        figures = set(range(1, len(headers)))
+    align = ["RIGHT" if c in figures else "LEFT" for c in range(len(headers))]
+    with doc.table(
+        col_widths=[w + 2 for w in widths],
+        text_align=align,
+        headings_style=FontFace(emphasis="BOLD"),
+        borders_layout="HORIZONTAL_LINES",
+        line_height=size * 0.55,
+        padding=0.6,
+        repeat_headings=1,
+    ) as table:
+        heading = table.row()
+        for title in headers:
+            heading.cell(title)
+        for index, texts in enumerate(rows):
+            total = index == 0 and bool(texts) and texts[0] == "Totalt"
+            line = table.row(style=FontFace(emphasis="BOLD") if total else None)
+            for text in texts:
+                line.cell(text)
 
 
 def _bars(doc: FPDF, content: Content, counts: list[Measure]) -> None:

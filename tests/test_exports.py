@@ -53,6 +53,22 @@ def expected(simulated, key: str, objects):  # type: ignore[no-untyped-def]
     return as_dict(run_report(simulated.a, key, objects, period, scope=Scope.whole(simulated.a.id)))
 
 
+def calls_of(simulated, queues, **filters: str) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """The calls of Alice's xlsx of the specification (the calls alone: the file opens on
+    them)."""
+    export = ask(
+        logged_in(simulated.alice),
+        report="acd.incoming",
+        o=[q.id for q in queues],
+        format="xlsx",
+        include="calls",
+        **filters,
+    )
+    book = openpyxl.load_workbook(io.BytesIO(fetched(logged_in(simulated.alice), export)))
+    assert book.sheetnames == ["Samtal"] and book.active.title == "Samtal"
+    return list(book["Samtal"].iter_rows(min_row=2, values_only=True))
+
+
 def test_the_xlsx_holds_every_figure_the_definitions_and_a_chart(simulated) -> None:
     for key in ("acd.incoming", "user.incoming", "ivr.handled"):
         _xlsx_holds_every_figure(simulated, key)
@@ -188,16 +204,7 @@ def test_the_call_lists_columns_in_the_pdf_do_not_overlap(simulated, tmp_path: P
     for heading in shown:
         for word in heading.split():
             assert word in words, (heading, text[:2000])
-    listed = ask(
-        logged_in(simulated.alice),
-        report="acd.incoming",
-        o=[q.id for q in queues],
-        format="xlsx",
-        include="calls",
-        **filters,
-    )
-    book = openpyxl.load_workbook(io.BytesIO(fetched(logged_in(simulated.alice), listed)))
-    calls = list(book["Samtal"].iter_rows(min_row=2, values_only=True))
+    calls = calls_of(simulated, queues, **filters)
     assert 0 < len(calls) <= 1000
     for call in calls:
         assert call[1].strftime("%Y-%m-%d %H:%M:%S") in text, call
@@ -222,20 +229,7 @@ def test_the_specification_exports_exactly_a_figures_calls(simulated) -> None:
     want = expected(simulated, "acd.incoming", queues)
 
     def calls(**filters: str) -> list[tuple]:
-        export = ask(
-            logged_in(simulated.alice),
-            report="acd.incoming",
-            o=[q.id for q in queues],
-            format="xlsx",
-            include="calls",
-            measure="answered",
-            bucket="3",
-            **filters,
-        )
-        book = openpyxl.load_workbook(io.BytesIO(fetched(logged_in(simulated.alice), export)))
-        # The calls asked for alone: the file opens on them.
-        assert book.sheetnames == ["Samtal"] and book.active.title == "Samtal"
-        return list(book["Samtal"].iter_rows(min_row=2, values_only=True))
+        return calls_of(simulated, queues, measure="answered", bucket="3", **filters)
 
     assert len(calls()) == want["rows"][3]["answered"]
     waited = calls(wait_min="5")

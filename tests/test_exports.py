@@ -123,6 +123,7 @@ def _xlsx_holds_every_figure(simulated, key: str) -> None:  # type: ignore[no-un
     assert len(charts[0].series) == sum(1 for c in columns if c["unit"] == "count")
     info = dict(book["Information"].iter_rows(values_only=True))
     assert info["Rapport"].endswith(f"({key})") and info["Tid på dygnet"] == "08:00-17:00"
+    assert info["Gruppering"] == "Dag"
 
 
 def seconds(cell) -> float:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from fpdf import FPDF, FontFace
 from vaxelstat.exports.content import PDF_CALLS, Content
 from vaxelstat.reports.measures import BY_KEY, Measure
 from vaxelstat.reports.measures import described as definition
+from vaxelstat.reports.period import GROUP_NAMES
 from vaxelstat.reports.render import clock, csv_row
 
 FONTS = Path(__file__).parent / "fonts"
@@ -48,7 +49,7 @@ def info_rows(content: Content) -> list[tuple[str, str]]:
         ("Underlag", "Alla loggar för valda mätobjekt"),
         ("Period", f"{period.first.isoformat()} – {period.last.isoformat()} ({period.timezone})"),
         ("Tid på dygnet", period.window),
-        ("Gruppering", period.group),
+        ("Gruppering", GROUP_NAMES.get(period.group, period.group)),
         (
             "Mätobjekt",
             ", ".join(

@@ -11,9 +11,21 @@ import zoneinfo
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 GROUPS = ("15min", "30min", "hour", "day", "week", "month", "year", "hourofday", "weekday")
+# Each grouping's name, in Swedish (the pages translate it; the files are Swedish).
+GROUP_NAMES = {
+    "15min": gettext_noop("15 min"),
+    "30min": gettext_noop("30 min"),
+    "hour": gettext_noop("Timme"),
+    "day": gettext_noop("Dag"),
+    "week": gettext_noop("Vecka"),
+    "month": gettext_noop("Månad"),
+    "year": gettext_noop("År"),
+    "hourofday": gettext_noop("Timme på dygnet"),
+    "weekday": gettext_noop("Veckodag"),
+}
 _STEP = {"15min": timedelta(minutes=15), "30min": timedelta(minutes=30), "hour": timedelta(hours=1)}
 WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 

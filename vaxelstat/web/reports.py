@@ -28,7 +28,7 @@ from vaxelstat.orgs.visibility import current_organization, scope_for, visible_o
 from vaxelstat.params import ids, whole
 from vaxelstat.reports.engine import ReportResult, run_report
 from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, described
-from vaxelstat.reports.period import GROUPS, Period, PeriodError, TooLarge, local_today
+from vaxelstat.reports.period import GROUP_NAMES, GROUPS, Period, PeriodError, TooLarge, local_today
 from vaxelstat.reports.render import clock
 from vaxelstat.reports.specification import TEXT_FILTERS, Filters, specification
 from vaxelstat.reports.staffing import staffing
@@ -38,18 +38,7 @@ PAGE_SIZE = 50
 
 
 def group_labels() -> list[tuple[str, str]]:
-    labels = {
-        "15min": _("15 min"),
-        "30min": _("30 min"),
-        "hour": _("Timme"),
-        "day": _("Dag"),
-        "week": _("Vecka"),
-        "month": _("Månad"),
-        "year": _("År"),
-        "hourofday": _("Timme på dygnet"),
-        "weekday": _("Veckodag"),
-    }
-    return [(g, labels[g]) for g in GROUPS]
+    return [(g, _(GROUP_NAMES[g])) for g in GROUPS]
 
 
 def english() -> bool:

@@ -62,16 +62,22 @@ _DJANGO_KEPT = {
 }
 
 
+def _own_commands() -> dict[str, str]:
+    """The product's own commands (its apps' management commands), with their apps."""
+    from django.core.management import get_commands
+
+    return {name: app for name, app in get_commands().items() if app.startswith("vaxelstat.")}
+
+
 def _product_commands() -> dict[str, str]:
-    """The commands `vaxelstat` runs, with one line each: the product's own (its apps'
-    management commands) and the Django commands kept."""
-    from django.core.management import get_commands, load_command_class
+    """The commands `vaxelstat` runs, with one line each: the product's own and the Django
+    commands kept (each command's module is imported: for the help only)."""
+    from django.core.management import load_command_class
 
     commands = dict(_DJANGO_KEPT)
-    for name, app in get_commands().items():
-        if app.startswith("vaxelstat."):
-            command = load_command_class(app, name)
-            commands[name] = getattr(command, "summary", "") or command.help.split(". ")[0]
+    for name, app in _own_commands().items():
+        command = load_command_class(app, name)
+        commands[name] = getattr(command, "summary", "") or command.help.split(". ")[0]
     return dict(sorted(commands.items()))
 
 
@@ -116,7 +122,7 @@ def main() -> None:
         argv = [argv[1], "--help"]
     if not argv[0].startswith("-"):
         django.setup()
-        if argv[0] not in _product_commands():
+        if argv[0] not in _DJANGO_KEPT and argv[0] not in _own_commands():
             sys.stderr.write(
                 f"vaxelstat: no command {argv[0]!r}. `vaxelstat --help` lists the commands.\n"
             )

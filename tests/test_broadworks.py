@@ -234,6 +234,17 @@ def test_records_that_are_not_normal_and_bad_times(tmp_path: Path) -> None:
     assert [(r.line, r.reason) for r in result.rejects] == [(2, Reason.BAD_TIME)]
 
 
+def test_a_record_of_a_type_broadworks_does_not_write_is_rejected(tmp_path: Path) -> None:
+    """(A Master.csv read as BroadWorks: its third field is a number called, no record type.
+    Each such record is named, not passed over in silence.)"""
+    other = record("Terminating", "bo@ex", "0701", "1002", "100000", "", "100020", "No", "z")
+    other[2] = "1002"
+    result = parse(tmp_path, other)
+    assert result.legs == [] and result.lines == 1
+    assert [(r.line, r.reason) for r in result.rejects] == [(1, Reason.UNKNOWN_LAYOUT)]
+    assert "'1002'" in result.rejects[0].detail
+
+
 @needs_samples
 def test_the_broadworks_samples() -> None:
     folder = SAMPLES / "broadworks-cdr"

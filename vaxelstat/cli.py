@@ -1,25 +1,19 @@
-"""The `vaxelstat` command: Django's management commands with the project's settings."""
+"""The `vaxelstat` command: the product's management commands (and the few of Django's an
+operator uses) with the project's settings."""
 
 import os
 import sys
 from typing import IO
 
-# Django's own commands that must run without migrating first.
+# The commands that must run without migrating first.
 _NO_AUTO_MIGRATE = {
     "migrate",
     # (A restore brings its own app database.)
     "restore",
-    "makemigrations",
-    "sqlmigrate",
     "showmigrations",
-    "help",
     "check",
     "shell",
     "dbshell",
-    "version",
-    "--help",
-    "-h",
-    "--version",
 }
 
 
@@ -111,24 +105,21 @@ def main() -> None:
     from django.core.management import execute_from_command_line
 
     argv = sys.argv[1:]
-    if not argv or argv[0] in ("-h", "--help", "help") and len(argv) == 1:
-        django.setup()
-        _usage(sys.stdout)
-        return
-    if argv[0] == "--version" or argv[0] == "version":
+    if argv and argv[0] in ("--version", "version"):
         sys.stdout.write(f"vaxelstat {_version()}\n")
+        return
+    django.setup()
+    if not argv or argv in (["-h"], ["--help"], ["help"]):
+        _usage(sys.stdout)
         return
     if argv[0] == "help":
         argv = [argv[1], "--help"]
-    if not argv[0].startswith("-"):
-        django.setup()
-        if argv[0] not in _DJANGO_KEPT and argv[0] not in _own_commands():
-            sys.stderr.write(
-                f"vaxelstat: no command {argv[0]!r}. `vaxelstat --help` lists the commands.\n"
-            )
-            sys.exit(2)
+    if argv[0] not in _DJANGO_KEPT and argv[0] not in _own_commands():
+        sys.stderr.write(
+            f"vaxelstat: no command {argv[0]!r}. `vaxelstat --help` lists the commands.\n"
+        )
+        sys.exit(2)
     if argv[0] not in _NO_AUTO_MIGRATE and "--help" not in argv and "-h" not in argv:
-        django.setup()
         _migrate_if_needed()
     if argv[0] in _NO_CHECKS and "--skip-checks" not in argv:
         argv = [argv[0], "--skip-checks", *argv[1:]]

@@ -112,10 +112,18 @@ DATABASES = {
         conn_max_age=60,
     )
 }
-# Rate limits count in the cache. With SQLite, one process serves (the process's memory);
-# otherwise several may (`serve --workers`, or several machines), so they count in the app
-# database (its table made by `vaxelstat migrate`).
-if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Web threads, the worker and the spool collector share one file: wait for locks.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # Rate limits count in the cache. With SQLite, one process serves (the process's
+    # memory); otherwise several may (`serve --workers`, or several machines), so they count
+    # in the app database (its table made by `vaxelstat migrate`).
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -127,14 +135,6 @@ if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "TIMEOUT": 7200,
         }
     }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Web threads, the worker and the spool collector share one file: wait for locks.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL;",
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 CALLSTORE_URL = os.environ.get("CALLSTORE_URL", f"duckdb:///{DATA_DIR / 'calls.duckdb'}")
 # Memory DuckDB's block allocator keeps once it has used it (taken as needed, never given

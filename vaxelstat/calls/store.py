@@ -14,6 +14,7 @@ hands its work to the process that holds the store (see vaxelstat.control).
 import re
 import threading
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -204,16 +205,13 @@ class DuckDBStore(CallStore):
         # Under the write lock, in one transaction: no import lands half in the copy.
         literal = "'" + str(path).replace("'", "''") + "'"
         with self._write_lock:
-            cur = self._cursor()
-            try:
+            with closing(self._cursor()) as cur:
                 (name,) = cur.execute("SELECT current_database()").fetchone()
                 cur.execute(f"ATTACH {literal} AS vaxelstat_backup")
                 try:
                     cur.execute(f'COPY FROM DATABASE "{name}" TO vaxelstat_backup')
                 finally:
                     cur.execute("DETACH vaxelstat_backup")
-            finally:
-                cur.close()
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -241,8 +239,7 @@ class DuckDBStore(CallStore):
     def stored_keys(
         self, org_id: int, point_id: int, earliest: datetime, latest: datetime
     ) -> "pa.Table":
-        cur = self._cursor()
-        try:
+        with closing(self._cursor()) as cur:
             return cur.sql(
                 "SELECT leg_id, call_id, note, import_id, object_id, start_utc, wait_s, talk_s "
                 "FROM legs "
@@ -250,8 +247,6 @@ class DuckDBStore(CallStore):
                 "AND start_utc BETWEEN $earliest AND $latest",
                 params={"org": org_id, "point": point_id, "earliest": earliest, "latest": latest},
             ).to_arrow_table()
-        finally:
-            cur.close()
 
     def stored_legs_of_calls(
         self,
@@ -261,8 +256,7 @@ class DuckDBStore(CallStore):
         latest: datetime,
         call_ids: list[str],
     ) -> "pa.Table":
-        cur = self._cursor()
-        try:
+        with closing(self._cursor()) as cur:
             return cur.sql(
                 "SELECT * FROM legs WHERE org_id = $org AND collection_point_id = $point "
                 "AND start_utc BETWEEN $earliest AND $latest "
@@ -275,8 +269,6 @@ class DuckDBStore(CallStore):
                     "calls": call_ids,
                 },
             ).to_arrow_table()
-        finally:
-            cur.close()
 
     def apply(
         self,
@@ -287,8 +279,7 @@ class DuckDBStore(CallStore):
         earliest: datetime,
         latest: datetime,
     ) -> None:
-        with self._write_lock:
-            cur = self._cursor()
+        with self._write_lock, closing(self._cursor()) as cur:
             cur.register("applied_rows", rows)
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -321,7 +312,6 @@ class DuckDBStore(CallStore):
                 raise
             finally:
                 cur.unregister("applied_rows")
-                cur.close()
 
     def _in_scope(self, scope: Scope) -> tuple[str, list[Any]]:
         """The WHERE clause (and its values) of the legs in scope."""
@@ -334,44 +324,32 @@ class DuckDBStore(CallStore):
 
     def counts_by_object(self, scope: Scope) -> dict[int, int]:
         where, values = self._in_scope(scope)
-        cur = self._cursor()
-        try:
+        with closing(self._cursor()) as cur:
             rows = cur.execute(
                 f"SELECT object_id, count(*) FROM legs WHERE {where} GROUP BY object_id",  # noqa: S608
                 values,
             ).fetchall()
-        finally:
-            cur.close()
         return {object_id: n for object_id, n in rows}
 
     def count(self, scope: Scope) -> int:
         where, values = self._in_scope(scope)
-        cur = self._cursor()
-        try:
+        with closing(self._cursor()) as cur:
             (n,) = cur.execute(f"SELECT count(*) FROM legs WHERE {where}", values).fetchone()  # noqa: S608
-        finally:
-            cur.close()
         return int(n)
 
     def count_of_import(self, org_id: int, import_id: int) -> int:
-        cur = self._cursor()
-        try:
+        with closing(self._cursor()) as cur:
             (n,) = cur.execute(
                 "SELECT count(*) FROM legs WHERE org_id = ? AND import_id = ?", [org_id, import_id]
             ).fetchone()
-        finally:
-            cur.close()
         return int(n)
 
     def legs(self, scope: Scope) -> list[dict[str, Any]]:
         where, values = self._in_scope(scope)
-        cur = self._cursor()
-        try:
+        with closing(self._cursor()) as cur:
             cur.execute(f"SELECT * FROM legs WHERE {where} ORDER BY start_utc, leg_id", values)  # noqa: S608
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-        finally:
-            cur.close()
 
     def aggregate(
         self,
@@ -393,12 +371,9 @@ class DuckDBStore(CallStore):
             f"WHERE org_id = $org_id AND object_id IN (SELECT unnest($object_ids)) AND ({where}) "
             f"GROUP BY GROUPING SETS ((bucket), ())"
         )
-        cur = self._cursor()
-        try:
+        with closing(self._cursor()) as cur:
             values = {**params, "org_id": org_id, "object_ids": object_ids}
             rows = cur.execute(sql, _named(sql, values)).fetchall()
-        finally:
-            cur.close()
         return [(None if is_total else bucket, list(values)) for bucket, is_total, *values in rows]
 
     def legs_page(
@@ -419,8 +394,7 @@ class DuckDBStore(CallStore):
             f"AND ({where})"
         )
         values = {**params, "org_id": org_id, "object_ids": object_ids}
-        cur = self._cursor()
-        try:
+        with closing(self._cursor()) as cur:
             count_sql = f"SELECT count(*) {matching}"  # noqa: S608
             (total,) = cur.execute(count_sql, _named(count_sql, values)).fetchone()
             # The page is found on the narrow columns, then its few legs are read whole: much
@@ -449,8 +423,6 @@ class DuckDBStore(CallStore):
                     for r in (dict(zip(names, row, strict=True)) for row in cur.fetchall())
                 }
                 rows = [found[(point, leg_id)] for point, leg_id, _ in keys]
-        finally:
-            cur.close()
         return int(total), rows
 
     def generate_synthetic(
@@ -464,28 +436,21 @@ class DuckDBStore(CallStore):
     ) -> None:
         """Synthetic legs for benchmarks (vaxelstat.calls.generate)."""
         with self._write_lock:
-            cur = self._cursor()
-            try:
+            with closing(self._cursor()) as cur:
                 generate.generate(cur, org_id, legs, object_ids, kinds, end, days)
-            finally:
-                cur.close()
 
     def unscoped_census(self) -> list[tuple[int, int, date, int]]:
-        cur = self._cursor()
-        try:
+        with closing(self._cursor()) as cur:
             rows = cur.execute(
                 "SELECT org_id, collection_point_id, date_trunc('month', start_utc)::DATE AS m, "
                 "count(*) FROM legs GROUP BY ALL ORDER BY ALL"
             ).fetchall()
-        finally:
-            cur.close()
         return [(org, point, month, int(n)) for org, point, month, n in rows]
 
     def legs_between(
         self, org_id: int, point_id: int, start: datetime, end: datetime
     ) -> "pa.Table":
-        cur = self._cursor()
-        try:
+        with closing(self._cursor()) as cur:
             return cur.sql(
                 f"SELECT {', '.join(STORE_COLUMN_NAMES)} FROM legs "  # noqa: S608
                 "WHERE org_id = $org AND collection_point_id = $point "
@@ -497,25 +462,19 @@ class DuckDBStore(CallStore):
                     "end": end.astimezone(UTC).replace(tzinfo=None),
                 },
             ).to_arrow_table()
-        finally:
-            cur.close()
 
     def calls_before(self, org_id: int, before: datetime) -> int:
-        cur = self._cursor()
-        try:
+        with closing(self._cursor()) as cur:
             (n,) = cur.execute(
                 "SELECT count(DISTINCT (collection_point_id, call_id)) FROM legs "
                 "WHERE org_id = ? AND start_utc < ?",
                 [org_id, before.astimezone(UTC).replace(tzinfo=None)],
             ).fetchone()
-        finally:
-            cur.close()
         return int(n)
 
     def delete_calls_before(self, org_id: int, before: datetime) -> int:
         cutoff = before.astimezone(UTC).replace(tzinfo=None)
-        with self._write_lock:
-            cur = self._cursor()
+        with self._write_lock, closing(self._cursor()) as cur:
             try:
                 cur.execute("BEGIN TRANSACTION")
                 (n,) = cur.execute(
@@ -533,49 +492,35 @@ class DuckDBStore(CallStore):
             except BaseException:
                 _rollback(cur)
                 raise
-            finally:
-                cur.close()
         return int(n)
 
     def delete_organization(self, org_id: int) -> int:
         with self._write_lock:
-            cur = self._cursor()
-            try:
+            with closing(self._cursor()) as cur:
                 (n,) = cur.execute("DELETE FROM legs WHERE org_id = ?", [org_id]).fetchone()
-            finally:
-                cur.close()
         return int(n)
 
     def unscoped_delete_all(self) -> None:
         with self._write_lock:
-            cur = self._cursor()
-            try:
+            with closing(self._cursor()) as cur:
                 cur.execute("DELETE FROM legs")
-            finally:
-                cur.close()
 
     def unscoped_drop_before(self, month: date) -> int:
         cutoff = datetime(month.year, month.month, 1)
         with self._write_lock:
-            cur = self._cursor()
-            try:
+            with closing(self._cursor()) as cur:
                 (n,) = cur.execute("DELETE FROM legs WHERE start_utc < ?", [cutoff]).fetchone()
                 return int(n)
-            finally:
-                cur.close()
 
     def unscoped_compact(self) -> None:
         with self._write_lock:
-            cur = self._cursor()
-            try:
+            with closing(self._cursor()) as cur:
                 cur.execute("BEGIN TRANSACTION")
                 cur.execute(
                     "CREATE OR REPLACE TABLE legs AS SELECT * FROM legs ORDER BY org_id, start_utc"
                 )
                 cur.execute("COMMIT")
                 cur.execute("CHECKPOINT")
-            finally:
-                cur.close()
 
     def close(self) -> None:
         self._con.close()

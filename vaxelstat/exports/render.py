@@ -17,6 +17,9 @@ from vaxelstat.reports.period import GROUP_NAMES
 from vaxelstat.reports.render import clock, csv_row
 
 FONTS = Path(__file__).parent / "fonts"
+# How Excel shows a day and a moment.
+EXCEL_DAY = "yyyy-mm-dd"
+EXCEL_MOMENT = "yyyy-mm-dd hh:mm"
 # A PDF table's columns are as wide as the widest of their first TABLE_SAMPLE rows asks, up to
 # WIDEST_COLUMN_MM each (a longer text wraps).
 TABLE_SAMPLE = 300
@@ -49,7 +52,7 @@ def info_rows(content: Content) -> list[tuple[str, str]]:
         ("Underlag", "Alla loggar för valda mätobjekt"),
         ("Period", f"{period.first.isoformat()} – {period.last.isoformat()} ({period.timezone})"),
         ("Tid på dygnet", period.window),
-        ("Gruppering", GROUP_NAMES.get(period.group, period.group)),
+        ("Gruppering", GROUP_NAMES[period.group]),
         (
             "Mätobjekt",
             ", ".join(
@@ -84,7 +87,7 @@ def xlsx(content: Content, path: Path) -> None:
         "percent": book.add_format({"num_format": "0.0%"}),
         "count": book.add_format({"num_format": "0"}),
     }
-    moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    moment = book.add_format({"num_format": EXCEL_MOMENT})
     # The first sheet is the one the file opens on: the report, or the calls asked for alone.
     if "table" in content.include or "chart" in content.include:
         _report_sheet(book, content, formats, bold)
@@ -136,8 +139,8 @@ def _report_sheet(book: Any, content: Content, formats: dict[str, Any], bold: An
     below it (not among the rows a sort moves), a definition on each heading, the chart."""
     result = content.result
     columns = result.columns
-    day = book.add_format({"num_format": "yyyy-mm-dd"})
-    moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    day = book.add_format({"num_format": EXCEL_DAY})
+    moment = book.add_format({"num_format": EXCEL_MOMENT})
     bold_formats = {
         unit: book.add_format({"bold": True, "num_format": f.num_format})
         for unit, f in formats.items()
@@ -151,6 +154,13 @@ def _report_sheet(book: Any, content: Content, formats: dict[str, Any], bold: An
         if measure.unit == "percent":
             return value / 100
         return value
+
+    def figures(r: int, values: list[Any], shown: dict[str, Any]) -> None:
+        for c, (measure, value) in enumerate(zip(columns, values, strict=True), start=1):
+            if value is None:
+                sheet.write_blank(r, c, None, shown[measure.unit])
+            else:
+                sheet.write_number(r, c, value, shown[measure.unit])
 
     sheet = book.add_worksheet("Rapport")
     rows = [
@@ -175,19 +185,10 @@ def _report_sheet(book: Any, content: Content, formats: dict[str, Any], bold: An
             sheet.write_datetime(r, 0, datetime.combine(label, datetime.min.time()), day)
         else:
             sheet.write_string(r, 0, str(label))
-        for c, (measure, value) in enumerate(zip(columns, row[1:], strict=True), start=1):
-            if value is None:
-                sheet.write_blank(r, c, None, formats[measure.unit])
-            else:
-                sheet.write_number(r, c, value, formats[measure.unit])
+        figures(r, row[1:], formats)
     total = max(len(rows), 1) + 1
     sheet.write_string(total, 0, "Totalt", bold)
-    for c, measure in enumerate(columns, start=1):
-        value = cell(measure, result.total[measure.key])
-        if value is None:
-            sheet.write_blank(total, c, None, bold_formats[measure.unit])
-        else:
-            sheet.write_number(total, c, value, bold_formats[measure.unit])
+    figures(total, [cell(m, result.total[m.key]) for m in columns], bold_formats)
     for c, measure in enumerate(columns, start=1):
         sheet.write_comment(0, c, definition(measure), {"x_scale": 2, "y_scale": 1.5})
     sheet.set_column(0, 0, 18)
@@ -208,10 +209,9 @@ def _report_sheet(book: Any, content: Content, formats: dict[str, Any], bold: An
         chart.set_title({"name": result.report.name_sv})
         # The axis shows the rows' dates as dates (LibreOffice showed their serial numbers).
         first = rows[0][0]
-        if isinstance(first, datetime):
-            chart.set_x_axis({"num_format": "yyyy-mm-dd hh:mm", "num_font": {"rotation": -45}})
-        elif isinstance(first, date):
-            chart.set_x_axis({"num_format": "yyyy-mm-dd", "num_font": {"rotation": -45}})
+        if isinstance(first, date):  # (a datetime is a date too)
+            shown = EXCEL_MOMENT if isinstance(first, datetime) else EXCEL_DAY
+            chart.set_x_axis({"num_format": shown, "num_font": {"rotation": -45}})
         chart.set_size({"width": 900, "height": 420})
         sheet.insert_chart(1, len(columns) + 2, chart)
 

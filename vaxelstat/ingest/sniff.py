@@ -5,6 +5,8 @@ import csv
 import re
 from pathlib import Path
 
+from vaxelstat.ingest.parsers import asterisk_cdr, asterisk_queue_log, broadworks, canonical_csv
+
 # The formats as a person names them.
 NAMES = {
     "asterisk-queue-log": "an Asterisk queue_log",
@@ -17,7 +19,6 @@ NAMES = {
 # How many of the first non-empty lines are looked at.
 LINES = 20
 
-_QUEUE_LOG = re.compile(r"^\d{9,10}(\.\d+)?\|[^|]*\|[^|]*\|[^|]*\|[A-Z][A-Z_]+")
 _TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 _DISPOSITIONS = {"ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"}
 
@@ -37,8 +38,9 @@ def _first_lines(path: Path) -> list[str]:
 
 
 def _is_cdr(fields: list[str]) -> bool:
+    """A CDR record of a layout the reader knows, with a time and a disposition."""
     return (
-        len(fields) in (18, 19, 21)
+        len(fields) in asterisk_cdr.LAYOUTS
         and any(_TIME.match(f) for f in fields)
         and any(f in _DISPOSITIONS for f in fields)
     )
@@ -55,23 +57,18 @@ def looks_like(path: Path) -> str | None:
     if text.startswith("["):
         # An array of field values is a BroadWorks record; of objects, FreeSWITCH's.
         return "broadworks" if text[1:].lstrip().startswith('"') else "freeswitch-json"
-    if sum(bool(_QUEUE_LOG.match(line)) for line in lines) > len(lines) / 2:
-        return "asterisk-queue-log"
-    # A psql listing of the queue_log table (its columns between bars).
-    if {"callid", "event"} <= {f.strip() for f in lines[0].split("|")}:
+    if asterisk_queue_log.is_native(path) or asterisk_queue_log.is_table_export(lines[0]):
         return "asterisk-queue-log"
     rows = list(csv.reader(lines))
-    header = {f.strip() for f in rows[0]}
-    if {"call_id", "leg_id", "start"} <= header:
+    if set(canonical_csv.KEY_COLUMNS) <= {f.strip() for f in rows[0]}:
         return "csv"
-    # A database table's export, with its header.
-    if {"callid", "queue_name", "event"} <= header:
-        return "asterisk-queue-log"
-    if {"dstchannel", "lastapp", "disposition"} <= header:
+    if asterisk_cdr.header_names(rows[0]) is not None:
         return "asterisk-cdr"
+    direction = broadworks.F["direction"] - 1
     if (
-        "Call_Direction" in header
-        or sum(len(r) > 6 and r[5] in ("Originating", "Terminating") for r in rows) > len(rows) / 2
+        broadworks.is_derivative_header(rows[0])
+        or sum(len(r) > direction and r[direction] in ("Originating", "Terminating") for r in rows)
+        > len(rows) / 2
     ):
         return "broadworks"
     if sum(_is_cdr(r) for r in rows) > len(rows) / 2:

@@ -510,17 +510,32 @@ def _table(text: str, header: list[str], separator: str, settings: SourceSetting
     )
 
 
-def _layout(first: str, settings: SourceSettings) -> Callable[[str], Event] | None:
-    """The reader of a table export whose header is `first`, or None if it is not one."""
+def _header(first: str) -> tuple[str, list[str]] | None:
+    """A table export's header line: ("pbxware" or its column separator, its column names),
+    or None if `first` is not one."""
     lowered = first.lower()
     if lowered.startswith("uid,date_time,callid"):
-        header = next(csv.reader([lowered]))
-        return lambda t: _pbxware(t, header, settings)
+        return "pbxware", next(csv.reader([lowered]))
     for separator in ("|", ","):
         names = [h.strip() for h in lowered.split(separator)]
         if names[:5] == ["time", "callid", "queuename", "agent", "event"]:
-            return partial(_table, header=names, separator=separator, settings=settings)
+            return separator, names
     return None
+
+
+def is_table_export(first: str) -> bool:
+    """Whether `first` is the header of a queue_log table's export this reader reads."""
+    return _header(first) is not None
+
+
+def _layout(first: str, settings: SourceSettings) -> Callable[[str], Event] | None:
+    """The reader of a table export whose header is `first`, or None if it is not one."""
+    if (found := _header(first)) is None:
+        return None
+    kind, header = found
+    if kind == "pbxware":
+        return lambda t: _pbxware(t, header, settings)
+    return partial(_table, header=header, separator=kind, settings=settings)
 
 
 def _read_table(ws: Workspace, path: Path, settings: SourceSettings) -> None:

@@ -241,6 +241,11 @@ def _derived_links(row: dict[str, str]) -> frozenset[str]:
     return frozenset(links)
 
 
+def is_derivative_header(fields: list[str]) -> bool:
+    """Whether a first line's fields are the Evolve IP derivative's header."""
+    return {"Call_Direction", "UserID"} <= {f.strip() for f in fields}
+
+
 def parse(path: Path, settings: SourceSettings) -> ParseResult:
     result = ParseResult()
     records: list[Record] = []
@@ -250,7 +255,7 @@ def parse(path: Path, settings: SourceSettings) -> ParseResult:
     for number, text in _lines(path):
         if (fields := csv_fields(number, text, result)) is None:
             continue
-        if number == 1 and {"Call_Direction", "UserID"} <= {f.strip() for f in fields}:
+        if number == 1 and is_derivative_header(fields):
             header = [f.strip().lower() for f in fields]
             continue
         result.lines += 1

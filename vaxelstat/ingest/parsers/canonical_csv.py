@@ -44,6 +44,8 @@ COLUMNS = [
     "note",
 ]
 REQUIRED = ("call_id", "leg_id", "object_kind", "object_number", "start", "type")
+# The columns a file's header must name (after the mapping): the rest may come as values.
+KEY_COLUMNS = ("call_id", "leg_id", "start")
 BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "": False}
 
 
@@ -119,7 +121,7 @@ def parse(
             continue
         if header is None:
             header = [columns.get(f.strip(), f.strip()) for f in fields]
-            unknown = [h for h in ("call_id", "leg_id", "start") if h not in header]
+            unknown = [h for h in KEY_COLUMNS if h not in header]
             if unknown:
                 result.lines += 1
                 result.rejects.append(

@@ -99,16 +99,9 @@ class Command(BaseCommand):
 
     def _hint(self, path: Path, fmt: str) -> None:
         """Where nothing of a file could be read: the format it looks like, if another."""
-        hint = _hint_text(path, fmt)
-        if hint:
-            self.stderr.write(hint)
-
-
-def _hint_text(path: Path, fmt: str) -> str | None:
-    seen = sniff.looks_like(path)
-    if seen is None or seen == fmt:
-        return None
-    return f"{path}: this looks like {sniff.NAMES[seen]}: try --format {seen}"
+        seen = sniff.looks_like(path)
+        if seen is not None and seen != fmt:
+            self.stderr.write(f"{path}: this looks like {sniff.NAMES[seen]}: try --format {seen}")
 
 
 def read_mapping(path: Path) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import xlsxwriter
 from fpdf import FPDF, FontFace
 
 from vaxelstat.exports.content import PDF_CALLS, Content
-from vaxelstat.reports.measures import BY_KEY, Measure
+from vaxelstat.reports.measures import Measure
 from vaxelstat.reports.measures import described as definition
 from vaxelstat.reports.period import GROUP_NAMES
 from vaxelstat.reports.render import clock, csv_row
@@ -41,6 +41,28 @@ CALL_COLUMNS = [
     ("forwarded_to", "Vidarekopplat till"),
     ("note", "Övrigt"),
 ]
+# The specification as the page shows it (specification.shown), for the files people read:
+# (key of the shown texts, or of the call for the type and start; Swedish heading).
+SHOWN_COLUMNS = [
+    ("type_label", "Typ"),
+    ("start", "Tidpunkt"),
+    ("from", "Från"),
+    ("forwarded_from", "Vidarekopplat från"),
+    ("group_from", "Gruppsamtal från"),
+    ("object", "Mätobjekt"),
+    ("member", "Besvarat av medlem"),
+    ("to", "Till"),
+    ("wait", "Kötid"),
+    ("talk", "Samtalslängd"),
+    ("forwarded_to", "Vidarekopplat till"),
+    ("note", "Övrigt"),
+]
+# The shown durations, and the seconds they show.
+DURATIONS = {"wait": "wait_s", "talk": "talk_s"}
+
+
+def _call_text(call: dict[str, Any], key: str) -> str:
+    return str(call[key]) if key in ("type_label", "start") else call["shown"][key]
 
 
 def info_rows(content: Content) -> list[tuple[str, str]]:
@@ -101,26 +123,26 @@ def xlsx(content: Content, path: Path) -> None:
     if content.calls is not None:
         calls = book.add_worksheet("Samtal")
         duration = formats["seconds"]
-        headers = [{"header": title} for _, title in CALL_COLUMNS]
+        headers = [{"header": title} for _, title in SHOWN_COLUMNS]
         calls.add_table(
             0,
             0,
             max(len(content.calls), 1),
-            len(CALL_COLUMNS) - 1,
+            len(SHOWN_COLUMNS) - 1,
             {"columns": headers, "name": "Samtal"},
         )
         for r, call in enumerate(content.calls, start=1):
-            for c, (key, _) in enumerate(CALL_COLUMNS):
-                value = call[key]
+            for c, (key, _) in enumerate(SHOWN_COLUMNS):
+                value = _call_text(call, key)
                 if key == "start" and len(value) > 19:
                     calls.write_string(r, c, value)  # in the repeated hour: with its offset
                 elif key == "start":
                     calls.write_datetime(r, c, datetime.fromisoformat(value), moment)
-                elif key in ("wait_s", "talk_s"):
-                    calls.write_number(r, c, value / 86400, duration)
-                else:
-                    calls.write_string(r, c, str(value or ""))
-        calls.set_column(0, len(CALL_COLUMNS) - 1, 16)
+                elif key in DURATIONS and value:
+                    calls.write_number(r, c, call[DURATIONS[key]] / 86400, duration)
+                elif value:
+                    calls.write_string(r, c, value)
+        calls.set_column(0, len(SHOWN_COLUMNS) - 1, 16)
         _print_setup(calls)
     book.close()
 
@@ -308,20 +330,11 @@ def pdf(content: Content, path: Path) -> None:
                 new_y="NEXT",
             )
         else:
-            columns = [c for c in CALL_COLUMNS if c[0] not in ("from_name", "object_name")]
-            rows = []
-            for call in content.calls:
-                row = []
-                for key, _ in columns:
-                    value = call[key]
-                    if key in ("wait_s", "talk_s"):
-                        value = _shown(BY_KEY[("group", "max_wait")], value)
-                    elif key == "start":
-                        value = value[:19].replace("T", " ")
-                    row.append(str(value or ""))
-                rows.append(row)
-            durations = {c for c, (key, _) in enumerate(columns) if key in ("wait_s", "talk_s")}
-            _table(doc, [title for _, title in columns], rows, size=7, figures=durations)
+            rows = [[_call_text(call, key) for key, _ in SHOWN_COLUMNS] for call in content.calls]
+            for row in rows:
+                row[1] = row[1][:19].replace("T", " ")  # the start, to the second
+            durations = {c for c, (key, _) in enumerate(SHOWN_COLUMNS) if key in DURATIONS}
+            _table(doc, [title for _, title in SHOWN_COLUMNS], rows, size=7, figures=durations)
     doc.output(str(path))
 
 

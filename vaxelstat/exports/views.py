@@ -22,7 +22,7 @@ from vaxelstat.orgs.visibility import current_organization
 from vaxelstat.params import ids, whole
 from vaxelstat.reports.measures import BY_KEY, REPORTS, chosen_columns
 from vaxelstat.reports.period import GROUPS
-from vaxelstat.reports.specification import TEXT_FILTERS
+from vaxelstat.reports.specification import filter_texts
 
 
 def addresses(text: str) -> tuple[list[str], str]:
@@ -61,7 +61,7 @@ def _request(post: dict) -> ExportRequest:  # type: ignore[type-arg]
         include=include,
         filters={
             "type": post.get("type") or None,
-            "text": {name: post.get(f"f_{name}", "") for name in TEXT_FILTERS},
+            "text": filter_texts(post),
             "wait_min": number("wait_min"),
             "wait_max": number("wait_max"),
             "talk_min": number("talk_min"),

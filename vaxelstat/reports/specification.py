@@ -4,8 +4,11 @@ The rows behind a cell are exactly the cell: the same scope, measure condition, 
 bucket as the engine's figure, so counting them gives the figure.
 """
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.translation import gettext, gettext_noop
 
 from vaxelstat.calls.legs import TEXT_FIELDS, TYPE_LABELS
 from vaxelstat.calls.scope import Scope
@@ -13,6 +16,7 @@ from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.reports.measures import BY_KEY, REPORTS
 from vaxelstat.reports.period import Period, local_start
+from vaxelstat.reports.render import clock
 
 # Text filters: the column they search (a case-insensitive substring of number or name).
 TEXT_FILTERS = {
@@ -23,14 +27,31 @@ TEXT_FILTERS = {
     "to": "to_number",
     "forwarded_to": "forwarded_to",
 }
-# "The column holds the text", per engine.
+# The text filters: the columns', and the measured object's number or name (Användare, Grupp).
+FILTER_NAMES = (*TEXT_FILTERS, "object")
+# The longest text a filter reads.
+FILTER_MOST = 100
+# The text filters on a column of numbers also find the numbers of the organization's objects
+# whose name holds the text (a group's number when the filter is its name).
+NUMBER_COLUMNS = {
+    "forwarded_from": "forwarded_from",
+    "group_from": "group_from",
+    "member": "member_number",
+    "to": "to_number",
+    "forwarded_to": "forwarded_to",
+}
+# "The column holds the text", and "the list holds the value", per engine.
 CONTAINS = {"duckdb": "contains({}, {})", "clickhouse": "position({}, {}) > 0"}
+IN_LIST = {"duckdb": "list_contains({}, {})", "clickhouse": "has({}, {})"}
+# A mailbox in Vidarekopplat till: "voicemail", or "voicemail <box>".
+MAILBOX = "voicemail"
 ORDERS = {"newest": "start_utc DESC, leg_id", "oldest": "start_utc, leg_id"}
 
 
 @dataclass
 class Filters:
     type: str | None = None
+    # By filter name (FILTER_NAMES): the text a column holds.
     text: dict[str, str] = field(default_factory=dict)
     wait_min: int | None = None
     wait_max: int | None = None
@@ -72,11 +93,21 @@ def specification(
     if filters.type:
         conditions.append("type = $type")
         params["type"] = filters.type
+    directory = Directory.of(org) if any(filters.text.values()) else None
     for name, text in filters.text.items():
-        if text:
+        if text and name in TEXT_FILTERS:
             column = f"lower({TEXT_FILTERS[name]})"
-            conditions.append(CONTAINS[store.dialect].format(column, f"$text_{name}"))
+            condition = CONTAINS[store.dialect].format(column, f"$text_{name}")
             params[f"text_{name}"] = text.lower()
+            numbers = directory.numbers_named(text) if directory and name in NUMBER_COLUMNS else []
+            if name == "forwarded_to" and word_holds(MAILBOX_WORD, text):
+                condition += " OR " + CONTAINS[store.dialect].format("forwarded_to", f"'{MAILBOX}'")
+            if numbers:
+                condition += " OR " + IN_LIST[store.dialect].format(
+                    f"$numbers_{name}", NUMBER_COLUMNS[name]
+                )
+                params[f"numbers_{name}"] = numbers
+            conditions.append(condition)
     for name, column, sign in (
         ("wait_min", "wait_s", ">="),
         ("wait_max", "wait_s", "<="),
@@ -87,6 +118,10 @@ def specification(
         if value is not None:
             conditions.append(f"{column} {sign} ${name}")
             params[name] = value
+    if wanted := filters.text.get("object"):
+        objects = [o for o in objects if names_hold(wanted, o.number, o.display_name)]
+        if not objects:
+            return Specification(0, [])
     names = {o.id: o for o in objects}
     total, rows = store.legs_page(
         scope,
@@ -111,3 +146,129 @@ def specification(
             }
         )
     return Specification(total, calls)
+
+
+# What the specification shows (the guide's words): a number with the name of the object it
+# is, "Dolt nummer" for a caller who hid theirs, the notes in words, blank where nothing is.
+HIDDEN_CALLER = gettext_noop("Dolt nummer")
+MAILBOX_WORD = gettext_noop("Röstbrevlåda")
+# Övrigt: the notes the sources write, by their whole text or by how they begin (the rest is
+# a number, named as in the other columns, or a key or a count shown as it is).
+NOTES = {
+    "voicemail": MAILBOX_WORD,
+    "busy": gettext_noop("Upptaget"),
+    "technical error": gettext_noop("Tekniskt fel"),
+    "timeout": gettext_noop("Failback"),
+    "transferred": gettext_noop("Manuellt kopplat"),
+    "invalid key": gettext_noop("Ogiltigt knappval"),
+    "pickup": gettext_noop("Plockat samtal"),
+    "picked up": gettext_noop("Plockat av annan"),
+    "in progress": gettext_noop("Samtalet pågår"),
+    "ended by restart": gettext_noop("Avslutat när växeln startade om"),
+}
+NOTE_PREFIXES = (
+    ("picked up by ", gettext_noop("Plockat av %(who)s"), True),
+    ("pickup of ", gettext_noop("Plockat från %(who)s"), True),
+    ("key ", gettext_noop("Knappval %(who)s"), False),
+)
+ENDED_AFTER = re.compile(r"ended by timeout (\d+) h")
+# The object kinds a column's numbers are, in the order a number of several is read as.
+GROUPS, USERS = ("acd", "hunt"), ("user",)
+ANY = ("user", "acd", "hunt", "ivr", "rule")
+
+
+def filter_texts(params: Any) -> dict[str, str]:
+    """The text filters of a form's fields (f_<name>), each at most FILTER_MOST long."""
+    return {name: params.get(f"f_{name}", "").strip()[:FILTER_MOST] for name in FILTER_NAMES}
+
+
+def names_hold(text: str, *names: str) -> bool:
+    """The text filter's test: the text in any of the names, whatever the case."""
+    wanted = text.strip().lower()
+    return any(wanted in name.lower() for name in names)
+
+
+def word_holds(word: str, text: str) -> bool:
+    """Whether a filter's text is in a word as the page shows it (or its Swedish)."""
+    return names_hold(text, gettext(word), word)
+
+
+class Directory:
+    """The organization's objects by number: what a number in a call is called."""
+
+    def __init__(self, objects: list[tuple[str, str, str]]) -> None:
+        self.by_number: dict[str, dict[str, str]] = {}
+        for kind, number, name in objects:
+            self.by_number.setdefault(number, {})[kind] = name
+
+    @classmethod
+    def of(cls, org: Organization) -> "Directory":
+        return cls(
+            list(
+                MeasuredObject.objects.filter(organization=org).values_list(
+                    "kind", "number", "display_name"
+                )
+            )
+        )
+
+    def label(self, number: str, kinds: tuple[str, ...] = ANY) -> str:
+        """The number with its object's name; an IVR's or a rule's name alone (its number is
+        the switchboard's own id)."""
+        named = self.by_number.get(number, {})
+        for kind in kinds:
+            if name := named.get(kind):
+                return name if kind in ("ivr", "rule") else f"{number} {name}"
+        return number
+
+    def numbers_named(self, text: str) -> list[str]:
+        """The numbers of the objects whose name holds the text."""
+        return sorted(
+            number
+            for number, named in self.by_number.items()
+            if any(names_hold(text, name) for name in named.values() if name)
+        )
+
+
+def note_text(note: str, directory: Directory) -> str:
+    if note in NOTES:
+        return gettext(NOTES[note])
+    for prefix, words, named in NOTE_PREFIXES:
+        if note.startswith(prefix):
+            rest = note[len(prefix) :]
+            return gettext(words) % {"who": directory.label(rest, USERS) if named else rest}
+    if ended := ENDED_AFTER.fullmatch(note):
+        return gettext("Avslutat efter %(hours)s h utan slut i loggen") % {"hours": ended[1]}
+    return note
+
+
+def forwarded_to_text(value: str, directory: Directory) -> str:
+    if value == MAILBOX:
+        return gettext(MAILBOX_WORD)
+    if value.startswith(MAILBOX + " "):
+        box = value[len(MAILBOX) + 1 :]
+        return f"{gettext(MAILBOX_WORD)} {directory.label(box, USERS)}"
+    return directory.label(value)
+
+
+def shown(call: dict[str, Any], directory: Directory) -> dict[str, str]:
+    """The texts of a call's columns as the specification shows them."""
+    incoming = not call["type"].startswith("out_")
+    caller = " ".join(v for v in (call["from_number"], call["from_name"]) if v)
+    answered = call["type"] in ("in_answered", "out_answered", "answered") or call["talk_s"]
+    member = call["member_number"]
+    return {
+        "from": caller or (gettext(HIDDEN_CALLER) if incoming else ""),
+        "forwarded_from": directory.label(call["forwarded_from"]),
+        "group_from": directory.label(call["group_from"], GROUPS),
+        "object": " ".join(v for v in (call["object_number"], call["object_name"]) if v),
+        "member": (
+            f"{member} {call['member_name']}"
+            if call["member_name"]
+            else directory.label(member, USERS)
+        ),
+        "to": directory.label(call["to_number"]),
+        "wait": clock(call["wait_s"]) if call["wait_s"] or answered else "",
+        "talk": clock(call["talk_s"]) if answered else "",
+        "forwarded_to": forwarded_to_text(call["forwarded_to"], directory),
+        "note": note_text(call["note"], directory),
+    }

@@ -30,7 +30,13 @@ from vaxelstat.reports.engine import ReportResult, run_report
 from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, described
 from vaxelstat.reports.period import GROUP_NAMES, GROUPS, Period, PeriodError, TooLarge, local_today
 from vaxelstat.reports.render import clock
-from vaxelstat.reports.specification import TEXT_FILTERS, Filters, specification
+from vaxelstat.reports.specification import (
+    Directory,
+    Filters,
+    filter_texts,
+    shown,
+    specification,
+)
 from vaxelstat.reports.staffing import staffing
 from vaxelstat.saved.models import SavedReport
 
@@ -302,7 +308,7 @@ def calls_page(request: HttpRequest) -> HttpResponse:
     wanted_type = params.get("type") if params.get("type") in types else None
     filters = Filters(
         type=wanted_type,
-        text={name: params.get(f"f_{name}", "").strip() for name in TEXT_FILTERS},
+        text=filter_texts(params),
         wait_min=number("wait_min"),
         wait_max=number("wait_max"),
         talk_min=number("talk_min"),
@@ -330,11 +336,11 @@ def calls_page(request: HttpRequest) -> HttpResponse:
         return "?" + urlencode({**base, "page": [n]}, doseq=True)
 
     group_kind = choice.report.kind != "user"
+    directory = Directory.of(choice.org)
     for call in spec.calls:
         call["type_label"] = _(call["type_label"])
         call["when"] = call["start"].replace("T", " ")
-        call["wait"] = clock(call["wait_s"])
-        call["talk"] = clock(call["talk_s"])
+        call["shown"] = shown(call, directory)
     return render(
         request,
         "web/calls.html",

@@ -39,6 +39,7 @@ LEGS = [
         name="Anna",
         type="in_voicemail",
         from_number="0701",
+        to_number="1001",
         forwarded_to="voicemail 1001",
         note="voicemail",
     ),
@@ -155,6 +156,8 @@ def test_the_specification_shows_names_words_and_blanks(engine, loaded) -> None:
     assert (users["l1"]["wait"], users["l1"]["talk"]) == ("00:00:05", "00:01:00")
     assert users["l2"]["forwarded_to"] == "Röstbrevlåda 1001 Anna"
     assert users["l2"]["note"] == "Röstbrevlåda"
+    # Till is the number the user called: an incoming call's own number is not repeated.
+    assert users["l2"]["to"] == ""
     # Unanswered: no talk, and no Kötid where there was no wait.
     assert (users["l2"]["wait"], users["l2"]["talk"]) == ("", "")
     assert users["l3"]["from"] == "0702 Carl"
@@ -169,6 +172,8 @@ def test_the_specification_shows_names_words_and_blanks(engine, loaded) -> None:
     assert (groups["l6"]["forwarded_to"], groups["l6"]["note"]) == ("1002 Bert", "Failback")
     menus = calls(loaded, "ivr", "ivr.handled")
     assert (menus["l7"]["note"], menus["l7"]["forwarded_to"]) == ("Knappval 1", "400 Växel")
+    # A menu by its name: its number is the switchboard's own id.
+    assert menus["l7"]["object"] == "Huvudmeny"
 
 
 def test_the_words_are_english_for_an_english_reader(engine, loaded) -> None:

@@ -140,6 +140,7 @@ def specification(
                 "type": row["type"],
                 "type_label": TYPE_LABELS[row["type"]],
                 "start": local_start(row["start_local"], row["start_utc"], period.tz),
+                "object_kind": obj.kind,
                 "object_number": obj.number,
                 "object_name": obj.display_name,
                 **{k: row[k] for k in (*TEXT_FIELDS, "wait_s", "talk_s", "call_id", "leg_id")},
@@ -255,18 +256,19 @@ def shown(call: dict[str, Any], directory: Directory) -> dict[str, str]:
     incoming = not call["type"].startswith("out_")
     caller = " ".join(v for v in (call["from_number"], call["from_name"]) if v)
     answered = call["type"] in ("in_answered", "out_answered", "answered") or call["talk_s"]
-    member = call["member_number"]
+    member, to = call["member_number"], call["to_number"]
     return {
         "from": caller or (gettext(HIDDEN_CALLER) if incoming else ""),
         "forwarded_from": directory.label(call["forwarded_from"]),
         "group_from": directory.label(call["group_from"], GROUPS),
-        "object": " ".join(v for v in (call["object_number"], call["object_name"]) if v),
+        "object": directory.label(call["object_number"], (call["object_kind"],)),
         "member": (
             f"{member} {call['member_name']}"
             if call["member_name"]
             else directory.label(member, USERS)
         ),
-        "to": directory.label(call["to_number"]),
+        # (An incoming call's Till is the user's own number: the guide leaves it blank.)
+        "to": "" if to == call["object_number"] else directory.label(to),
         "wait": clock(call["wait_s"]) if call["wait_s"] or answered else "",
         "talk": clock(call["talk_s"]) if answered else "",
         "forwarded_to": forwarded_to_text(call["forwarded_to"], directory),

@@ -1,11 +1,12 @@
 """Exports read back: every figure of the xlsx, PDF and CSV equals the report's JSON; e-mail
 reaches a real SMTP server; nobody gets what they may not see."""
 
+import codecs
 import io
 import shutil
 import subprocess
+from datetime import datetime, timedelta
 from datetime import time as dt_time
-from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
@@ -378,3 +379,110 @@ def test_the_refusal_links_back_only_to_a_page_of_this_site(simulated) -> None:
     for bad in ("javascript:alert(1)", "https://evil.example/", "//evil.example/"):
         page = client.post("/exporter/ny/", {**fields, "back": bad}).content.decode()
         assert "evil" not in page and "javascript" not in page
+
+
+def opened_in_swedish_libreoffice(data: bytes, folder: Path) -> list[tuple]:
+    """The rows LibreOffice reads of a CSV with its Swedish filter (semicolons, UTF-8, Swedish
+    numbers and times), saved as xlsx and read back."""
+    source = folder / "file.csv"
+    source.write_bytes(data)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{folder}/profile",
+            "--headless",
+            "--norestore",
+            "--infilter=CSV:59,34,76,1,,1053",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(folder),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    book = openpyxl.load_workbook(folder / "file.xlsx")
+    return list(book.active.iter_rows(values_only=True))
+
+
+def seconds_of(value) -> float:  # type: ignore[no-untyped-def]
+    """A time LibreOffice read (a time of day, or past a day a date and time) in seconds."""
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, datetime):
+        return (value - datetime(1899, 12, 30)).total_seconds()
+    return value.hour * 3600 + value.minute * 60 + value.second
+
+
+@pytest.mark.slow  # LibreOffice starts for each file
+@pytest.mark.skipif(
+    not shutil.which("soffice"),
+    reason="LibreOffice is missing (apt-get install libreoffice-calc-nogui)",
+)
+def test_csv_for_excel_opens_in_swedish_libreoffice_into_its_columns(
+    simulated, tmp_path: Path
+) -> None:
+    queues = find_objects(simulated.a, "acd", "all")
+    alice = logged_in(simulated.alice)
+    want = expected(simulated, "acd.incoming", queues)
+    table = fetched(
+        alice, ask(alice, report="acd.incoming", o=[q.id for q in queues], format="excel-csv")
+    )
+    assert table.startswith(codecs.BOM_UTF8)
+    (tmp_path / "table").mkdir()
+    rows = opened_in_swedish_libreoffice(table, tmp_path / "table")
+    headings = [c["label"] for c in want["columns"]]
+    assert rows[0] == ("Period", *headings)
+    assert any(letter in "".join(headings) for letter in "åäö")
+    # (The days are read as dates: Excel's own.)
+    days = [r[0].strftime("%Y-%m-%d") if isinstance(r[0], datetime) else r[0] for r in rows[1:]]
+    assert days == ["Totalt", *(r["label"] for r in want["rows"])]
+    for row, figures in zip(rows[1:], [want["total"], *want["rows"]], strict=True):
+        for column, value in zip(want["columns"], row[1:], strict=True):
+            figure = figures[column["key"]]
+            if figure is None:
+                assert value is None, (column, row)
+            elif column["unit"] == "seconds":
+                assert seconds_of(value) == pytest.approx(round(figure), abs=0.5), (column, row)
+            else:  # a number, with its decimal comma read as one
+                assert value == pytest.approx(round(figure, 1), abs=0.05), (column, row)
+
+    calls = fetched(
+        alice,
+        ask(
+            alice,
+            report="acd.incoming",
+            o=[q.id for q in queues],
+            format="excel-csv",
+            include="calls",
+            measure="unanswered",
+            bucket="3",
+        ),
+    )
+    (tmp_path / "calls").mkdir()
+    rows = opened_in_swedish_libreoffice(calls, tmp_path / "calls")
+    assert rows[0] == tuple(heading for _, heading in SHOWN_COLUMNS)
+    assert len(rows) - 1 == want["rows"][3]["unanswered"] > 0
+    unanswered = {"Ej besvarat - Avslutat i kö", "Ej besvarat - Ingen ledig", "Vidarekopplat"}
+    for row in rows[1:]:
+        assert len(row) == len(SHOWN_COLUMNS) and row[COLUMN["Typ"]] in unanswered, row
+        assert str(row[COLUMN["Mätobjekt"]]).startswith(("400", "401")), row
+
+
+def test_the_commands_write_csv_for_excel(simulated, capsys, tmp_path: Path) -> None:
+    """`report --format excel-csv --out` writes the page's file; `calls --format excel-csv`
+    prints the calls as the page shows them."""
+    asked = ["--org", simulated.a.slug, "--report", "acd.incoming", "--objects", "400,401"]
+    asked += ["--from", PERIOD["from"], "--to", PERIOD["to"], "--time", PERIOD["time"]]
+    out = tmp_path / "rapport.csv"
+    call_command("report", *asked, "--format", "excel-csv", "--out", str(out))
+    text = out.read_bytes()
+    assert text.startswith(codecs.BOM_UTF8)
+    lines = text.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Period;") and lines[1].startswith("Totalt;")
+    call_command("calls", *asked, "--format", "excel-csv", "--limit", "5")
+    lines = capsys.readouterr().out.removeprefix("\ufeff").splitlines()
+    assert lines[0] == ";".join(heading for _, heading in SHOWN_COLUMNS)
+    assert len(lines) == 6 and all(line.count(";") >= len(SHOWN_COLUMNS) - 1 for line in lines)

@@ -14,7 +14,7 @@ from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.reports.engine import ReportResult, run_report
 from vaxelstat.reports.measures import REPORTS, chosen_columns, columns_of
 from vaxelstat.reports.period import Period, PeriodError
-from vaxelstat.reports.specification import Directory, Filters, shown, specification
+from vaxelstat.reports.specification import Filters, show, specification
 
 INCLUDES = ("table", "chart", "calls", "info")
 # A PDF holds at most this many calls; a longer specification goes to Excel.
@@ -136,11 +136,8 @@ def gather(org: Organization, scope: Scope, request: ExportRequest) -> Content:
             scope=scope,
         )
         calls, total = spec.calls, spec.total
-        # The files' words are Swedish (as their headings).
-        directory = Directory.of(org)
-        with translation.override("sv"):
-            for call in calls:
-                call["shown"] = shown(call, directory)
+        with translation.override("sv"):  # (the files' words are Swedish, as their headings)
+            show(org, calls)
     last = ImportRun.objects.filter(organization=org).order_by("-finished").first()
     return Content(
         org,

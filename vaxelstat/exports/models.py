@@ -26,6 +26,9 @@ class Export(models.Model):
     class Format(models.TextChoices):
         XLSX = "xlsx", "Excel (.xlsx)"
         CSV = "csv", "CSV"
+        # Semicolons, decimal commas, UTF-8 with a BOM, Swedish headings (the plain CSV is
+        # for programs: keys, points, seconds).
+        EXCEL_CSV = "excel-csv", _("CSV för Excel")
         PDF = "pdf", "PDF"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
@@ -34,7 +37,7 @@ class Export(models.Model):
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
     expires = models.DateTimeField(default=_expires)
-    format = models.CharField(max_length=4, choices=Format.choices)
+    format = models.CharField(max_length=9, choices=Format.choices)
     # What to export: report key, period, objects (ids), what to include, the specification's
     # filters (see exports.content.ExportRequest).
     request = models.JSONField()

@@ -262,6 +262,53 @@ def _csv(value: Any) -> Any:
     return "" if value is None else value
 
 
+def excel_csv_text(content: Content) -> str:
+    """CSV för Excel: what Excel and LibreOffice in Swedish open into their columns (semicolons,
+    decimal commas, UTF-8 with its byte order mark), with the page's Swedish headings and
+    texts, and times as hh:mm:ss. The table, or, asked for alone, the calls."""
+    if content.calls is not None and "table" not in content.include:
+        return excel_calls_csv(content.calls)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";")
+    result = content.result
+    writer.writerow(["Period", *(m.label_sv for m in result.columns)])
+    writer.writerow(["Totalt", *(_excel(m, result.total[m.key]) for m in result.columns)])
+    for bucket, values in result.rows:
+        writer.writerow(
+            csv_row([bucket.label, *(_excel(m, values[m.key]) for m in result.columns)])
+        )
+    return out.getvalue()
+
+
+def excel_calls_csv(calls: list[dict[str, Any]]) -> str:
+    """The calls (with their shown texts) as CSV för Excel."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([title for _, title in SHOWN_COLUMNS])
+    for call in calls:
+        row = [_call_text(call, key) for key, _ in SHOWN_COLUMNS]
+        row[1] = row[1].replace("T", " ")  # the start (with its offset in a repeated hour)
+        writer.writerow(csv_row(row))
+    return out.getvalue()
+
+
+def _excel(measure: Measure, value: Any) -> str:
+    """A figure as Swedish Excel reads a number: a decimal comma, no thousands separator."""
+    if value is None:
+        return ""
+    if measure.unit == "seconds":
+        return clock(value)
+    if measure.unit == "percent" or isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    return str(value)
+
+
+def excel_csv(content: Content, path: Path) -> None:
+    path.write_text(excel_csv_text(content), encoding="utf-8")
+
+
 def _shown(measure: Measure, value: Any) -> str:
     if value is None:
         return ""
@@ -417,4 +464,4 @@ def _bars(doc: FPDF, content: Content, counts: list[Measure]) -> None:
     doc.set_y(top + height + 14)
 
 
-RENDERERS = {"xlsx": xlsx, "pdf": pdf}
+RENDERERS = {"xlsx": xlsx, "pdf": pdf, "excel-csv": excel_csv}

@@ -25,7 +25,10 @@ MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
     "csv": "text/csv",
+    "excel-csv": "text/csv",
 }
+# A format's file name ending.
+EXTENSIONS = {"excel-csv": "csv"}
 
 
 def folder(export: Export) -> Path:
@@ -45,7 +48,8 @@ def make_file(export: Export) -> Path:
     _progress(export, 60)
     target = folder(export)
     target.mkdir(parents=True, exist_ok=True)
-    name = f"{request.report}_{request.first}_{request.last}.{export.format}"
+    ending = EXTENSIONS.get(export.format, export.format)
+    name = f"{request.report}_{request.first}_{request.last}.{ending}"
     if "calls" in request.include and "table" not in request.include:
         name = f"samtal_{name}"
     path = target / name

@@ -274,3 +274,10 @@ def shown(call: dict[str, Any], directory: Directory) -> dict[str, str]:
         "forwarded_to": forwarded_to_text(call["forwarded_to"], directory),
         "note": note_text(call["note"], directory),
     }
+
+
+def show(org: Organization, calls: list[dict[str, Any]]) -> None:
+    """Give each call what the specification shows of it (`shown`), in the active language."""
+    directory = Directory.of(org)
+    for call in calls:
+        call["shown"] = shown(call, directory)

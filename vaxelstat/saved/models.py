@@ -53,7 +53,7 @@ class SavedReport(models.Model):
     by_object = models.BooleanField(default=False)
     every = models.CharField(_("skicka"), max_length=5, choices=Every.choices, blank=True)
     format = models.CharField(
-        _("format"), max_length=4, choices=Export.Format.choices, default=Export.Format.XLSX
+        _("format"), max_length=9, choices=Export.Format.choices, default=Export.Format.XLSX
     )
     include = models.JSONField(default=_default_include)
     email_to = models.JSONField(default=list, blank=True)

@@ -30,13 +30,7 @@ from vaxelstat.reports.engine import ReportResult, run_report
 from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, described
 from vaxelstat.reports.period import GROUP_NAMES, GROUPS, Period, PeriodError, TooLarge, local_today
 from vaxelstat.reports.render import clock
-from vaxelstat.reports.specification import (
-    Directory,
-    Filters,
-    filter_texts,
-    shown,
-    specification,
-)
+from vaxelstat.reports.specification import Filters, filter_texts, show, specification
 from vaxelstat.reports.staffing import staffing
 from vaxelstat.saved.models import SavedReport
 
@@ -336,11 +330,10 @@ def calls_page(request: HttpRequest) -> HttpResponse:
         return "?" + urlencode({**base, "page": [n]}, doseq=True)
 
     group_kind = choice.report.kind != "user"
-    directory = Directory.of(choice.org)
+    show(choice.org, spec.calls)
     for call in spec.calls:
         call["type_label"] = _(call["type_label"])
         call["when"] = call["start"].replace("T", " ")
-        call["shown"] = shown(call, directory)
     return render(
         request,
         "web/calls.html",

@@ -5,14 +5,16 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from vaxelstat import control
 from vaxelstat.calls.legs import TYPE_LABELS
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import StoreBusy, get_store
+from vaxelstat.exports.render import excel_calls_csv
 from vaxelstat.reports import cli
 from vaxelstat.reports.render import cell
-from vaxelstat.reports.specification import ORDERS, Filters, specification
+from vaxelstat.reports.specification import ORDERS, Filters, show, specification
 
 
 class Command(BaseCommand):
@@ -28,7 +30,13 @@ class Command(BaseCommand):
         parser.add_argument("--order", default="newest", choices=list(ORDERS))
         parser.add_argument("--limit", type=int)
         parser.add_argument("--offset", type=int, default=0)
-        parser.add_argument("--format", default="json", choices=["json", "csv"])
+        parser.add_argument(
+            "--format",
+            default="json",
+            choices=["json", "csv", "excel-csv"],
+            help="csv: keys and seconds, for programs; excel-csv: the page's columns, for "
+            "Excel in Swedish (semicolons, decimal commas, UTF-8 with a BOM)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         request = cli.read(options)
@@ -62,6 +70,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 json.dumps({"total": spec.total, "calls": spec.calls}, ensure_ascii=False, indent=2)
             )
+            return
+        if options["format"] == "excel-csv":
+            with translation.override("sv"):
+                show(request.org, spec.calls)
+            self.stdout.write(excel_calls_csv(spec.calls), ending="")
             return
         out = io.StringIO()
         if spec.calls:

@@ -361,7 +361,9 @@ def test_the_status_page_shows_progress_then_the_file(simulated) -> None:
     run_pending()
     done = client.get(url, headers={"Accept": "application/json"}).json()
     assert done["status"] == "done" and done["progress"] == 100
-    assert done["file"] == "acd.incoming_2026-11-09_2026-11-20.pdf"
+    # Named as the report is, with its period.
+    name = "Inkommande – Besvarade – Ej besvarade – (M) Svarstid 2026-11-09–2026-11-20.pdf"
+    assert done["file"] == name
     assert f'href="{url}fil/"' in client.get(url).content.decode()
 
 
@@ -486,3 +488,46 @@ def test_the_commands_write_csv_for_excel(simulated, capsys, tmp_path: Path) -> 
     lines = capsys.readouterr().out.removeprefix("\ufeff").splitlines()
     assert lines[0] == ";".join(heading for _, heading in SHOWN_COLUMNS)
     assert len(lines) == 6 and all(line.count(";") >= len(SHOWN_COLUMNS) - 1 for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("language", "fmt", "title", "include", "name"),
+    [
+        ("sv", "xlsx", "", ["table"], "Inkommande – Interna – Externa 2026-11-09–2026-11-20.xlsx"),
+        ("en", "pdf", "", ["table"], "Incoming – Internal – External 2026-11-09–2026-11-20.pdf"),
+        (
+            "sv",
+            "excel-csv",
+            "",
+            ["calls"],
+            "Samtal – Inkommande – Interna – Externa 2026-11-09–2026-11-20.csv",
+        ),
+        (
+            "en",
+            "csv",
+            "",
+            ["calls"],
+            "Calls – Incoming – Internal – External 2026-11-09–2026-11-20.csv",
+        ),
+        # A saved report's name, made safe: no folders, no character a system refuses.
+        (
+            "sv",
+            "pdf",
+            "../../etc/Växel: vecka?",
+            ["table"],
+            "etc-Växel- vecka- 2026-11-09–2026-11-20.pdf",
+        ),
+        ("sv", "pdf", "x" * 300, ["table"], "x" * 128 + " 2026-11-09–2026-11-20.pdf"),
+    ],
+)
+def test_a_files_name_is_its_reports_name_and_period(language, fmt, title, include, name) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from vaxelstat.exports.content import ExportRequest
+    from vaxelstat.exports.tasks import file_name
+
+    export = SimpleNamespace(owner=SimpleNamespace(language=language), format=fmt)
+    request = ExportRequest(
+        "user.internal_external", "2026-11-09", "2026-11-20", "", "day", [], include, title=title
+    )
+    assert file_name(export, request) == name  # type: ignore[arg-type]

@@ -301,7 +301,10 @@ def test_a_scheduled_report_is_e_mailed_once_when_due_with_its_figures(world, sm
     for address in ("chef@example.se", "team@example.net"):
         message = smtp.last_to(address)
         attachment = next(message.iter_attachments())
-        assert attachment.get_filename() == "acd.incoming_2023-11-14_2023-11-14.csv"
+        # The saved report's name names the file and the message.
+        assert attachment.get_filename() == "Dagligen 2023-11-14.csv"
+        assert message["Subject"] == "Växelstatistik: Dagligen 2023-11-14"
+        assert "den sparade rapporten Dagligen" in message.get_body().get_content()
         rows = list(csv.reader(io.StringIO(attachment.get_content())))
         assert rows[1][2] == str(expected["total"]["incoming"])
     assert len(smtp.messages) == 2

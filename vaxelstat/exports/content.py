@@ -39,6 +39,8 @@ class ExportRequest:
     # An advanced report's own columns (none: the report's) and its rows per object.
     measures: list[str] = field(default_factory=list)
     by_object: bool = False
+    # A saved report's name: the file's and the e-mail's (none: the report's own name).
+    title: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,6 +3,7 @@ restart; the server's worker runs them one at a time, e-mails what is to be sent
 files past their time."""
 
 import logging
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,12 +12,14 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from vaxelstat.exports import render
 from vaxelstat.exports.content import ExportRequest, gather
 from vaxelstat.exports.models import Export
 from vaxelstat.orgs.visibility import scope_for
+from vaxelstat.reports.measures import REPORTS
 
 log = logging.getLogger(__name__)
 # A task still running after this long belongs to a process that died: it is run again.
@@ -48,11 +51,7 @@ def make_file(export: Export) -> Path:
     _progress(export, 60)
     target = folder(export)
     target.mkdir(parents=True, exist_ok=True)
-    ending = EXTENSIONS.get(export.format, export.format)
-    name = f"{request.report}_{request.first}_{request.last}.{ending}"
-    if "calls" in request.include and "table" not in request.include:
-        name = f"samtal_{name}"
-    path = target / name
+    path = target / file_name(export, request)
     if export.format == "csv":
         path.write_text(render.csv_text(content), encoding="utf-8")
     else:
@@ -60,17 +59,55 @@ def make_file(export: Export) -> Path:
     return path
 
 
+# Characters a file name may not hold on some system (Windows' reserved ones, controls).
+NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+# The longest name of a file before its ending (the export keeps at most 200 characters).
+NAME_MOST = 150
+
+
+def title(export: Export, request: ExportRequest) -> str:
+    """What the file holds, in its owner's language: the saved report's name or the report's,
+    "Samtal" before it for the calls alone, and the period."""
+    with translation.override(export.owner.language):
+        name = request.title or REPORTS[request.report].name
+        if "calls" in request.include and "table" not in request.include:
+            name = f"{_('Samtal')} – {name}"
+    period = request.first if request.first == request.last else f"{request.first}–{request.last}"
+    return f"{name[: NAME_MOST - len(period) - 1]} {period}"
+
+
+def file_name(export: Export, request: ExportRequest) -> str:
+    """The title as a file's name any system keeps, with the format's ending."""
+    name = NOT_IN_NAMES.sub("-", title(export, request)).strip(" .-")
+    return f"{name or 'export'}.{EXTENSIONS.get(export.format, export.format)}"
+
+
 def send(export: Export, path: Path) -> None:
-    """One message per address, each with the file attached."""
-    body = (
-        f"Hej!\n\n{export.owner} skickar en export från Växelstatistik: {path.name}.\n"
-        "Filen finns som bilaga.\n"
-    )
+    """One message per address, each with the file attached, in its owner's language."""
+    request = ExportRequest.from_json(export.request)
+    what = title(export, request)
+    with translation.override(export.owner.language):
+        subject = _("Växelstatistik: %(what)s") % {"what": what}
+        lines = [
+            _("Hej!"),
+            "",
+            _("%(owner)s skickar %(what)s från Växelstatistik.")
+            % {"owner": export.owner, "what": what},
+            _("Filen finns som bilaga: %(file)s.") % {"file": path.name},
+        ]
+        if request.title:
+            lines += [
+                "",
+                _(
+                    "Det är den sparade rapporten %(name)s; dess ägare ändrar eller stoppar "
+                    "utskicket under Sparade rapporter."
+                )
+                % {"name": request.title},
+            ]
+        body = "\n".join(lines) + "\n"
     data = path.read_bytes()
     for address in export.email_to:
-        message = EmailMessage(
-            f"Växelstatistik: {path.name}", body, None, [address], reply_to=[export.owner.email]
-        )
+        message = EmailMessage(subject, body, None, [address], reply_to=[export.owner.email])
         message.attach(path.name, data, MIME[export.format])
         message.send()
 

@@ -8,6 +8,8 @@ from the identities below, so it cannot drift from them.
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import get_language
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -381,6 +383,16 @@ class Report:
     columns: tuple[str, ...]
     # Leg filter of the scope beyond the objects' kind.
     legs: str = field(default="true")
+
+    @property
+    def name(self) -> str:
+        """The report's name in the active language."""
+        return self.name_en if english() else self.name_sv
+
+
+def english() -> bool:
+    """Whether the active language is English (else the words are the Swedish originals)."""
+    return (get_language() or "sv").startswith("en")
 
 
 REPORTS: dict[str, Report] = {

@@ -90,6 +90,7 @@ class SavedReport(models.Model):
             include=list(self.include),
             measures=list(self.measures),
             by_object=self.by_object,
+            title=self.name,
         )
 
     @property

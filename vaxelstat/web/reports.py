@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from vaxelstat.calls.legs import TYPE_LABELS, TYPES_BY_KIND
@@ -27,7 +26,7 @@ from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
 from vaxelstat.params import ids, whole
 from vaxelstat.reports.engine import ReportResult, run_report
-from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, described
+from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, described, english
 from vaxelstat.reports.period import GROUP_NAMES, GROUPS, Period, PeriodError, TooLarge, local_today
 from vaxelstat.reports.render import clock
 from vaxelstat.reports.specification import Filters, filter_texts, show, specification
@@ -41,12 +40,8 @@ def group_labels() -> list[tuple[str, str]]:
     return [(g, _(GROUP_NAMES[g])) for g in GROUPS]
 
 
-def english() -> bool:
-    return (get_language() or "sv").startswith("en")
-
-
 def report_name(report: Report) -> str:
-    return report.name_en if english() else report.name_sv
+    return report.name
 
 
 def measure_label(measure: Measure) -> str:

@@ -235,3 +235,22 @@ def test_staffing_by_erlang_c_per_hour_of_the_day(simulated) -> None:
     assert max(eighty, key=eighty.get) in {f"{h:02d}:00" for h in range(8, 17)}
     # Charlie may not see these groups: nothing to staff.
     assert logged_in(simulated.charlie).get("/basrapporter/bemanning/", params).status_code == 404
+
+
+def test_a_period_error_is_in_the_readers_language(simulated) -> None:
+    queues = [q.id for q in find_objects(simulated.a, "acd", "all")]
+    asked = {"report": "acd.incoming", "o": queues, "from": "2026-11-20", "to": "2026-11-09"}
+    for language, said in (
+        ("sv", "Perioden slutar (2026-11-09) innan den börjar (2026-11-20)."),
+        ("en", "The period ends (2026-11-09) before it starts (2026-11-20)."),
+    ):
+        simulated.alice.language = language
+        simulated.alice.save()
+        page = logged_in(simulated.alice).get("/basrapporter/", asked)
+        assert page.status_code == 400 and said in page.content.decode(), language
+    simulated.alice.language = "sv"
+    simulated.alice.save()
+    window = logged_in(simulated.alice).get(
+        "/basrapporter/", {**asked, "to": "2026-11-20", "time": "9-10"}
+    )
+    assert "Tid på dygnet skrivs TT:MM-TT:MM, inte 9-10." in window.content.decode()

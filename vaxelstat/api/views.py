@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from vaxelstat.accounts.security import client_address
@@ -83,10 +83,12 @@ def with_key(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
             return _error(403, "this API key's user may not read reports")
         ApiToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
         request.user = user
-        try:
-            return view(request, *args, **kwargs)
-        except BadRequest as exc:
-            return _error(400, str(exc))
+        # The API speaks English to programs, whatever the key's user reads on the pages.
+        with translation.override("en"):
+            try:
+                return view(request, *args, **kwargs)
+            except BadRequest as exc:
+                return _error(400, str(exc))
 
     return wrapped
 

@@ -102,6 +102,15 @@ class PeriodError(ValueError):
     pass
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PeriodError(
+            gettext("Ett datum skrivs ÅÅÅÅ-MM-DD, inte %(text)s.") % {"text": text[:40]}
+        ) from None
+
+
 class TooLarge(PeriodError):
     """A report of more figures than MAX_CELLS."""
 
@@ -144,7 +153,7 @@ def relative_dates(kind: str, today: date) -> tuple[date, date]:
         return first_of_month, today
     if kind == "last_month":
         return months_before(first_of_month, 1), first_of_month - timedelta(days=1)
-    raise PeriodError(f"unknown relative period {kind!r}")
+    raise PeriodError(gettext("Okänd relativ period: %(kind)s") % {"kind": kind})
 
 
 def local_today(tz: zoneinfo.ZoneInfo, now: datetime | None = None) -> date:
@@ -167,7 +176,7 @@ def next_sending(every: str, moment: datetime, tz: zoneinfo.ZoneInfo, at: time) 
             if when > moment:
                 return when
         day += timedelta(days=1)
-    raise PeriodError(f"no sending {every!r}")
+    raise PeriodError(gettext("Okänt utskick: %(every)s") % {"every": every})
 
 
 @dataclass(frozen=True)
@@ -188,11 +197,17 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.group not in GROUPS:
-            raise PeriodError(f"group {self.group!r} is none of {', '.join(GROUPS)}")
+            raise PeriodError(
+                gettext("Grupperingen %(group)s finns inte; den är en av %(groups)s.")
+                % {"group": self.group, "groups": ", ".join(GROUPS)}
+            )
         if self.last < self.first:
-            raise PeriodError(f"the period ends ({self.last}) before it starts ({self.first})")
+            raise PeriodError(
+                gettext("Perioden slutar (%(last)s) innan den börjar (%(first)s).")
+                % {"last": self.last, "first": self.first}
+            )
         if self.window_end is not None and self.window_end <= self.window_start:
-            raise PeriodError("the time window ends before it starts")
+            raise PeriodError(gettext("Tiden på dygnet slutar innan den börjar."))
         if self.first < FIRST_DATE or self.last > LAST_DATE:
             raise PeriodError(
                 gettext("Perioden ska ligga mellan %(first)s och %(last)s.")
@@ -235,10 +250,7 @@ class Period:
         cls, timezone: str, first: str, last: str, window: str | None = None, group: str = "day"
     ) -> "Period":
         """From the command line's YYYY-MM-DD dates and HH:MM-HH:MM window."""
-        try:
-            start, end = date.fromisoformat(first), date.fromisoformat(last)
-        except ValueError as exc:
-            raise PeriodError(f"dates are YYYY-MM-DD: {exc}") from None
+        start, end = _date(first), _date(last)
         window_start, window_end = time(0, 0), None
         if window:
             try:
@@ -246,7 +258,10 @@ class Period:
                 window_start = time.fromisoformat(a)
                 window_end = None if b in ("24:00", "00:00") else time.fromisoformat(b)
             except ValueError:
-                raise PeriodError(f"the time window is HH:MM-HH:MM, not {window!r}") from None
+                raise PeriodError(
+                    gettext("Tid på dygnet skrivs TT:MM-TT:MM, inte %(window)s.")
+                    % {"window": window}
+                ) from None
         return cls(timezone, start, end, window_start, window_end, group)
 
     def regrouped(self, group: str) -> "Period":

@@ -168,6 +168,8 @@ def test_changing_and_deleting_after_a_confirmation(world) -> None:
     saved = save(alice, find_objects(world.a, "acd", "all"), "Dagen", "fixed")
     form = alice.get(f"/sparade-rapporter/{saved.pk}/andra/").content.decode()
     assert 'value="Dagen"' in form and 'value="2023-11-14"' in form
+    # The period's choices are the guide's, with no blank one (Django's "- Select an option -").
+    assert "Select" not in form and '<option value="">' not in form.split('name="period"')[1][:200]
     bad = alice.post(
         f"/sparade-rapporter/{saved.pk}/andra/",
         {

@@ -25,7 +25,7 @@ class Export(models.Model):
 
     class Format(models.TextChoices):
         XLSX = "xlsx", "Excel (.xlsx)"
-        CSV = "csv", "CSV"
+        CSV = "csv", _("CSV för program")
         # Semicolons, decimal commas, UTF-8 with a BOM, Swedish headings (the plain CSV is
         # for programs: keys, points, seconds).
         EXCEL_CSV = "excel-csv", _("CSV för Excel")

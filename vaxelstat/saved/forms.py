@@ -45,6 +45,8 @@ class SavedReportForm(forms.ModelForm):
     def __init__(self, *args: Any, owner: Any, organization: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.owner, self.organization = owner, organization
+        # A saved report always has a period: no blank choice to begin with.
+        self.fields["period"].choices = SavedReport.Period.choices
         if "include" in self.fields:
             self.fields["include"].initial = self.instance.include
             self.fields["addresses"].initial = ", ".join(self.instance.email_to)

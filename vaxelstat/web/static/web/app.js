@@ -7,7 +7,9 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const select of document.querySelectorAll("select[data-autosubmit]")) {
     select.addEventListener("change", () => select.form.submit());
   }
-  // Password strength: length and variety, shown as Svagt / Godkänt / Starkt.
+  // Password strength: length and variety, shown as Svagt / Godkänt / Starkt (the page's
+  // words, in its language: #strength-words).
+  const words = document.getElementById("strength-words")?.dataset ?? {};
   for (const input of document.querySelectorAll("input[data-strength]")) {
     const meter = document.createElement("p");
     meter.className = "strength";
@@ -19,9 +21,8 @@ document.addEventListener("DOMContentLoaded", () => {
       for (const kind of [/[a-zåäö]/, /[A-ZÅÄÖ]/, /[0-9]/, /[^A-Za-zÅÄÖåäö0-9]/]) {
         if (kind.test(value)) score += 1;
       }
-      const [label, level] = !value ? ["", ""] : score < 4 ? ["Svagt", "weak"]
-        : score < 6.5 ? ["Godkänt", "fair"] : ["Starkt", "strong"];
-      meter.textContent = label ? `Lösenordets styrka: ${label}` : "";
+      const level = !value ? "" : score < 4 ? "weak" : score < 6.5 ? "fair" : "strong";
+      meter.textContent = level ? `${words.label}: ${words[level]}` : "";
       meter.dataset.level = level;
     });
   }

@@ -153,7 +153,9 @@ def test_search_finds_menu_items_reports_and_only_the_objects_one_may_see(simula
     alice = logged_in(simulated.alice).get("/sok/", {"q": "admin"}).content.decode()
     assert 'href="/administration/"' in alice.split("<main>")[1]
     reports = bob.get("/sok/", {"q": "hanterade"}).content.decode()
-    assert "rule.handled" in reports and "ivr.handled" in reports
+    # Named by their kind of object, not by their keys.
+    assert "report=rule.handled" in reports and "report=ivr.handled" in reports
+    assert "IVR (Knappval): " in reports and "(ivr.handled)" not in reports
     assert "Inget hittades" in bob.get("/sok/", {"q": "zzz"}).content.decode()
 
 

@@ -89,13 +89,14 @@ def search_page(request: HttpRequest) -> HttpResponse:
         ]
         if user.may_open("reports"):  # type: ignore[union-attr]
             base = reverse("reports")
+            kinds = dict(MeasuredObject.Kind.choices)
+            # A report by the kind of object it is of (several kinds' reports share a name).
             found["reports"] = [
-                (f"{report_name(r)} ({r.key})", f"{base}?report={r.key}")
+                (f"{kinds[r.kind]}: {report_name(r)}", f"{base}?report={r.key}")
                 for r in REPORTS.values()
                 if needle in report_name(r).lower() or needle in r.key
             ]
             org = current_organization(request)
-            kinds = dict(MeasuredObject.Kind.choices)
             for o in visible_objects(user, org).order_by("kind", "number"):
                 if needle in o.number.lower() or needle in o.display_name.lower():
                     label = (

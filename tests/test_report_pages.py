@@ -209,6 +209,17 @@ def test_the_dashboard_shows_the_groups_one_may_see_with_todays_figures(simulate
         .count('<section class="card">')
         >= 3
     )
+    # Start shows the same figures of today, each group opening its report of today.
+    start = logged_in(simulated.bob).get("/").content.decode()
+    row = re.search(
+        r'<tr[^>]*><th scope="row"><a href="([^"]+)">400 Support</a></th>(.*?)</tr>', start
+    )
+    assert row and "401" not in start.split("</table>")[0]
+    assert re.findall(r'<td class="num">(.*?)</td>', row.group(2))[:3] == ["2", "1", "1"]
+    day = now.date().isoformat()
+    assert f"report=acd.incoming&amp;from={day}&amp;to={day}" in row.group(1)
+    assert f"o={support.id}" in row.group(1)
+    assert 'href="/basrapporter/"' in start and "Välj startsida" in start
 
 
 def test_staffing_by_erlang_c_per_hour_of_the_day(simulated) -> None:

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from vaxelstat.ingest.models import ImportRun
+from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
 from vaxelstat.params import ids
 from vaxelstat.reports.measures import REPORTS, columns_of
@@ -18,18 +19,12 @@ from vaxelstat.web.reports import Numbers, measure_label
 REFRESH_S = 30
 
 
-@login_required
-def wallboard(request: HttpRequest) -> HttpResponse:
-    if not request.user.may_open("dashboard"):  # type: ignore[union-attr]
-        raise Http404
-    org = current_organization(request)
-    groups = visible_objects(request.user, org).filter(kind="acd").order_by("number")
-    wanted = set(ids(request.GET.getlist("o")))
-    if wanted:
-        groups = groups.filter(id__in=wanted)
+def today_tiles(request: HttpRequest, org: Organization, groups: list[MeasuredObject]) -> list:
+    """Each group's figures of today (its name, whether below the target, and each figure's
+    label, text and key), as the reader may see them."""
     measures = {m.key: m for m in columns_of(REPORTS[REPORT])}
     numbers = Numbers.current()
-    tiles = [
+    return [
         {
             "group": g.group,
             "below": g.below_target,
@@ -42,12 +37,23 @@ def wallboard(request: HttpRequest) -> HttpResponse:
                 for key in FIGURES
             ],
         }
-        for g in groups_today(org, list(groups), scope_for(request.user, org))
+        for g in groups_today(org, groups, scope_for(request.user, org))
     ]
+
+
+@login_required
+def wallboard(request: HttpRequest) -> HttpResponse:
+    if not request.user.may_open("dashboard"):  # type: ignore[union-attr]
+        raise Http404
+    org = current_organization(request)
+    groups = visible_objects(request.user, org).filter(kind="acd").order_by("number")
+    wanted = set(ids(request.GET.getlist("o")))
+    if wanted:
+        groups = groups.filter(id__in=wanted)
     last = ImportRun.objects.filter(organization=org).order_by("-finished").first()
     context = {
         "org": org,
-        "tiles": tiles,
+        "tiles": today_tiles(request, org, list(groups)),
         "today": local_today(org.tzinfo),
         "now": timezone.now(),
         "last_import": last.finished if last else None,

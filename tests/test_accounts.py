@@ -135,6 +135,40 @@ def test_every_attempt_is_logged_and_admins_see_their_organizations(world) -> No
     assert logged_in(world.bob).get("/logs/").status_code == 404
 
 
+def test_logs_filter_by_day_user_and_result_and_page(world) -> None:
+    from datetime import datetime
+
+    tz = world.a.tzinfo
+    for day in range(1, 4):  # 60 attempts on each of 1–3 December, local time
+        for i in range(60):
+            LoginAttempt.objects.create(
+                email=f"{'alice' if i % 2 else 'bob'}@a.example",
+                result="success" if i % 3 else "failure",
+                method="password",
+                organization=world.a,
+            )
+        LoginAttempt.objects.filter(at__gte=datetime(2026, 1, 1, tzinfo=tz)).update(
+            at=datetime(2025, 12, day, 23, 30, tzinfo=tz)
+        )
+    alice = logged_in(world.alice)
+
+    def shown(**params: str) -> tuple[int, str]:
+        page = alice.get("/logs/", params).content.decode()
+        return page.count("<tr><td>2025-12-"), page
+
+    count, page = shown()
+    assert count == 100 and "180 inloggningsförsök" in page and "Sida 1 av 2" in page
+    assert shown(page="2")[0] == 80
+    # A day is the organization's local day, whole (23:30 local is 22:30 UTC).
+    assert shown(**{"from": "2025-12-02", "to": "2025-12-02"})[0] == 60
+    assert shown(**{"from": "2025-12-03"})[0] == 60
+    assert shown(**{"from": "2025-12-02", "email": "ALICE"})[0] == 60
+    count, page = shown(email="bob", result="failure")
+    assert count == 30 and "30 inloggningsförsök" in page
+    # The next page keeps the filter.
+    assert 'href="?email=a.example&amp;page=2"' in shown(email="a.example")[1]
+
+
 def test_repeated_failures_lock_the_address_with_a_clear_message(world) -> None:
     client = Client()
     for _ in range(LOCKOUT_FAILURES):

@@ -165,7 +165,7 @@ PARAMETERS = {
     "/vaggskarm/": ["o"],
     "/sok/": ["q"],
     "/operator/imports/": ["run"],
-    "/logs/": ["page", "from", "to", "q"],
+    "/logs/": ["page", "from", "to", "email", "result"],
 }
 API = ["objects", "from", "to", "time", "group", "type", "measure", "bucket", "order"]
 EXPORT = ["report", "from", "to", "time", "group", "o", "format", "include", "bucket", "m"]

@@ -1,11 +1,13 @@
 """Logging in (with a code by e-mail where two-factor is on), activation and reset links,
 Mitt konto and the login log."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +33,7 @@ from vaxelstat.accounts.forms import (
 from vaxelstat.accounts.models import LoginAttempt, User
 from vaxelstat.accounts.tokens import TOKENS, LinkState, link_state
 from vaxelstat.limits import per_address, usage
+from vaxelstat.params import whole
 
 Result, Method = LoginAttempt.Result, LoginAttempt.Method
 
@@ -49,6 +52,9 @@ WRONG = gettext_lazy("Fel e-post eller lösenord. Försök igen.")
 # A code is asked for within 15 minutes of the password, and five wrong codes end the try.
 PENDING_FOR = timedelta(minutes=15)
 CODE_ATTEMPTS = 5
+
+# Login attempts per page of Logs.
+LOG_PAGE = 100
 
 
 def needs_code(user: User) -> bool:
@@ -273,7 +279,9 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def logs(request: HttpRequest) -> HttpResponse:
-    """Logs: every login attempt; an organization's admins see its own, operators all."""
+    """Logs: every login attempt, the latest first, LOG_PAGE at a time; an organization's
+    admins see its own, operators all. Filtered by the days (the organization's local dates),
+    a part of the e-mail address, and the result."""
     user = request.user
     assert isinstance(user, User)
     attempts = LoginAttempt.objects.select_related("organization")
@@ -281,7 +289,50 @@ def logs(request: HttpRequest) -> HttpResponse:
         if not user.is_org_admin or user.organization is None:
             raise Http404
         attempts = attempts.filter(organization=user.organization)
-    return render(request, "accounts/logs.html", {"attempts": attempts[:500]})
+    params = request.GET
+    tz = user.organization.tzinfo if user.organization else timezone.get_default_timezone()
+    wanted = {
+        "from": _day(params.get("from")),
+        "to": _day(params.get("to")),
+        # (No NUL: PostgreSQL takes none in a text.)
+        "email": params.get("email", "").replace("\x00", "").strip()[:254],
+        "result": params.get("result") if params.get("result") in LoginAttempt.Result else "",
+    }
+    if wanted["from"]:
+        attempts = attempts.filter(at__gte=datetime.combine(wanted["from"], time(), tz))
+    if wanted["to"]:
+        after = wanted["to"] + timedelta(days=1)
+        attempts = attempts.filter(at__lt=datetime.combine(after, time(), tz))
+    if wanted["email"]:
+        attempts = attempts.filter(email__icontains=wanted["email"])
+    if wanted["result"]:
+        attempts = attempts.filter(result=wanted["result"])
+    pages = Paginator(attempts.order_by("-at", "-id"), LOG_PAGE)
+    page = pages.get_page(whole(params.get("page"), 1, pages.num_pages) or 1)
+    kept = {k: v for k, v in params.items() if k != "page" and v}
+
+    def link(number: int) -> str:
+        return "?" + urlencode({**kept, "page": number})
+
+    return render(
+        request,
+        "accounts/logs.html",
+        {
+            "page": page,
+            "wanted": wanted,
+            "results": LoginAttempt.Result.choices,
+            "previous": link(page.number - 1) if page.has_previous() else "",
+            "next": link(page.number + 1) if page.has_next() else "",
+        },
+    )
+
+
+def _day(text: str | None) -> date | None:
+    """A YYYY-MM-DD date of a form's field, or None (a date it cannot read is no filter)."""
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
 
 
 # The module a start page belongs to, where it belongs to one.

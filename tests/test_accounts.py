@@ -211,6 +211,7 @@ def test_an_admin_adds_a_user_who_activates_with_the_link_once(world, smtp) -> N
             "email": "Dave@A.example",
             "name": "Dave",
             "send_activation": "on",
+            "platforms": ["asterisk"],
             "modules": ["reports"],
             "visible_objects": [world.support.id],
         },
@@ -219,7 +220,8 @@ def test_an_admin_adds_a_user_who_activates_with_the_link_once(world, smtp) -> N
     dave = User.objects.get(email="dave@a.example")
     assert dave.organization == world.a and not dave.has_usable_password()
     assert list(dave.visible_objects.all()) == [world.support] and not dave.sees_all
-    assert dave.modules == ["reports"]
+    # Every module of the organization ticked: every module, those to come too.
+    assert dave.modules == ["reports"] and dave.platforms is None
     mail = smtp.last_to("dave@a.example")
     assert mail["Subject"] == "Verifiera ditt konto – Växelstatistik"
     link = LINK.search(body_of(mail)).group(1)  # type: ignore[union-attr]
@@ -483,3 +485,60 @@ def test_the_newer_pages_speak_english_to_whoever_chose_it(
     page = logged_in(world.bob).get(url).content.decode()
     assert english in page and swedish not in page
     assert swedish in logged_in(world.alice).get(url).content.decode()
+
+
+def test_synliga_moduler_are_the_organizations_platforms_and_limit_what_a_user_sees(world) -> None:
+    """Organization A gets a BroadWorks point with a group of its own: a user with only the
+    BroadWorks module sees that group alone, even with Visa allt; admins see everything."""
+    from vaxelstat.orgs.models import CollectionPoint, MeasuredObject
+    from vaxelstat.orgs.visibility import visible_objects
+
+    point = CollectionPoint.objects.create(organization=world.a, name="bw", format="broadworks")
+    hunt = MeasuredObject.objects.create(
+        organization=world.a,
+        kind="acd",
+        number="500",
+        display_name="Kundtjänst",
+        source_identity="group:500",
+        collection_point=point,
+    )
+    alice = logged_in(world.alice)
+    form = alice.get("/administration/anvandare/ny/").content.decode()
+    assert "Asterisk – Statistik" in form and "BroadWorks – Statistics" in form
+    assert "FreeSWITCH" not in form  # not one of the organization's platforms
+    assert "Markera alla" in form and "Visa endast markerade" in form
+    assert form.count(">Spara ny</button>") == 2  # at the top, as in the guide, and below
+    response = alice.post(
+        "/administration/anvandare/ny/",
+        {"email": "erik@a.example", "name": "Erik", "platforms": ["broadworks"], "sees_all": "on"},
+    )
+    assert response.status_code == 302
+    erik = User.objects.get(email="erik@a.example")
+    assert erik.platforms == ["broadworks"] and erik.sees_all
+    assert list(visible_objects(erik, world.a)) == [hunt]
+    assert scope_for(erik, world.a).objects == frozenset({hunt.id})
+    # His pages show only what his module holds: not the Asterisk groups' calls.
+    erik_client = logged_in(erik)
+    assert "<td>400</td>" not in erik_client.get("/").content.decode()
+    assert "Kundtjänst" in erik_client.get("/").content.decode()
+    # Both modules: everything again (and a module the organization adds later, too).
+    alice.post(
+        f"/administration/anvandare/{erik.id}/",
+        {
+            "email": "erik@a.example",
+            "name": "Erik",
+            "platforms": ["asterisk", "broadworks"],
+            "sees_all": "on",
+            "modules": ["reports"],
+        },
+    )
+    erik.refresh_from_db()
+    assert erik.platforms is None and scope_for(erik, world.a).objects is None
+    # No module: nothing.
+    erik.platforms = []
+    erik.save()
+    assert not visible_objects(erik, world.a).exists()
+    # An admin sees everything whatever the field says.
+    world.alice.platforms = []
+    world.alice.save()
+    assert scope_for(world.alice, world.a).objects is None

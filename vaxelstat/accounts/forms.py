@@ -6,7 +6,13 @@ from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from vaxelstat.accounts.models import MODULES, User
-from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
+from vaxelstat.orgs.models import (
+    PLATFORMS,
+    CollectionPoint,
+    MeasuredObject,
+    Organization,
+    platform_of,
+)
 
 
 class LoginForm(forms.Form):
@@ -67,8 +73,14 @@ class UserForm(forms.ModelForm):
     send_activation = forms.BooleanField(
         label=_("Skicka initieringsfrågan"), required=False, initial=True
     )
-    modules = forms.MultipleChoiceField(
+    platforms = forms.MultipleChoiceField(
         label=_("Synliga moduler"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Statistiken för organisationens plattformar som kontot ska ha tillgång till."),
+    )
+    modules = forms.MultipleChoiceField(
+        label=_("Menyval"),
         choices=MODULES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -80,6 +92,7 @@ class UserForm(forms.ModelForm):
         "name",
         "send_activation",
         "is_org_admin",
+        "platforms",
         "modules",
         "sees_all",
         "visible_objects",
@@ -125,6 +138,21 @@ class UserForm(forms.ModelForm):
             del self.fields["send_activation"]
         else:
             self.fields["modules"].initial = [key for key, _ in MODULES]
+        # The organization's platforms (every one while it has no collection point).
+        present = {platform_of(f) for f in points.queryset.values_list("format", flat=True)}
+        self.platform_keys = [key for key in PLATFORMS if key in present] or list(PLATFORMS)
+        platforms = self.fields["platforms"]
+        assert isinstance(platforms, forms.MultipleChoiceField)
+        platforms.choices = [(key, PLATFORMS[key][0]) for key in self.platform_keys]
+        had = self.instance.platforms
+        platforms.initial = self.platform_keys if had is None else had
+
+    def save(self, commit: bool = True) -> User:
+        """With every module ticked the user has every one, those to come too (None)."""
+        ticked = self.cleaned_data.get("platforms", [])
+        self.instance.platforms = None if set(ticked) >= set(self.platform_keys) else ticked
+        user: User = super().save(commit)
+        return user
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()

@@ -63,8 +63,11 @@ class User(AbstractUser):
     language = models.CharField(
         "språk", max_length=2, choices=Language.choices, default=Language.SWEDISH
     )
-    # Synliga moduler: the menu's report modules this user may open.
-    modules = models.JSONField("synliga moduler", default=all_modules, blank=True)
+    # The menu's report modules this user may open.
+    modules = models.JSONField("menyval", default=all_modules, blank=True)
+    # Synliga moduler: the statistics platforms (orgs.models.PLATFORMS) whose collection
+    # points' data this user may see at all; None: every one. Admins see every one.
+    platforms = models.JSONField("synliga moduler", null=True, blank=True, default=None)
     # What the user may see of the organization's data: all of it, or the objects granted
     # and the objects of the collection points granted. Admins see all.
     sees_all = models.BooleanField("visa allt", default=True)

@@ -93,6 +93,26 @@ class CollectionPoint(models.Model):
         return token
 
 
+# The statistics modules (Synliga moduler): one per platform, each the formats of its logs.
+PLATFORMS = {
+    "asterisk": (
+        "Asterisk – Statistik",
+        ("asterisk-cdr", "asterisk-queue-log", "asterisk"),
+    ),
+    "broadworks": ("BroadWorks – Statistics", ("broadworks",)),
+    "freeswitch": ("FreeSWITCH – Statistik", ("freeswitch-csv", "freeswitch-json")),
+    "csv": ("Övriga plattformar (CSV: Enghouse Trio, Mitel MiCC, Telepo BCS, Zylinc)", ("csv",)),
+}
+
+
+def platform_of(fmt: str) -> str:
+    return next(key for key, (_label, formats) in PLATFORMS.items() if fmt in formats)
+
+
+def formats_of(platforms: list[str]) -> list[str]:
+    return [f for key in platforms if key in PLATFORMS for f in PLATFORMS[key][1]]
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -4,27 +4,36 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from vaxelstat.calls.scope import Scope
-from vaxelstat.orgs.models import MeasuredObject, Organization
+from vaxelstat.orgs.models import MeasuredObject, Organization, formats_of
+
+
+def is_admin(user: object) -> bool:
+    return bool(getattr(user, "is_superuser", False) or getattr(user, "is_org_admin", False))
 
 
 def sees_everything(user: object) -> bool:
-    return bool(
-        getattr(user, "is_superuser", False)
-        or getattr(user, "is_org_admin", False)
-        or getattr(user, "sees_all", False)
+    """Admins, and users granted "Visa allt" with every statistics module."""
+    return is_admin(user) or (
+        bool(getattr(user, "sees_all", False)) and getattr(user, "platforms", None) is None
     )
 
 
 def visible_objects(user: object, org: Organization) -> QuerySet[MeasuredObject]:
     """The organization's measured objects this user may see: the ones granted, and those of
-    the collection points granted; admins and users granted "Visa allt" see all."""
+    the collection points granted (all of them with "Visa allt"), of the statistics modules
+    (platforms) the user has; admins see all."""
     objects = MeasuredObject.objects.filter(organization=org)
     if sees_everything(user):
         return objects
-    return objects.filter(
-        Q(id__in=user.visible_objects.all())  # type: ignore[attr-defined]
-        | Q(collection_point__in=user.visible_points.all())  # type: ignore[attr-defined]
-    ).distinct()
+    if not getattr(user, "sees_all", False):
+        objects = objects.filter(
+            Q(id__in=user.visible_objects.all())  # type: ignore[attr-defined]
+            | Q(collection_point__in=user.visible_points.all())  # type: ignore[attr-defined]
+        ).distinct()
+    platforms = getattr(user, "platforms", None)
+    if platforms is not None and not is_admin(user):
+        objects = objects.filter(collection_point__format__in=formats_of(platforms))
+    return objects
 
 
 def scope_for(user: object, org: Organization) -> Scope:

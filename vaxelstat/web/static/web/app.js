@@ -7,6 +7,48 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const select of document.querySelectorAll("select[data-autosubmit]")) {
     select.addEventListener("change", () => select.form.submit());
   }
+  // Controls that need this script (hidden without it).
+  for (const part of document.querySelectorAll("[data-enhanced]")) part.hidden = false;
+  // Markera alla / Avmarkera alla: every box of the fieldset.
+  for (const button of document.querySelectorAll("button[data-tick]")) {
+    button.addEventListener("click", () => {
+      for (const box of button.closest("fieldset").querySelectorAll("input[type=checkbox]")) {
+        box.checked = button.dataset.tick === "all";
+      }
+    });
+  }
+  // The grants' filter: the collection points and objects whose label holds the text, or
+  // only the ticked ones; Visa inställningar shows or hides the lists.
+  for (const grants of document.querySelectorAll("[data-grants]")) {
+    const text = grants.querySelector("[data-grant-filter]");
+    const only = grants.querySelector("[data-grant=checked]");
+    const lists = grants.querySelector("[data-grant-lists]");
+    const apply = () => {
+      const wanted = text.value.trim().toLowerCase();
+      const onlyTicked = only.getAttribute("aria-pressed") === "true";
+      for (const box of lists.querySelectorAll("input[type=checkbox]")) {
+        const row = box.closest("div") || box.parentElement;
+        const shown = (!wanted || row.textContent.toLowerCase().includes(wanted))
+          && (!onlyTicked || box.checked);
+        row.hidden = !shown;
+      }
+    };
+    text.addEventListener("input", apply);
+    only.addEventListener("click", () => {
+      only.setAttribute("aria-pressed", only.getAttribute("aria-pressed") === "true" ? "false" : "true");
+      apply();
+    });
+    grants.querySelector("[data-grant=clear]").addEventListener("click", () => {
+      text.value = "";
+      only.setAttribute("aria-pressed", "false");
+      apply();
+    });
+    const settings = grants.querySelector("[data-grant=settings]");
+    settings.addEventListener("click", () => {
+      lists.hidden = !lists.hidden;
+      settings.setAttribute("aria-expanded", String(!lists.hidden));
+    });
+  }
   // Password strength: length and variety, shown as Svagt / Godkänt / Starkt (the page's
   // words, in its language: #strength-words).
   const words = document.getElementById("strength-words")?.dataset ?? {};

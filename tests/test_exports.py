@@ -21,7 +21,7 @@ from vaxelstat.exports.models import Export
 from vaxelstat.exports.render import SHOWN_COLUMNS, definition
 from vaxelstat.exports.tasks import folder, run_pending
 from vaxelstat.reports.engine import find_objects, run_report
-from vaxelstat.reports.measures import REPORTS
+from vaxelstat.reports.measures import REPORTS, columns_of
 from vaxelstat.reports.period import Period
 from vaxelstat.reports.render import as_csv, as_dict
 
@@ -125,7 +125,7 @@ def _xlsx_holds_every_figure(simulated, key: str) -> None:  # type: ignore[no-un
     assert len(charts) == 1
     assert len(charts[0].series) == sum(1 for c in columns if c["unit"] == "count")
     info = dict(book["Information"].iter_rows(values_only=True))
-    assert info["Rapport"].endswith(f"({key})") and info["Tid på dygnet"] == "08:00-17:00"
+    assert info["Rapport"] == REPORTS[key].name_sv and info["Tid på dygnet"] == "08:00-17:00"
     assert info["Gruppering"] == "Dag"
 
 
@@ -531,3 +531,34 @@ def test_a_files_name_is_its_reports_name_and_period(language, fmt, title, inclu
         "user.internal_external", "2026-11-09", "2026-11-20", "", "day", [], include, title=title
     )
     assert file_name(export, request) == name  # type: ignore[arg-type]
+
+
+def test_an_english_readers_export_is_in_english(simulated) -> None:
+    simulated.alice.language = "en"
+    simulated.alice.save()
+    queues = find_objects(simulated.a, "acd", "all")
+    alice = logged_in(simulated.alice)
+    export = ask(
+        alice,
+        report="acd.incoming",
+        o=[q.id for q in queues],
+        format="xlsx",
+        include=["table", "info", "calls"],
+        measure="unanswered",
+        bucket="3",
+    )
+    assert export.file_name.startswith("Incoming – Answered – Unanswered")
+    book = openpyxl.load_workbook(io.BytesIO(fetched(alice, export)))
+    assert book.sheetnames == ["Report", "Information", "Calls"]
+    report = book["Report"]
+    want = expected(simulated, "acd.incoming", queues)
+    headings = [c.value for c in report[1]][: len(want["columns"]) + 1]
+    english = {m.key: m.label_en for m in columns_of(REPORTS["acd.incoming"])}
+    assert headings == ["Period", *(english[c["key"]] for c in want["columns"])]
+    assert "Total" in [c.value for c in report["A"]]
+    info = dict(book["Information"].iter_rows(values_only=True))
+    assert info["Report"] == "Incoming – Answered – Unanswered – (M) Answer time"
+    calls = list(book["Calls"].iter_rows(values_only=True))
+    assert calls[0][:3] == ("Type", "Time", "From")
+    unanswered = {"Unanswered - Hung up in queue", "Unanswered - Nobody free", "Forwarded"}
+    assert len(calls) > 1 and {row[0] for row in calls[1:]} <= unanswered

@@ -291,22 +291,20 @@ def logs(request: HttpRequest) -> HttpResponse:
         attempts = attempts.filter(organization=user.organization)
     params = request.GET
     tz = user.organization.tzinfo if user.organization else timezone.get_default_timezone()
-    wanted = {
-        "from": _day(params.get("from")),
-        "to": _day(params.get("to")),
-        # (No NUL: PostgreSQL takes none in a text.)
-        "email": params.get("email", "").replace("\x00", "").strip()[:254],
-        "result": params.get("result") if params.get("result") in LoginAttempt.Result else "",
-    }
-    if wanted["from"]:
-        attempts = attempts.filter(at__gte=datetime.combine(wanted["from"], time(), tz))
-    if wanted["to"]:
-        after = wanted["to"] + timedelta(days=1)
-        attempts = attempts.filter(at__lt=datetime.combine(after, time(), tz))
-    if wanted["email"]:
-        attempts = attempts.filter(email__icontains=wanted["email"])
-    if wanted["result"]:
-        attempts = attempts.filter(result=wanted["result"])
+    first, last = _day(params.get("from")), _day(params.get("to"))
+    # (No NUL: PostgreSQL takes none in a text.)
+    email = params.get("email", "").replace("\x00", "").strip()[:254]
+    result = params.get("result", "")
+    result = result if result in LoginAttempt.Result.values else ""
+    if first:
+        attempts = attempts.filter(at__gte=datetime.combine(first, time(), tz))
+    if last:
+        attempts = attempts.filter(at__lt=datetime.combine(last + timedelta(days=1), time(), tz))
+    if email:
+        attempts = attempts.filter(email__icontains=email)
+    if result:
+        attempts = attempts.filter(result=result)
+    wanted = {"from": first, "to": last, "email": email, "result": result}
     pages = Paginator(attempts.order_by("-at", "-id"), LOG_PAGE)
     page = pages.get_page(whole(params.get("page"), 1, pages.num_pages) or 1)
     kept = {k: v for k, v in params.items() if k != "page" and v}

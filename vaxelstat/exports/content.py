@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from vaxelstat.calls.scope import Scope
@@ -138,8 +138,7 @@ def gather(org: Organization, scope: Scope, request: ExportRequest) -> Content:
             scope=scope,
         )
         calls, total = spec.calls, spec.total
-        with translation.override("sv"):  # (the files' words are Swedish, as their headings)
-            show(org, calls)
+        show(org, calls)  # (in the active language: the file's reader's)
     last = ImportRun.objects.filter(organization=org).order_by("-finished").first()
     return Content(
         org,

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from django.utils.translation import gettext, gettext_noop
 from fpdf import FPDF, FontFace
 
 from vaxelstat.exports.content import PDF_CALLS, Content
-from vaxelstat.reports.measures import Measure
+from vaxelstat.reports.measures import Measure, english
 from vaxelstat.reports.measures import described as definition
 from vaxelstat.reports.period import GROUP_NAMES
 from vaxelstat.reports.render import clock, csv_row
@@ -44,47 +45,57 @@ CALL_COLUMNS = [
 # The specification as the page shows it (specification.shown), for the files people read:
 # (key of the shown texts, or of the call for the type and start; Swedish heading).
 SHOWN_COLUMNS = [
-    ("type_label", "Typ"),
-    ("start", "Tidpunkt"),
-    ("from", "Från"),
-    ("forwarded_from", "Vidarekopplat från"),
-    ("group_from", "Gruppsamtal från"),
-    ("object", "Mätobjekt"),
-    ("member", "Besvarat av medlem"),
-    ("to", "Till"),
-    ("wait", "Kötid"),
-    ("talk", "Samtalslängd"),
-    ("forwarded_to", "Vidarekopplat till"),
-    ("note", "Övrigt"),
+    ("type_label", gettext_noop("Typ")),
+    ("start", gettext_noop("Tidpunkt")),
+    ("from", gettext_noop("Från")),
+    ("forwarded_from", gettext_noop("Vidarekopplat från")),
+    ("group_from", gettext_noop("Gruppsamtal från")),
+    ("object", gettext_noop("Mätobjekt")),
+    ("member", gettext_noop("Besvarat av medlem")),
+    ("to", gettext_noop("Till")),
+    ("wait", gettext_noop("Kötid")),
+    ("talk", gettext_noop("Samtalslängd")),
+    ("forwarded_to", gettext_noop("Vidarekopplat till")),
+    ("note", gettext_noop("Övrigt")),
 ]
 # The shown durations, and the seconds they show.
 DURATIONS = {"wait": "wait_s", "talk": "talk_s"}
 
 
 def _call_text(call: dict[str, Any], key: str) -> str:
-    return str(call[key]) if key in ("type_label", "start") else call["shown"][key]
+    if key == "type_label":
+        return gettext(call[key])
+    return str(call[key]) if key == "start" else call["shown"][key]
+
+
+def shown_headings() -> list[str]:
+    """The call list's headings in the active language."""
+    return [gettext(title) for _, title in SHOWN_COLUMNS]
 
 
 def info_rows(content: Content) -> list[tuple[str, str]]:
     result = content.result
     period = result.period
     return [
-        ("Rapport", f"{result.report.name_sv} ({result.report.key})"),
-        ("Organisation", content.org.name),
-        ("Underlag", "Alla loggar för valda mätobjekt"),
-        ("Period", f"{period.first.isoformat()} – {period.last.isoformat()} ({period.timezone})"),
-        ("Tid på dygnet", period.window),
-        ("Gruppering", GROUP_NAMES[period.group]),
+        (gettext("Rapport"), result.report.name),
+        (gettext("Organisation"), content.org.name),
+        (gettext("Underlag"), gettext("Alla loggar för valda mätobjekt")),
         (
-            "Mätobjekt",
+            gettext("Period"),
+            f"{period.first.isoformat()} – {period.last.isoformat()} ({period.timezone})",
+        ),
+        (gettext("Tid på dygnet"), period.window),
+        (gettext("Gruppering"), gettext(GROUP_NAMES[period.group])),
+        (
+            gettext("Mätobjekt"),
             ", ".join(
                 f"{o.display_name} ({o.number})" if o.display_name else o.number
                 for o in result.objects
             ),
         ),
-        ("Skapad", content.made.astimezone(period.tz).strftime("%Y-%m-%d %H:%M:%S")),
+        (gettext("Skapad"), content.made.astimezone(period.tz).strftime("%Y-%m-%d %H:%M:%S")),
         (
-            "Senaste import",
+            gettext("Senaste import"),
             content.last_import.astimezone(period.tz).strftime("%Y-%m-%d %H:%M:%S")
             if content.last_import
             else "–",
@@ -114,16 +125,16 @@ def xlsx(content: Content, path: Path) -> None:
     if "table" in content.include or "chart" in content.include:
         _report_sheet(book, content, formats, bold)
     if "info" in content.include:
-        info = book.add_worksheet("Information")
+        info = book.add_worksheet(gettext("Information"))
         for r, (key, value) in enumerate(info_rows(content)):
             info.write_string(r, 0, key, bold)
             info.write_string(r, 1, value)
         info.set_column(0, 0, 18)
         info.set_column(1, 1, 80)
     if content.calls is not None:
-        calls = book.add_worksheet("Samtal")
+        calls = book.add_worksheet(gettext("Samtal"))
         duration = formats["seconds"]
-        headers = [{"header": title} for _, title in SHOWN_COLUMNS]
+        headers = [{"header": title} for title in shown_headings()]
         calls.add_table(
             0,
             0,
@@ -184,13 +195,14 @@ def _report_sheet(book: Any, content: Content, formats: dict[str, Any], bold: An
             else:
                 sheet.write_number(r, c, value, shown[measure.unit])
 
-    sheet = book.add_worksheet("Rapport")
+    name = gettext("Rapport")
+    sheet = book.add_worksheet(name)
     rows = [
         [_bucket_value(bucket.start, bucket.label), *(cell(m, values[m.key]) for m in columns)]
         for bucket, values in result.rows
     ]
-    headers = [{"header": "Period"}] + [
-        {"header": m.label_sv, "format": formats[m.unit]} for m in columns
+    headers = [{"header": gettext("Period")}] + [
+        {"header": m.label, "format": formats[m.unit]} for m in columns
     ]
     sheet.add_table(
         0,
@@ -209,10 +221,10 @@ def _report_sheet(book: Any, content: Content, formats: dict[str, Any], bold: An
             sheet.write_string(r, 0, str(label))
         figures(r, row[1:], formats)
     total = max(len(rows), 1) + 1
-    sheet.write_string(total, 0, "Totalt", bold)
+    sheet.write_string(total, 0, gettext("Totalt"), bold)
     figures(total, [cell(m, result.total[m.key]) for m in columns], bold_formats)
     for c, measure in enumerate(columns, start=1):
-        sheet.write_comment(0, c, definition(measure), {"x_scale": 2, "y_scale": 1.5})
+        sheet.write_comment(0, c, definition(measure, english()), {"x_scale": 2, "y_scale": 1.5})
     sheet.set_column(0, 0, 18)
     sheet.set_column(1, len(columns), 16)
     _print_setup(sheet)
@@ -223,12 +235,12 @@ def _report_sheet(book: Any, content: Content, formats: dict[str, Any], bold: An
                 continue
             chart.add_series(
                 {
-                    "name": ["Rapport", 0, c],
-                    "categories": ["Rapport", 1, 0, len(rows), 0],
-                    "values": ["Rapport", 1, c, len(rows), c],
+                    "name": [name, 0, c],
+                    "categories": [name, 1, 0, len(rows), 0],
+                    "values": [name, 1, c, len(rows), c],
                 }
             )
-        chart.set_title({"name": result.report.name_sv})
+        chart.set_title({"name": result.report.name})
         # The axis shows the rows' dates as dates (LibreOffice showed their serial numbers).
         first = rows[0][0]
         if isinstance(first, date):  # (a datetime is a date too)
@@ -272,8 +284,8 @@ def excel_csv_text(content: Content) -> str:
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";")
     result = content.result
-    writer.writerow(["Period", *(m.label_sv for m in result.columns)])
-    writer.writerow(["Totalt", *(_excel(m, result.total[m.key]) for m in result.columns)])
+    writer.writerow([gettext("Period"), *(m.label for m in result.columns)])
+    writer.writerow([gettext("Totalt"), *(_excel(m, result.total[m.key]) for m in result.columns)])
     for bucket, values in result.rows:
         writer.writerow(
             csv_row([bucket.label, *(_excel(m, values[m.key]) for m in result.columns)])
@@ -286,7 +298,7 @@ def excel_calls_csv(calls: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";")
-    writer.writerow([title for _, title in SHOWN_COLUMNS])
+    writer.writerow(shown_headings())
     for call in calls:
         row = [_call_text(call, key) for key, _ in SHOWN_COLUMNS]
         row[1] = row[1].replace("T", " ")  # the start (with its offset in a repeated hour)
@@ -325,7 +337,8 @@ class _Pdf(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font("DejaVu", size=8)
-        self.cell(0, 6, f"{self.title_text} – sida {self.page_no()} av {{nb}}", align="C")
+        page = gettext("sida %(page)s av %(pages)s") % {"page": self.page_no(), "pages": "{nb}"}
+        self.cell(0, 6, f"{self.title_text} – {page}", align="C")
 
 
 def pdf(content: Content, path: Path) -> None:
@@ -333,14 +346,14 @@ def pdf(content: Content, path: Path) -> None:
     page), and the calls when there are few enough; page numbers at the foot."""
     result = content.result
     doc = _Pdf(orientation="L", unit="mm", format="A4")
-    doc.title_text = result.report.name_sv
+    doc.title_text = result.report.name
     doc.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     doc.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     doc.set_auto_page_break(auto=True, margin=15)
     doc.alias_nb_pages()
     doc.add_page()
     doc.set_font("DejaVu", "B", 14)
-    doc.cell(0, 8, result.report.name_sv, new_x="LMARGIN", new_y="NEXT")
+    doc.cell(0, 8, result.report.name, new_x="LMARGIN", new_y="NEXT")
     doc.set_font("DejaVu", size=9)
     if "info" in content.include:
         for key, value in info_rows(content):
@@ -353,9 +366,9 @@ def pdf(content: Content, path: Path) -> None:
     if "table" in content.include:
         _table(
             doc,
-            ["Period", *(m.label_sv for m in result.columns)],
+            [gettext("Period"), *(m.label for m in result.columns)],
             [
-                ["Totalt", *(_shown(m, result.total[m.key]) for m in result.columns)],
+                [gettext("Totalt"), *(_shown(m, result.total[m.key]) for m in result.columns)],
                 *(
                     [bucket.label, *(_shown(m, values[m.key]) for m in result.columns)]
                     for bucket, values in result.rows
@@ -365,14 +378,17 @@ def pdf(content: Content, path: Path) -> None:
     if content.calls is not None:
         doc.ln(4)
         doc.set_font("DejaVu", "B", 11)
-        doc.cell(0, 7, "Samtalsspecifikation", new_x="LMARGIN", new_y="NEXT")
+        doc.cell(0, 7, gettext("Samtalsspecifikation"), new_x="LMARGIN", new_y="NEXT")
         doc.set_font("DejaVu", size=9)
         if content.calls_total > PDF_CALLS:
             doc.multi_cell(
                 0,
                 5,
-                f"Specifikationen har {content.calls_total} samtal, fler än {PDF_CALLS}: "
-                "den finns i Excel-exporten.",
+                gettext(
+                    "Specifikationen har %(calls)s samtal, fler än %(most)s: den finns i "
+                    "Excel-exporten."
+                )
+                % {"calls": content.calls_total, "most": PDF_CALLS},
                 new_x="LMARGIN",
                 new_y="NEXT",
             )
@@ -381,7 +397,7 @@ def pdf(content: Content, path: Path) -> None:
             for row in rows:
                 row[1] = row[1][:19].replace("T", " ")  # the start, to the second
             durations = {c for c, (key, _) in enumerate(SHOWN_COLUMNS) if key in DURATIONS}
-            _table(doc, [title for _, title in SHOWN_COLUMNS], rows, size=7, figures=durations)
+            _table(doc, shown_headings(), rows, size=7, figures=durations)
     doc.output(str(path))
 
 
@@ -459,8 +475,8 @@ def _bars(doc: FPDF, content: Content, counts: list[Measure]) -> None:
     for j, measure in enumerate(counts):
         doc.set_fill_color(*colours[j % len(colours)])
         doc.rect(x, top + height + 7, 3, 3, style="F")
-        doc.text(x + 4, top + height + 9.5, measure.label_sv)
-        x += 6 + doc.get_string_width(measure.label_sv)
+        doc.text(x + 4, top + height + 9.5, measure.label)
+        x += 6 + doc.get_string_width(measure.label)
     doc.set_y(top + height + 14)
 
 

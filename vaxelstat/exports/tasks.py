@@ -47,15 +47,17 @@ def make_file(export: Export) -> Path:
     """Build the export's file with its owner's permissions as they are now."""
     request = ExportRequest.from_json(export.request)
     scope = scope_for(export.owner, export.organization)
-    content = gather(export.organization, scope, request)
-    _progress(export, 60)
-    target = folder(export)
-    target.mkdir(parents=True, exist_ok=True)
-    path = target / file_name(export, request)
-    if export.format == "csv":
-        path.write_text(render.csv_text(content), encoding="utf-8")
-    else:
-        render.RENDERERS[export.format](content, path)
+    # In the owner's language: the words of the file (its headings, names and notes).
+    with translation.override(export.owner.language):
+        content = gather(export.organization, scope, request)
+        _progress(export, 60)
+        target = folder(export)
+        target.mkdir(parents=True, exist_ok=True)
+        path = target / file_name(export, request)
+        if export.format == "csv":
+            path.write_text(render.csv_text(content), encoding="utf-8")
+        else:
+            render.RENDERERS[export.format](content, path)
     return path
 
 

@@ -26,6 +26,11 @@ class Measure:
     value: str = ""
     unit: str = "count"  # "count", "seconds" or "percent"
 
+    @property
+    def label(self) -> str:
+        """The column's heading in the active language."""
+        return self.label_en if english() else self.label_sv
+
 
 ANSWERED_USER = "type = 'in_answered'"
 UNANSWERED_GROUP = "type IN ('abandoned', 'no_agent')"

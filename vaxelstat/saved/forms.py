@@ -46,7 +46,9 @@ class SavedReportForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.owner, self.organization = owner, organization
         # A saved report always has a period: no blank choice to begin with.
-        self.fields["period"].choices = SavedReport.Period.choices
+        period = self.fields["period"]
+        assert isinstance(period, forms.ChoiceField)
+        period.choices = SavedReport.Period.choices
         if "include" in self.fields:
             self.fields["include"].initial = self.instance.include
             self.fields["addresses"].initial = ", ".join(self.instance.email_to)

@@ -75,6 +75,17 @@ def fresh_rate_limits(request: pytest.FixtureRequest) -> None:
         cache.clear()
 
 
+@pytest.fixture(params=["duckdb", "chdb"])
+def engine(request, settings) -> str:  # type: ignore[no-untyped-def]
+    """A test on each engine: DuckDB, and ClickHouse through chDB (a module whose every test
+    runs on both says `pytestmark = pytest.mark.usefixtures("engine")`)."""
+    if request.param == "chdb":
+        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
+        # chDB runs one embedded server per process: one path for the whole test session.
+        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
+    return str(request.param)
+
+
 @pytest.fixture(autouse=True)
 def empty_call_store() -> Iterator[None]:
     """Empty the call store after each test, as the database is rolled back.

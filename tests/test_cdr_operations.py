@@ -26,12 +26,7 @@ OTHER = (
 )
 
 
-@pytest.fixture(autouse=True, params=["duckdb", "chdb"])
-def engine(request, settings) -> str:  # type: ignore[no-untyped-def]
-    if request.param == "chdb":
-        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
-        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
-    return str(request.param)
+pytestmark = pytest.mark.usefixtures("engine")
 
 
 def point(org, name: str) -> CollectionPoint:  # type: ignore[no-untyped-def]

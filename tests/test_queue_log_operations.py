@@ -19,14 +19,7 @@ CALL = [
 END = [f"{T + 100}|c1|400|PJSIP/1002|COMPLETECALLER|12|88|1"]
 
 
-@pytest.fixture(autouse=True, params=["duckdb", "chdb"])
-def engine(request, settings) -> str:  # type: ignore[no-untyped-def]
-    """Every test here on each engine: the rules are the workspace's, the reads and the
-    replacement the store's."""
-    if request.param == "chdb":
-        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
-        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
-    return str(request.param)
+pytestmark = pytest.mark.usefixtures("engine")
 
 
 @pytest.fixture

@@ -46,16 +46,6 @@ def leg(
     return ",".join(values.get(c, "") for c in COLUMNS)
 
 
-@pytest.fixture(params=["duckdb", "chdb"])
-def engine(request, settings) -> str:  # type: ignore[no-untyped-def]
-    """Run a worked example on each engine: DuckDB, and ClickHouse through chDB."""
-    if request.param == "chdb":
-        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
-        # chDB runs one embedded server per process: one path for the whole test session.
-        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
-    return str(request.param)
-
-
 def load(org: Organization, tmp_path: Path, *legs: str) -> None:
     path = tmp_path / f"{org.slug}.csv"
     path.write_text(",".join(COLUMNS) + "\n" + "\n".join(legs) + "\n")

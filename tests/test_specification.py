@@ -116,14 +116,6 @@ def row(leg: dict) -> str:
     return ",".join(values.get(c, "") for c in COLUMNS)
 
 
-@pytest.fixture(params=["duckdb", "chdb"])
-def engine(request, settings) -> str:  # type: ignore[no-untyped-def]
-    if request.param == "chdb":
-        pytest.importorskip("chdb", reason="chDB (ClickHouse in process) is not installed")
-        settings.CALLSTORE_URL = f"chdb:///{settings.DATA_DIR / 'clickhouse'}"
-    return str(request.param)
-
-
 @pytest.fixture
 def loaded(org, tmp_path: Path):  # type: ignore[no-untyped-def]
     path = tmp_path / "legs.csv"

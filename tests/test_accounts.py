@@ -515,6 +515,8 @@ def test_synliga_moduler_are_the_organizations_platforms_and_limit_what_a_user_s
     assert response.status_code == 302
     erik = User.objects.get(email="erik@a.example")
     assert erik.platforms == ["broadworks"] and erik.sees_all
+    listed = alice.get("/administration/anvandare/").content.decode()
+    assert "<td>Valda moduler</td>" in listed  # not "Allt": Visa allt, of one module
     assert list(visible_objects(erik, world.a)) == [hunt]
     assert scope_for(erik, world.a).objects == frozenset({hunt.id})
     # His pages show only what his module holds: not the Asterisk groups' calls.

@@ -406,3 +406,176 @@ def test_the_signed_in_pages_have_no_serious_accessibility_fault_nor_an_english_
         english += [(path, word) for word in ENGLISH.findall(page.inner_text("body"))]
     assert not faults, faults
     assert not english, english
+
+
+def test_the_guide_step_by_step(simulated, live_server, smtp, browser) -> None:
+    """The seed guide's steps in its order, as a new customer takes them: an admin adds a user
+    with his modules and a filter; he activates, logs in, chooses his start page, makes a
+    report, groups it, reads a column's definition by keyboard, e-mails an export, filters the
+    specification by every field, and turns on two-factor authentication."""
+    import threading
+
+    from django.db import connections
+    from playwright.sync_api import expect
+
+    from vaxelstat.exports.tasks import run_pending
+
+    url = live_server.url
+
+    def swedish(page) -> None:  # type: ignore[no-untyped-def]
+        """The page as it is now shows no English word of ENGLISH."""
+        assert not ENGLISH.findall(page.inner_text("body")), (
+            page.url,
+            ENGLISH.findall(page.inner_text("body")),
+        )
+
+    def work() -> None:
+        """The server's worker, as a thread of the test (away from Playwright's loop)."""
+        try:
+            run_pending()
+        finally:
+            connections.close_all()
+
+    # Administration → Användare → Lägg till ny användare (the guide's steps 1–10).
+    alice = alice_logged_in(browser, url, {"width": 1366, "height": 768})
+    alice.get_by_role("navigation", name="Meny").get_by_role("link", name="Administration").click()
+    alice.get_by_role("link", name="Användare").first.click()
+    alice.get_by_role("link", name="Lägg till ny användare").click()
+    alice.get_by_label("E-post").fill("pelle@a.example")
+    alice.get_by_label("Namn").fill("Pelle Persson")
+    expect(alice.get_by_label("Skicka initieringsfrågan")).to_be_checked()
+    modules = alice.locator("fieldset", has_text="Synliga moduler")
+    modules.get_by_role("button", name="Avmarkera alla", exact=True).click()
+    expect(modules.get_by_label("Asterisk – Statistik")).not_to_be_checked()
+    modules.get_by_role("button", name="Markera alla", exact=True).click()
+    expect(modules.get_by_label("Asterisk – Statistik")).to_be_checked()
+    alice.get_by_label("Visa allt aktiverat").uncheck()
+    alice.get_by_placeholder("Sök insamlingspunkt eller mätobjekt").fill("support")
+    alice.get_by_label("Support (400)").check()
+    alice.get_by_role("button", name="Visa endast markerade").click()
+    expect(alice.locator("[data-grant-lists] input:visible")).to_have_count(1)
+    alice.get_by_role("button", name="Töm filter").click()
+    swedish(alice)
+    alice.get_by_role("button", name="Spara ny").first.click()
+    expect(alice.get_by_text("pelle@a.example har lagts till")).to_be_visible()
+
+    # Pelle activates his account from the e-mail and logs in.
+    link = LINK.search(body_of(smtp.last_to("pelle@a.example"))).group(1)  # type: ignore[union-attr]
+    pelle = browser.new_context(locale="sv-SE", accept_downloads=True).new_page()
+    pelle.set_default_timeout(15_000)
+    pelle.goto(f"{url}{link}")
+    pelle.get_by_label("Lösenord", exact=True).fill("Pelle-ringer-kön-2026")
+    expect(pelle.get_by_text("Lösenordets styrka: Starkt")).to_be_visible()
+    swedish(pelle)
+    pelle.get_by_label("Bekräfta lösenord").fill("Pelle-ringer-kön-2026")
+    pelle.get_by_role("button", name="Skapa och gå till inloggningssida").click()
+    pelle.get_by_label("E-post").fill("pelle@a.example")
+    pelle.get_by_label("Lösenord").fill("Pelle-ringer-kön-2026")
+    pelle.get_by_role("button", name="Logga in").click()
+    # Start: his group's figures of today, and only his.
+    expect(pelle.get_by_role("heading", name="Alfa AB")).to_be_visible()
+    expect(pelle.locator("table.today").get_by_role("link", name="400 Support")).to_be_visible()
+    expect(pelle.locator("table.today")).not_to_contain_text("401")
+    swedish(pelle)
+
+    # Mitt konto → Välj startsida.
+    menu = pelle.get_by_role("navigation", name="Meny")
+    menu.get_by_role("link", name="Mitt konto").click()
+    pelle.get_by_label("Välj startsida").select_option(label="Basrapporter")
+    pelle.get_by_role("button", name="Spara").first.click()
+    expect(pelle.get_by_text("Sparat.")).to_be_visible()
+    swedish(pelle)
+
+    # Skapa en rapport: period, report, objects, Bearbeta; then group it by hour.
+    menu.get_by_role("link", name="Basrapporter").click()
+    pelle.wait_for_load_state("load")
+    with pelle.expect_navigation():
+        pelle.get_by_label("Välj rapport här").select_option("acd.incoming")
+    pelle.get_by_label("Från").fill("2026-11-09")
+    pelle.get_by_label("Till").fill("2026-11-20")
+    pelle.get_by_label("Markera alla").check()
+    pelle.get_by_role("button", name="Bearbeta").click()
+    expect(pelle.locator("#report-title")).to_have_text(
+        "Inkommande – Besvarade – Ej besvarade – (M) Svarstid"
+    )
+    pelle.wait_for_load_state("load")
+    pelle.get_by_role("link", name="Timme", exact=True).click()
+    expect(pelle.locator("table.report tbody tr").nth(1).locator("th")).to_have_text(
+        "2026-11-09 00:00"
+    )
+    pelle.get_by_role("link", name="Dag", exact=True).click()
+    expect(pelle.locator("table.report tbody tr").nth(1).locator("th")).to_have_text("2026-11-09")
+
+    # A column's definition, by keyboard alone.
+    pelle.locator("details.definitions summary").focus()
+    pelle.keyboard.press("Enter")
+    expect(pelle.locator("dl.definitions")).to_be_visible()
+    expect(pelle.locator("dl.definitions")).to_contain_text("Totalt inkommande")
+    swedish(pelle)
+
+    # Exportera → Skicka som e-post: the file reaches the address.
+    pelle.get_by_role("tab", name="Exportera").click()
+    pelle.get_by_label("CSV för Excel").check()
+    pelle.get_by_label("E-post (flera adresser med kommatecken emellan)").first.fill(
+        "chef@example.se"
+    )
+    pelle.get_by_role("button", name="Skicka som e-post").first.click()
+    expect(pelle.get_by_role("heading", name="Export")).to_be_visible()
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
+    mail = smtp.last_to("chef@example.se")
+    attachment = next(mail.iter_attachments())
+    assert attachment.get_filename().startswith("Inkommande – Besvarade")
+    assert attachment.get_content().startswith("\ufeffPeriod;Totalt inkommande;")
+
+    # Samtalsspecifikation: every filter, then Töm filter.
+    pelle.go_back()
+    pelle.wait_for_load_state("load")
+    pelle.locator("tr.total td").nth(1).locator("a").click()
+    expect(pelle.get_by_role("heading", name="Samtalsspecifikation")).to_be_visible()
+    everything = pelle.locator("#call-count").inner_text()
+    pelle.get_by_label("Typ").select_option(label="Besvarat av medlem")
+    for field, value in (
+        ("Från", "0"),
+        ("Grupp", "Support"),
+        ("Besvarat av medlem", "1"),
+        ("Kötid min (s)", "0"),
+        ("Kötid max (s)", "600"),
+        ("Samtalslängd min (s)", "1"),
+        ("Samtalslängd max (s)", "36000"),
+    ):
+        pelle.get_by_label(field, exact=True).fill(value)
+    pelle.get_by_role("button", name="Använd filter").click()
+    filtered = pelle.locator("#call-count").inner_text()
+    assert (
+        0
+        < int(filtered.split()[0].replace("\xa0", ""))
+        <= int(everything.split()[0].replace("\xa0", ""))
+    )
+    expect(pelle.locator("table.calls tbody tr").first).to_contain_text("400 Support")
+    swedish(pelle)
+    pelle.get_by_label("Vidarekopplat till", exact=True).fill("ingen-sådan")
+    pelle.get_by_role("button", name="Använd filter").click()
+    expect(pelle.locator("#call-count")).to_have_text("0 samtal")
+    pelle.get_by_role("link", name="Töm filter").click()
+    expect(pelle.locator("#call-count")).to_have_text(everything)
+
+    # Tvåfaktorautentisering: Mitt konto → Kräv → Ok; the next login asks for the code.
+    menu.get_by_role("link", name="Mitt konto").click()
+    pelle.get_by_label("Kräv tvåfaktorautentisering").check()
+    pelle.get_by_role("button", name="Ok").click()
+    pelle.get_by_role("button", name="Logga ut").click()
+    sent = len(smtp.to("pelle@a.example"))
+    pelle.goto(f"{url}/login/")
+    pelle.get_by_label("E-post").fill("pelle@a.example")
+    pelle.get_by_label("Lösenord").fill("Pelle-ringer-kön-2026")
+    pelle.get_by_role("button", name="Logga in").click()
+    expect(pelle.get_by_role("heading", name="Ytterligare verifikation krävs")).to_be_visible()
+    assert len(smtp.to("pelle@a.example")) == sent + 1
+    code = CODE.search(body_of(smtp.last_to("pelle@a.example"))).group(1)  # type: ignore[union-attr]
+    pelle.get_by_label("Verifikationskod").fill(code)
+    pelle.get_by_role("button", name="Verifiera koden").click()
+    # He lands on the start page he chose.
+    expect(pelle.get_by_role("heading", name="Basrapporter")).to_be_visible()
+    swedish(pelle)

@@ -294,12 +294,35 @@ def test_on_a_phone_the_menu_is_a_bar_above_the_page(world, live_server, browser
     assert main is not None and main["x"] == 0 and main["width"] == 390
     menu = page.get_by_role("navigation", name="Meny")
     expect(menu.get_by_role("link", name="Basrapporter")).to_be_hidden()
+    # The closed bar shows ☰.
+    expect(page.locator("details.menu summary")).to_have_text(re.compile("^☰"))
+    expect(page.locator("details.menu summary span").first).to_be_visible()
     page.locator("details.menu summary").click()
     link = menu.get_by_role("link", name="Basrapporter")
     expect(link).to_be_visible()
     box = link.bounding_box()
     # The link has the width of the screen, not a sliver beside the page.
     assert box is not None and box["width"] > 300
+
+
+def test_on_a_laptop_the_menu_stays_folded_once_folded(world, live_server, browser) -> None:
+    """The guide's arrow: the menu folds to a narrow bar, and stays so on the next pages
+    until it is opened again."""
+    from playwright.sync_api import expect
+
+    page = alice_logged_in(browser, live_server.url, {"width": 1366, "height": 768})
+    menu = page.get_by_role("navigation", name="Meny")
+    expect(menu.get_by_role("link", name="Basrapporter")).to_be_visible()
+    page.locator("details.menu summary").click()
+    expect(menu.get_by_role("link", name="Basrapporter")).to_be_hidden()
+    narrow = page.locator("details.menu").bounding_box()
+    assert narrow is not None and narrow["width"] < 80
+    page.goto(live_server.url + "/konto/")
+    expect(menu.get_by_role("link", name="Basrapporter")).to_be_hidden()
+    expect(page.locator("details.menu summary span").first).to_be_visible()  # ☰
+    page.locator("details.menu summary").click()
+    page.goto(live_server.url + "/")
+    expect(menu.get_by_role("link", name="Basrapporter")).to_be_visible()
 
 
 # Every signed-in page an admin reaches from the menu and from those pages (a report with

@@ -1,8 +1,17 @@
 // Progressive enhancement only: every page works without it.
 document.addEventListener("DOMContentLoaded", () => {
-  // On a phone the menu starts closed: the page comes first (☰ opens it).
+  // On a phone the menu starts closed: the page comes first (☰ opens it). On a wider screen
+  // it stays as the user left it: folded to a narrow bar, or open.
   const menu = document.querySelector("details.menu");
-  if (menu && window.matchMedia("(max-width: 40rem)").matches) menu.open = false;
+  if (menu) {
+    const phone = window.matchMedia("(max-width: 40rem)").matches;
+    if (phone || localStorage.getItem("menu") === "folded") menu.open = false;
+    menu.addEventListener("toggle", () => {
+      if (!window.matchMedia("(max-width: 40rem)").matches) {
+        localStorage.setItem("menu", menu.open ? "open" : "folded");
+      }
+    });
+  }
   // A select that applies itself when changed (its form has a button for no-script use).
   for (const select of document.querySelectorAll("select[data-autosubmit]")) {
     select.addEventListener("change", () => select.form.submit());

@@ -562,3 +562,9 @@ def test_an_english_readers_export_is_in_english(simulated) -> None:
     assert calls[0][:3] == ("Type", "Time", "From")
     unanswered = {"Unanswered - Hung up in queue", "Unanswered - Nobody free", "Forwarded"}
     assert len(calls) > 1 and {row[0] for row in calls[1:]} <= unanswered
+    # The weekdays by their English names (the plain CSV keeps the keys it always had).
+    weekdays = ask(
+        alice, report="acd.incoming", o=[q.id for q in queues], format="excel-csv", group="weekday"
+    )
+    lines = fetched(alice, weekdays).decode("utf-8-sig").splitlines()
+    assert [line.split(";")[0] for line in lines[2:4]] == ["Monday", "Tuesday"]

@@ -63,6 +63,18 @@ def alice_logged_in(browser, url: str, viewport: dict[str, int]):  # type: ignor
     return page
 
 
+def make_report(page, key: str) -> None:  # type: ignore[no-untyped-def]
+    """Basrapporter as the guide makes a report: the report (the page then loads again with
+    its kind's objects), 9–20 November 2026, every object, Bearbeta."""
+    page.wait_for_load_state("load")  # (the page's script listens once it has loaded)
+    with page.expect_navigation():
+        page.get_by_label("Välj rapport här").select_option(key)
+    page.get_by_label("Från").fill("2026-11-09")
+    page.get_by_label("Till").fill("2026-11-20")
+    page.get_by_label("Markera alla").check()
+    page.get_by_role("button", name="Bearbeta").click()
+
+
 def test_a_new_user_activates_and_logs_in_with_the_emailed_code(
     two_factor_for_all, live_server, smtp, browser
 ) -> None:
@@ -143,28 +155,14 @@ def test_basrapporter_each_report_grouping_and_the_calls_behind_a_figure(
     page.wait_for_url("**/basrapporter/")
 
     for report in REPORTS.values():
-        # The page's script listens once the page has loaded; choosing a report then loads
-        # the page again with its kind's objects.
-        page.wait_for_load_state("load")
-        with page.expect_navigation():
-            page.get_by_label("Välj rapport här").select_option(report.key)
-        page.get_by_label("Från").fill("2026-11-09")
-        page.get_by_label("Till").fill("2026-11-20")
-        page.get_by_label("Markera alla").check()
-        page.get_by_role("button", name="Bearbeta").click()
+        make_report(page, report.key)
         expect(page.locator("#report-title")).to_have_text(report.name_sv)
         total = page.locator("tr.total td").first
         expect(total).not_to_have_text("0")
         assert f"report={report.key}" in page.url
 
     # Grouping redraws without loading the page; the back button returns to the day rows.
-    page.wait_for_load_state("load")
-    with page.expect_navigation():
-        page.get_by_label("Välj rapport här").select_option("acd.incoming")
-    page.get_by_label("Från").fill("2026-11-09")
-    page.get_by_label("Till").fill("2026-11-20")
-    page.get_by_label("Markera alla").check()
-    page.get_by_role("button", name="Bearbeta").click()
+    make_report(page, "acd.incoming")
     expect(page.locator("#report-title")).to_have_text(REPORTS["acd.incoming"].name_sv)
     page.wait_for_load_state("load")
     page.evaluate("window.notReloaded = true")
@@ -511,13 +509,7 @@ def test_the_guide_step_by_step(simulated, live_server, smtp, browser) -> None:
 
     # Skapa en rapport: period, report, objects, Bearbeta; then group it by hour.
     menu.get_by_role("link", name="Basrapporter").click()
-    pelle.wait_for_load_state("load")
-    with pelle.expect_navigation():
-        pelle.get_by_label("Välj rapport här").select_option("acd.incoming")
-    pelle.get_by_label("Från").fill("2026-11-09")
-    pelle.get_by_label("Till").fill("2026-11-20")
-    pelle.get_by_label("Markera alla").check()
-    pelle.get_by_role("button", name="Bearbeta").click()
+    make_report(pelle, "acd.incoming")
     expect(pelle.locator("#report-title")).to_have_text(
         "Inkommande – Besvarade – Ej besvarade – (M) Svarstid"
     )

@@ -154,6 +154,8 @@ def test_the_export_worker_takes_the_organizations_in_turn(world) -> None:  # ty
 
 # Values no form writes, for every parameter of every page that reads one.
 NONSENSE = [HUGE, "-1", "²", "\x00", "'", "<script>", "2026-13-45", "00:00-99:99", "", "a" * 5000]
+# Dates a date type holds that no period may: the first and last days there are.
+NONSENSE += ["0001-01-01", "9999-12-31"]
 PARAMETERS = {
     "/basrapporter/": ["report", "from", "to", "time", "group", "o"],
     "/avancerade-rapporter/": ["report", "from", "to", "time", "group", "o", "m", "rows"],

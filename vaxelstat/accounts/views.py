@@ -1,7 +1,7 @@
 """Logging in (with a code by e-mail where two-factor is on), activation and reset links,
 Mitt konto and the login log."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -34,6 +34,7 @@ from vaxelstat.accounts.models import LoginAttempt, User
 from vaxelstat.accounts.tokens import TOKENS, LinkState, link_state
 from vaxelstat.limits import per_address, usage
 from vaxelstat.params import whole
+from vaxelstat.reports.period import day_start, read_day
 
 Result, Method = LoginAttempt.Result, LoginAttempt.Method
 
@@ -291,15 +292,15 @@ def logs(request: HttpRequest) -> HttpResponse:
         attempts = attempts.filter(organization=user.organization)
     params = request.GET
     tz = user.organization.tzinfo if user.organization else timezone.get_default_timezone()
-    first, last = _day(params.get("from")), _day(params.get("to"))
+    first, last = read_day(params.get("from")), read_day(params.get("to"))
     # (No NUL: PostgreSQL takes none in a text.)
     email = params.get("email", "").replace("\x00", "").strip()[:254]
     result = params.get("result", "")
     result = result if result in LoginAttempt.Result.values else ""
     if first:
-        attempts = attempts.filter(at__gte=datetime.combine(first, time(), tz))
+        attempts = attempts.filter(at__gte=day_start(first, tz))
     if last:
-        attempts = attempts.filter(at__lt=datetime.combine(last + timedelta(days=1), time(), tz))
+        attempts = attempts.filter(at__lt=day_start(last + timedelta(days=1), tz))
     if email:
         attempts = attempts.filter(email__icontains=email)
     if result:
@@ -323,14 +324,6 @@ def logs(request: HttpRequest) -> HttpResponse:
             "next": link(page.number + 1) if page.has_next() else "",
         },
     )
-
-
-def _day(text: str | None) -> date | None:
-    """A YYYY-MM-DD date of a form's field, or None (a date it cannot read is no filter)."""
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
 
 
 # The module a start page belongs to, where it belongs to one.

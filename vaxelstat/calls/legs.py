@@ -1,5 +1,6 @@
 """The call leg: one row per call per measured object (SPEC §4)."""
 
+import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
@@ -82,6 +83,10 @@ ENDED_BY_RESTART = "ended by restart"
 def ended_after(hours: int) -> str:
     """Övrigt of a call closed because it was open longer than the collection point allows."""
     return f"ended by timeout {hours} h"
+
+
+# ended_after's note, read back: its hours.
+ENDED_AFTER = re.compile(r"ended by timeout (\d+) h")
 
 
 # The leg's fields of free text (numbers, names, notes), as sources and listings carry them.

@@ -103,11 +103,6 @@ def info_rows(content: Content) -> list[tuple[str, str]]:
     ]
 
 
-def _label(content: Content, label: str) -> str:
-    """A row's label in the reader's language (a weekday's name; the others are dates)."""
-    return gettext(label) if content.result.period.group == "weekday" else label
-
-
 def _bucket_value(start: str | None, label: str) -> Any:
     """A row's label as Excel should hold it: a date or a date and time where it is one."""
     if start is None or label.count(":") > 1:
@@ -204,7 +199,7 @@ def _report_sheet(book: Any, content: Content, formats: dict[str, Any], bold: An
     sheet = book.add_worksheet(name)
     rows = [
         [
-            _bucket_value(bucket.start, _label(content, bucket.label)),
+            _bucket_value(bucket.start, result.period.shown_label(bucket.label)),
             *(cell(m, values[m.key]) for m in columns),
         ]
         for bucket, values in result.rows
@@ -297,7 +292,10 @@ def excel_csv_text(content: Content) -> str:
     for bucket, values in result.rows:
         writer.writerow(
             csv_row(
-                [_label(content, bucket.label), *(_excel(m, values[m.key]) for m in result.columns)]
+                [
+                    result.period.shown_label(bucket.label),
+                    *(_excel(m, values[m.key]) for m in result.columns),
+                ]
             )
         )
     return out.getvalue()
@@ -381,7 +379,7 @@ def pdf(content: Content, path: Path) -> None:
                 [gettext("Totalt"), *(_shown(m, result.total[m.key]) for m in result.columns)],
                 *(
                     [
-                        _label(content, bucket.label),
+                        result.period.shown_label(bucket.label),
                         *(_shown(m, values[m.key]) for m in result.columns),
                     ]
                     for bucket, values in result.rows
@@ -480,7 +478,7 @@ def _bars(doc: FPDF, content: Content, counts: list[Measure]) -> None:
             h = height * value / top_value
             doc.set_fill_color(*colours[j % len(colours)])
             doc.rect(left + i * slot + j * bar, top + height - h, bar, h, style="F")
-    labels = [_label(content, bucket.label) for bucket, _ in result.rows]
+    labels = [result.period.shown_label(bucket.label) for bucket, _ in result.rows]
     step = max(1, len(labels) // 12)
     for i in range(0, len(labels), step):
         doc.text(left + i * slot, top + height + 4, labels[i])

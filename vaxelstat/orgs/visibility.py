@@ -31,7 +31,7 @@ def visible_objects(user: object, org: Organization) -> QuerySet[MeasuredObject]
             | Q(collection_point__in=user.visible_points.all())  # type: ignore[attr-defined]
         ).distinct()
     platforms = getattr(user, "platforms", None)
-    if platforms is not None and not is_admin(user):
+    if platforms is not None:
         objects = objects.filter(collection_point__format__in=formats_of(platforms))
     return objects
 

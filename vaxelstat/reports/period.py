@@ -27,7 +27,17 @@ GROUP_NAMES = {
     "weekday": gettext_noop("Veckodag"),
 }
 _STEP = {"15min": timedelta(minutes=15), "30min": timedelta(minutes=30), "hour": timedelta(hours=1)}
-WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+# The weekdays' labels (Veckodag): Swedish keys (the API and CSV för program read them), shown
+# in the reader's language (Period.shown_label).
+WEEKDAYS_SV = (
+    gettext_noop("måndag"),
+    gettext_noop("tisdag"),
+    gettext_noop("onsdag"),
+    gettext_noop("torsdag"),
+    gettext_noop("fredag"),
+    gettext_noop("lördag"),
+    gettext_noop("söndag"),
+)
 
 
 # Each engine's expression for a bucket of start_local (a naive local time), and for the time
@@ -156,6 +166,21 @@ def relative_dates(kind: str, today: date) -> tuple[date, date]:
     raise PeriodError(gettext("Okänd relativ period: %(kind)s") % {"kind": kind})
 
 
+def read_day(text: str | None) -> date | None:
+    """A form's YYYY-MM-DD date between FIRST_DATE and LAST_DATE, or None (a filter left out:
+    no date, one written wrongly, or one no period may hold)."""
+    try:
+        day = date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+    return day if FIRST_DATE <= day <= LAST_DATE else None
+
+
+def day_start(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
+    """The instant the local day begins."""
+    return datetime.combine(day, time(), tz)
+
+
 def local_today(tz: zoneinfo.ZoneInfo, now: datetime | None = None) -> date:
     """The date in `tz` at `now` (by default: now)."""
     return (now or datetime.now(UTC)).astimezone(tz).date()
@@ -267,6 +292,11 @@ class Period:
     def regrouped(self, group: str) -> "Period":
         """The same range and window in other buckets."""
         return replace(self, group=group)
+
+    def shown_label(self, label: str) -> str:
+        """A row's label in the reader's language: a weekday's name; dates and hours as
+        they are."""
+        return gettext(label) if self.group == "weekday" else label
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

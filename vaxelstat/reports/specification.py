@@ -4,13 +4,18 @@ The rows behind a cell are exactly the cell: the same scope, measure condition, 
 bucket as the engine's figure, so counting them gives the figure.
 """
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
-from vaxelstat.calls.legs import TEXT_FIELDS, TYPE_LABELS
+from vaxelstat.calls.legs import (
+    ENDED_AFTER,
+    ENDED_BY_RESTART,
+    IN_PROGRESS,
+    TEXT_FIELDS,
+    TYPE_LABELS,
+)
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
@@ -164,15 +169,14 @@ NOTES = {
     "invalid key": gettext_noop("Ogiltigt knappval"),
     "pickup": gettext_noop("Plockat samtal"),
     "picked up": gettext_noop("Plockat av annan"),
-    "in progress": gettext_noop("Samtalet pågår"),
-    "ended by restart": gettext_noop("Avslutat när växeln startade om"),
+    IN_PROGRESS: gettext_noop("Samtalet pågår"),
+    ENDED_BY_RESTART: gettext_noop("Avslutat när växeln startade om"),
 }
 NOTE_PREFIXES = (
     ("picked up by ", gettext_noop("Plockat av %(who)s"), True),
     ("pickup of ", gettext_noop("Plockat från %(who)s"), True),
     ("key ", gettext_noop("Knappval %(who)s"), False),
 )
-ENDED_AFTER = re.compile(r"ended by timeout (\d+) h")
 # The object kinds a column's numbers are, in the order a number of several is read as.
 GROUPS, USERS = ("acd", "hunt"), ("user",)
 ANY = ("user", "acd", "hunt", "ivr", "rule")

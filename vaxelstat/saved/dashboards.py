@@ -21,7 +21,7 @@ from vaxelstat.reports.measures import REPORTS
 from vaxelstat.reports.period import local_today
 from vaxelstat.saved.models import Dashboard, SavedReport
 from vaxelstat.saved.views import report_url
-from vaxelstat.web.reports import Numbers, measure_label, report_name
+from vaxelstat.web.reports import Numbers
 
 
 class DashboardForm(forms.ModelForm):
@@ -92,10 +92,10 @@ def _tile(saved: SavedReport, request: HttpRequest, org: Organization, numbers: 
     result = run_request(org, scope_for(request.user, org), wanted)
     return Tile(
         saved,
-        report_name(result.report),
+        result.report.name,
         wanted.first,
         wanted.last,
-        [(measure_label(m), numbers.shown(m, result.total[m.key])) for m in result.columns],
+        [(m.label, numbers.shown(m, result.total[m.key])) for m in result.columns],
         report_url(saved),
     )
 

@@ -19,7 +19,6 @@ from vaxelstat.reports.measures import REPORTS, chosen_columns
 from vaxelstat.reports.period import GROUPS, local_today
 from vaxelstat.saved.forms import NewSavedReportForm, SavedReportForm
 from vaxelstat.saved.models import SavedReport
-from vaxelstat.web.reports import report_name
 
 
 def _may(request: HttpRequest, module: str) -> None:
@@ -59,7 +58,7 @@ def saved_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "saved": saved,
-            "report": report_name(REPORTS[saved.report]) if saved.report in REPORTS else "",
+            "report": REPORTS[saved.report].name if saved.report in REPORTS else "",
             "open": report_url(saved),
         }
         for saved in SavedReport.objects.filter(
@@ -146,7 +145,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "saved/edit.html",
-        {"form": form, "saved": saved, "report": report_name(report) if report else ""},
+        {"form": form, "saved": saved, "report": report.name if report else ""},
     )
 
 

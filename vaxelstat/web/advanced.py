@@ -12,9 +12,7 @@ from vaxelstat.saved.models import SavedReport
 from vaxelstat.web.reports import (
     group_labels,
     measure_help,
-    measure_label,
     read_choice,
-    report_name,
     report_table,
     reports_by_kind_list,
 )
@@ -34,12 +32,10 @@ def advanced_page(request: HttpRequest) -> HttpResponse:
     context = {
         "choice": choice,
         "reports_by_kind": reports_by_kind_list(),
-        "measures": [
-            (m.key, measure_label(m), measure_help(m), m.key in chosen) for m in available
-        ],
+        "measures": [(m.key, m.label, measure_help(m), m.key in chosen) for m in available],
         "by_object": by_object,
         "groups": group_labels(),
-        "report_title": report_name(choice.report),
+        "report_title": choice.report.name,
         "result": result,
         "table": table,
         "calls_link": reverse("report-calls") + "?" + choice.query(),

@@ -16,7 +16,6 @@ from vaxelstat.reports.measures import BY_KEY, REPORTS
 from vaxelstat.reports.period import Period, local_today
 from vaxelstat.web.reports import (
     Numbers,
-    measure_label,
 )
 
 # Min dashboard: the key figures of each answering and hunt group the user may see.
@@ -70,5 +69,5 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/dashboard.html",
-        {"groups": groups, "headings": [measure_label(m) for m in measures]},
+        {"groups": groups, "headings": [m.label for m in measures]},
     )

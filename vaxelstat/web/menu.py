@@ -14,8 +14,6 @@ from vaxelstat.reports.measures import REPORTS, columns_of
 from vaxelstat.saved.models import SavedReport
 from vaxelstat.web.reports import (
     measure_help,
-    measure_label,
-    report_name,
 )
 
 
@@ -28,10 +26,9 @@ def help_page(request: HttpRequest) -> HttpResponse:
         {
             "key": r.key,
             "kind": kinds[r.kind],
-            "name": report_name(r),
+            "name": r.name,
             "columns": [
-                {"label": measure_label(m), "help": measure_help(m), "unit": m.unit}
-                for m in columns_of(r)
+                {"label": m.label, "help": measure_help(m), "unit": m.unit} for m in columns_of(r)
             ],
         }
         for r in REPORTS.values()
@@ -92,9 +89,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
             kinds = dict(MeasuredObject.Kind.choices)
             # A report by the kind of object it is of (several kinds' reports share a name).
             found["reports"] = [
-                (f"{kinds[r.kind]}: {report_name(r)}", f"{base}?report={r.key}")
+                (f"{kinds[r.kind]}: {r.name}", f"{base}?report={r.key}")
                 for r in REPORTS.values()
-                if needle in report_name(r).lower() or needle in r.key
+                if needle in r.name.lower() or needle in r.key
             ]
             org = current_organization(request)
             for o in visible_objects(user, org).order_by("kind", "number"):

@@ -40,14 +40,6 @@ def group_labels() -> list[tuple[str, str]]:
     return [(g, _(GROUP_NAMES[g])) for g in GROUPS]
 
 
-def report_name(report: Report) -> str:
-    return report.name
-
-
-def measure_label(measure: Measure) -> str:
-    return measure.label_en if english() else measure.label_sv
-
-
 def measure_help(measure: Measure) -> str:
     return described(measure, english())
 
@@ -164,7 +156,7 @@ def reports_by_kind_list() -> list[tuple[str, list[tuple[str, str]]]]:
     kinds = dict(MeasuredObject.Kind.choices)
     grouped: dict[str, list[tuple[str, str]]] = {}
     for report in REPORTS.values():
-        grouped.setdefault(report.kind, []).append((report.key, report_name(report)))
+        grouped.setdefault(report.kind, []).append((report.key, report.name))
     return [(str(kinds[kind]), items) for kind, items in grouped.items()]
 
 
@@ -172,19 +164,10 @@ def report_table(choice: Choice, result: ReportResult, by_object: bool = False) 
     """The table and the chart's series, formatted; each figure links to its calls (of its
     row's bucket, or with a row per object, of its row's object)."""
     columns = [
-        {"key": m.key, "label": measure_label(m), "help": measure_help(m), "unit": m.unit}
+        {"key": m.key, "label": m.label, "help": measure_help(m), "unit": m.unit}
         for m in result.columns
     ]
     base = reverse("report-calls") + "?" + (choice.query(o="") if by_object else choice.query())
-    weekdays = [
-        _("måndag"),
-        _("tisdag"),
-        _("onsdag"),
-        _("torsdag"),
-        _("fredag"),
-        _("lördag"),
-        _("söndag"),
-    ]
 
     numbers = Numbers.current()
     href = escape(base)
@@ -209,7 +192,7 @@ def report_table(choice: Choice, result: ReportResult, by_object: bool = False) 
         if by_object:
             label, where = bucket.label, f"&amp;o={bucket.key}"
         else:
-            label = weekdays[bucket.key - 1] if choice.group == "weekday" else bucket.label  # type: ignore[operator]
+            label = result.period.shown_label(bucket.label)
             where = f"&amp;bucket={index}"
         rows.append({"label": label, "cells": cells(values, where)})
     everyone = ",".join(str(o.id) for o in choice.objects)
@@ -217,7 +200,7 @@ def report_table(choice: Choice, result: ReportResult, by_object: bool = False) 
     chart = {
         "labels": [row["label"] for row in rows],
         "series": [
-            {"label": measure_label(m), "data": [values[m.key] for _b, values in result.rows]}
+            {"label": m.label, "data": [values[m.key] for _b, values in result.rows]}
             for m in counts
         ],
     }
@@ -246,10 +229,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
     context = {
         "choice": choice,
         "reports_by_kind": reports_by_kind_list(),
-        "same_kind": [
-            (r.key, report_name(r)) for r in REPORTS.values() if r.kind == choice.report.kind
-        ],
-        "report_title": report_name(choice.report),
+        "same_kind": [(r.key, r.name) for r in REPORTS.values() if r.kind == choice.report.kind],
+        "report_title": choice.report.name,
         "groups": [
             (g, label, reverse("reports") + "?" + choice.query(group=g))
             for g, label in group_labels()
@@ -334,8 +315,8 @@ def calls_page(request: HttpRequest) -> HttpResponse:
         "web/calls.html",
         {
             "choice": choice,
-            "report_title": report_name(choice.report),
-            "measure": measure_label(BY_KEY[(choice.report.scope, measure)]) if measure else "",
+            "report_title": choice.report.name,
+            "measure": BY_KEY[(choice.report.scope, measure)].label if measure else "",
             "bucket": bucket.label if bucket else "",
             "spec": spec,
             "group_kind": group_kind,

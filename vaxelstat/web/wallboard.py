@@ -13,7 +13,7 @@ from vaxelstat.params import ids
 from vaxelstat.reports.measures import REPORTS, columns_of
 from vaxelstat.reports.period import local_today
 from vaxelstat.reports.today import FIGURES, REPORT, groups_today
-from vaxelstat.web.reports import Numbers, measure_label
+from vaxelstat.web.reports import Numbers
 
 # Seconds between refreshes.
 REFRESH_S = 30
@@ -30,7 +30,7 @@ def today_tiles(request: HttpRequest, org: Organization, groups: list[MeasuredOb
             "below": g.below_target,
             "figures": [
                 (
-                    measure_label(measures[key]),
+                    measures[key].label,
                     numbers.shown(measures[key], g.figures.get(key)),
                     key,
                 )

@@ -204,86 +204,93 @@ def rules() -> list[str]:
     )
     refused = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in REFUSED.items())
     return [
-        # The events of calls, each numbered by its (callid, queue) session.
+        # The events of calls, each with its (callid, queue) session: `sid`, the `ord` of the
+        # ENTERQUEUE it follows (NULL before the first). Most calls enter a queue once: the
+        # list of entries is read only where there are more.
         f"""CREATE OR REPLACE TEMP TABLE ql_call AS
-           SELECT *,
-             sum(CASE WHEN event = 'ENTERQUEUE' THEN 1 ELSE 0 END) OVER (
-               PARTITION BY callid, queue ORDER BY ord ROWS UNBOUNDED PRECEDING) AS session
-           FROM (SELECT line, nd, epoch, callid, queue, event, d1, d2, d3, d4, ord,
-                   {_agent("agent")} AS member,
-                   CASE event {bad} ELSE false END AS bad
-                 FROM ql_ev WHERE event IN {CALL_EVENTS} AND epoch IS NOT NULL)""",
+           WITH ev AS (
+             SELECT line, nd, epoch, callid, queue, event, d1, d2, d3, d4, ord,
+               {_agent("agent")} AS member,
+               CASE event {bad} ELSE false END AS bad
+             FROM ql_ev WHERE event IN {CALL_EVENTS} AND epoch IS NOT NULL),
+           entries AS (
+             SELECT callid, queue, count(*) AS n, min(ord) AS first,
+               CASE WHEN count(*) > 1 THEN list(ord) END AS ords
+             FROM ev WHERE event = 'ENTERQUEUE' GROUP BY ALL)
+           SELECT ev.*,
+             CASE WHEN e.n = 1 THEN CASE WHEN ev.ord >= e.first THEN e.first END
+                  ELSE list_max(list_filter(e.ords, lambda x: x <= ev.ord)) END AS sid
+           FROM ev LEFT JOIN entries e USING (callid, queue)""",
         """CREATE OR REPLACE TEMP TABLE ql_enter AS
-           SELECT callid, queue, session, ord AS enter_ord, epoch AS enter, d2 AS num_raw,
+           SELECT sid, callid, queue, ord AS enter_ord, epoch AS enter, d2 AS num_raw,
                   d4 AS name_raw
            FROM ql_call WHERE event = 'ENTERQUEUE'""",
         # Each session's end: its first terminal event, or an Asterisk restart before it.
         f"""CREATE OR REPLACE TEMP TABLE ql_end AS
-           SELECT callid, queue, session, min(ord) AS end_ord,
+           SELECT sid, min(ord) AS end_ord,
                   arg_min(event, ord) AS t_event, arg_min(epoch, ord) AS t_epoch,
                   arg_min(nd, ord) AS t_nd, arg_min(bad, ord) AS t_bad,
                   arg_min(d1, ord) AS t1, arg_min(d2, ord) AS t2, arg_min(d3, ord) AS t3,
                   arg_min(d4, ord) AS t4
-           FROM ql_call WHERE session > 0 AND event IN {TERMINAL}
+           FROM ql_call WHERE sid IS NOT NULL AND event IN {TERMINAL}
            GROUP BY ALL""",
         """CREATE OR REPLACE TEMP TABLE ql_restarts AS
            SELECT ord, epoch FROM ql_ev WHERE event = 'QUEUESTART' AND epoch IS NOT NULL""",
         # A restart ends the sessions open before it (a table of few rows: most files have
         # no restart, and then nothing here costs).
         """CREATE OR REPLACE TEMP TABLE ql_restarted AS
-           SELECT s.callid, s.queue, s.session, r.ord AS end_ord, 'QUEUESTART' AS t_event,
+           SELECT s.sid, r.ord AS end_ord, 'QUEUESTART' AS t_event,
                   r.epoch AS t_epoch, 0 AS t_nd, false AS t_bad, '' AS t1, '' AS t2,
                   '' AS t3, '' AS t4
            FROM (SELECT * FROM ql_enter WHERE (SELECT count(*) FROM ql_restarts) > 0) s
            ASOF JOIN ql_restarts r ON s.enter_ord < r.ord
-           LEFT JOIN ql_end e USING (callid, queue, session)
+           LEFT JOIN ql_end e USING (sid)
            WHERE e.end_ord IS NULL OR r.ord < e.end_ord""",
         """DELETE FROM ql_end USING ql_restarted r
-           WHERE ql_end.callid = r.callid AND ql_end.queue = r.queue
-             AND ql_end.session = r.session""",
+           WHERE ql_end.sid = r.sid""",
         "INSERT INTO ql_end SELECT * FROM ql_restarted",
         # The lines of each call: before its end or not, and whether it ended in the file.
         """CREATE OR REPLACE TEMP TABLE ql_open AS
            SELECT c.*, e.end_ord, e.end_ord IS NULL OR c.ord <= e.end_ord AS before_end
-           FROM ql_call c LEFT JOIN ql_end e USING (callid, queue, session)""",
+           FROM ql_call c LEFT JOIN ql_end e USING (sid)""",
         # Calls with no end in the file: closed if open too long, else in progress (answered)
         # or still waiting; the lines of the last two are kept for the next file.
         """CREATE OR REPLACE TEMP TABLE ql_unended AS
-           SELECT callid, queue, session, max(epoch) AS last_epoch,
+           SELECT sid, max(epoch) AS last_epoch,
              (SELECT max(epoch) FROM ql_ev) - min(epoch) > $open_seconds AS too_long
-           FROM ql_open WHERE session > 0 AND end_ord IS NULL
+           FROM ql_open WHERE sid IS NOT NULL AND end_ord IS NULL
            GROUP BY ALL""",
         """INSERT INTO ws_rejects
            SELECT o.line, o.reason, o.detail, e.raw
            FROM (SELECT c.line,
-                   CASE WHEN c.event <> 'ENTERQUEUE' AND (c.session = 0 OR NOT c.before_end)
+                   CASE WHEN c.event <> 'ENTERQUEUE' AND (c.sid IS NULL OR NOT c.before_end)
                           THEN 'no_start_event'
-                        WHEN c.bad AND c.session > 0 THEN 'bad_number'
+                        WHEN c.bad AND c.sid IS NOT NULL THEN 'bad_number'
                         -- Every line of a call that has not ended: the next file takes
                         -- them up again.
                         WHEN c.end_ord IS NULL AND NOT u.too_long THEN 'incomplete_call'
                    END AS reason,
-                   CASE WHEN c.event <> 'ENTERQUEUE' AND (c.session = 0 OR NOT c.before_end)
+                   CASE WHEN c.event <> 'ENTERQUEUE' AND (c.sid IS NULL OR NOT c.before_end)
                           THEN c.event || ' without ENTERQUEUE for ' || c.callid
-                        WHEN c.bad AND c.session > 0
+                        WHEN c.bad AND c.sid IS NOT NULL
                           THEN 'a time that is no number, or not one of 0 to 24 hours'
                         WHEN c.event = 'ENTERQUEUE'
                           THEN 'no terminal event for ' || c.callid || ' in ' || c.queue
                         ELSE 'part of ' || c.callid || ' in ' || c.queue
                              || ', which has not ended in the file'
                    END AS detail
-                 FROM ql_open c LEFT JOIN ql_unended u USING (callid, queue, session)) o
+                 FROM ql_open c LEFT JOIN ql_unended u USING (sid)) o
            JOIN ql_text e USING (line)
            WHERE o.reason IS NOT NULL""",
         # One row per session that gives legs: ended, too long open, or connected.
         f"""CREATE OR REPLACE TEMP TABLE ql_session AS
            WITH c AS (
-             SELECT callid, queue, session,
+             SELECT sid,
                arg_max(member, ord) AS c_member, arg_max(epoch, ord) AS c_epoch,
                arg_max(CASE WHEN nd >= 1 THEN {_int("d1")} END, ord) AS c_hold,
                arg_max(CASE WHEN nd >= 3 THEN {_int("d3")} ELSE 0 END, ord) AS c_ring
              FROM ql_open
-             WHERE session > 0 AND before_end AND event = 'CONNECT' AND NOT bad
+             WHERE sid IS NOT NULL AND before_end AND event = 'CONNECT' AND NOT bad
              GROUP BY ALL)
            SELECT s.*, c.c_member, c.c_epoch, c.c_hold, c.c_ring,
              CASE WHEN e.end_ord IS NOT NULL THEN e.t_event
@@ -294,9 +301,9 @@ def rules() -> list[str]:
              CASE WHEN list_contains({hidden}, lower(trim(coalesce(s.num_raw, ''))))
                   THEN '' ELSE coalesce(s.num_raw, '') END AS from_number
            FROM ql_enter s
-           LEFT JOIN ql_end e USING (callid, queue, session)
-           LEFT JOIN ql_unended u USING (callid, queue, session)
-           LEFT JOIN c USING (callid, queue, session)
+           LEFT JOIN ql_end e USING (sid)
+           LEFT JOIN ql_unended u USING (sid)
+           LEFT JOIN c USING (sid)
            WHERE e.end_ord IS NOT NULL OR u.too_long OR c.c_member IS NOT NULL""",
         f"""CREATE OR REPLACE TEMP TABLE ql_session2 AS
            SELECT *,
@@ -322,12 +329,12 @@ def rules() -> list[str]:
                           WHEN 'IN_PROGRESS' THEN $progress_note END AS state_note
            FROM ql_session WHERE NOT t_bad""",
         f"""CREATE OR REPLACE TEMP TABLE ql_rings AS
-           SELECT callid, queue, session, member,
+           SELECT sid, member,
                   arg_min(epoch - (CASE WHEN nd >= 1 THEN {_int("d1")} ELSE 0 END) // 1000, ord)
                     AS first,
                   sum((CASE WHEN nd >= 1 THEN {_int("d1")} ELSE 0 END) // 1000) AS total
            FROM ql_open
-           WHERE event = 'RINGNOANSWER' AND NOT bad AND session > 0 AND before_end
+           WHERE event = 'RINGNOANSWER' AND NOT bad AND sid IS NOT NULL AND before_end
            GROUP BY ALL""",
         f"""INSERT INTO staged
            SELECT base AS leg_id, callid AS call_id, 'acd' AS object_kind,
@@ -364,7 +371,7 @@ def rules() -> list[str]:
                   make_timestamp(r.first * 1000000), 'in', s.internal, 'in_no_answer',
                   s.from_number, s.from_name, '', s.queue, r.member, '', '', r.total::INTEGER,
                   0, '', ''
-           FROM ql_rings r JOIN ql_session2 s USING (callid, queue, session)
+           FROM ql_rings r JOIN ql_session2 s USING (sid)
            WHERE NOT (s.answered AND r.member = s.c_member)
            UNION ALL
            SELECT 'ql:' || callid || ':' || queue || ':' || epoch, callid, 'acd',
@@ -374,7 +381,8 @@ def rules() -> list[str]:
            FROM ql_ev WHERE event IN {tuple(REFUSED)} AND epoch IS NOT NULL""",
         """INSERT INTO ws_memberships
            SELECT DISTINCT 'queue:' || queue, 'ext:' || member FROM ql_open
-           WHERE event IN ('RINGNOANSWER', 'CONNECT') AND NOT bad AND session > 0 AND before_end
+           WHERE event IN ('RINGNOANSWER', 'CONNECT') AND NOT bad AND sid IS NOT NULL
+             AND before_end
            UNION
            SELECT DISTINCT 'queue:' || queue, 'ext:' || member FROM (
              SELECT queue, """

@@ -216,7 +216,7 @@ def rules() -> list[str]:
            entries AS (
              SELECT callid, queue, count(*) AS n, min(ord) AS first,
                CASE WHEN count(*) > 1 THEN list(ord) END AS ords
-             FROM ev WHERE event = 'ENTERQUEUE' GROUP BY ALL)
+             FROM ql_ev WHERE event = 'ENTERQUEUE' AND epoch IS NOT NULL GROUP BY ALL)
            SELECT ev.*,
              CASE WHEN e.n = 1 THEN CASE WHEN ev.ord >= e.first THEN e.first END
                   ELSE list_max(list_filter(e.ords, lambda x: x <= ev.ord)) END AS sid
@@ -250,7 +250,7 @@ def rules() -> list[str]:
            WHERE ql_end.sid = r.sid""",
         "INSERT INTO ql_end SELECT * FROM ql_restarted",
         # The lines of each call: before its end or not, and whether it ended in the file.
-        """CREATE OR REPLACE TEMP TABLE ql_open AS
+        """CREATE OR REPLACE TEMP VIEW ql_open AS
            SELECT c.*, e.end_ord, e.end_ord IS NULL OR c.ord <= e.end_ord AS before_end
            FROM ql_call c LEFT JOIN ql_end e USING (sid)""",
         # Calls with no end in the file: closed if open too long, else in progress (answered)
@@ -283,7 +283,7 @@ def rules() -> list[str]:
            JOIN ql_text e USING (line)
            WHERE o.reason IS NOT NULL""",
         # One row per session that gives legs: ended, too long open, or connected.
-        f"""CREATE OR REPLACE TEMP TABLE ql_session AS
+        f"""CREATE OR REPLACE TEMP VIEW ql_session AS
            WITH c AS (
              SELECT sid,
                arg_max(member, ord) AS c_member, arg_max(epoch, ord) AS c_epoch,

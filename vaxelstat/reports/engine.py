@@ -26,6 +26,10 @@ SQL = {
             "/ nullif(count(*) - count(*) FILTER (WHERE type = 'abandoned' "
             "AND wait_s <= $short_abandon_s), 0)"
         ),
+        "service_level_answered": (
+            "100.0 * count(*) FILTER (WHERE type = 'answered' AND wait_s <= $service_level_s) "
+            "/ nullif(count(*) FILTER (WHERE type = 'answered'), 0)"
+        ),
     },
     "clickhouse": {
         "count": "countIf({where})",
@@ -36,6 +40,11 @@ SQL = {
             "if(count() - countIf(type = 'abandoned' AND wait_s <= $short_abandon_s) = 0, NULL, "
             "100.0 * countIf(type = 'answered' AND wait_s <= $service_level_s) "
             "/ (count() - countIf(type = 'abandoned' AND wait_s <= $short_abandon_s)))"
+        ),
+        "service_level_answered": (
+            "if(countIf(type = 'answered') = 0, NULL, "
+            "100.0 * countIf(type = 'answered' AND wait_s <= $service_level_s) "
+            "/ countIf(type = 'answered'))"
         ),
     },
 }

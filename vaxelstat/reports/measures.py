@@ -6,6 +6,7 @@ table; UI tooltips, exports, the help page and the API read it too. "Included in
 from the identities below, so it cannot drift from them.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 from django.utils.translation import get_language
@@ -34,6 +35,90 @@ class Measure:
 
 ANSWERED_USER = "type = 'in_answered'"
 UNANSWERED_GROUP = "type IN ('abandoned', 'no_agent')"
+
+
+ANSWERED_GROUP = "type = 'answered'"
+ABANDONED_GROUP = "type = 'abandoned'"
+# The distributions of the groups' waits: the limits in seconds (SPEC §5's Kötid).
+ANSWERED_WITHIN = (10, 20, 30, 60, 120)
+ABANDONED_WITHIN = (5, 10, 30, 60)
+
+
+def _distribution() -> list[Measure]:
+    """Answered and abandoned within each limit (cumulative: Kötid at most the limit), and in
+    each band above the first limit (more than one limit, at most the next; the last with no
+    upper limit): the first limit's count and the bands add up to the kind's total."""
+    kinds = (
+        (
+            "answered",
+            ANSWERED_GROUP,
+            ANSWERED_WITHIN,
+            "Besvarade",
+            "Answered",
+            "Samtal som besvarades",
+            "Calls answered",
+        ),
+        (
+            "abandoned",
+            ABANDONED_GROUP,
+            ABANDONED_WITHIN,
+            "Avbrutna",
+            "Abandoned",
+            "Samtal där den som ringde lade på",
+            "Calls where the caller hung up",
+        ),
+    )
+    measures = []
+    for kind, where, limits, sv, en, who_sv, who_en in kinds:
+        # (key, label_sv, label_en, the wait in words in Swedish and English, the wait's rule)
+        bands = [
+            (
+                f"{kind}_within_{n}",
+                f"{sv} inom {n} s",
+                f"{en} within {n} s",
+                f"högst {n} sekunders",
+                f"at most {n} seconds",
+                f"wait_s <= {n}",
+            )
+            for n in limits
+        ]
+        bands += [
+            (
+                f"{kind}_band_{low}_{high}",
+                f"{sv} efter {low}–{high} s",
+                f"{en} after {low}–{high} s",
+                f"mer än {low} och högst {high} sekunders",
+                f"more than {low} and at most {high} seconds",
+                f"wait_s > {low} AND wait_s <= {high}",
+            )
+            for low, high in itertools.pairwise(limits)
+        ]
+        last = limits[-1]
+        bands.append(
+            (
+                f"{kind}_after_{last}",
+                f"{sv} efter mer än {last} s",
+                f"{en} after more than {last} s",
+                f"mer än {last} sekunders",
+                f"more than {last} seconds",
+                f"wait_s > {last}",
+            )
+        )
+        measures += [
+            Measure(
+                "group",
+                key,
+                label_sv,
+                label_en,
+                f"{who_sv} efter {wait_sv} kötid.",
+                f"{who_en} after a wait of {wait_en}.",
+                "count",
+                f"{where} AND {wait}",
+            )
+            for key, label_sv, label_en, wait_sv, wait_en, wait in bands
+        ]
+    return measures
+
 
 MEASURES: list[Measure] = [
     # Incoming legs of users.
@@ -306,6 +391,27 @@ MEASURES: list[Measure] = [
         "service_level",
         unit="percent",
     ),
+    Measure(
+        "group",
+        "service_level_answered",
+        "Servicenivå (besvarade)",
+        "Service level (answered)",
+        "Andel av de besvarade samtalen som besvarades inom servicenivåtiden.",
+        "Share of the answered calls that were answered within the service-level time.",
+        "service_level_answered",
+        unit="percent",
+    ),
+    Measure(
+        "group",
+        "abandoned",
+        "Avbrutna",
+        "Abandoned",
+        "Samtal där den som ringde lade på i kö.",
+        "Calls where the caller hung up while waiting.",
+        "count",
+        "type = 'abandoned'",
+    ),
+    *_distribution(),
     # Routing legs (rule-based numbers and IVR menus).
     Measure(
         "routing",
@@ -358,6 +464,18 @@ IDENTITIES: list[tuple[str, str, tuple[str, ...]]] = [
     ("user_in", "incoming", ("internal", "external")),
     ("user_out", "outgoing", ("answered", "unanswered")),
     ("group", "incoming", ("answered", "unanswered", "forwarded")),
+    # The distributions: the first limit's count and the bands above it.
+    *(
+        (
+            "group",
+            kind,
+            (
+                f"{kind}_within_{limits[0]}",
+                *(m.key for m in MEASURES if m.key.startswith((f"{kind}_band_", f"{kind}_after_"))),
+            ),
+        )
+        for kind, limits in (("answered", ANSWERED_WITHIN), ("abandoned", ABANDONED_WITHIN))
+    ),
     ("routing", "handled", ("connected", "not_connected")),
 ]
 

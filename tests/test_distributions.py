@@ -143,3 +143,21 @@ def test_the_measures_are_in_the_table_with_both_languages() -> None:
         assert measure.label_sv and measure.label_en and measure.definition_en
     assert BY_KEY[("group", "answered_band_10_20")].label_sv == "Besvarade efter 10–20 s"
     assert BY_KEY[("group", "abandoned_within_5")].label_en == "Abandoned within 5 s"
+
+
+def test_hjalp_defines_the_measures_and_works_the_example_through(org) -> None:
+    from django.test import Client
+    from django.utils.html import escape
+
+    from vaxelstat.accounts.models import User
+
+    user = User.objects.create_user("ann@queue.example", "Ann-lösen-2026", organization=org)
+    client = Client()
+    client.force_login(user)
+    page = client.get("/hjalp/").content.decode()
+    for key in EXPECTED:
+        assert escape(BY_KEY[("group", key)].definition_sv) in page, key
+    # The example's figures are those the engines give for the same calls (above).
+    assert f"4 av 10, {EXPECTED['service_level_answered']:.0f} %" in page
+    assert f"4 av 18, {str(EXPECTED['service_level']).replace('.', ',')} %" in page
+    assert f"efter mer än 120 s {EXPECTED['answered_after_120']}" in page

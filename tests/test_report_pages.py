@@ -127,7 +127,7 @@ def test_times_are_hh_mm_ss_and_an_empty_mean_is_blank(simulated) -> None:
 def test_the_help_page_defines_every_column_of_every_report(simulated) -> None:
     from django.utils.html import escape
 
-    from vaxelstat.reports.measures import columns_of
+    from vaxelstat.reports.measures import MEASURES, columns_of
 
     page = logged_in(simulated.bob).get("/hjalp/").content.decode()
     for report in REPORTS.values():
@@ -135,6 +135,9 @@ def test_the_help_page_defines_every_column_of_every_report(simulated) -> None:
         for measure in columns_of(report):
             assert escape(measure.definition_sv) in page, (report.key, measure.key)
     assert "Inkluderad i: Totalt inkommande" in page
+    # And the measures only Avancerade rapporter shows.
+    for measure in MEASURES:
+        assert escape(measure.definition_sv) in page, measure.key
     simulated.bob.language = "en"
     simulated.bob.save()
     english = logged_in(simulated.bob).get("/hjalp/").content.decode()

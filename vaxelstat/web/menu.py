@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from vaxelstat.calls.legs import TYPE_LABELS, TYPES_BY_KIND
 from vaxelstat.orgs.models import MeasuredObject
 from vaxelstat.orgs.visibility import current_organization, visible_objects
-from vaxelstat.reports.measures import REPORTS, columns_of
+from vaxelstat.reports.measures import MEASURES, REPORTS, columns_of
 from vaxelstat.saved.models import SavedReport
 from vaxelstat.web.reports import (
     measure_help,
@@ -37,7 +37,14 @@ def help_page(request: HttpRequest) -> HttpResponse:
         (kinds[kind], [(t, _(TYPE_LABELS[t])) for t in members])
         for kind, members in TYPES_BY_KIND.items()
     ]
-    return render(request, "web/help.html", {"reports": reports, "types": types})
+    # The measures no standard report shows: columns of Avancerade rapporter.
+    shown = {(r.scope, key) for r in REPORTS.values() for key in r.columns}
+    more = [
+        {"label": m.label, "help": measure_help(m), "key": m.key}
+        for m in MEASURES
+        if (m.scope, m.key) not in shown
+    ]
+    return render(request, "web/help.html", {"reports": reports, "types": types, "more": more})
 
 
 # Basrapporter's first report for each kind of object.

@@ -146,15 +146,13 @@ def test_the_measures_are_in_the_table_with_both_languages() -> None:
 
 
 def test_hjalp_defines_the_measures_and_works_the_example_through(org) -> None:
-    from django.test import Client
     from django.utils.html import escape
+    from test_accounts import logged_in
 
     from vaxelstat.accounts.models import User
 
     user = User.objects.create_user("ann@queue.example", "Ann-lösen-2026", organization=org)
-    client = Client()
-    client.force_login(user)
-    page = client.get("/hjalp/").content.decode()
+    page = logged_in(user).get("/hjalp/").content.decode()
     for key in EXPECTED:
         assert escape(BY_KEY[("group", key)].definition_sv) in page, key
     # The example's figures are those the engines give for the same calls (above).

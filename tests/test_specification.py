@@ -5,8 +5,8 @@ nothing, and text filters that find a name (Användare, Grupp, Gruppsamtal från
 from pathlib import Path
 
 import pytest
-from django.test import Client
 from django.utils import translation
+from test_accounts import logged_in
 
 from vaxelstat.accounts.models import User
 from vaxelstat.calls.scope import Scope
@@ -204,8 +204,7 @@ def test_the_page_shows_the_words_and_has_the_guides_filters(loaded) -> None:
         organization=loaded,
         is_org_admin=True,
     )
-    client = Client()
-    client.force_login(user)
+    client = logged_in(user)
     users = [o.id for o in find_objects(loaded, "user", "all")]
     asked = {"report": "user.incoming", "from": DAY, "to": DAY, "o": users}
     page = client.get("/basrapporter/samtal/", asked).content.decode()

@@ -54,10 +54,7 @@ def make_file(export: Export) -> Path:
         target = folder(export)
         target.mkdir(parents=True, exist_ok=True)
         path = target / file_name(export, request)
-        if export.format == "csv":
-            path.write_text(render.csv_text(content), encoding="utf-8")
-        else:
-            render.RENDERERS[export.format](content, path)
+        render.RENDERERS[export.format](content, path)
     return path
 
 

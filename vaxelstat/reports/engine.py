@@ -21,14 +21,8 @@ SQL = {
         "sum": "coalesce(sum({value}) FILTER (WHERE {where}), 0)",
         "avg": "avg({value}) FILTER (WHERE {where})",
         "max": "max({value}) FILTER (WHERE {where})",
-        "service_level": (
-            "100.0 * count(*) FILTER (WHERE type = 'answered' AND wait_s <= $service_level_s) "
-            "/ nullif(count(*) - count(*) FILTER (WHERE type = 'abandoned' "
-            "AND wait_s <= $short_abandon_s), 0)"
-        ),
-        "service_level_answered": (
-            "100.0 * count(*) FILTER (WHERE type = 'answered' AND wait_s <= $service_level_s) "
-            "/ nullif(count(*) FILTER (WHERE type = 'answered'), 0)"
+        "share": (
+            "100.0 * count(*) FILTER (WHERE {value}) / nullif(count(*) FILTER (WHERE {of}), 0)"
         ),
     },
     "clickhouse": {
@@ -36,22 +30,13 @@ SQL = {
         "sum": "sumIf({value}, {where})",
         "avg": "if(countIf({where}) = 0, NULL, avgIf({value}, {where}))",
         "max": "if(countIf({where}) = 0, NULL, maxIf({value}, {where}))",
-        "service_level": (
-            "if(count() - countIf(type = 'abandoned' AND wait_s <= $short_abandon_s) = 0, NULL, "
-            "100.0 * countIf(type = 'answered' AND wait_s <= $service_level_s) "
-            "/ (count() - countIf(type = 'abandoned' AND wait_s <= $short_abandon_s)))"
-        ),
-        "service_level_answered": (
-            "if(countIf(type = 'answered') = 0, NULL, "
-            "100.0 * countIf(type = 'answered' AND wait_s <= $service_level_s) "
-            "/ countIf(type = 'answered'))"
-        ),
+        "share": "if(countIf({of}) = 0, NULL, 100.0 * countIf({value}) / countIf({of}))",
     },
 }
 
 
 def measure_sql(measure: Measure, dialect: str = "duckdb") -> str:
-    return SQL[dialect][measure.agg].format(where=measure.where, value=measure.value)
+    return SQL[dialect][measure.agg].format(where=measure.where, value=measure.value, of=measure.of)
 
 
 @dataclass

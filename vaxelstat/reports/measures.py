@@ -21,11 +21,14 @@ class Measure:
     definition_sv: str
     definition_en: str
     # How it is computed: "count" (legs matching `where`), "sum" / "avg" / "max" of `value`
-    # over legs matching `where`, or "service_level".
+    # over legs matching `where`, or "share": the percentage of the legs matching `of` that
+    # match `value` (a service level: $service_level_s and $short_abandon_s are the
+    # organization's limits).
     agg: str
     where: str = "true"
     value: str = ""
     unit: str = "count"  # "count", "seconds" or "percent"
+    of: str = ""
 
     @property
     def label(self) -> str:
@@ -39,6 +42,8 @@ UNANSWERED_GROUP = "type IN ('abandoned', 'no_agent')"
 
 ANSWERED_GROUP = "type = 'answered'"
 ABANDONED_GROUP = "type = 'abandoned'"
+# Answered within the organization's service-level time.
+ANSWERED_IN_TIME = f"{ANSWERED_GROUP} AND wait_s <= $service_level_s"
 # The distributions of the groups' waits: the limits in seconds (SPEC §5's Kötid).
 ANSWERED_WITHIN = (10, 20, 30, 60, 120)
 ABANDONED_WITHIN = (5, 10, 30, 60)
@@ -388,8 +393,10 @@ MEASURES: list[Measure] = [
         "gränsen för korta avbrott.",
         "Share answered within the service-level time of all calls but those abandoned "
         "within the short-abandon limit.",
-        "service_level",
+        "share",
+        value=ANSWERED_IN_TIME,
         unit="percent",
+        of=f"NOT coalesce({ABANDONED_GROUP} AND wait_s <= $short_abandon_s, false)",
     ),
     Measure(
         "group",
@@ -398,8 +405,10 @@ MEASURES: list[Measure] = [
         "Service level (answered)",
         "Andel av de besvarade samtalen som besvarades inom servicenivåtiden.",
         "Share of the answered calls that were answered within the service-level time.",
-        "service_level_answered",
+        "share",
+        value=ANSWERED_IN_TIME,
         unit="percent",
+        of=ANSWERED_GROUP,
     ),
     Measure(
         "group",

@@ -19,7 +19,7 @@ from vaxelstat.params import whole
 from vaxelstat.reports.period import local_today
 from vaxelstat.reports.today import REPORT
 from vaxelstat.saved.models import SavedReport
-from vaxelstat.web.wallboard import today_tiles
+from vaxelstat.web.wallboard import last_import, today_tiles
 
 # The most answering groups, and saved reports, the start page lists.
 START_GROUPS = 20
@@ -34,13 +34,14 @@ def start(request: HttpRequest) -> HttpResponse:
     org = current_organization(request)
     user = request.user
     today = local_today(org.tzinfo)
-    groups = list(
-        visible_objects(user, org).filter(kind="acd").order_by("number")[: START_GROUPS + 1]
-    )
+    # The objects the user sees, read once (by kind, then number).
+    visible = list(visible_objects(user, org))
+    scope = scope_for(user, org)
+    groups = [o for o in visible if o.kind == "acd"]
     tiles = []
     if user.may_open("reports"):  # type: ignore[union-attr]
         period = urlencode({"report": REPORT, "from": today, "to": today, "group": "hour"})
-        tiles = today_tiles(request, org, groups[:START_GROUPS])
+        tiles = today_tiles(org, groups[:START_GROUPS], scope)
         for tile in tiles:
             tile["link"] = f"{reverse('reports')}?{period}&o={tile['group'].id}"
     saved = []
@@ -62,14 +63,10 @@ def start(request: HttpRequest) -> HttpResponse:
         )
         if user.may_open(module)  # type: ignore[union-attr]
     ]
-    last = ImportRun.objects.filter(organization=org).order_by("-finished").first()
-    counts = get_store().counts_by_object(scope_for(request.user, org))
+    counts = get_store().counts_by_object(scope)
     objects_by_kind = []
     for kind, label in MeasuredObject.Kind.choices:
-        objects = [
-            (obj, counts.get(obj.id, 0))
-            for obj in visible_objects(request.user, org).filter(kind=kind)
-        ]
+        objects = [(obj, counts.get(obj.id, 0)) for obj in visible if obj.kind == kind]
         if objects:
             objects_by_kind.append((label, objects))
     operator_orgs = Organization.objects.all() if request.user.is_superuser else None
@@ -86,7 +83,7 @@ def start(request: HttpRequest) -> HttpResponse:
             "more_groups": len(groups) > START_GROUPS,
             "saved": saved,
             "shortcuts": shortcuts,
-            "last_import": last.finished if last else None,
+            "last_import": last_import(org),
         },
     )
 

@@ -1,11 +1,14 @@
 """Väggskärm: today's figures of the answering groups in large type, refreshed every half
 minute, for a screen on the wall."""
 
+from datetime import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from vaxelstat.calls.scope import Scope
 from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
@@ -19,9 +22,9 @@ from vaxelstat.web.reports import Numbers
 REFRESH_S = 30
 
 
-def today_tiles(request: HttpRequest, org: Organization, groups: list[MeasuredObject]) -> list:
+def today_tiles(org: Organization, groups: list[MeasuredObject], scope: Scope) -> list:
     """Each group's figures of today (its name, whether below the target, and each figure's
-    label, text and key), as the reader may see them."""
+    label, text and key), of the legs the reader's scope lets them see."""
     measures = {m.key: m for m in columns_of(REPORTS[REPORT])}
     numbers = Numbers.current()
     return [
@@ -37,8 +40,14 @@ def today_tiles(request: HttpRequest, org: Organization, groups: list[MeasuredOb
                 for key in FIGURES
             ],
         }
-        for g in groups_today(org, groups, scope_for(request.user, org))
+        for g in groups_today(org, groups, scope)
     ]
+
+
+def last_import(org: Organization) -> datetime | None:
+    """When the organization's latest import finished."""
+    last = ImportRun.objects.filter(organization=org).order_by("-finished").first()
+    return last.finished if last else None
 
 
 @login_required
@@ -50,13 +59,12 @@ def wallboard(request: HttpRequest) -> HttpResponse:
     wanted = set(ids(request.GET.getlist("o")))
     if wanted:
         groups = groups.filter(id__in=wanted)
-    last = ImportRun.objects.filter(organization=org).order_by("-finished").first()
     context = {
         "org": org,
-        "tiles": today_tiles(request, org, list(groups)),
+        "tiles": today_tiles(org, list(groups), scope_for(request.user, org)),
         "today": local_today(org.tzinfo),
         "now": timezone.now(),
-        "last_import": last.finished if last else None,
+        "last_import": last_import(org),
         "refresh": REFRESH_S,
     }
     template = (

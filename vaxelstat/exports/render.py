@@ -325,10 +325,6 @@ def _excel(measure: Measure, value: Any) -> str:
     return str(value)
 
 
-def csv_file(content: Content, path: Path) -> None:
-    path.write_text(csv_text(content), encoding="utf-8")
-
-
 def excel_csv(content: Content, path: Path) -> None:
     path.write_text(excel_csv_text(content), encoding="utf-8")
 
@@ -495,4 +491,4 @@ def _bars(doc: FPDF, content: Content, counts: list[Measure]) -> None:
     doc.set_y(top + height + 14)
 
 
-RENDERERS = {"xlsx": xlsx, "pdf": pdf, "csv": csv_file, "excel-csv": excel_csv}
+RENDERERS = {"xlsx": xlsx, "pdf": pdf, "excel-csv": excel_csv}

@@ -54,7 +54,10 @@ def make_file(export: Export) -> Path:
         target = folder(export)
         target.mkdir(parents=True, exist_ok=True)
         path = target / file_name(export, request)
-        render.RENDERERS[export.format](content, path)
+        if export.format == "csv":
+            path.write_text(render.csv_text(content), encoding="utf-8")
+        else:
+            render.RENDERERS[export.format](content, path)
     return path
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 
 @dataclass(frozen=True)
 class Measure:
-    scope: str  # "user_in", "user_out", "group", "routing"
+    scope: str  # "user_in", "user_out", "group", "routing", "agent"
     key: str
     label_sv: str
     label_en: str
@@ -465,6 +465,84 @@ MEASURES: list[Measure] = [
     ),
 ]
 
+# The agents: the members of answering groups (users), by the group calls that rang them (the
+# legs of a user with Gruppsamtal från: ACD queues' and ring groups').
+ANSWERED_AGENT = "type = 'in_answered'"
+AGENT_LEGS = "direction = 'in' AND group_from <> ''"
+MEASURES += [
+    Measure(
+        "agent",
+        "offered",
+        "Erbjudna",
+        "Offered",
+        "Gruppsamtal som ringde hos agenten, besvarade eller inte (ett per samtal och grupp, "
+        "hur många gånger telefonen än ringde).",
+        "Group calls that rang the agent, answered or not (one per call and group, however "
+        "often the phone rang).",
+        "count",
+    ),
+    Measure(
+        "agent",
+        "answered",
+        "Besvarade",
+        "Answered",
+        "Erbjudna samtal som agenten besvarade.",
+        "Offered calls the agent answered.",
+        "count",
+        ANSWERED_AGENT,
+    ),
+    Measure(
+        "agent",
+        "not_answered",
+        "Ej besvarade",
+        "Not answered",
+        "Erbjudna samtal som ringde hos agenten utan att agenten svarade (i en kö: "
+        "RINGNOANSWER).",
+        "Offered calls that rang the agent without the agent answering (in a queue: "
+        "RINGNOANSWER).",
+        "count",
+        f"NOT ({ANSWERED_AGENT})",
+    ),
+    Measure(
+        "agent",
+        "mean_ring_time",
+        "(M) Ringtid",
+        "(M) Ring time",
+        "Medelvärdet av hur länge agentens telefon ringde per erbjudet samtal: till svar, "
+        "eller alla ringsignaler till samtalet om agenten inte svarade.",
+        "The mean time the agent's phone rang per offered call: until the answer, or all the "
+        "ringing of the call where the agent did not answer.",
+        "avg",
+        "true",
+        "wait_s",
+        "seconds",
+    ),
+    Measure(
+        "agent",
+        "talk_time",
+        "Samtalstid",
+        "Talk time",
+        "Summan av samtalslängden för besvarade samtal.",
+        "The sum of the talk time of answered calls.",
+        "sum",
+        ANSWERED_AGENT,
+        "talk_s",
+        "seconds",
+    ),
+    Measure(
+        "agent",
+        "mean_talk_time",
+        "(M) Samtalstid",
+        "(M) Talk time",
+        "Medelvärdet av samtalslängden för besvarade samtal.",
+        "The mean talk time of answered calls.",
+        "avg",
+        ANSWERED_AGENT,
+        "talk_s",
+        "seconds",
+    ),
+]
+
 BY_KEY: dict[tuple[str, str], Measure] = {(m.scope, m.key): m for m in MEASURES}
 
 # The identities of SPEC §5: a total and the parts that add up to it, per scope.
@@ -486,6 +564,7 @@ IDENTITIES: list[tuple[str, str, tuple[str, ...]]] = [
         for kind, limits in (("answered", ANSWERED_WITHIN), ("abandoned", ABANDONED_WITHIN))
     ),
     ("routing", "handled", ("connected", "not_connected")),
+    ("agent", "offered", ("answered", "not_answered")),
 ]
 
 
@@ -627,6 +706,22 @@ REPORTS: dict[str, Report] = {
             "Hanterade samtal",
             "Handled calls",
             ("handled", "connected", "not_connected", "mean_menu_time"),
+        ),
+        Report(
+            "agent.calls",
+            "user",
+            "agent",
+            "Agenter – Erbjudna – Besvarade – Ej besvarade – (M) Ringtid – Samtalstid",
+            "Agents – Offered – Answered – Not answered – (M) Ring time – Talk time",
+            (
+                "offered",
+                "answered",
+                "not_answered",
+                "mean_ring_time",
+                "talk_time",
+                "mean_talk_time",
+            ),
+            AGENT_LEGS,
         ),
     ]
 }

@@ -122,7 +122,11 @@ def test_offered_is_answered_and_not_answered_and_each_count_has_its_calls(org) 
         )
         assert spec.total == result.total[measure] == len(spec.calls)
     spec = specification(
-        org, "agent.calls", find_objects(org, "user", "1003"), period, measure="not_answered",
+        org,
+        "agent.calls",
+        find_objects(org, "user", "1003"),
+        period,
+        measure="not_answered",
         scope=Scope.whole(org.id),
     )
     # The offers 1003 let ring: calls a (15 s) and c (12 s), of the group support.

@@ -496,10 +496,8 @@ MEASURES += [
         "not_answered",
         "Ej besvarade",
         "Not answered",
-        "Erbjudna samtal som ringde hos agenten utan att agenten svarade (i en kö: "
-        "RINGNOANSWER).",
-        "Offered calls that rang the agent without the agent answering (in a queue: "
-        "RINGNOANSWER).",
+        "Erbjudna samtal som ringde hos agenten utan att agenten svarade (i en kö: RINGNOANSWER).",
+        "Offered calls that rang the agent without the agent answering (in a queue: RINGNOANSWER).",
         "count",
         f"NOT ({ANSWERED_AGENT})",
     ),

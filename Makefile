@@ -63,7 +63,7 @@ screenshots: install
 
 # The worked examples page of the test vectors (docs/test-vectors/README.md).
 vectors: install
-	$(BIN)/python -m vaxelstat.ingest.vectors
+	DJANGO_SETTINGS_MODULE=vaxelstat.settings $(BIN)/python -m vaxelstat.ingest.vectors
 
 # Gather the UI's Swedish texts into the English catalogue, and compile it (needs gettext).
 messages: install

@@ -116,16 +116,24 @@ yesterday|b|400|NONE|ENTERQUEUE||0702|1
     assert result.lines == 6
 
 
-def test_member_events_are_read_but_give_no_legs(tmp_path: Path) -> None:
+def test_member_events_give_the_agents_time_and_no_calls(tmp_path: Path) -> None:
     result = parse(
         tmp_path,
         f"""\
 {T}|NONE|NONE|NONE|QUEUESTART|
 {T}|MANAGER|400|Local/1003@from-queue/n|ADDMEMBER|
-{T}|NONE|400|Local/1003@from-queue/n|PAUSE|lunch
+{T + 60}|NONE|400|Local/1003@from-queue/n|PAUSE|lunch
+{T + 90}|NONE|400|Local/1003@from-queue/n|UNPAUSE|
+{T + 100}|NONE|400|Local/1003@from-queue/n|REMOVEMEMBER|
 """,
     )
-    assert result.legs == [] and result.rejects == []
+    # T is 22:13:20 UTC: the session is one quarter-hour slice, the pause another leg.
+    assert [(leg.direction, leg.type, leg.talk_s, leg.note) for leg in result.legs] == [
+        ("agent", "logged_in", 100, ""),
+        ("agent", "paused", 30, "lunch"),
+    ]
+    assert {(leg.object_identity, leg.group_from) for leg in result.legs} == {("ext:1003", "400")}
+    assert result.rejects == []
     assert result.memberships == {("queue:400", "ext:1003")}
 
 

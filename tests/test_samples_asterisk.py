@@ -63,8 +63,10 @@ def test_pbxware_queue_log_gives_its_108_queued_calls() -> None:
     # The 4 calls not ended (2 waiting, 2 talking): their lines are kept as incomplete, for
     # the next export to take up again.
     assert {r.reason for r in result.rejects} == {"incomplete_call"}
-    assert len({r.raw.split(",")[2] for r in result.rejects}) == 4
-    assert sum(r.detail.startswith("no terminal event") for r in result.rejects) == 4
+    # (The rest are the lines of the agents' sessions open at the end: test_agents.)
+    calls = [r for r in result.rejects if "agent's session" not in r.detail]
+    assert len({r.raw.split(",")[2] for r in calls}) == 4
+    assert sum(r.detail.startswith("no terminal event") for r in calls) == 4
     answered_by = Counter(
         leg.member_number
         for leg in result.legs

@@ -445,7 +445,9 @@ class ClickHouseStore(CallStore):
     def counts_by_object(self, scope: Scope) -> dict[int, int]:
         where, values = self._in_scope(scope)
         rows = self.query(
-            f"SELECT object_id, count() AS n FROM legs WHERE {where} GROUP BY object_id", values
+            f"SELECT object_id, count() AS n FROM legs WHERE {where} AND direction <> 'agent' "
+            "GROUP BY object_id",
+            values,
         )
         return {r["object_id"]: int(r["n"]) for r in rows}
 

@@ -40,7 +40,12 @@ TYPE_LABELS = {
     "forwarded": gettext_noop("Vidarekopplat"),
     "connected": gettext_noop("Framkopplat"),
     "not_connected": gettext_noop("Ej framkopplat"),
+    "logged_in": gettext_noop("Inloggad"),
+    "paused": gettext_noop("Pausad"),
 }
+# An agent's time (direction 'agent'): not a call but a quarter-hour slice of a member's
+# session in a queue (logged in) or of a pause in it, its seconds as talk_s.
+AGENT_TIME_TYPES = ("logged_in", "paused")
 
 
 @dataclass(slots=True)
@@ -55,7 +60,7 @@ class Leg:
     object_identity: str
     object_number: str
     start: datetime  # aware, UTC
-    direction: str  # "in" or "out"
+    direction: str  # "in" or "out"; "agent" for an agent's time (AGENT_TIME_TYPES)
     internal: bool
     type: str
     from_number: str = ""

@@ -84,6 +84,7 @@ class CallStore:
         raise NotImplementedError
 
     def counts_by_object(self, scope: Scope) -> dict[int, int]:
+        """The calls of each object: its legs, not an agent's time (direction 'agent')."""
         raise NotImplementedError
 
     def count(self, scope: Scope) -> int:
@@ -326,7 +327,8 @@ class DuckDBStore(CallStore):
         where, values = self._in_scope(scope)
         with closing(self._cursor()) as cur:
             rows = cur.execute(
-                f"SELECT object_id, count(*) FROM legs WHERE {where} GROUP BY object_id",  # noqa: S608
+                f"SELECT object_id, count(*) FROM legs WHERE {where} "  # noqa: S608
+                "AND direction <> 'agent' GROUP BY object_id",
                 values,
             ).fetchall()
         return {object_id: n for object_id, n in rows}

@@ -10,7 +10,7 @@ import random
 import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from vaxelstat.demo import switchboard as sb
@@ -243,9 +243,46 @@ class Pbx:
         )
 
     def logged_in(self, q: sb.Queue, member: str, t: int) -> bool:
+        """Whether the member takes the queue's calls: logged in and not on a break."""
         weekday, hour = self.local_hour(t)
         start, end = q.login.get(member, sb.OPEN_HOURS)
-        return weekday < 5 and start <= hour < end
+        on_break = sb.BREAK_HOURS[0] <= hour < sb.BREAK_HOURS[1]
+        return weekday < 5 and start <= hour < end and not on_break
+
+    def shifts(self, start: int, end: int) -> list[QueueLogLine]:
+        """The members' logins, breaks and logouts of every weekday from `start` to `end`
+        (epochs), as the queue_log has them (ADDMEMBER, PAUSE, UNPAUSE, REMOVEMEMBER)."""
+        lines = []
+        day = datetime.fromtimestamp(start, self.tz).date()
+        while (midnight := datetime.combine(day, time(0), self.tz)).timestamp() < end:
+            if day.weekday() < 5:
+                for q in sb.QUEUES:
+                    for member in q.members:
+                        login, logout = q.login.get(member, sb.OPEN_HOURS)
+                        events = [(login, "ADDMEMBER", ""), (logout, "REMOVEMEMBER", "")]
+                        if login <= sb.BREAK_HOURS[0] and sb.BREAK_HOURS[1] <= logout:
+                            events += [
+                                (sb.BREAK_HOURS[0], "PAUSE", sb.BREAK_REASON),
+                                (sb.BREAK_HOURS[1], "UNPAUSE", ""),
+                            ]
+                        # (A shift that began before the simulation is not in its log.)
+                        if (midnight + timedelta(hours=login)).timestamp() < start:
+                            continue
+                        for hour, event, data in events:
+                            at = int((midnight + timedelta(hours=hour)).timestamp())
+                            if at <= end:
+                                lines.append(
+                                    QueueLogLine(
+                                        at,
+                                        "NONE",
+                                        q.number,
+                                        f"Local/{member}@from-queue/n",
+                                        event,
+                                        (data,),
+                                    )
+                                )
+            day += timedelta(days=1)
+        return lines
 
     def queue(self, call: _Call, q: sb.Queue, t: int) -> None:
         key = f"queue:{q.number}"

@@ -112,6 +112,7 @@ def simulate(
         totals[f"calls:{stream}"] += 1
         cdr.extend(call.rows)
         qlog.extend(call.qlog)
+    qlog.extend(pbx.shifts(int(start.timestamp()), end_epoch))
     # Asterisk appends a CDR when it is finalised, so the file is in end-time order.
     cdr.sort(key=lambda r: (r.end, r.sequence))
     qlog.sort(key=lambda q: q.epoch)

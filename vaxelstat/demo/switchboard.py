@@ -47,6 +47,10 @@ IVR_NAME = "Huvudmeny"
 RULE_ID = "1"
 RULE_NAME = "Kontorstid"
 OPEN_HOURS = (8.0, 17.0)  # local time, Monday to Friday
+# Every queue member's afternoon break, local hours: paused in the queue (PAUSE … UNPAUSE),
+# offered no calls.
+BREAK_HOURS = (14.5, 14.75)
+BREAK_REASON = "Fika"
 
 _NAMES = [
     "Anna Lindqvist",

@@ -24,6 +24,10 @@ SQL = {
         "share": (
             "100.0 * count(*) FILTER (WHERE {value}) / nullif(count(*) FILTER (WHERE {of}), 0)"
         ),
+        "ratio": (
+            "CASE WHEN sum({of}) > 0 "
+            "THEN 100.0 * coalesce(sum({value}) FILTER (WHERE {where}), 0) / sum({of}) END"
+        ),
     },
     "clickhouse": {
         "count": "countIf({where})",
@@ -31,6 +35,7 @@ SQL = {
         "avg": "if(countIf({where}) = 0, NULL, avgIf({value}, {where}))",
         "max": "if(countIf({where}) = 0, NULL, maxIf({value}, {where}))",
         "share": "if(countIf({of}) = 0, NULL, 100.0 * countIf({value}) / countIf({of}))",
+        "ratio": "if(sum({of}) <= 0, NULL, 100.0 * sumIf({value}, {where}) / sum({of}))",
     },
 }
 

@@ -23,7 +23,8 @@ class Measure:
     # How it is computed: "count" (legs matching `where`), "sum" / "avg" / "max" of `value`
     # over legs matching `where`, or "share": the percentage of the legs matching `of` that
     # match `value` (a service level: $service_level_s and $short_abandon_s are the
-    # organization's limits).
+    # organization's limits), or "ratio": the sum of `value` over the legs matching `where`
+    # as a percentage of the sum of `of` over all the report's legs.
     agg: str
     where: str = "true"
     value: str = ""
@@ -466,9 +467,18 @@ MEASURES: list[Measure] = [
 ]
 
 # The agents: the members of answering groups (users), by the group calls that rang them (the
-# legs of a user with Gruppsamtal från: ACD queues' and ring groups').
-ANSWERED_AGENT = "type = 'in_answered'"
-AGENT_LEGS = "direction = 'in' AND group_from <> ''"
+# legs of a user with Gruppsamtal från: ACD queues' and ring groups'), and by their time in
+# the queues (direction 'agent': quarter-hour slices of sessions and pauses, their seconds as
+# talk_s).
+OFFERED = "direction = 'in'"
+ANSWERED_AGENT = f"{OFFERED} AND type = 'in_answered'"
+LOGGED_IN = "direction = 'agent' AND type = 'logged_in'"
+PAUSED = "direction = 'agent' AND type = 'paused'"
+AGENT_LEGS = "(direction = 'agent' OR (direction = 'in' AND group_from <> ''))"
+# Logged in and not paused: the seconds of the logged-in slices less those of the paused ones.
+AVAILABLE_S = (
+    "CASE WHEN type = 'logged_in' THEN talk_s WHEN type = 'paused' THEN -talk_s ELSE 0 END"
+)
 MEASURES += [
     Measure(
         "agent",
@@ -480,6 +490,7 @@ MEASURES += [
         "Group calls that rang the agent, answered or not (one per call and group, however "
         "often the phone rang).",
         "count",
+        OFFERED,
     ),
     Measure(
         "agent",
@@ -499,7 +510,7 @@ MEASURES += [
         "Erbjudna samtal som ringde hos agenten utan att agenten svarade (i en kö: RINGNOANSWER).",
         "Offered calls that rang the agent without the agent answering (in a queue: RINGNOANSWER).",
         "count",
-        f"NOT ({ANSWERED_AGENT})",
+        f"{OFFERED} AND type <> 'in_answered'",
     ),
     Measure(
         "agent",
@@ -511,7 +522,7 @@ MEASURES += [
         "The mean time the agent's phone rang per offered call: until the answer, or all the "
         "ringing of the call where the agent did not answer.",
         "avg",
-        "true",
+        OFFERED,
         "wait_s",
         "seconds",
     ),
@@ -539,6 +550,59 @@ MEASURES += [
         "talk_s",
         "seconds",
     ),
+    Measure(
+        "agent",
+        "logged_in_time",
+        "Inloggad tid",
+        "Logged-in time",
+        "Tiden agenten var inloggad i gruppen (från ADDMEMBER till REMOVEMEMBER, eller till "
+        "en omstart av växeln), i det intervall den infaller i.",
+        "The time the agent was logged in to the group (from ADDMEMBER to REMOVEMEMBER, or to "
+        "a restart of the switchboard), in the interval it falls in.",
+        "sum",
+        LOGGED_IN,
+        "talk_s",
+        "seconds",
+    ),
+    Measure(
+        "agent",
+        "paused_time",
+        "Pausad tid",
+        "Paused time",
+        "Den del av den inloggade tiden som agenten var pausad (PAUSE till UNPAUSE), "
+        "oavsett orsak; orsaken står i Övrigt i samtalsspecifikationen.",
+        "The part of the logged-in time the agent was paused (PAUSE to UNPAUSE), whatever "
+        "the reason; the reason is under Other in the call specification.",
+        "sum",
+        PAUSED,
+        "talk_s",
+        "seconds",
+    ),
+    Measure(
+        "agent",
+        "available_time",
+        "Tillgänglig tid",
+        "Available time",
+        "Inloggad tid som agenten inte var pausad.",
+        "Logged-in time the agent was not paused.",
+        "sum",
+        "direction = 'agent'",
+        AVAILABLE_S,
+        "seconds",
+    ),
+    Measure(
+        "agent",
+        "occupancy",
+        "Beläggning",
+        "Occupancy",
+        "Samtalstiden i procent av den tillgängliga tiden (inloggad och inte pausad).",
+        "The talk time as a percentage of the available time (logged in and not paused).",
+        "ratio",
+        ANSWERED_AGENT,
+        "talk_s",
+        "percent",
+        of=AVAILABLE_S,
+    ),
 ]
 
 BY_KEY: dict[tuple[str, str], Measure] = {(m.scope, m.key): m for m in MEASURES}
@@ -563,6 +627,7 @@ IDENTITIES: list[tuple[str, str, tuple[str, ...]]] = [
     ),
     ("routing", "handled", ("connected", "not_connected")),
     ("agent", "offered", ("answered", "not_answered")),
+    ("agent", "logged_in_time", ("paused_time", "available_time")),
 ]
 
 
@@ -719,6 +784,15 @@ REPORTS: dict[str, Report] = {
                 "talk_time",
                 "mean_talk_time",
             ),
+            AGENT_LEGS,
+        ),
+        Report(
+            "agent.sessions",
+            "user",
+            "agent",
+            "Agenter – Inloggad tid – Pausad tid – Tillgänglig tid – Beläggning",
+            "Agents – Logged-in time – Paused time – Available time – Occupancy",
+            ("logged_in_time", "paused_time", "available_time", "occupancy", "answered"),
             AGENT_LEGS,
         ),
     ]

@@ -20,7 +20,9 @@ table first. From there, one set of statements:
 """
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from vaxelstat.calls.legs import ENDED_BY_RESTART, IN_PROGRESS, ended_after
+from vaxelstat.calls.legs import ENDED_BY_RESTART, IN_PROGRESS, Leg, ended_after
 from vaxelstat.ingest.parsers.base import (
     EARLIEST,
     HIDDEN_NUMBERS,
@@ -431,6 +433,164 @@ def read_into(ws: Workspace, path: Path, settings: SourceSettings, carried: int 
         ws.run(sql, values)
     for sql in rules():
         ws.run(sql, values)
+    agent_time(ws)
+
+
+# -- The agents' time: sessions and pauses -------------------------------------------------
+
+# The events of the members' time: joining and leaving a queue (a login and a logout), pausing
+# in one queue or in all (queue NONE), and Asterisk's restart, which ends every session.
+MEMBER_EVENTS = ("ADDMEMBER", "REMOVEMEMBER", "PAUSE", "UNPAUSE", "PAUSEALL", "UNPAUSEALL")
+# The agents' time is stored in slices of a quarter of an hour (of UTC, so of every time
+# zone's local quarters too: every offset is a multiple of 15 minutes), the smallest bucket a
+# report has: a slice is counted whole in the bucket it starts in.
+SLICE = 900
+
+
+@dataclass
+class _Session:
+    """A member's time in a queue, from ADDMEMBER to REMOVEMEMBER (or a restart, or the end
+    of the file), with its pauses: (start, end, reason)."""
+
+    queue: str
+    member: str
+    start: int
+    lines: list[int] = field(default_factory=list)
+    paused_at: int | None = None
+    reason: str = ""
+    pauses: list[tuple[int, int, str]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.queue}:{self.member}:{self.start}"
+
+    def pause(self, at: int, reason: str, line: int) -> None:
+        self.lines.append(line)
+        if self.paused_at is None:
+            self.paused_at, self.reason = at, reason
+
+    def unpause(self, at: int, line: int) -> None:
+        self.lines.append(line)
+        if self.paused_at is not None:
+            self.pauses.append((self.paused_at, at, self.reason))
+            self.paused_at = None
+
+    def legs(self, end: int, note: str) -> list[Leg]:
+        """Its slices: logged in (the last with `note`), and paused (with the reason)."""
+        if self.paused_at is not None:
+            self.pauses.append((self.paused_at, end, self.reason))
+        out = [
+            self._leg(f"ql:agent:{self.key}:{at}", "logged_in", at, seconds, "")
+            for at, seconds in _slices(self.start, end)
+        ]
+        if out and note:
+            out[-1].note = note
+        for start, stop, reason in self.pauses:
+            out += [
+                self._leg(f"ql:pause:{self.key}:{start}:{at}", "paused", at, seconds, reason)
+                for at, seconds in _slices(start, stop)
+            ]
+        return out
+
+    def _leg(self, leg_id: str, type_: str, at: int, seconds: int, note: str) -> Leg:
+        return Leg(
+            leg_id=leg_id,
+            call_id=f"agent:{self.key}",
+            object_kind="user",
+            object_identity=f"ext:{self.member}",
+            object_number=self.member,
+            start=datetime.fromtimestamp(at, UTC),
+            direction="agent",
+            internal=False,
+            type=type_,
+            group_from=self.queue,
+            member_number=self.member,
+            talk_s=seconds,
+            note=note,
+        )
+
+
+def _slices(start: int, end: int) -> Iterator[tuple[int, int]]:
+    """(start, seconds) of the parts of [start, end) in each quarter of an hour."""
+    at = start
+    while at < end:
+        stop = min(end, (at // SLICE + 1) * SLICE)
+        yield at, stop - at
+        at = stop
+
+
+def agent_time(ws: Workspace) -> None:
+    """The members' sessions and pauses as the agents' time legs (direction 'agent', types
+    logged_in and paused, the seconds of each quarter-hour slice as talk_s, the queue as
+    Gruppsamtal från, a pause's reason as Övrigt). A session open at the end of the file is
+    stored up to the file's last event, in progress, and its lines are kept for the next file
+    (incomplete_call), whose reading replaces it; a restart (QUEUESTART) ends it. A logout or
+    a pause of a member with no session in the file is rejected (no_start_event)."""
+    rows = ws.run(
+        f"""SELECT e.line, e.epoch, e.queue, {_agent("e.agent")} AS member, e.event, e.d1, x.raw
+            FROM ql_ev e JOIN ql_text x USING (line)
+            WHERE e.epoch IS NOT NULL AND (e.event IN {MEMBER_EVENTS} OR e.event = 'QUEUESTART')
+            ORDER BY e.ord"""  # noqa: S608
+    ).fetchall()
+    if not rows:
+        return
+    (last,) = ws.one("SELECT max(epoch) FROM ql_ev")
+    raw = {line: text for line, _, _, _, _, _, text in rows}
+    open_: dict[tuple[str, str], _Session] = {}
+    legs: list[Leg] = []
+    rejects: list[Reject] = []
+
+    def orphan(line: int, detail: str) -> None:
+        rejects.append(Reject(line, Reason.NO_START_EVENT, detail, raw[line]))
+
+    for line, epoch, queue, member, event, d1, _ in rows:
+        everywhere = event in ("PAUSEALL", "UNPAUSEALL") or (
+            event in ("PAUSE", "UNPAUSE") and queue == "NONE"
+        )
+        sessions = (
+            [s for s in open_.values() if s.member == member]
+            if everywhere
+            else [s for s in (open_.get((queue, member)),) if s is not None]
+        )
+        if event == "QUEUESTART":
+            for session in open_.values():
+                legs += session.legs(epoch, ENDED_BY_RESTART)
+            open_.clear()
+        elif event == "ADDMEMBER":
+            if not sessions:
+                session = open_[(queue, member)] = _Session(queue, member, epoch, [line])
+                if d1.strip().upper() == "PAUSED":
+                    session.pause(epoch, "", line)
+        elif event == "REMOVEMEMBER":
+            if not sessions:
+                orphan(line, f"REMOVEMEMBER without ADDMEMBER for {member} in {queue}")
+            else:
+                legs += open_.pop((queue, member)).legs(epoch, "")
+        elif event in ("PAUSE", "PAUSEALL"):
+            if not sessions:
+                orphan(line, f"{event} of {member}, who is not logged in to {queue} in the file")
+            for session in sessions:
+                session.pause(epoch, d1.strip(), line)
+        elif not sessions:
+            orphan(line, f"{event} of {member}, who is not logged in to {queue} in the file")
+        else:
+            for session in sessions:
+                session.unpause(epoch, line)
+    kept: set[int] = set()
+    for session in open_.values():
+        legs += session.legs(last, IN_PROGRESS)
+        kept.update(session.lines)
+    rejects += [
+        Reject(
+            line,
+            Reason.INCOMPLETE_CALL,
+            "part of an agent's session, which has not ended in the file",
+            raw[line],
+        )
+        for line in sorted(kept)
+    ]
+    ws.add_legs(legs)
+    ws.add_rejects(rejects)
 
 
 def parse(path: Path, settings: SourceSettings) -> ParseResult:

@@ -137,7 +137,8 @@ def test_offered_is_answered_and_not_answered_and_each_count_has_its_calls(org) 
     ]
 
 
-def test_the_agents_report_is_of_users_and_counts_group_calls_only(org, tmp_path) -> None:
+def test_the_agents_report_is_of_users_and_counts_group_calls_only(staffed, tmp_path) -> None:
+    org = staffed
     # A direct call to 1001 (a CDR's, here as canonical legs) is no offer to the agent.
     assert REPORTS["agent.calls"].kind == "user"
     period = _day(org)
@@ -156,22 +157,30 @@ def test_the_agents_report_is_of_users_and_counts_group_calls_only(org, tmp_path
         run_report(org, "agent.calls", objects, period, scope=Scope.whole(org.id)).total["offered"]
         == before
     )
+    # The calls behind the agents' reports are calls: no slice of an agent's time.
+    for key in ("agent.calls", "agent.sessions"):
+        spec = specification(org, key, objects, period, scope=Scope.whole(org.id))
+        assert spec.calls and not {c["type"] for c in spec.calls} & {"logged_in", "paused"}
     incoming = run_report(org, "user.incoming", objects, period, scope=Scope.whole(org.id))
     assert incoming.total["incoming"] == before + 1
 
 
 # The members' time around those calls (T is 09:00 in Stockholm). 1001 logs in to support at
 # 08:50 and to sales from 09:25 to 09:55, pauses for lunch in support 09:40–10:10, and logs out
-# at 11:00. 1002 logs in at 08:00, pauses in every queue 09:50–10:00 (PAUSEALL), logs out at
-# 10:30, and works a night across midnight, 22:00–02:00.
+# at 11:00: paused only while it takes no calls, from 09:55 (in sales until then). 1002 logs in
+# at 08:00, pauses in every queue 09:50–10:00 (as Asterisk logs it: PAUSEALL without a reason,
+# then PAUSE with it in each queue), logs out at 10:30, and works a night across midnight,
+# 22:00–02:00.
 SESSIONS = f"""\
 {T - 3600}|NONE|support|PJSIP/1002|ADDMEMBER|
 {T - 600}|NONE|support|PJSIP/1001|ADDMEMBER|
 {T + 1500}|NONE|sales|PJSIP/1001|ADDMEMBER|
 {T + 2400}|NONE|support|PJSIP/1001|PAUSE|Lunch
-{T + 3000}|NONE|NONE|PJSIP/1002|PAUSEALL|Möte
+{T + 3000}|NONE|NONE|PJSIP/1002|PAUSEALL|
+{T + 3000}|NONE|support|PJSIP/1002|PAUSE|Möte
 {T + 3300}|NONE|sales|PJSIP/1001|REMOVEMEMBER|
 {T + 3600}|NONE|NONE|PJSIP/1002|UNPAUSEALL|
+{T + 3600}|NONE|support|PJSIP/1002|UNPAUSE|
 {T + 4200}|NONE|support|PJSIP/1001|UNPAUSE|
 {T + 5400}|NONE|support|PJSIP/1002|REMOVEMEMBER|
 {T + 7200}|NONE|support|PJSIP/1001|REMOVEMEMBER|
@@ -179,14 +188,15 @@ SESSIONS = f"""\
 {T + 17 * 3600}|NONE|support|PJSIP/1002|REMOVEMEMBER|
 """
 
-# Counted by hand, the 16th (local): 1001 2 h 10 min in support and 30 min in sales, 30 min of
-# it paused; 1002 2 h 30 min, 10 min paused, and 22:00–24:00. Occupancy: talk over available.
+# Counted by hand, the 16th (local): 1001 logged in 08:50–11:00 (in one queue or two: once),
+# paused 09:55–10:10; 1002 2 h 30 min, 10 min paused, and 22:00–24:00. Occupancy: talk over
+# available.
 EXPECTED_DAY = {
     "1001": {
-        "logged_in_time": 7800 + 1800,
-        "paused_time": 1800,
-        "available_time": 7800,
-        "occupancy": 3.8,  # 300 s of talk in 7,800 s
+        "logged_in_time": 7800,
+        "paused_time": 900,
+        "available_time": 6900,
+        "occupancy": 4.3,  # 300 s of talk in 6,900 s
         "answered": 2,
     },
     "1002": {
@@ -243,10 +253,10 @@ def test_agent_sessions_per_agent_are_the_hand_counted_figures(staffed) -> None:
 def test_sessions_across_hours_and_midnight_add_up_bucket_by_bucket(staffed) -> None:
     result = _sessions(staffed, "hour", "2026-11-16", "2026-11-17")
     by_hour = {bucket.label: values for bucket, values in result.rows}
-    # 1001 and 1002 in the hour 09:00: 1001 an hour in support and 30 min in sales, paused
-    # 09:40–10:00; 1002 an hour, paused 09:50–10:00.
-    assert by_hour["2026-11-16 09:00"]["logged_in_time"] == 3600 + 1800 + 3600
-    assert by_hour["2026-11-16 09:00"]["paused_time"] == 1200 + 600
+    # 1001 and 1002 in the hour 09:00: an hour each (1001 in two queues half of it), paused
+    # 09:55–10:00 and 09:50–10:00.
+    assert by_hour["2026-11-16 09:00"]["logged_in_time"] == 3600 + 3600
+    assert by_hour["2026-11-16 09:00"]["paused_time"] == 300 + 600
     assert by_hour["2026-11-16 08:00"]["logged_in_time"] == 600 + 3600
     for hour in ("2026-11-16 22:00", "2026-11-16 23:00", "2026-11-17 00:00", "2026-11-17 01:00"):
         assert by_hour[hour]["logged_in_time"] == 3600, hour
@@ -255,7 +265,7 @@ def test_sessions_across_hours_and_midnight_add_up_bucket_by_bucket(staffed) -> 
         assert values["logged_in_time"] == values["paused_time"] + values["available_time"]
     totals = {k: sum(v[k] for v in by_hour.values()) for k in ("logged_in_time", "paused_time")}
     assert totals == {k: result.total[k] for k in totals}
-    assert result.total["logged_in_time"] == 9600 + 16200 + 7200
+    assert result.total["logged_in_time"] == 7800 + 16200 + 7200
 
 
 def test_a_pause_reason_is_under_other_in_the_specification(staffed) -> None:
@@ -267,7 +277,7 @@ def test_a_pause_reason_is_under_other_in_the_specification(staffed) -> None:
         ("1001", "Lunch"),
         ("1002", "Möte"),
     }
-    assert sum(leg["talk_s"] for leg in pauses) == 2400
+    assert sum(leg["talk_s"] for leg in pauses) == 900 + 600
     # An agent's time is no call: the start page counts the calls only.
     counts = get_store().counts_by_object(Scope.whole(staffed.id))
     assert sum(counts.values()) == sum(1 for leg in legs if leg["direction"] != "agent")
@@ -285,21 +295,31 @@ def test_a_session_open_at_the_end_of_a_file_is_completed_by_the_next(org, tmp_p
     summary = import_file(org, point, "asterisk-queue-log", path)
     assert {r.reason for r in summary.rejects} == {"incomplete_call"}
     partial = _sessions(org, "day")
-    # Up to the file's last event (09:40): 1002 100 min, 1001 50 min in support and 15 in
-    # sales; the lunch has not lasted yet.
-    assert (partial.total["logged_in_time"], partial.total["paused_time"]) == (6000 + 3000 + 900, 0)
+    # Up to the file's last event (09:40): 1002 100 min, 1001 50 min; 1001 still takes sales'
+    # calls, so is not paused yet.
+    assert (partial.total["logged_in_time"], partial.total["paused_time"]) == (6000 + 3000, 0)
     path = tmp_path / "queue_log"
     path.write_text(rest)
     assert import_file(org, point, "asterisk-queue-log", path).rejects == []
     whole = _sessions(org, "day")
     # As the whole file gives: every session once.
-    assert whole.total["logged_in_time"] == 9600 + 9000 + 7200
-    assert whole.total["paused_time"] == 2400
-    # Importing the files again changes nothing.
-    for name, text in (("queue_log.1", first), ("queue_log", rest)):
+    assert whole.total["logged_in_time"] == 7800 + 9000 + 7200
+    assert whole.total["paused_time"] == 1500
+    # Importing the files again changes nothing, nor the first read again under another
+    # name (a rotated file sent again) before the next day's file: the sessions it leaves
+    # open are the point's already, so nothing of it is carried on.
+    for name, text in (("queue_log.1", first), ("queue_log", rest), ("queue_log.2", first)):
         (tmp_path / name).write_text(text)
         import_file(org, point, "asterisk-queue-log", tmp_path / name)
     assert _sessions(org, "day").total == whole.total
+    tomorrow = (
+        f"{T + 86400}|NONE|support|PJSIP/1001|ADDMEMBER|\n"
+        f"{T + 90000}|NONE|support|PJSIP/1001|REMOVEMEMBER|\n"
+    )
+    (tmp_path / "queue_log").write_text(tomorrow)
+    assert import_file(org, point, "asterisk-queue-log", tmp_path / "queue_log").rejects == []
+    assert _sessions(org, "day").total == whole.total
+    assert _sessions(org, "day", "2026-11-17").total["logged_in_time"] == 7200 + 3600
 
 
 def test_a_restart_ends_the_sessions_and_a_logout_without_login_is_rejected(db, tmp_path) -> None:
@@ -318,11 +338,13 @@ def test_a_restart_ends_the_sessions_and_a_logout_without_login_is_rejected(db, 
         organization=org, name="pbx", format="asterisk-queue-log"
     )
     summary = import_file(org, point, "asterisk-queue-log", path)
+    # (Their logins are in an earlier file, or 1009 is a static member: said, and kept for
+    # the file that has them.)
     assert [(r.line, r.reason) for r in summary.rejects] == [
         (5, "no_start_event"),
         (6, "no_start_event"),
     ]
-    assert "REMOVEMEMBER without ADDMEMBER for 1009 in support" in summary.rejects[0].detail
+    assert "REMOVEMEMBER of 1009 in support without its ADDMEMBER" in summary.rejects[0].detail
     result = _sessions(org, "day")
     # 10 minutes before the restart, 10 after the members were added again.
     assert result.total["logged_in_time"] == 1200
@@ -384,3 +406,39 @@ def test_the_pbxware_samples_agents_are_the_hand_counted_figures(db) -> None:
         org, "agent.sessions", list(agents.values()), period, scope=Scope.whole(org.id)
     )
     assert everyone.total["logged_in_time"] == 456010
+
+
+def test_night_shifts_across_rotated_files_read_again_out_of_turn(db, tmp_path) -> None:
+    """A member works 22:00–06:00 every night; the queue_log rotates at midnight. The first
+    night's file read again under another name after the second (a rotated file sent again)
+    changes nothing: its session, open at its end, is the point's already and is not carried
+    on into the third file (where it would run to the next logout)."""
+    org = Organization.objects.create(slug="nights", name="Natt AB")
+    point = CollectionPoint.objects.create(
+        organization=org, name="pbx", format="asterisk-queue-log"
+    )
+    night = T + 13 * 3600  # 22:00 on the 16th, local
+
+    def day(n: int) -> str:
+        out = ""
+        if n:
+            out += f"{night + (n - 1) * 86400 + 8 * 3600}|NONE|q|PJSIP/1001|REMOVEMEMBER|\n"
+        return out + f"{night + n * 86400}|NONE|q|PJSIP/1001|ADDMEMBER|\n"
+
+    for name, n in (
+        ("queue_log-1", 0),
+        ("queue_log-2", 1),
+        ("queue_log-1.again", 0),
+        ("queue_log-3", 2),
+    ):
+        (tmp_path / name).write_text(day(n))
+        import_file(org, point, "asterisk-queue-log", tmp_path / name)
+    result = _sessions(org, "day", "2026-11-16", "2026-11-19")
+    by_day = {b.label: v["logged_in_time"] for b, v in result.rows}
+    # Two whole nights, and the third begun (in progress up to its file's last line).
+    assert by_day == {
+        "2026-11-16": 7200,
+        "2026-11-17": 6 * 3600 + 7200,
+        "2026-11-18": 6 * 3600,
+        "2026-11-19": 0,
+    }

@@ -69,8 +69,8 @@ def make_report(page, key: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_load_state("load")  # (the page's script listens once it has loaded)
     with page.expect_navigation():
         page.get_by_label("Välj rapport här").select_option(key)
-    page.get_by_label("Från").fill("2026-11-09")
-    page.get_by_label("Till").fill("2026-11-20")
+    page.get_by_label("Från", exact=True).fill("2026-11-09")
+    page.get_by_label("Till", exact=True).fill("2026-11-20")
     page.get_by_label("Markera alla").check()
     page.get_by_role("button", name="Bearbeta").click()
 
@@ -333,8 +333,8 @@ def _signed_in_pages(page, url: str) -> list[str]:  # type: ignore[no-untyped-de
     """The pages reachable by links from the start page and from a report's result (the
     answering groups' in the simulated week), breadth first."""
     page.goto(url + "/basrapporter/?report=acd.incoming")
-    page.get_by_label("Från").fill("2026-11-16")
-    page.get_by_label("Till").fill("2026-11-20")
+    page.get_by_label("Från", exact=True).fill("2026-11-16")
+    page.get_by_label("Till", exact=True).fill("2026-11-20")
     page.get_by_label("Markera alla").check()
     page.get_by_role("button", name="Bearbeta").click()
     page.locator("table.report").wait_for()

@@ -75,7 +75,7 @@ def fast(path: Path) -> tuple[set[tuple], set[tuple], set[tuple], int]:
     """The SQL's calls: the agents' time (a rule the oracle never had) is left out here; it
     has worked examples of its own (test_agents)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(asterisk_queue_log, "agent_time", lambda ws: None)
+        patch.setattr(asterisk_queue_log, "agent_time", lambda ws, carried: None)
         return as_sets(asterisk_queue_log.parse(path, SETTINGS))
 
 

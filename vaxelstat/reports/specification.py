@@ -89,7 +89,9 @@ def specification(
     filters = filters or Filters()
     store = get_store()
     where, params = period.filter(store.dialect)
-    conditions = [report.legs, where]
+    # The calls: an agent's time (its legs of direction 'agent') is none, though an agent's
+    # report counts it.
+    conditions = [report.legs, where, "direction <> 'agent'"]
     if measure is not None:
         conditions.append(BY_KEY[(report.scope, measure)].where)
     if bucket is not None:

@@ -433,7 +433,7 @@ def read_into(ws: Workspace, path: Path, settings: SourceSettings, carried: int 
         ws.run(sql, values)
     for sql in rules():
         ws.run(sql, values)
-    agent_time(ws)
+    agent_time(ws, carried)
 
 
 # -- The agents' time: sessions and pauses -------------------------------------------------
@@ -445,51 +445,91 @@ MEMBER_EVENTS = ("ADDMEMBER", "REMOVEMEMBER", "PAUSE", "UNPAUSE", "PAUSEALL", "U
 # zone's local quarters too: every offset is a multiple of 15 minutes), the smallest bucket a
 # report has: a slice is counted whole in the bucket it starts in.
 SLICE = 900
+SESSION_HELD = "part of an agent's session, which has not ended in the file"
 
 
 @dataclass
-class _Session:
-    """A member's time in a queue, from ADDMEMBER to REMOVEMEMBER (or a restart, or the end
-    of the file), with its pauses: (start, end, reason)."""
+class _Agent:
+    """A member's time, whatever the queues: logged in while a member of at least one queue
+    (ADDMEMBER to REMOVEMEMBER, or to a restart), paused while paused in every queue it is
+    logged in to (PAUSE, PAUSEALL; a paused member takes no calls from that queue)."""
 
-    queue: str
     member: str
-    start: int
+    # The queues it is logged in to, and whether it is paused in each.
+    queues: dict[str, bool] = field(default_factory=dict)
+    since: int | None = None  # when the session began
+    first_queues: str = ""
     lines: list[int] = field(default_factory=list)
-    paused_at: int | None = None
+    paused_since: int | None = None
     reason: str = ""
     pauses: list[tuple[int, int, str]] = field(default_factory=list)
 
     @property
     def key(self) -> str:
-        return f"{self.queue}:{self.member}:{self.start}"
+        return f"{self.member}:{self.since}"
 
-    def pause(self, at: int, reason: str, line: int) -> None:
+    def event(self, at: int, event: str, queue: str, data: str, line: int) -> list[Leg] | None:
+        """Apply one of the member's events; the legs of a session it ends, or None if the
+        member is not logged in (its session began before the file, or it is a static
+        member)."""
+        everywhere = event in ("PAUSEALL", "UNPAUSEALL") or queue == "NONE"
+        if event == "ADDMEMBER":
+            if self.since is None:
+                self.since, self.first_queues, self.lines = at, queue, []
+            self.queues.setdefault(queue, data.strip().upper() == "PAUSED")
+        elif event == "REMOVEMEMBER":
+            if queue not in self.queues:
+                return None
+            del self.queues[queue]
+        elif event in ("PAUSE", "PAUSEALL", "UNPAUSE", "UNPAUSEALL"):
+            targets = list(self.queues) if everywhere else [queue] if queue in self.queues else []
+            for q in targets:
+                self.queues[q] = event in ("PAUSE", "PAUSEALL")
+            # Asterisk logs PAUSEALL without a reason and then PAUSE with it in each queue:
+            # the pause's reason is the first given.
+            if targets and event in ("PAUSE", "PAUSEALL") and data.strip() and not self.reason:
+                self.reason = data.strip()
+        if self.since is None:
+            # A logout or a pause of a member not logged in: its login is in an earlier file.
+            return None
         self.lines.append(line)
-        if self.paused_at is None:
-            self.paused_at, self.reason = at, reason
+        return self._settle(at, "")
 
-    def unpause(self, at: int, line: int) -> None:
-        self.lines.append(line)
-        if self.paused_at is not None:
-            self.pauses.append((self.paused_at, at, self.reason))
-            self.paused_at = None
+    def _settle(self, at: int, note: str) -> list[Leg]:
+        """Begin or end the pause as the queues now stand, and the session if no queue is
+        left."""
+        self._pause_as_queues_stand(at)
+        return [] if self.queues else self.end(at, note)
 
-    def legs(self, end: int, note: str) -> list[Leg]:
-        """Its slices: logged in (the last with `note`), and paused (with the reason)."""
-        if self.paused_at is not None:
-            self.pauses.append((self.paused_at, end, self.reason))
+    def _pause_as_queues_stand(self, at: int) -> None:
+        paused = bool(self.queues) and all(self.queues.values())
+        if paused and self.paused_since is None:
+            self.paused_since = at
+        elif not paused and self.paused_since is not None:
+            self.pauses.append((self.paused_since, at, self.reason))
+            self.paused_since = None
+        if not any(self.queues.values()):
+            self.reason = ""
+
+    def end(self, at: int, note: str) -> list[Leg]:
+        """End the session at `at` (a restart, or the end of the file: `note` says which):
+        its slices logged in (the last with the note) and paused (with the reason)."""
+        if self.since is None:
+            return []
+        self.queues.clear()
+        self._pause_as_queues_stand(at)
         out = [
-            self._leg(f"ql:agent:{self.key}:{at}", "logged_in", at, seconds, "")
-            for at, seconds in _slices(self.start, end)
+            self._leg(f"ql:agent:{self.key}:{start}", "logged_in", start, seconds, "")
+            for start, seconds in _slices(self.since, at)
         ]
         if out and note:
             out[-1].note = note
-        for start, stop, reason in self.pauses:
+        for begin, stop, reason in self.pauses:
             out += [
-                self._leg(f"ql:pause:{self.key}:{start}:{at}", "paused", at, seconds, reason)
-                for at, seconds in _slices(start, stop)
+                self._leg(f"ql:pause:{self.key}:{begin}:{start}", "paused", start, seconds, reason)
+                for start, seconds in _slices(begin, stop)
             ]
+        self.since, self.pauses, self.lines = None, [], []
         return out
 
     def _leg(self, leg_id: str, type_: str, at: int, seconds: int, note: str) -> Leg:
@@ -503,7 +543,8 @@ class _Session:
             direction="agent",
             internal=False,
             type=type_,
-            group_from=self.queue,
+            # The queue it logged in to first.
+            group_from=self.first_queues,
             member_number=self.member,
             talk_s=seconds,
             note=note,
@@ -519,13 +560,17 @@ def _slices(start: int, end: int) -> Iterator[tuple[int, int]]:
         at = stop
 
 
-def agent_time(ws: Workspace) -> None:
-    """The members' sessions and pauses as the agents' time legs (direction 'agent', types
-    logged_in and paused, the seconds of each quarter-hour slice as talk_s, the queue as
-    Gruppsamtal från, a pause's reason as Övrigt). A session open at the end of the file is
-    stored up to the file's last event, in progress, and its lines are kept for the next file
-    (incomplete_call), whose reading replaces it; a restart (QUEUESTART) ends it. A logout or
-    a pause of a member with no session in the file is rejected (no_start_event)."""
+def agent_time(ws: Workspace, carried: int = 0) -> None:
+    """The members' time as the agents' time legs (direction 'agent', types logged_in and
+    paused, the seconds of each quarter-hour slice as talk_s, the first queue as Gruppsamtal
+    från, a pause's reason as Övrigt): per member, not per queue, so an agent in two queues
+    is logged in once. A session open at the end of the file is stored up to the file's last
+    event, in progress, and its lines are kept for the next file (incomplete_call), whose
+    reading replaces it, unless the point holds the session already (the file read again
+    after the next one); a restart (QUEUESTART) ends it. A logout or a pause of a member with
+    no session in the file is rejected (no_start_event: its login is in an earlier file, and
+    the file with it takes the line up again; or the member is a static one, logged in by the
+    configuration, whose time the log does not give)."""
     rows = ws.run(
         f"""SELECT e.line, e.epoch, e.queue, {_agent("e.agent")} AS member, e.event, e.d1, x.raw
             FROM ql_ev e JOIN ql_text x USING (line)
@@ -536,61 +581,46 @@ def agent_time(ws: Workspace) -> None:
         return
     (last,) = ws.one("SELECT max(epoch) FROM ql_ev")
     raw = {line: text for line, _, _, _, _, _, text in rows}
-    open_: dict[tuple[str, str], _Session] = {}
+    agents: dict[str, _Agent] = {}
     legs: list[Leg] = []
     rejects: list[Reject] = []
-
-    def orphan(line: int, detail: str) -> None:
-        rejects.append(Reject(line, Reason.NO_START_EVENT, detail, raw[line]))
-
     for line, epoch, queue, member, event, d1, _ in rows:
-        everywhere = event in ("PAUSEALL", "UNPAUSEALL") or (
-            event in ("PAUSE", "UNPAUSE") and queue == "NONE"
-        )
-        sessions = (
-            [s for s in open_.values() if s.member == member]
-            if everywhere
-            else [s for s in (open_.get((queue, member)),) if s is not None]
-        )
         if event == "QUEUESTART":
-            for session in open_.values():
-                legs += session.legs(epoch, ENDED_BY_RESTART)
-            open_.clear()
-        elif event == "ADDMEMBER":
-            if not sessions:
-                session = open_[(queue, member)] = _Session(queue, member, epoch, [line])
-                if d1.strip().upper() == "PAUSED":
-                    session.pause(epoch, "", line)
-        elif event == "REMOVEMEMBER":
-            if not sessions:
-                orphan(line, f"REMOVEMEMBER without ADDMEMBER for {member} in {queue}")
-            else:
-                legs += open_.pop((queue, member)).legs(epoch, "")
-        elif event in ("PAUSE", "PAUSEALL"):
-            if not sessions:
-                orphan(line, f"{event} of {member}, who is not logged in to {queue} in the file")
-            for session in sessions:
-                session.pause(epoch, d1.strip(), line)
-        elif not sessions:
-            orphan(line, f"{event} of {member}, who is not logged in to {queue} in the file")
+            for agent in agents.values():
+                legs += agent.end(epoch, ENDED_BY_RESTART)
+            continue
+        if member in ("", "NONE"):
+            continue
+        agent = agents.setdefault(member, _Agent(member))
+        ended = agent.event(epoch, event, queue, d1, line)
+        if ended is None:
+            detail = (
+                f"{event} of {member} in {queue} without its ADDMEMBER: logged in in an "
+                "earlier file, or by the configuration (a static member)"
+            )
+            rejects.append(Reject(line, Reason.NO_START_EVENT, detail, raw[line]))
         else:
-            for session in sessions:
-                session.unpause(epoch, line)
-    kept: set[int] = set()
-    for session in open_.values():
-        legs += session.legs(last, IN_PROGRESS)
-        kept.update(session.lines)
+            legs += ended
+    held = []
+    for agent in agents.values():
+        if agent.since is not None:
+            held += [(line, f"agent:{agent.key}", agent.since) for line in agent.lines]
+            legs += agent.end(last, IN_PROGRESS)
     rejects += [
-        Reject(
-            line,
-            Reason.INCOMPLETE_CALL,
-            "part of an agent's session, which has not ended in the file",
-            raw[line],
-        )
-        for line in sorted(kept)
+        Reject(line, Reason.INCOMPLETE_CALL, SESSION_HELD, raw[line]) for line, _, _ in held
     ]
     ws.add_legs(legs)
     ws.add_rejects(rejects)
+    # A session the point holds already is not held again (rules.forget_held_of_stored_calls):
+    # this file's own lines of it. A line carried from an earlier file stays that file's
+    # (another session's login, perhaps, this reading took for part of this one).
+    mine = [
+        (line, call, datetime.fromtimestamp(at, UTC).replace(tzinfo=None))
+        for line, call, at in held
+        if line > carried
+    ]
+    if mine:
+        ws.con.executemany("INSERT INTO ws_held VALUES (?, ?, ?)", mine)
 
 
 def parse(path: Path, settings: SourceSettings) -> ParseResult:

@@ -126,6 +126,38 @@ def _distribution() -> list[Measure]:
     return measures
 
 
+def _talk_time(scope: str, answered: str) -> Measure:
+    """Samtalstid: the talk of the answered legs (`answered`) of a scope."""
+    return Measure(
+        scope,
+        "talk_time",
+        "Samtalstid",
+        "Talk time",
+        "Summan av samtalslängden för besvarade samtal.",
+        "The sum of the talk time of answered calls.",
+        "sum",
+        answered,
+        "talk_s",
+        "seconds",
+    )
+
+
+def _mean_talk_time(scope: str, answered: str) -> Measure:
+    """(M) Samtalstid: the mean talk of the answered legs of a scope."""
+    return Measure(
+        scope,
+        "mean_talk_time",
+        "(M) Samtalstid",
+        "(M) Talk time",
+        "Medelvärdet av samtalslängden för besvarade samtal.",
+        "The mean talk time of answered calls.",
+        "avg",
+        answered,
+        "talk_s",
+        "seconds",
+    )
+
+
 MEASURES: list[Measure] = [
     # Incoming legs of users.
     Measure(
@@ -219,30 +251,8 @@ MEASURES: list[Measure] = [
         "count",
         "NOT internal",
     ),
-    Measure(
-        "user_in",
-        "talk_time",
-        "Samtalstid",
-        "Talk time",
-        "Summan av samtalslängden för besvarade samtal.",
-        "The sum of the talk time of answered calls.",
-        "sum",
-        ANSWERED_USER,
-        "talk_s",
-        "seconds",
-    ),
-    Measure(
-        "user_in",
-        "mean_talk_time",
-        "(M) Samtalstid",
-        "(M) Talk time",
-        "Medelvärdet av samtalslängden för besvarade samtal.",
-        "The mean talk time of answered calls.",
-        "avg",
-        ANSWERED_USER,
-        "talk_s",
-        "seconds",
-    ),
+    _talk_time("user_in", ANSWERED_USER),
+    _mean_talk_time("user_in", ANSWERED_USER),
     # Outgoing legs of users.
     Measure(
         "user_out",
@@ -273,30 +283,8 @@ MEASURES: list[Measure] = [
         "count",
         "type = 'out_unanswered'",
     ),
-    Measure(
-        "user_out",
-        "talk_time",
-        "Samtalstid",
-        "Talk time",
-        "Summan av samtalslängden för besvarade samtal.",
-        "The sum of the talk time of answered calls.",
-        "sum",
-        "type = 'out_answered'",
-        "talk_s",
-        "seconds",
-    ),
-    Measure(
-        "user_out",
-        "mean_talk_time",
-        "(M) Samtalstid",
-        "(M) Talk time",
-        "Medelvärdet av samtalslängden för besvarade samtal.",
-        "The mean talk time of answered calls.",
-        "avg",
-        "type = 'out_answered'",
-        "talk_s",
-        "seconds",
-    ),
+    _talk_time("user_out", "type = 'out_answered'"),
+    _mean_talk_time("user_out", "type = 'out_answered'"),
     # Group legs (ACD and hunt groups).
     Measure(
         "group",
@@ -349,18 +337,7 @@ MEASURES: list[Measure] = [
         "wait_s",
         "seconds",
     ),
-    Measure(
-        "group",
-        "mean_talk_time",
-        "(M) Samtalstid",
-        "(M) Talk time",
-        "Medelvärdet av samtalslängden för besvarade samtal.",
-        "The mean talk time of answered calls.",
-        "avg",
-        "type = 'answered'",
-        "talk_s",
-        "seconds",
-    ),
+    _mean_talk_time("group", "type = 'answered'"),
     Measure(
         "group",
         "mean_wait_unanswered",
@@ -526,30 +503,8 @@ MEASURES += [
         "wait_s",
         "seconds",
     ),
-    Measure(
-        "agent",
-        "talk_time",
-        "Samtalstid",
-        "Talk time",
-        "Summan av samtalslängden för besvarade samtal.",
-        "The sum of the talk time of answered calls.",
-        "sum",
-        ANSWERED_AGENT,
-        "talk_s",
-        "seconds",
-    ),
-    Measure(
-        "agent",
-        "mean_talk_time",
-        "(M) Samtalstid",
-        "(M) Talk time",
-        "Medelvärdet av samtalslängden för besvarade samtal.",
-        "The mean talk time of answered calls.",
-        "avg",
-        ANSWERED_AGENT,
-        "talk_s",
-        "seconds",
-    ),
+    _talk_time("agent", ANSWERED_AGENT),
+    _mean_talk_time("agent", ANSWERED_AGENT),
     Measure(
         "agent",
         "logged_in_time",

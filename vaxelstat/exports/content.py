@@ -139,7 +139,7 @@ def gather(org: Organization, scope: Scope, request: ExportRequest) -> Content:
         )
         calls, total = spec.calls, spec.total
         show(org, calls)  # (in the active language: the file's reader's)
-    last = ImportRun.objects.filter(organization=org).order_by("-finished").first()
+    last = ImportRun.last_of(org)
     return Content(
         org,
         result,

@@ -32,6 +32,11 @@ class ImportRun(models.Model):
     def __str__(self) -> str:
         return f"{self.file_name} ({self.started:%Y-%m-%d %H:%M})"
 
+    @classmethod
+    def last_of(cls, org: object) -> "ImportRun | None":
+        """The organization's import that finished last, if any."""
+        return cls.objects.filter(organization=org).order_by("-finished").first()
+
     @property
     def base_name(self) -> str:
         """The file's name without its folder (the whole path is `file_name`)."""

@@ -133,6 +133,12 @@ class Workspace:
                 [(r.line, str(r.reason), r.detail, r.raw) for r in rejects],
             )
 
+    def add_held(self, held: Sequence[tuple[int, str, Any]]) -> None:
+        """(line, call id, start as naive UTC or local) of records held back with a call not
+        ended in the file (rules.forget_held_of_stored_calls forgets those the point holds)."""
+        if held:
+            self.con.executemany("INSERT INTO ws_held VALUES (?, ?, ?)", list(held))
+
     def add_result(self, result: "ParseResult") -> None:
         """What a parser written in Python found."""
         self.add_legs(result.legs)

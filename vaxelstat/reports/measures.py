@@ -510,10 +510,10 @@ MEASURES += [
         "logged_in_time",
         "Inloggad tid",
         "Logged-in time",
-        "Tiden agenten var inloggad i gruppen (från ADDMEMBER till REMOVEMEMBER, eller till "
-        "en omstart av växeln), i det intervall den infaller i.",
-        "The time the agent was logged in to the group (from ADDMEMBER to REMOVEMEMBER, or to "
-        "a restart of the switchboard), in the interval it falls in.",
+        "Tiden agenten var inloggad i minst en grupp (från ADDMEMBER till REMOVEMEMBER, eller "
+        "till en omstart av växeln), i det intervall den infaller i.",
+        "The time the agent was logged in to at least one group (from ADDMEMBER to "
+        "REMOVEMEMBER, or to a restart of the switchboard), in the interval it falls in.",
         "sum",
         LOGGED_IN,
         "talk_s",
@@ -524,10 +524,10 @@ MEASURES += [
         "paused_time",
         "Pausad tid",
         "Paused time",
-        "Den del av den inloggade tiden som agenten var pausad (PAUSE till UNPAUSE), "
-        "oavsett orsak; orsaken står i Övrigt i samtalsspecifikationen.",
-        "The part of the logged-in time the agent was paused (PAUSE to UNPAUSE), whatever "
-        "the reason; the reason is under Other in the call specification.",
+        "Den del av den inloggade tiden som agenten var pausad i alla sina grupper (PAUSE "
+        "till UNPAUSE) och inte erbjöds samtal, oavsett orsak.",
+        "The part of the logged-in time the agent was paused in all its groups (PAUSE to "
+        "UNPAUSE) and offered no calls, whatever the reason.",
         "sum",
         PAUSED,
         "talk_s",

@@ -225,7 +225,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     choice = read_choice(request)
     result = choice.result(request.user)
     table = report_table(choice, result) if result is not None else None
-    last_import = ImportRun.objects.filter(organization=choice.org).order_by("-finished").first()
+    last_import = ImportRun.last_of(choice.org)
     context = {
         "choice": choice,
         "reports_by_kind": reports_by_kind_list(),

@@ -46,7 +46,7 @@ def today_tiles(org: Organization, groups: list[MeasuredObject], scope: Scope) -
 
 def last_import(org: Organization) -> datetime | None:
     """When the organization's latest import finished."""
-    last = ImportRun.objects.filter(organization=org).order_by("-finished").first()
+    last = ImportRun.last_of(org)
     return last.finished if last else None
 
 

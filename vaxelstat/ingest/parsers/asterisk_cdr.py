@@ -1414,10 +1414,7 @@ def _hold_open_calls(ws: Workspace, path: Path, source: SourceSettings, read: in
     calls = ws.run(
         "SELECT rowid, call_id, start FROM cdr_parsed WHERE cid IN (SELECT cid FROM cdr_open)"
     ).fetchall()
-    ws.con.executemany(
-        "INSERT INTO ws_held VALUES (?, ?, ?)",
-        [(lines[rowid], call_id, start) for rowid, call_id, start in calls],
-    )
+    ws.add_held([(lines[rowid], call_id, start) for rowid, call_id, start in calls])
     ws.run("DELETE FROM cdr_parsed WHERE cid IN (SELECT cid FROM cdr_open)")
 
 

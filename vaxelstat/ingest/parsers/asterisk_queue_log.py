@@ -458,7 +458,7 @@ class _Agent:
     # The queues it is logged in to, and whether it is paused in each.
     queues: dict[str, bool] = field(default_factory=dict)
     since: int | None = None  # when the session began
-    first_queues: str = ""
+    first_queue: str = ""
     lines: list[int] = field(default_factory=list)
     paused_since: int | None = None
     reason: str = ""
@@ -475,7 +475,7 @@ class _Agent:
         everywhere = event in ("PAUSEALL", "UNPAUSEALL") or queue == "NONE"
         if event == "ADDMEMBER":
             if self.since is None:
-                self.since, self.first_queues, self.lines = at, queue, []
+                self.since, self.first_queue, self.lines = at, queue, []
             self.queues.setdefault(queue, data.strip().upper() == "PAUSED")
         elif event == "REMOVEMEMBER":
             if queue not in self.queues:
@@ -493,13 +493,9 @@ class _Agent:
             # A logout or a pause of a member not logged in: its login is in an earlier file.
             return None
         self.lines.append(line)
-        return self._settle(at, "")
-
-    def _settle(self, at: int, note: str) -> list[Leg]:
-        """Begin or end the pause as the queues now stand, and the session if no queue is
-        left."""
+        # The pause begins or ends as the queues now stand; the session ends with the last.
         self._pause_as_queues_stand(at)
-        return [] if self.queues else self.end(at, note)
+        return [] if self.queues else self.end(at, "")
 
     def _pause_as_queues_stand(self, at: int) -> None:
         paused = bool(self.queues) and all(self.queues.values())
@@ -544,7 +540,7 @@ class _Agent:
             internal=False,
             type=type_,
             # The queue it logged in to first.
-            group_from=self.first_queues,
+            group_from=self.first_queue,
             member_number=self.member,
             talk_s=seconds,
             note=note,
@@ -614,13 +610,13 @@ def agent_time(ws: Workspace, carried: int = 0) -> None:
     # A session the point holds already is not held again (rules.forget_held_of_stored_calls):
     # this file's own lines of it. A line carried from an earlier file stays that file's
     # (another session's login, perhaps, this reading took for part of this one).
-    mine = [
-        (line, call, datetime.fromtimestamp(at, UTC).replace(tzinfo=None))
-        for line, call, at in held
-        if line > carried
-    ]
-    if mine:
-        ws.con.executemany("INSERT INTO ws_held VALUES (?, ?, ?)", mine)
+    ws.add_held(
+        [
+            (line, call, datetime.fromtimestamp(at, UTC).replace(tzinfo=None))
+            for line, call, at in held
+            if line > carried
+        ]
+    )
 
 
 def parse(path: Path, settings: SourceSettings) -> ParseResult:

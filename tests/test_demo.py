@@ -1,6 +1,6 @@
 """`vaxelstat demo`: the demo organization through the real ingestion path."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +10,7 @@ from django.test import Client
 from vaxelstat.accounts.models import User
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
-from vaxelstat.ingest.models import ImportRun
+from vaxelstat.ingest.models import ImportRun, RejectedRecord
 from vaxelstat.ingest.pipeline import import_file
 from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
 from vaxelstat.reports.engine import find_objects, run_report
@@ -111,3 +111,22 @@ def test_the_demo_on_a_clickhouse_server_gives_the_duckdb_demos_reports(
             )
         )
     assert pages[0].total == pages[1].total > 50 and pages[0].calls == pages[1].calls
+
+
+def test_the_demo_made_in_office_hours_holds_the_agents_logged_in_now(
+    db, capsys, monkeypatch
+) -> None:
+    """Made at 10:00 on a Monday the demo's agents are logged in: their sessions are in
+    progress (held for the next log), not a fault of the demo's logs."""
+    from functools import partial
+
+    from vaxelstat.demo.management.commands import demo
+    from vaxelstat.demo.simulator import simulate
+
+    monday = datetime(2026, 11, 16, 9, tzinfo=UTC)  # 10:00 in Stockholm
+    monkeypatch.setattr(demo, "simulate", partial(simulate, end=monday))
+    call_command("demo", "--no-serve", "--days", "2", "--seed", "5")
+    out = capsys.readouterr().out
+    assert "queue_log: " in out and "0 rejected" in out
+    held = RejectedRecord.objects.filter(organization__slug="demo", resolved=False)
+    assert held and {r.reason for r in held} == {"incomplete_call"}

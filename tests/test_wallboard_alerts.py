@@ -103,6 +103,7 @@ def test_admins_set_the_service_level_and_the_larm(world) -> None:
             "short_abandon_seconds": 5,
             "service_level_target": 90,
             "alert_min_calls": 10,
+            "callback_hours": 24,
             "alerts": "chef@example.se, inte-en-adress",
         },
     )
@@ -116,9 +117,23 @@ def test_admins_set_the_service_level_and_the_larm(world) -> None:
             "short_abandon_seconds": 5,
             "service_level_target": 120,
             "alert_min_calls": 10,
+            "callback_hours": 24,
         },
     )
     assert too_high.status_code == 400
+    # Återuppringning within at most a week.
+    too_long = alice.post(
+        "/administration/",
+        {
+            "action": "service",
+            "service_level_seconds": 30,
+            "short_abandon_seconds": 5,
+            "service_level_target": 90,
+            "alert_min_calls": 10,
+            "callback_hours": 169,
+        },
+    )
+    assert too_long.status_code == 400
     good = alice.post(
         "/administration/",
         {
@@ -127,12 +142,14 @@ def test_admins_set_the_service_level_and_the_larm(world) -> None:
             "short_abandon_seconds": 5,
             "service_level_target": 90,
             "alert_min_calls": 10,
+            "callback_hours": 48,
             "alerts": "chef@example.se",
         },
     )
     assert good.status_code == 302
     world.a.refresh_from_db()
     assert (world.a.service_level_seconds, world.a.service_level_target) == (30, 90)
+    assert world.a.callback_hours == 48
     assert world.a.alert_emails == ["chef@example.se"]
     assert world.a.require_two_factor is False  # the other form's field is left alone
     assert logged_in(world.bob).post("/administration/", {"action": "service"}).status_code == 404

@@ -192,12 +192,16 @@ class OrganizationServiceForm(forms.ModelForm):
             "short_abandon_seconds",
             "service_level_target",
             "alert_min_calls",
+            "callback_hours",
         ]
         labels = {
             "service_level_seconds": _("Servicenivå: besvarat inom (sekunder)"),
             "short_abandon_seconds": _("Korta avbrott räknas inte (sekunder)"),
             "service_level_target": _("Mål för servicenivån (%)"),
             "alert_min_calls": _("Larma först efter så här många samtal i dag"),
+            "callback_hours": _(
+                "Återuppringning: en förlorad uppringare räknas som nådd inom (timmar, högst 168)"
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

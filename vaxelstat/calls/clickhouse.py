@@ -474,6 +474,7 @@ class ClickHouseStore(CallStore):
         params: dict[str, Any],
         bucket: str,
         measures: list[str],
+        source: str = "",
     ) -> list[tuple[Any, list[Any]]]:
         object_ids, org_id = scope.allowed(object_ids), scope.org_id
         if not object_ids:
@@ -481,7 +482,8 @@ class ClickHouseStore(CallStore):
         columns = ", ".join(f"{m} AS m{i}" for i, m in enumerate(measures))
         # The organization filter is the store's own; the rest is the report engine's SQL.
         rows = self.query(
-            f"SELECT {bucket} AS bucket, grouping(bucket) AS is_total, {columns} FROM legs "
+            f"SELECT {bucket} AS bucket, grouping(bucket) AS is_total, {columns} "
+            f"FROM {self.from_legs(source)} "
             f"WHERE org_id = $org_id AND has($object_ids, object_id) AND ({where}) "
             f"GROUP BY GROUPING SETS ((bucket), ())",
             {**params, "org_id": org_id, "object_ids": object_ids},
@@ -500,11 +502,15 @@ class ClickHouseStore(CallStore):
         order: str,
         limit: int | None,
         offset: int,
+        source: str = "",
     ) -> tuple[int, list[dict[str, Any]]]:
         object_ids, org_id = scope.allowed(object_ids), scope.org_id
         if not object_ids:
             return 0, []
-        matching = f"FROM legs WHERE org_id = $org_id AND has($object_ids, object_id) AND ({where})"
+        matching = (
+            f"FROM {self.from_legs(source)} WHERE org_id = $org_id "
+            f"AND has($object_ids, object_id) AND ({where})"
+        )
         values = {**params, "org_id": org_id, "object_ids": object_ids}
         total = int(self.query(f"SELECT count() AS n {matching}", values)[0]["n"])
         values.update(limit=limit if limit is not None else total, offset=offset)

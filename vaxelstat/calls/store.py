@@ -119,9 +119,11 @@ class CallStore:
         params: dict[str, Any],
         bucket: str,
         measures: list[str],
+        source: str = "",
     ) -> list[tuple[Any, list[Any]]]:
         """Each bucket's measures, and the total (bucket None), over the legs of these
-        objects (those of them in scope) that match `where` (SQL with named parameters)."""
+        objects (those of them in scope) that match `where` (SQL with named parameters).
+        `source`: SQL of the legs with columns of their own (over `{legs}`: see from_legs)."""
         raise NotImplementedError
 
     def legs_page(
@@ -133,10 +135,20 @@ class CallStore:
         order: str,
         limit: int | None,
         offset: int,
+        source: str = "",
     ) -> tuple[int, list[dict[str, Any]]]:
         """How many legs of these objects (those of them in scope) match `where`, and a page
-        of them in `order`."""
+        of them in `order` (`source` as for aggregate)."""
         raise NotImplementedError
+
+    @staticmethod
+    def from_legs(source: str) -> str:
+        """What a query reads legs from: the table, or `source` with the organization's legs
+        (the store's own filter, `$org_id`) where it says `{legs}`."""
+        if not source:
+            return "legs"
+        organization = "(SELECT * FROM legs WHERE org_id = $org_id)"
+        return f"({source.replace('{legs}', organization)}) AS legs"
 
     def generate_synthetic(
         self,
@@ -361,6 +373,7 @@ class DuckDBStore(CallStore):
         params: dict[str, Any],
         bucket: str,
         measures: list[str],
+        source: str = "",
     ) -> list[tuple[Any, list[Any]]]:
         object_ids, org_id = scope.allowed(object_ids), scope.org_id
         if not object_ids:
@@ -369,7 +382,7 @@ class DuckDBStore(CallStore):
         # SQL the report engine writes from its constants, with values as parameters.
         sql = (
             f"SELECT {bucket} AS bucket, grouping(bucket) AS is_total, "  # noqa: S608
-            f"{', '.join(measures)} FROM legs "
+            f"{', '.join(measures)} FROM {self.from_legs(source)} "
             f"WHERE org_id = $org_id AND object_id IN (SELECT unnest($object_ids)) AND ({where}) "
             f"GROUP BY GROUPING SETS ((bucket), ())"
         )
@@ -387,12 +400,14 @@ class DuckDBStore(CallStore):
         order: str,
         limit: int | None,
         offset: int,
+        source: str = "",
     ) -> tuple[int, list[dict[str, Any]]]:
         object_ids, org_id = scope.allowed(object_ids), scope.org_id
         if not object_ids:
             return 0, []
         matching = (
-            "FROM legs WHERE org_id = $org_id AND object_id IN (SELECT unnest($object_ids)) "
+            f"FROM {self.from_legs(source)} "
+            "WHERE org_id = $org_id AND object_id IN (SELECT unnest($object_ids)) "
             f"AND ({where})"
         )
         values = {**params, "org_id": org_id, "object_ids": object_ids}

@@ -7,6 +7,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator, validat
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The longest time a lost caller may take to count as reached: a week.
+CALLBACK_HOURS_MOST = 168
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -30,6 +33,13 @@ class Organization(models.Model):
         "mål för servicenivå (%)",
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    # Återuppringning: a lost caller counts as reached (called back, or called again and
+    # answered) within this many hours of the lost call.
+    callback_hours = models.PositiveSmallIntegerField(
+        "återuppringning inom (timmar)",
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(CALLBACK_HOURS_MOST)],
     )
     # Larm: when a group's service level today falls below the target (with at least this many
     # calls), these addresses get one e-mail per group and day.

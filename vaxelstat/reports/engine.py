@@ -10,6 +10,7 @@ from typing import Any
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
+from vaxelstat.reports.callbacks import callback_params, callbacks_source
 from vaxelstat.reports.measures import REPORTS, Measure, Report, columns_of
 from vaxelstat.reports.period import Bucket, Period
 
@@ -56,6 +57,17 @@ class ReportResult:
     rows: list[tuple[Bucket, dict[str, Any]]]
 
 
+def sources(
+    org: Organization, period: Period, measures: list[Measure], dialect: str, params: dict
+) -> str:
+    """The legs these measures read (SQL for the store's `source`, "" for the table as it
+    is), with the parameters it needs added to `params`."""
+    if any(m.source == "callbacks" for m in measures):
+        params.update(callback_params(org, period))
+        return callbacks_source(dialect)
+    return ""
+
+
 def _value(measure: Measure, raw: Any) -> Any:
     if raw is None:
         return None
@@ -88,6 +100,7 @@ def run_report(
     params.update(
         service_level_s=org.service_level_seconds, short_abandon_s=org.short_abandon_seconds
     )
+    source = sources(org, period, columns, store.dialect, params)
     rows = store.aggregate(
         scope,
         [o.id for o in objects],
@@ -95,6 +108,7 @@ def run_report(
         params,
         "object_id" if by_object else period.bucket_sql(store.dialect),
         [measure_sql(m, store.dialect) for m in columns],
+        source,
     )
     by_bucket = {bucket: values for bucket, values in rows}
     empty = [0 if m.agg in ("count", "sum") else None for m in columns]

@@ -30,6 +30,9 @@ class Measure:
     value: str = ""
     unit: str = "count"  # "count", "seconds" or "percent"
     of: str = ""
+    # The legs it reads beyond the store's own columns: "callbacks" (the columns of
+    # vaxelstat.reports.callbacks, computed when asked for).
+    source: str = ""
 
     @property
     def label(self) -> str:
@@ -560,6 +563,103 @@ MEASURES += [
     ),
 ]
 
+# Återuppringning (vaxelstat.reports.callbacks): a leg of a lost call, from a number.
+LOST = "cb_lost AND from_number <> ''"
+CALLBACK_SCOPES = ("user_in", "group", "routing")
+
+
+def _callbacks(scope: str) -> list[Measure]:
+    """The lost callers of a scope's objects and whether they were reached afterwards."""
+    within = "inom gränsen för återuppringning (Servicenivå och larm, normalt 24 timmar)"
+    within_en = "within the callback limit (Service level and alerts, 24 hours by default)"
+    rows = [
+        (
+            "lost_calls",
+            "Förlorade samtal",
+            "Lost calls",
+            "Externa samtal med nummer som ingen svarade på, varken här eller dit de "
+            "kopplades vidare.",
+            "External calls with a number that no one answered, neither here nor where they "
+            "were sent on.",
+            "count",
+            LOST,
+            "",
+            "count",
+        ),
+        (
+            "called_back",
+            "Uppringda",
+            "Called back",
+            f"Förlorade samtal vars uppringare organisationen ringde upp (ett besvarat utgående "
+            f"samtal till samma nummer) {within}, före ett nytt besvarat samtal från dem.",
+            f"Lost calls whose caller the organization called back (an answered outgoing "
+            f"call to the same number) {within_en}, before a new answered call from them.",
+            "count",
+            f"{LOST} AND cb_how = 'back'",
+            "",
+            "count",
+        ),
+        (
+            "called_again_answered",
+            "Ringde igen, besvarat",
+            "Called again, answered",
+            f"Förlorade samtal vars uppringare ringde igen och fick svar (var som helst i "
+            f"organisationen) {within}, före en uppringning.",
+            f"Lost calls whose caller called again and was answered (anywhere in the "
+            f"organization) {within_en}, before a call back.",
+            "count",
+            f"{LOST} AND cb_how = 'again'",
+            "",
+            "count",
+        ),
+        (
+            "never_reached",
+            "Ej nådda",
+            "Never reached",
+            f"Förlorade samtal vars uppringare varken ringdes upp eller fick svar när den "
+            f"ringde igen {within}: arbetslistan.",
+            f"Lost calls whose caller was neither called back nor answered on calling "
+            f"again {within_en}: the work list.",
+            "count",
+            f"{LOST} AND cb_how = ''",
+            "",
+            "count",
+        ),
+        (
+            "mean_time_to_reach",
+            "(M) Tid till kontakt",
+            "(M) Time to reach",
+            "Medeltiden från det förlorade samtalets början till samtalet som nådde "
+            "uppringaren (uppringning eller nytt besvarat samtal).",
+            "The mean time from the lost call's start to the call that reached the caller "
+            "(a call back or a new answered call).",
+            "avg",
+            f"{LOST} AND cb_how <> ''",
+            "cb_s",
+            "seconds",
+        ),
+        (
+            "lost_hidden",
+            "Förlorade, dolt nummer",
+            "Lost, hidden number",
+            "Externa samtal från dolt nummer som ingen svarade på: de kan varken ringas upp "
+            "eller kännas igen, och räknas för sig.",
+            "External calls from a hidden number that no one answered: they can be neither "
+            "called back nor recognized, and are counted apart.",
+            "count",
+            "cb_lost AND from_number = ''",
+            "",
+            "count",
+        ),
+    ]
+    return [
+        Measure(scope, key, sv, en, def_sv, def_en, agg, where, value, unit, source="callbacks")
+        for key, sv, en, def_sv, def_en, agg, where, value, unit in rows
+    ]
+
+
+MEASURES += [m for scope in CALLBACK_SCOPES for m in _callbacks(scope)]
+
 BY_KEY: dict[tuple[str, str], Measure] = {(m.scope, m.key): m for m in MEASURES}
 
 # The identities of SPEC §5: a total and the parts that add up to it, per scope.
@@ -581,6 +681,10 @@ IDENTITIES: list[tuple[str, str, tuple[str, ...]]] = [
         for kind, limits in (("answered", ANSWERED_WITHIN), ("abandoned", ABANDONED_WITHIN))
     ),
     ("routing", "handled", ("connected", "not_connected")),
+    *(
+        (scope, "lost_calls", ("called_back", "called_again_answered", "never_reached"))
+        for scope in CALLBACK_SCOPES
+    ),
     ("agent", "offered", ("answered", "not_answered")),
     ("agent", "logged_in_time", ("paused_time", "available_time")),
 ]
@@ -724,6 +828,31 @@ REPORTS: dict[str, Report] = {
             "Hanterade samtal",
             "Handled calls",
             ("handled", "connected", "not_connected", "mean_menu_time"),
+        ),
+        *(
+            Report(
+                f"{kind}.callbacks",
+                kind,
+                scope,
+                "Förlorade samtal – Uppringda – Ringde igen – Ej nådda",
+                "Lost calls – Called back – Called again – Never reached",
+                (
+                    "lost_calls",
+                    "called_back",
+                    "called_again_answered",
+                    "never_reached",
+                    "mean_time_to_reach",
+                    "lost_hidden",
+                ),
+                legs,
+            )
+            for kind, scope, legs in (
+                ("user", "user_in", "direction = 'in'"),
+                ("acd", "group", "true"),
+                ("hunt", "group", "true"),
+                ("ivr", "routing", "true"),
+                ("rule", "routing", "true"),
+            )
         ),
         Report(
             "agent.calls",

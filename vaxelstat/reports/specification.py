@@ -19,6 +19,7 @@ from vaxelstat.calls.legs import (
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
+from vaxelstat.reports.engine import sources
 from vaxelstat.reports.measures import BY_KEY, REPORTS
 from vaxelstat.reports.period import Period, local_start
 from vaxelstat.reports.render import clock
@@ -92,8 +93,11 @@ def specification(
     # The calls: an agent's time (its legs of direction 'agent') is none, though an agent's
     # report counts it.
     conditions = [report.legs, where, "direction <> 'agent'"]
+    source = ""
     if measure is not None:
-        conditions.append(BY_KEY[(report.scope, measure)].where)
+        chosen = BY_KEY[(report.scope, measure)]
+        conditions.append(chosen.where)
+        source = sources(org, period, [chosen], store.dialect, params)
     if bucket is not None:
         conditions.append(f"{period.bucket_sql(store.dialect)} = $bucket")
         params["bucket"] = bucket
@@ -138,6 +142,7 @@ def specification(
         ORDERS[order],
         limit,
         offset,
+        source,
     )
     calls = []
     for row in rows:

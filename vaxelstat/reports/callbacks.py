@@ -17,7 +17,7 @@ the lost call's fact, not the reaching call's. The figures are computed when ask
 call arriving in a later file, or a changed limit, changes them at once.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from vaxelstat.orgs.models import Organization
@@ -74,10 +74,9 @@ def callbacks_source(dialect: str) -> str:
 
 def callback_params(org: Organization, period: Period) -> dict[str, Any]:
     """The limit (seconds) and the local range of legs the callback columns read."""
-    _, params = period.filter()
     limit = timedelta(hours=org.callback_hours)
     return {
         "callback_s": int(limit.total_seconds()),
-        "callback_from": params["period_from"] - timedelta(days=1),
-        "callback_to": params["period_to"] + limit + timedelta(days=1),
+        "callback_from": datetime.combine(period.first - timedelta(days=1), time(0)),
+        "callback_to": datetime.combine(period.last + timedelta(days=2), time(0)) + limit,
     }

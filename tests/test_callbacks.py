@@ -212,3 +212,22 @@ def test_the_measures_are_in_the_table_in_both_languages() -> None:
             assert measure.label_sv and measure.label_en and measure.definition_en
             assert measure.source == "callbacks"
     assert BY_KEY[("group", "never_reached")].label_sv == "Ej nådda"
+
+
+def test_hjalp_defines_the_measures_and_works_the_example_through(org) -> None:
+    from django.utils.html import escape
+    from test_accounts import logged_in
+
+    from vaxelstat.accounts.models import User
+    from vaxelstat.reports.render import clock
+
+    user = User.objects.create_user("ann@cb.example", "Ann-lösen-2026", organization=org)
+    page = logged_in(user).get("/hjalp/").content.decode()
+    for key in QUEUE:
+        assert escape(BY_KEY[("group", key)].definition_sv) in page, key
+    # The example's figures are those the engines give for the same calls (above).
+    assert (
+        f"Förlorade samtal {QUEUE['lost_calls']} = {QUEUE['called_back']} + "
+        f"{QUEUE['called_again_answered']} + {QUEUE['never_reached']}"
+    ) in page
+    assert f"/ 5 = {clock(QUEUE['mean_time_to_reach'])}." in page

@@ -58,18 +58,24 @@ def callbacks_source(dialect: str) -> str:
         UNION ALL
         SELECT {key.format("to_number")}, start_utc, 'back'
         FROM near WHERE direction = 'out' AND NOT internal AND type = 'out_answered'),
-      marked AS (
+      flagged AS (
         SELECT *,
           direction = 'in' AND NOT internal
             AND (collection_point_id, call_id) NOT IN (
-              SELECT collection_point_id, call_id FROM near WHERE {ANSWERED_IN}) AS cb_lost,
-          {key.format("from_number")} AS cb_number
-        FROM near)
+              SELECT collection_point_id, call_id FROM near WHERE {ANSWERED_IN}) AS cb_lost
+        FROM near),
+      marked AS (
+        -- (The number is read of the lost calls' legs only: the others need no search.)
+        SELECT *, CASE WHEN cb_lost THEN {key.format("from_number")} ELSE '' END AS cb_number
+        FROM flagged)
       SELECT m.*,
         CASE WHEN {reached} THEN r.how ELSE '' END AS cb_how,
         CASE WHEN {reached} THEN {seconds} END AS cb_s
       FROM marked m {_ASOF[dialect]} (SELECT * FROM reaching WHERE number <> '') r
-        ON m.cb_number = r.number AND r.at > m.start_utc"""  # noqa: S608
+        ON m.cb_number = r.number AND r.at > m.start_utc
+      WHERE m.cb_number <> ''
+      UNION ALL
+      SELECT *, '' AS cb_how, NULL AS cb_s FROM marked WHERE cb_number = ''"""  # noqa: S608
 
 
 def callback_params(org: Organization, period: Period) -> dict[str, Any]:

@@ -272,3 +272,37 @@ def test_a_period_error_is_in_the_readers_language(simulated) -> None:
         "/basrapporter/", {**asked, "to": "2026-11-20", "time": "9-10"}
     )
     assert "Tid på dygnet skrivs TT:MM-TT:MM, inte 9-10." in window.content.decode()
+
+
+def test_the_chart_draws_percentages_as_lines_and_the_service_levels_target(simulated) -> None:
+    import json
+
+    org = simulated.a
+    org.service_level_target = 85
+    org.save()
+    queues = find_objects(org, "acd", "all")
+    client = logged_in(simulated.alice)
+
+    def chart(key: str) -> dict:  # type: ignore[type-arg]
+        page = client.get(
+            "/basrapporter/", {**PERIOD, "report": key, "group": "day", "o": [o.id for o in queues]}
+        ).content.decode()
+        match = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page)
+        assert match, key
+        return json.loads(match.group(1))
+
+    period = Period.parse(org.timezone, PERIOD["from"], PERIOD["to"], PERIOD["time"], "day")
+    expected = run_report(org, "acd.incoming", queues, period, scope=Scope.whole(org.id))
+    drawn = chart("acd.incoming")
+    # The bars are the counts; the service level is a line of the table's figures, with the
+    # organization's target beside it.
+    assert [s["label"] for s in drawn["series"]] == [
+        m.label for m in expected.columns if m.agg == "count"
+    ]
+    assert drawn["lines"] == [
+        {"label": "Servicenivå", "data": [v["service_level"] for _b, v in expected.rows]}
+    ]
+    assert drawn["target"] == {"label": "Mål 85 %", "value": 85}
+    # A report without a percentage has neither.
+    plain = chart("acd.waits")
+    assert plain["lines"] == [] and "target" not in plain

@@ -160,6 +160,10 @@ def reports_by_kind_list() -> list[tuple[str, list[tuple[str, str]]]]:
     return [(str(kinds[kind]), items) for kind, items in grouped.items()]
 
 
+# The measures compared with the organization's target for the service level.
+SERVICE_LEVELS = ("service_level", "service_level_answered")
+
+
 def report_table(choice: Choice, result: ReportResult, by_object: bool = False) -> dict[str, Any]:
     """The table and the chart's series, formatted; each figure links to its calls (of its
     row's bucket, or with a row per object, of its row's object)."""
@@ -197,13 +201,23 @@ def report_table(choice: Choice, result: ReportResult, by_object: bool = False) 
         rows.append({"label": label, "cells": cells(values, where)})
     everyone = ",".join(str(o.id) for o in choice.objects)
     counts = [m for m in result.columns if m.agg == "count"]
-    chart = {
+    # Percentages (service levels, occupancy) are lines on an axis of their own, and a service
+    # level has the organization's target beside it.
+    percents = [m for m in result.columns if m.unit == "percent"]
+    chart: dict[str, Any] = {
         "labels": [row["label"] for row in rows],
         "series": [
             {"label": m.label, "data": [values[m.key] for _b, values in result.rows]}
             for m in counts
         ],
+        "lines": [
+            {"label": m.label, "data": [values[m.key] for _b, values in result.rows]}
+            for m in percents
+        ],
     }
+    if any(m.key in SERVICE_LEVELS for m in percents):
+        target = choice.org.service_level_target
+        chart["target"] = {"label": _("Mål %(target)s %%") % {"target": target}, "value": target}
     total = cells(result.total, f"&amp;o={everyone}" if by_object else "")
     # The rows as one piece of HTML: a template loop over 7,300 rows costs more than the
     # figures. Labels are escaped here; the cells were made above.

@@ -9,20 +9,40 @@
     const data = document.getElementById("chart-data");
     const canvas = document.getElementById("chart");
     if (!data || !canvas || !window.Chart) return;
-    const { labels, series } = JSON.parse(data.textContent);
+    const { labels, series, lines = [], target = null } = JSON.parse(data.textContent);
     const colours = ["#0b5c8a", "#1a7f37", "#b42318", "#8a6100", "#6f42c1", "#0e7490", "#9d174d"];
+    const datasets = series.map((s, i) => ({
+      label: s.label, data: s.data, backgroundColor: colours[i % colours.length],
+    }));
+    // Percentages: lines on a 0–100 % axis at the right; a service level's target dashed.
+    lines.forEach((l, i) => {
+      const colour = colours[(series.length + i) % colours.length];
+      datasets.push({
+        type: "line", label: l.label, data: l.data, yAxisID: "percent",
+        borderColor: colour, backgroundColor: colour, spanGaps: true,
+      });
+    });
+    if (target) {
+      datasets.push({
+        type: "line", label: target.label, data: labels.map(() => target.value),
+        yAxisID: "percent", borderColor: "#111827", backgroundColor: "#111827",
+        borderDash: [6, 4], borderWidth: 2, pointRadius: 0,
+      });
+    }
+    const scales = { y: { beginAtZero: true, ticks: { precision: 0 } } };
+    if (lines.length) {
+      scales.percent = {
+        position: "right", min: 0, max: 100, grid: { drawOnChartArea: false },
+        ticks: { callback: (value) => `${value} %` },
+      };
+    }
     chart = new window.Chart(canvas, {
       type: "bar",
-      data: {
-        labels,
-        datasets: series.map((s, i) => ({
-          label: s.label, data: s.data, backgroundColor: colours[i % colours.length],
-        })),
-      },
+      data: { labels, datasets },
       options: {
         animation: false, maintainAspectRatio: false, responsive: true,
         interaction: { mode: "index", intersect: false },
-        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+        scales,
       },
     });
   }

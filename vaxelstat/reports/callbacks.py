@@ -17,15 +17,17 @@ the lost call's fact, not the reaching call's. The figures are computed when ask
 call arriving in a later file, or a changed limit, changes them at once.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from vaxelstat.orgs.models import Organization
+from vaxelstat.reports.measures import ANSWERED_GROUP, ANSWERED_OUT, ANSWERED_USER
 from vaxelstat.reports.period import Period
 
-# The measures' columns, added to every leg by CALLBACKS: `cb_lost` (a leg of a lost call),
-# `cb_how` ('back', 'again', or '' when not reached within the limit; '' for every other
-# leg), `cb_s` (seconds from the lost call's start to the reaching call's, or NULL).
+# The measures' columns, added to every leg by callbacks_source: `cb_lost` (a leg of a lost
+# call), `cb_how` ('back', 'again', or '' when not reached within the limit; '' for every
+# other leg), `cb_s` (seconds from the lost call's start to the reaching call's, or NULL).
+# A number is its last DIGITS digits.
 DIGITS = 9
 _KEY = {
     "duckdb": "right(regexp_replace({}, '[^0-9]', '', 'g'), " + str(DIGITS) + ")",
@@ -36,7 +38,8 @@ _SECONDS = {
     "clickhouse": "dateDiff('second', m.start_utc, r.at)",
 }
 _ASOF = {"duckdb": "ASOF LEFT JOIN", "clickhouse": "LEFT ASOF JOIN"}
-ANSWERED_IN = "type IN ('in_answered', 'answered')"
+# Answered: by a user, or by a group's member.
+ANSWERED_IN = f"({ANSWERED_USER} OR {ANSWERED_GROUP})"
 
 
 def callbacks_source(dialect: str) -> str:
@@ -57,7 +60,7 @@ def callbacks_source(dialect: str) -> str:
         FROM near WHERE direction = 'in' AND NOT internal AND {ANSWERED_IN}
         UNION ALL
         SELECT {key.format("to_number")}, start_utc, 'back'
-        FROM near WHERE direction = 'out' AND NOT internal AND type = 'out_answered'),
+        FROM near WHERE direction = 'out' AND NOT internal AND {ANSWERED_OUT}),
       flagged AS (
         SELECT *,
           direction = 'in' AND NOT internal
@@ -79,10 +82,8 @@ def callbacks_source(dialect: str) -> str:
 
 
 def callback_params(org: Organization, period: Period) -> dict[str, Any]:
-    """The limit (seconds) and the local range of legs the callback columns read."""
+    """The limit (seconds) and the local range of legs the callback columns read: the period's
+    days, a day before them, and the limit and a day after them (a day covers any offset)."""
     limit = timedelta(hours=org.callback_hours)
-    return {
-        "callback_s": int(limit.total_seconds()),
-        "callback_from": datetime.combine(period.first - timedelta(days=1), time(0)),
-        "callback_to": datetime.combine(period.last + timedelta(days=2), time(0)) + limit,
-    }
+    first, end = period.local_range(timedelta(days=1), limit + timedelta(days=1))
+    return {"callback_s": int(limit.total_seconds()), "callback_from": first, "callback_to": end}

@@ -45,6 +45,7 @@ UNANSWERED_GROUP = "type IN ('abandoned', 'no_agent')"
 
 
 ANSWERED_GROUP = "type = 'answered'"
+ANSWERED_OUT = "type = 'out_answered'"
 ABANDONED_GROUP = "type = 'abandoned'"
 # Answered within the organization's service-level time.
 ANSWERED_IN_TIME = f"{ANSWERED_GROUP} AND wait_s <= $service_level_s"
@@ -129,32 +130,37 @@ def _distribution() -> list[Measure]:
     return measures
 
 
-def _talk_time(scope: str, answered: str) -> Measure:
-    """Samtalstid: the talk of the answered legs (`answered`) of a scope."""
-    return Measure(
-        scope,
+# Samtalstid and (M) Samtalstid, by aggregation: key, labels and definitions.
+_TALK = {
+    "sum": (
         "talk_time",
         "Samtalstid",
         "Talk time",
         "Summan av samtalslängden för besvarade samtal.",
         "The sum of the talk time of answered calls.",
-        "sum",
-        answered,
-        "talk_s",
-        "seconds",
-    )
-
-
-def _mean_talk_time(scope: str, answered: str) -> Measure:
-    """(M) Samtalstid: the mean talk of the answered legs of a scope."""
-    return Measure(
-        scope,
+    ),
+    "avg": (
         "mean_talk_time",
         "(M) Samtalstid",
         "(M) Talk time",
         "Medelvärdet av samtalslängden för besvarade samtal.",
         "The mean talk time of answered calls.",
-        "avg",
+    ),
+}
+
+
+def _talk(scope: str, answered: str, agg: str) -> Measure:
+    """Samtalstid ("sum") or (M) Samtalstid ("avg"): the talk of the answered legs
+    (`answered`) of a scope."""
+    key, label_sv, label_en, definition_sv, definition_en = _TALK[agg]
+    return Measure(
+        scope,
+        key,
+        label_sv,
+        label_en,
+        definition_sv,
+        definition_en,
+        agg,
         answered,
         "talk_s",
         "seconds",
@@ -254,8 +260,8 @@ MEASURES: list[Measure] = [
         "count",
         "NOT internal",
     ),
-    _talk_time("user_in", ANSWERED_USER),
-    _mean_talk_time("user_in", ANSWERED_USER),
+    _talk("user_in", ANSWERED_USER, "sum"),
+    _talk("user_in", ANSWERED_USER, "avg"),
     # Outgoing legs of users.
     Measure(
         "user_out",
@@ -274,7 +280,7 @@ MEASURES: list[Measure] = [
         "Utgående samtal som besvarades.",
         "Outgoing calls that were answered.",
         "count",
-        "type = 'out_answered'",
+        ANSWERED_OUT,
     ),
     Measure(
         "user_out",
@@ -286,8 +292,8 @@ MEASURES: list[Measure] = [
         "count",
         "type = 'out_unanswered'",
     ),
-    _talk_time("user_out", "type = 'out_answered'"),
-    _mean_talk_time("user_out", "type = 'out_answered'"),
+    _talk("user_out", ANSWERED_OUT, "sum"),
+    _talk("user_out", ANSWERED_OUT, "avg"),
     # Group legs (ACD and hunt groups).
     Measure(
         "group",
@@ -340,7 +346,7 @@ MEASURES: list[Measure] = [
         "wait_s",
         "seconds",
     ),
-    _mean_talk_time("group", "type = 'answered'"),
+    _talk("group", ANSWERED_GROUP, "avg"),
     Measure(
         "group",
         "mean_wait_unanswered",
@@ -451,7 +457,7 @@ MEASURES: list[Measure] = [
 # the queues (direction 'agent': quarter-hour slices of sessions and pauses, their seconds as
 # talk_s).
 OFFERED = "direction = 'in'"
-ANSWERED_AGENT = f"{OFFERED} AND type = 'in_answered'"
+ANSWERED_AGENT = f"{OFFERED} AND {ANSWERED_USER}"
 LOGGED_IN = "direction = 'agent' AND type = 'logged_in'"
 PAUSED = "direction = 'agent' AND type = 'paused'"
 AGENT_LEGS = "(direction = 'agent' OR (direction = 'in' AND group_from <> ''))"
@@ -506,8 +512,8 @@ MEASURES += [
         "wait_s",
         "seconds",
     ),
-    _talk_time("agent", ANSWERED_AGENT),
-    _mean_talk_time("agent", ANSWERED_AGENT),
+    _talk("agent", ANSWERED_AGENT, "sum"),
+    _talk("agent", ANSWERED_AGENT, "avg"),
     Measure(
         "agent",
         "logged_in_time",
@@ -659,6 +665,9 @@ def _callbacks(scope: str) -> list[Measure]:
 
 
 MEASURES += [m for scope in CALLBACK_SCOPES for m in _callbacks(scope)]
+
+# The measures compared with the organization's target for the service level.
+SERVICE_LEVELS = ("service_level", "service_level_answered")
 
 BY_KEY: dict[tuple[str, str], Measure] = {(m.scope, m.key): m for m in MEASURES}
 

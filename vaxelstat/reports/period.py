@@ -309,13 +309,20 @@ class Period:
 
     # -- for the engine ----------------------------------------------------------------------
 
+    def local_range(
+        self, before: timedelta = timedelta(0), after: timedelta = timedelta(0)
+    ) -> tuple[datetime, datetime]:
+        """The period's days as local naive times [from, to), widened by `before` and `after`."""
+        return (
+            datetime.combine(self.first, time(0)) - before,
+            datetime.combine(self.last + timedelta(days=1), time(0)) + after,
+        )
+
     def filter(self, dialect: str = "duckdb") -> tuple[str, dict[str, object]]:
         """SQL on start_local and its named parameters: the range, and the window if any."""
         sql = "start_local >= $period_from AND start_local < $period_to"
-        params: dict[str, object] = {
-            "period_from": datetime.combine(self.first, time(0)),
-            "period_to": datetime.combine(self.last + timedelta(days=1), time(0)),
-        }
+        first, end = self.local_range()
+        params: dict[str, object] = {"period_from": first, "period_to": end}
         # The time of day as seconds since midnight: engines differ in time-of-day types.
         of_day = TIME_OF_DAY[dialect]
         if self.window_start != time(0):

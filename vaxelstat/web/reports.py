@@ -26,7 +26,15 @@ from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
 from vaxelstat.params import ids, whole
 from vaxelstat.reports.engine import ReportResult, run_report
-from vaxelstat.reports.measures import BY_KEY, REPORTS, Measure, Report, described, english
+from vaxelstat.reports.measures import (
+    BY_KEY,
+    REPORTS,
+    SERVICE_LEVELS,
+    Measure,
+    Report,
+    described,
+    english,
+)
 from vaxelstat.reports.period import GROUP_NAMES, GROUPS, Period, PeriodError, TooLarge, local_today
 from vaxelstat.reports.render import clock
 from vaxelstat.reports.specification import Filters, filter_texts, show, specification
@@ -160,10 +168,6 @@ def reports_by_kind_list() -> list[tuple[str, list[tuple[str, str]]]]:
     return [(str(kinds[kind]), items) for kind, items in grouped.items()]
 
 
-# The measures compared with the organization's target for the service level.
-SERVICE_LEVELS = ("service_level", "service_level_answered")
-
-
 def report_table(choice: Choice, result: ReportResult, by_object: bool = False) -> dict[str, Any]:
     """The table and the chart's series, formatted; each figure links to its calls (of its
     row's bucket, or with a row per object, of its row's object)."""
@@ -204,16 +208,14 @@ def report_table(choice: Choice, result: ReportResult, by_object: bool = False) 
     # Percentages (service levels, occupancy) are lines on an axis of their own, and a service
     # level has the organization's target beside it.
     percents = [m for m in result.columns if m.unit == "percent"]
+
+    def drawn(m: Measure) -> dict[str, Any]:
+        return {"label": m.label, "data": [values[m.key] for _b, values in result.rows]}
+
     chart: dict[str, Any] = {
         "labels": [row["label"] for row in rows],
-        "series": [
-            {"label": m.label, "data": [values[m.key] for _b, values in result.rows]}
-            for m in counts
-        ],
-        "lines": [
-            {"label": m.label, "data": [values[m.key] for _b, values in result.rows]}
-            for m in percents
-        ],
+        "series": [drawn(m) for m in counts],
+        "lines": [drawn(m) for m in percents],
     }
     if any(m.key in SERVICE_LEVELS for m in percents):
         target = choice.org.service_level_target

@@ -306,3 +306,156 @@ def test_the_chart_draws_percentages_as_lines_and_the_service_levels_target(simu
     # A report without a percentage has neither.
     plain = chart("acd.waits")
     assert plain["lines"] == [] and "target" not in plain
+
+
+def test_the_period_before_is_as_many_whole_months_else_as_many_days() -> None:
+    import pytest
+
+    from vaxelstat.reports.period import PeriodError
+
+    def before(first: str, last: str) -> tuple[str, str]:
+        period = Period.parse("Europe/Stockholm", first, last, "08:00-17:00", "hour").previous()
+        assert (period.window, period.group) == ("08:00-17:00", "hour")
+        return period.first.isoformat(), period.last.isoformat()
+
+    # Whole months: the same number of whole months (30 days against 31 is still a month).
+    assert before("2026-11-01", "2026-11-30") == ("2026-10-01", "2026-10-31")
+    assert before("2026-03-01", "2026-03-31") == ("2026-02-01", "2026-02-28")
+    assert before("2024-03-01", "2024-03-31") == ("2024-02-01", "2024-02-29")
+    assert before("2026-10-01", "2026-12-31") == ("2026-07-01", "2026-09-30")
+    assert before("2026-01-01", "2026-12-31") == ("2025-01-01", "2025-12-31")
+    assert before("2026-01-01", "2026-02-28") == ("2025-11-01", "2025-12-31")
+    # Else as many days just before: a week, a day, half a month.
+    assert before("2026-11-16", "2026-11-22") == ("2026-11-09", "2026-11-15")
+    assert before("2026-11-16", "2026-11-16") == ("2026-11-15", "2026-11-15")
+    assert before("2026-11-01", "2026-11-15") == ("2026-10-17", "2026-10-31")
+    assert before("2026-03-02", "2026-03-31") == ("2026-01-31", "2026-03-01")
+    with pytest.raises(PeriodError, match="före 1990-01-01"):
+        Period.parse("Europe/Stockholm", "1990-01-01", "1990-01-31", None, "day").previous()
+
+
+def test_jamfor_med_foregaende_period_shows_both_periods_side_by_side(simulated) -> None:
+    """Monday to Friday 16–20 November against the five days before (Wednesday 11 to
+    Sunday 15): each period's figures are the engine's, row by row in order; the change is
+    under the totals; the earlier figures open exactly their calls."""
+    import json
+
+    org = simulated.a
+    queues = find_objects(org, "acd", "all")
+    client = logged_in(simulated.alice)
+    params = {
+        "from": "2026-11-16",
+        "to": "2026-11-20",
+        "time": "08:00-17:00",
+        "report": "acd.incoming",
+        "group": "day",
+        "o": [o.id for o in queues],
+        "compare": "1",
+    }
+    page = client.get("/basrapporter/", params).content.decode()
+    scope = Scope.whole(org.id)
+    now = run_report(
+        org,
+        "acd.incoming",
+        queues,
+        Period.parse(org.timezone, "2026-11-16", "2026-11-20", "08:00-17:00", "day"),
+        scope=scope,
+    )
+    then = run_report(
+        org,
+        "acd.incoming",
+        queues,
+        Period.parse(org.timezone, "2026-11-11", "2026-11-15", "08:00-17:00", "day"),
+        scope=scope,
+    )
+    assert then.total["incoming"] > 0 and now.total["incoming"] > 0
+    assert 'name="compare" value="1" checked' in page
+    assert "Föregående period" in page and "Jämförs med" in page
+
+    def figures(label: str) -> tuple[list[str], list[str]]:
+        """A row's figures of the chosen period and of the period before."""
+        match = re.search(rf'<th scope="row">{re.escape(label)}</th>(.*?)</tr>', page, re.S)
+        assert match, label
+        row = match.group(1)
+        text = lambda cells: [re.sub(r"<[^>]+>", "", c).strip() for c in cells]  # noqa: E731
+        return (
+            text(re.findall(r'<td class="num">(.*?)</td>', row, re.S)),
+            text(re.findall(r'<td class="num earlier">(.*?)</td>', row, re.S)),
+        )
+
+    shown = lambda v: f"{v:,}".replace(",", "\xa0")  # noqa: E731
+    columns = [m.key for m in now.columns]
+    incoming = columns.index("incoming")
+    chosen, earlier = figures("Totalt")
+    assert chosen[incoming] == shown(now.total["incoming"])
+    assert earlier[incoming] == shown(then.total["incoming"])
+    assert "2026-11-11 – 2026-11-15" in page
+    # Row by row: the first day against the first day before.
+    for (bucket, values), (earlier_bucket, earlier_values) in zip(now.rows, then.rows, strict=True):
+        match = re.search(
+            rf'<th scope="row">{bucket.label}</th><th scope="row" class="earlier">'
+            rf"{earlier_bucket.label}</th>(.*?)</tr>",
+            page,
+            re.S,
+        )
+        assert match, bucket.label
+        chosen, earlier = figures(bucket.label)
+        assert chosen[incoming] == shown(values["incoming"])
+        assert earlier[incoming] == shown(earlier_values["incoming"])
+    # The change: difference and percent of the earlier figure, a service level in points.
+    change = re.search(r'<tr class="change">(.*?)</tr>', page, re.S).group(1)  # type: ignore[union-attr]
+    changes = re.findall(r'<td class="num" colspan="2">(.*?)</td>', change)
+    diff = now.total["incoming"] - then.total["incoming"]
+    sign = "+" if diff > 0 else "−" if diff < 0 else "±"
+    share = f"{abs(100 * diff / then.total['incoming']):.1f}".replace(".", ",")
+    assert changes[incoming] == f"{sign}{shown(abs(diff))} ({sign}{share}\xa0%)"
+    level = columns.index("service_level")
+    points = now.total["service_level"] - then.total["service_level"]
+    assert changes[level].endswith(f"{abs(points):.1f}\xa0procentenheter".replace(".", ","))
+    # An earlier figure opens exactly its calls: the period before's second day, answered.
+    link = re.search(
+        r'<td class="num earlier"><a href="(/basrapporter/samtal/\?[^"]*measure=answered'
+        r'[^"]*bucket=1)">([^<]+)</a>',
+        page,
+    )
+    assert link and "from=2026-11-11" in link.group(1) and "to=2026-11-15" in link.group(1)
+    assert link.group(2) == shown(then.rows[1][1]["answered"])
+    listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    count = re.search(r'id="call-count" role="status">(\d+) samtal', listed.replace("\xa0", ""))
+    assert count and count.group(1) == link.group(2).replace("\xa0", "")
+    # The chart: each count's bars of both periods, the earlier named so.
+    data = json.loads(
+        re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page).group(1)  # type: ignore[union-attr]
+    )
+    assert data["previous"]["series"][0] == {
+        "label": now.columns[0].label,
+        "data": [v[now.columns[0].key] for _b, v in then.rows],
+    }
+    assert data["previous"]["lines"][0]["data"] == [v["service_level"] for _b, v in then.rows]
+    # The groupings keep the comparison; without it the table has one column per measure.
+    assert "group=week&amp;o=" in page and "compare=1" in re.search(
+        r'href="([^"]*group=week[^"]*)"', page
+    ).group(1)  # type: ignore[union-attr]
+    plain = client.get("/basrapporter/", {**params, "compare": ""}).content.decode()
+    assert 'class="num earlier"' not in plain and "Föregående period" not in plain
+
+
+def test_hjalp_works_the_comparison_example_through(simulated) -> None:
+    """Hjälp's example of Jämför med föregående period says what the page computes: the
+    periods before and the changes are the product's own."""
+    from vaxelstat.reports.measures import BY_KEY as MEASURES
+    from vaxelstat.web.reports import Numbers, change
+
+    page = logged_in(simulated.alice).get("/hjalp/").content.decode().replace("&nbsp;", "\xa0")
+    for first, last in (("2026-11-01", "2026-11-30"), ("2026-11-16", "2026-11-22")):
+        before = Period.parse("Europe/Stockholm", first, last).previous()
+        assert f"{first} – {last}) jämförs med" in page or f"{first} – {last} med" in page
+        assert f"{before.first} – {before.last}" in page
+    numbers = Numbers(" ", ",")
+    for key, now, then in (
+        ("incoming", 1150, 1000),
+        ("service_level", 82.5, 80.0),
+        ("mean_answer_time", 12, 15),
+    ):
+        shown = change(MEASURES[("group", key)], now, then, numbers)
+        assert shown.replace("\xa0", " ") in page.replace("\xa0", " "), shown

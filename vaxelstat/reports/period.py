@@ -293,6 +293,27 @@ class Period:
         """The same range and window in other buckets."""
         return replace(self, group=group)
 
+    def previous(self) -> "Period":
+        """The period before this one, to compare with (same window and grouping): as many
+        whole months before where this one is whole months (November against October, a
+        quarter against the quarter before), else as many days just before (a week against
+        the week before). PeriodError where it would begin before FIRST_DATE."""
+        whole_months = self.first.day == 1 and (self.last + timedelta(days=1)).day == 1
+        if whole_months:
+            months = (self.last.year - self.first.year) * 12 + self.last.month - self.first.month
+            last = self.first - timedelta(days=1)
+            index = last.year * 12 + last.month - 1 - months
+            first = date(index // 12, index % 12 + 1, 1)
+        else:
+            last = self.first - timedelta(days=1)
+            first = last - (self.last - self.first)
+        if first < FIRST_DATE:
+            raise PeriodError(
+                gettext("Perioden före börjar före %(first)s: den kan inte jämföras.")
+                % {"first": FIRST_DATE}
+            )
+        return replace(self, first=first, last=last)
+
     def shown_label(self, label: str) -> str:
         """A row's label in the reader's language: a weekday's name; dates and hours as
         they are."""

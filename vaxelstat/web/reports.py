@@ -6,7 +6,7 @@ with the user's scope; this module only reads the choices and formats the figure
 """
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from vaxelstat.calls.legs import TYPE_LABELS, TYPES_BY_KIND
@@ -92,6 +92,8 @@ class Choice:
     # The objects of the report's kind the user may choose from.
     candidates: list[MeasuredObject]
     error: str = ""
+    # Jämför med föregående period: the same report of the period before, beside it.
+    compare: bool = False
 
     def query(self, **changes: Any) -> str:
         values: dict[str, Any] = {
@@ -102,6 +104,7 @@ class Choice:
             "group": self.group,
             # The objects as one comma-separated value: a long table has a link per figure.
             "o": ",".join(str(o.id) for o in self.objects),
+            "compare": "1" if self.compare else "",
         }
         values.update(changes)
         return urlencode({k: v for k, v in values.items() if v not in ("", None)}, doseq=True)
@@ -131,6 +134,15 @@ class Choice:
             self.org.timezone, self.first.isoformat(), self.last.isoformat(), window, self.group
         )
 
+    def previous(self) -> "Choice":
+        """The same choice for the period before (Period.previous), compared with nothing;
+        its error says why where there is no such period."""
+        try:
+            before = self.period().previous()
+        except PeriodError as exc:
+            return replace(self, compare=False, error=str(exc))
+        return replace(self, first=before.first, last=before.last, compare=False)
+
 
 def read_choice(request: HttpRequest) -> Choice:
     org = current_organization(request)
@@ -151,7 +163,8 @@ def read_choice(request: HttpRequest) -> Choice:
     # Checkboxes send o=1&o=2; links carry o=1,2.
     wanted = set(ids(params.getlist("o")))
     objects = [o for o in candidates if o.id in wanted]
-    choice = Choice(org, report, first, last, window, group, objects, candidates, error)
+    compare = params.get("compare") == "1"
+    choice = Choice(org, report, first, last, window, group, objects, candidates, error, compare)
     if not error:
         try:
             choice.period()
@@ -168,68 +181,161 @@ def reports_by_kind_list() -> list[tuple[str, list[tuple[str, str]]]]:
     return [(str(kinds[kind]), items) for kind, items in grouped.items()]
 
 
-def report_table(choice: Choice, result: ReportResult, by_object: bool = False) -> dict[str, Any]:
+def change(measure: Measure, now: Any, before: Any, numbers: Numbers) -> str:
+    """How a figure changed since the period before: a count, sum or time by its difference
+    and the difference in percent of the earlier figure (where that was not 0); a percentage
+    by its difference in percentage points. Blank where either is blank (a mean of nothing)."""
+    if now is None or before is None:
+        return ""
+    diff = now - before
+    sign = "+" if diff > 0 else "−" if diff < 0 else "±"
+    if measure.unit == "percent":
+        points = f"{abs(diff):.1f}".replace(".", numbers.decimal)
+        unit = _("procentenheter")
+        return f"{sign}{points}\xa0{unit}"
+    if measure.unit == "seconds":
+        shown = clock(abs(diff))
+    else:
+        shown = f"{abs(diff):,}".replace(",", numbers.thousands)
+    if not before:
+        return f"{sign}{shown}"
+    share = f"{abs(100 * diff / before):.1f}".replace(".", numbers.decimal)
+    return f"{sign}{shown} ({sign}{share}\xa0%)"
+
+
+def report_table(
+    choice: Choice,
+    result: ReportResult,
+    by_object: bool = False,
+    previous: tuple[Choice, ReportResult] | None = None,
+) -> dict[str, Any]:
     """The table and the chart's series, formatted; each figure links to its calls (of its
-    row's bucket, or with a row per object, of its row's object)."""
+    row's bucket, or with a row per object, of its row's object). With `previous` (the same
+    report of the period before: Jämför med föregående period), each measure has a column of
+    each period, row by row in order (the first day against the first day), its total
+    beside the total and the change under them; the earlier figures link to their calls."""
     columns = [
         {"key": m.key, "label": m.label, "help": measure_help(m), "unit": m.unit}
         for m in result.columns
     ]
-    base = reverse("report-calls") + "?" + (choice.query(o="") if by_object else choice.query())
-
     numbers = Numbers.current()
-    href = escape(base)
-    links = {m.key: f"{href}&amp;measure={m.key}" for m in result.columns}
 
-    def cells(values: dict[str, Any], where: str) -> SafeString:
-        """A row's figures as table cells; a count other than zero links to its calls. Made
-        here rather than in the template: a year in 30-minute buckets has 50,000 of them.
-        The texts are our own digits and separators, the links escaped above; `where` is
-        the row's own part of the link (digits only)."""
+    def links_of(of: Choice) -> dict[str, str]:
+        base = reverse("report-calls") + "?" + (of.query(o="") if by_object else of.query())
+        href = escape(base)
+        return {m.key: f"{href}&amp;measure={m.key}" for m in result.columns}
+
+    def cells(
+        values: dict[str, Any] | None, where: str, links: dict[str, str], kind: str = "num"
+    ) -> list[str]:
+        """A row's figures as table cells (blank where the row has none); a count other than
+        zero links to its calls. Made here rather than in the template: a year in 30-minute
+        buckets has 50,000 of them. The texts are our own digits and separators, the links
+        escaped above; `where` is the row's own part of the link (digits only)."""
         out = []
         for m in result.columns:
-            text = numbers.shown(m, values[m.key])
+            text = numbers.shown(m, values[m.key]) if values is not None else ""
             if m.agg == "count" and text and text != "0":
-                out.append(f'<td class="num"><a href="{links[m.key]}{where}">{text}</a></td>')
+                out.append(f'<td class="{kind}"><a href="{links[m.key]}{where}">{text}</a></td>')
             else:
-                out.append(f'<td class="num">{text}</td>')
-        return mark_safe("".join(out))  # noqa: S308
+                out.append(f'<td class="{kind}">{text}</td>')
+        return out
 
-    rows = []
-    for index, (bucket, values) in enumerate(result.rows):
-        if by_object:
-            label, where = bucket.label, f"&amp;o={bucket.key}"
-        else:
-            label = result.period.shown_label(bucket.label)
-            where = f"&amp;bucket={index}"
-        rows.append({"label": label, "cells": cells(values, where)})
+    def where(index: int, bucket: Any) -> str:
+        return f"&amp;o={bucket.key}" if by_object else f"&amp;bucket={index}"
+
+    def label(of: ReportResult, bucket: Any) -> str:
+        return bucket.label if by_object else of.period.shown_label(bucket.label)
+
+    links = links_of(choice)
     everyone = ",".join(str(o.id) for o in choice.objects)
+    total = cells(result.total, f"&amp;o={everyone}" if by_object else "", links)
+    labels = [label(result, bucket) for bucket, _values in result.rows]
+    rows = [
+        (labels[i], cells(values, where(i, bucket), links))
+        for i, (bucket, values) in enumerate(result.rows)
+    ]
+    earlier: dict[str, Any] = {}
+    if previous is not None:
+        before_choice, before = previous
+        before_links = links_of(before_choice)
+        # Row by row in order; where one period has more rows (31 days against 30, the
+        # autumn's 25 hours), the other's cells are blank.
+        count = max(len(result.rows), len(before.rows))
+        pairs = []
+        for i in range(count):
+            now = rows[i] if i < len(rows) else ("", cells(None, "", links))
+            if i < len(before.rows):
+                bucket, values = before.rows[i]
+                then = (
+                    label(before, bucket),
+                    cells(values, where(i, bucket), before_links, "num earlier"),
+                )
+            else:
+                then = ("", cells(None, "", before_links, "num earlier"))
+            pairs.append((now, then))
+        first_label = _("%(first)s – %(last)s") % {
+            "first": before.period.first.isoformat(),
+            "last": before.period.last.isoformat(),
+        }
+        earlier = {
+            "label": first_label,
+            "total": cells(before.total, "", before_links, "num earlier"),
+            "change": mark_safe(  # noqa: S308
+                "".join(
+                    f'<td class="num" colspan="2">'
+                    f"{html.escape(change(m, result.total[m.key], before.total[m.key], numbers))}"
+                    "</td>"
+                    for m in result.columns
+                )
+            ),
+        }
+        body = "".join(
+            f'<tr><th scope="row">{html.escape(now[0])}</th>'
+            f'<th scope="row" class="earlier">{html.escape(then[0])}</th>'
+            + "".join(a + b for a, b in zip(now[1], then[1], strict=True))
+            + "</tr>\n"
+            for now, then in pairs
+        )
+        total_cells = "".join(a + b for a, b in zip(total, earlier["total"], strict=True))
+        labels += [""] * (count - len(labels))
+    else:
+        # The rows as one piece of HTML: a template loop over 7,300 rows costs more than
+        # the figures. Labels are escaped here; the cells were made above.
+        body = "".join(
+            f'<tr><th scope="row">{html.escape(text)}</th>{"".join(row)}</tr>\n'
+            for text, row in rows
+        )
+        total_cells = "".join(total)
     counts = [m for m in result.columns if m.agg == "count"]
     # Percentages (service levels, occupancy) are lines on an axis of their own, and a service
     # level has the organization's target beside it.
     percents = [m for m in result.columns if m.unit == "percent"]
 
-    def drawn(m: Measure) -> dict[str, Any]:
-        return {"label": m.label, "data": [values[m.key] for _b, values in result.rows]}
+    def drawn(m: Measure, of: ReportResult) -> dict[str, Any]:
+        return {"label": m.label, "data": [values[m.key] for _b, values in of.rows]}
 
     chart: dict[str, Any] = {
-        "labels": [row["label"] for row in rows],
-        "series": [drawn(m) for m in counts],
-        "lines": [drawn(m) for m in percents],
+        "labels": labels,
+        "series": [drawn(m, result) for m in counts],
+        "lines": [drawn(m, result) for m in percents],
     }
+    if previous is not None:
+        chart["previous"] = {
+            "label": _("föreg."),
+            "series": [drawn(m, previous[1]) for m in counts],
+            "lines": [drawn(m, previous[1]) for m in percents],
+        }
     if any(m.key in SERVICE_LEVELS for m in percents):
         target = choice.org.service_level_target
         chart["target"] = {"label": _("Mål %(target)s %%") % {"target": target}, "value": target}
-    total = cells(result.total, f"&amp;o={everyone}" if by_object else "")
-    # The rows as one piece of HTML: a template loop over 7,300 rows costs more than the
-    # figures. Labels are escaped here; the cells were made above.
-    body = mark_safe(  # noqa: S308
-        "".join(
-            f'<tr><th scope="row">{html.escape(row["label"])}</th>{row["cells"]}</tr>\n'
-            for row in rows
-        )
-    )
-    return {"columns": columns, "total": total, "body": body, "chart": chart}
+    return {
+        "columns": columns,
+        "total": mark_safe(total_cells),  # noqa: S308
+        "body": mark_safe(body),  # noqa: S308
+        "chart": chart,
+        "earlier": earlier,
+    }
 
 
 @login_required
@@ -240,7 +346,15 @@ def report_page(request: HttpRequest) -> HttpResponse:
         raise Http404
     choice = read_choice(request)
     result = choice.result(request.user)
-    table = report_table(choice, result) if result is not None else None
+    previous, compare_error = None, ""
+    if result is not None and choice.compare:
+        before = choice.previous()
+        before_result = before.result(request.user)
+        if before_result is None:
+            compare_error = before.error
+        else:
+            previous = (before, before_result)
+    table = report_table(choice, result, previous=previous) if result is not None else None
     last_import = ImportRun.last_of(choice.org)
     context = {
         "choice": choice,
@@ -253,6 +367,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         ],
         "result": result,
         "table": table,
+        "compare_error": compare_error,
         "made": timezone.now(),
         "last_import": last_import,
         "calls_link": reverse("report-calls") + "?" + choice.query(),

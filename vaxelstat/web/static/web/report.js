@@ -9,18 +9,38 @@
     const data = document.getElementById("chart-data");
     const canvas = document.getElementById("chart");
     if (!data || !canvas || !window.Chart) return;
-    const { labels, series, lines = [], target = null } = JSON.parse(data.textContent);
+    const {
+      labels, series, lines = [], target = null, previous = null,
+    } = JSON.parse(data.textContent);
     const colours = ["#0b5c8a", "#1a7f37", "#b42318", "#8a6100", "#6f42c1", "#0e7490", "#9d174d"];
-    const datasets = series.map((s, i) => ({
-      label: s.label, data: s.data, backgroundColor: colours[i % colours.length],
-    }));
-    // Percentages: lines on a 0–100 % axis at the right; a service level's target dashed.
+    const datasets = [];
+    // Each count a bar; with a comparison the period before's bar beside it, paler and
+    // named so (row by row in order, as the table shows them).
+    series.forEach((s, i) => {
+      const colour = colours[i % colours.length];
+      datasets.push({ label: s.label, data: s.data, backgroundColor: colour });
+      if (previous) {
+        datasets.push({
+          label: `${s.label} (${previous.label})`, data: previous.series[i].data,
+          backgroundColor: `${colour}55`, borderColor: colour, borderWidth: 1,
+        });
+      }
+    });
+    // Percentages: lines on a 0–100 % axis at the right (the period before's dotted); a
+    // service level's target dashed.
     lines.forEach((l, i) => {
       const colour = colours[(series.length + i) % colours.length];
       datasets.push({
         type: "line", label: l.label, data: l.data, yAxisID: "percent",
         borderColor: colour, backgroundColor: colour, spanGaps: true,
       });
+      if (previous) {
+        datasets.push({
+          type: "line", label: `${l.label} (${previous.label})`, data: previous.lines[i].data,
+          yAxisID: "percent", borderColor: colour, backgroundColor: colour, spanGaps: true,
+          borderDash: [2, 3], pointStyle: "rectRot",
+        });
+      }
     });
     if (target) {
       datasets.push({
@@ -42,6 +62,9 @@
       options: {
         animation: false, maintainAspectRatio: false, responsive: true,
         interaction: { mode: "index", intersect: false },
+        // A phone's legend in small type, so the bars keep most of the room.
+        plugins: canvas.clientWidth < 600
+          ? { legend: { labels: { boxWidth: 10, font: { size: 10 } } } } : {},
         scales,
       },
     });

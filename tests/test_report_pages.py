@@ -4,6 +4,7 @@ opens exactly its calls, and nobody sees an object that was not granted."""
 import re
 
 from django.test import Client
+from test_reports import NO_FRONT_DOOR_IN_DEMO
 
 from vaxelstat.calls.scope import Scope
 from vaxelstat.orgs.models import MeasuredObject
@@ -49,7 +50,8 @@ def _page_shows_the_engines_figures(simulated, key: str) -> None:  # type: ignor
     # The first count (a time is shown as h:mm:ss).
     first = next(k for k in report.columns if BY_KEY[(report.scope, k)].agg == "count")
     column = report.columns.index(first)
-    assert expected.total[first] > 0, key
+    if key not in NO_FRONT_DOOR_IN_DEMO:
+        assert expected.total[first] > 0, key
     assert cell(page, "Totalt", column) == f"{expected.total[first]:,}".replace(",", "\xa0"), key
     for bucket, values in expected.rows:
         assert cell(page, bucket.label, column) == f"{values[first]:,}".replace(",", "\xa0"), key

@@ -246,6 +246,11 @@ def simulated(org, simulated_logs) -> Organization:  # type: ignore[no-untyped-d
     return org
 
 
+# The demo's calls from outside come in by the main number's rule or straight to a user: no
+# queue, ring group or IVR is a front door there (test_journey has calls that come in by them).
+NO_FRONT_DOOR_IN_DEMO = {"acd.journey", "hunt.journey", "ivr.journey"}
+
+
 def test_the_identities_hold_in_every_bucket_and_in_the_total(simulated) -> None:
     for group in ("30min", "hour", "day", "week", "hourofday", "weekday"):
         _identities_hold(simulated, group)
@@ -273,7 +278,8 @@ def _identities_hold(simulated: Organization, group: str) -> None:
         for key, value in result.total.items():
             if isinstance(value, int) and key != "max_wait":
                 assert value == sum(r[key] for r in rows), (report.key, key)
-        assert result.total[report.columns[0]] > 0, report.key
+        if report.key not in NO_FRONT_DOOR_IN_DEMO:
+            assert result.total[report.columns[0]] > 0, report.key
 
 
 def test_the_report_command_prints_the_json_of_spec_12(simulated, capsys) -> None:

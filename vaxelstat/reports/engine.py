@@ -11,6 +11,7 @@ from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.reports.callbacks import callback_params, callbacks_source
+from vaxelstat.reports.journey import journey_params, journey_source
 from vaxelstat.reports.measures import REPORTS, Measure, Report, columns_of
 from vaxelstat.reports.period import Bucket, Period
 
@@ -62,10 +63,16 @@ def sources(
 ) -> str:
     """The legs these measures read (SQL for the store's `source`, "" for the table as it
     is), with the parameters it needs added to `params`."""
-    if any(m.source == "callbacks" for m in measures):
+    wanted = {m.source for m in measures}
+    source = ""
+    if "callbacks" in wanted:
         params.update(callback_params(org, period))
-        return callbacks_source(dialect)
-    return ""
+        source = callbacks_source(dialect)
+    if "journey" in wanted:
+        # Over the callbacks' legs where both are asked for (an advanced report's columns).
+        params.update(journey_params(period))
+        source = journey_source(f"({source})" if source else "{legs}")
+    return source
 
 
 def _value(measure: Measure, raw: Any) -> Any:

@@ -31,7 +31,8 @@ class Measure:
     unit: str = "count"  # "count", "seconds" or "percent"
     of: str = ""
     # The legs it reads beyond the store's own columns: "callbacks" (the columns of
-    # vaxelstat.reports.callbacks, computed when asked for).
+    # vaxelstat.reports.callbacks) or "journey" (vaxelstat.reports.journey's), computed when
+    # asked for.
     source: str = ""
 
     @property
@@ -666,6 +667,108 @@ def _callbacks(scope: str) -> list[Measure]:
 
 MEASURES += [m for scope in CALLBACK_SCOPES for m in _callbacks(scope)]
 
+# Samtalets väg (vaxelstat.reports.journey): the external calls that came in by an object
+# first (its front door), by where they ended.
+JOURNEY_ENDINGS = (
+    (
+        "answered",
+        "Slutade besvarat",
+        "Ended answered",
+        "en användare eller en grupps medlem svarade (i något steg)",
+        "a user or a group's member answered it (at any step)",
+    ),
+    (
+        "voicemail",
+        "Slutade i röstsvar",
+        "Ended in voicemail",
+        "ingen svarade och en röstbrevlåda tog det",
+        "no one answered and a mailbox took it",
+    ),
+    (
+        "abandoned",
+        "Slutade avslutat i kö",
+        "Ended abandoned in a queue",
+        "uppringaren lade på medan en grupp sökte en medlem (grupp sist)",
+        "the caller hung up while a group sought a member (a group last)",
+    ),
+    (
+        "no_agent",
+        "Slutade ingen ledig",
+        "Ended with no one free",
+        "gruppen sist hade ingen ledig medlem",
+        "the group last had no member free",
+    ),
+    (
+        "no_answer",
+        "Slutade ej svar eller upptaget",
+        "Ended no answer or busy",
+        "en användare sist svarade inte eller var upptagen",
+        "a user last did not answer or was busy",
+    ),
+    (
+        "not_connected",
+        "Slutade ej framkopplat",
+        "Ended not connected",
+        "en regel eller IVR sist kopplade det ingenstans (uppringaren lade på i menyn, stängt)",
+        "a rule or IVR last sent it nowhere (the caller hung up in the menu, closed)",
+    ),
+    (
+        "forwarded",
+        "Slutade vidarekopplat",
+        "Ended forwarded",
+        "det kopplades vidare till något som inte mäts (ett externt nummer)",
+        "it was sent on to something not measured (an outside number)",
+    ),
+)
+
+
+# The kinds of object a call from outside may come in by, with their scope and their legs
+# (Återuppringning's and Samtalens väg's reports).
+FRONT_DOORS = (
+    ("user", "user_in", "direction = 'in'"),
+    ("acd", "group", "true"),
+    ("hunt", "group", "true"),
+    ("ivr", "routing", "true"),
+    ("rule", "routing", "true"),
+)
+
+
+def _journey(scope: str) -> list[Measure]:
+    front = "j_front"
+    measures = [
+        Measure(
+            scope,
+            "entered",
+            "Inkommande först hit",
+            "Came in here first",
+            "Externa samtal vars första steg var detta mätobjekt (ytterdörren); de delas upp "
+            "efter var de slutade, var de än gick.",
+            "External calls whose first step was this object (the front door); they are "
+            "divided by where they ended, wherever they went.",
+            "count",
+            front,
+            source="journey",
+        )
+    ]
+    for key, sv, en, def_sv, def_en in JOURNEY_ENDINGS:
+        measures.append(
+            Measure(
+                scope,
+                f"ended_{key}",
+                sv,
+                en,
+                f"Samtal som kom in här först och slutade så: {def_sv}.",
+                f"Calls that came in here first and ended so: {def_en}.",
+                "count",
+                f"{front} AND j_end = '{key}'",
+                source="journey",
+            )
+        )
+    return measures
+
+
+MEASURES += [m for scope in CALLBACK_SCOPES for m in _journey(scope)]
+
 # The measures compared with the organization's target for the service level.
 SERVICE_LEVELS = ("service_level", "service_level_answered")
 
@@ -692,6 +795,10 @@ IDENTITIES: list[tuple[str, str, tuple[str, ...]]] = [
     ("routing", "handled", ("connected", "not_connected")),
     *(
         (scope, "lost_calls", ("called_back", "called_again_answered", "never_reached"))
+        for scope in CALLBACK_SCOPES
+    ),
+    *(
+        (scope, "entered", tuple(f"ended_{key}" for key, *_ in JOURNEY_ENDINGS))
         for scope in CALLBACK_SCOPES
     ),
     ("agent", "offered", ("answered", "not_answered")),
@@ -855,13 +962,19 @@ REPORTS: dict[str, Report] = {
                 ),
                 legs,
             )
-            for kind, scope, legs in (
-                ("user", "user_in", "direction = 'in'"),
-                ("acd", "group", "true"),
-                ("hunt", "group", "true"),
-                ("ivr", "routing", "true"),
-                ("rule", "routing", "true"),
+            for kind, scope, legs in FRONT_DOORS
+        ),
+        *(
+            Report(
+                f"{kind}.journey",
+                kind,
+                scope,
+                "Samtalens väg – Inkommande först hit – Var de slutade",
+                "Call journey – Came in here first – Where they ended",
+                ("entered", *(f"ended_{key}" for key, *_ in JOURNEY_ENDINGS)),
+                legs,
             )
+            for kind, scope, legs in FRONT_DOORS
         ),
         Report(
             "agent.calls",

@@ -161,6 +161,47 @@ def specification(
     return Specification(total, calls)
 
 
+# A call's steps shown at most (a call of more legs is no call a person placed).
+MOST_STEPS = 200
+# At the same second: routing first, then groups, then users (as Samtalets väg reads them).
+DEPTH = {"rule": 0, "ivr": 1, "acd": 2, "hunt": 2, "user": 3}
+
+
+def call_steps(
+    org: Organization, call_id: str, *, scope: Scope
+) -> tuple[list[dict[str, Any]], int]:
+    """Samtalets väg: the legs of one call, in order, of the objects the reader may see, as
+    the specification gives legs; and how many of its legs are at objects the reader may not
+    see (named by count only)."""
+    store = get_store()
+    objects = {o.id: o for o in MeasuredObject.objects.filter(organization=org)}
+    where = "call_id = $call AND direction <> 'agent'"
+    params = {"call": call_id}
+    total, rows = store.legs_page(
+        scope, list(objects), where, params, "start_utc, leg_id", MOST_STEPS, 0
+    )
+    everyone, _rows = store.legs_page(
+        Scope.whole(org.id), list(objects), where, params, "start_utc, leg_id", 0, 0
+    )
+    steps = []
+    for row in sorted(rows, key=lambda r: (r["start_utc"], DEPTH.get(r["object_kind"], 3))):
+        obj = objects[row["object_id"]]
+        steps.append(
+            {
+                "type": row["type"],
+                "type_label": TYPE_LABELS[row["type"]],
+                "start": local_start(row["start_local"], row["start_utc"], org.tzinfo),
+                "start_local": row["start_local"],
+                "start_utc": row["start_utc"],
+                "object_kind": obj.kind,
+                "object_number": obj.number,
+                "object_name": obj.display_name,
+                **{k: row[k] for k in (*TEXT_FIELDS, "wait_s", "talk_s", "call_id", "leg_id")},
+            }
+        )
+    return steps, everyone - total
+
+
 # What the specification shows (the guide's words): a number with the name of the object it
 # is, "Dolt nummer" for a caller who hid theirs, the notes in words, blank where nothing is.
 HIDDEN_CALLER = gettext_noop("Dolt nummer")

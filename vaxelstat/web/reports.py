@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
 from vaxelstat.params import ids, whole
 from vaxelstat.reports.engine import ReportResult, run_report
+from vaxelstat.reports.journey import ENDINGS, call_ending
 from vaxelstat.reports.measures import (
     BY_KEY,
     REPORTS,
@@ -37,7 +39,13 @@ from vaxelstat.reports.measures import (
 )
 from vaxelstat.reports.period import GROUP_NAMES, GROUPS, Period, PeriodError, TooLarge, local_today
 from vaxelstat.reports.render import clock
-from vaxelstat.reports.specification import Filters, filter_texts, show, specification
+from vaxelstat.reports.specification import (
+    Filters,
+    call_steps,
+    filter_texts,
+    show,
+    specification,
+)
 from vaxelstat.reports.staffing import staffing
 from vaxelstat.saved.models import SavedReport
 
@@ -461,6 +469,48 @@ def calls_page(request: HttpRequest) -> HttpResponse:
             "next": page_link(page + 1) if page < pages else None,
             "back": reverse("reports") + "?" + choice.query(),
             "clear": "?" + choice.query(measure=measure, bucket=bucket_index or None),
+        },
+    )
+
+
+@login_required
+def journey_page(request: HttpRequest) -> HttpResponse:
+    """Visa samtalets väg: one call's steps (rule, IVR, group, member, mailbox) in order, with
+    the time at each, and how it ended as Samtalens väg counts it."""
+    if not request.user.may_open("reports"):  # type: ignore[union-attr]
+        raise Http404
+    org = current_organization(request)
+    call_id = request.GET.get("call", "")[:200]
+    # Where the reader came from (the specification), to go back to.
+    back = request.GET.get("back", "")[:4000]
+    scope = scope_for(request.user, org)
+    steps, unseen = call_steps(org, call_id, scope=scope) if call_id else ([], 0)
+    if not steps:
+        raise Http404
+    show(org, steps)
+    began = steps[0]["start_utc"]
+    kinds = dict(MeasuredObject.Kind.choices)
+    for step in steps:
+        step["type_label"] = _(step["type_label"])
+        step["when"] = step["start"].replace("T", " ")
+        step["after"] = clock(int((step["start_utc"] - began).total_seconds()))
+        step["kind_label"] = kinds[step["object_kind"]]
+    ending = call_ending(
+        scope,
+        list(visible_objects(request.user, org).values_list("id", flat=True)),
+        call_id,
+        min(s["start_local"] for s in steps),
+        max(s["start_local"] for s in steps),
+    )
+    return render(
+        request,
+        "web/journey.html",
+        {
+            "steps": steps,
+            "unseen": unseen,
+            "ending": _(ENDINGS[ending]) if ending else "",
+            "call_id": call_id,
+            "back": back if url_has_allowed_host_and_scheme(back, {request.get_host()}) else "",
         },
     )
 

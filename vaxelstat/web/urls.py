@@ -10,6 +10,7 @@ urlpatterns = [
     path("basrapporter/", reports.report_page, name="reports"),
     path("avancerade-rapporter/", advanced.advanced_page, name="advanced"),
     path("basrapporter/samtal/", reports.calls_page, name="report-calls"),
+    path("basrapporter/samtal/vag/", reports.journey_page, name="call-journey"),
     path("basrapporter/bemanning/", reports.staffing_page, name="staffing"),
     path("hjalp/", menu.help_page, name="help"),
     path("sok/", menu.search_page, name="search"),

@@ -146,6 +146,7 @@ def test_basrapporter_each_report_grouping_and_the_calls_behind_a_figure(
     simulated, live_server, browser
 ) -> None:
     from playwright.sync_api import expect
+    from test_reports import NO_FRONT_DOOR_IN_DEMO
 
     from vaxelstat.reports.measures import REPORTS
 
@@ -158,7 +159,8 @@ def test_basrapporter_each_report_grouping_and_the_calls_behind_a_figure(
         make_report(page, report.key)
         expect(page.locator("#report-title")).to_have_text(report.name_sv)
         total = page.locator("tr.total td").first
-        expect(total).not_to_have_text("0")
+        if report.key not in NO_FRONT_DOOR_IN_DEMO:
+            expect(total).not_to_have_text("0")
         assert f"report={report.key}" in page.url
 
     # Grouping redraws without loading the page; the back button returns to the day rows.
@@ -265,7 +267,7 @@ def test_a_report_saved_from_the_spara_tab_opens_and_is_deleted(
     )
     page.get_by_role("tab", name="Spara").click()
     page.get_by_label("Namn").fill("Support förra veckan")
-    page.get_by_label("Period").select_option(label="Förra veckan")
+    page.get_by_label("Period", exact=True).select_option(label="Förra veckan")
     page.get_by_role("button", name="Spara rapporten").click()
     expect(page.get_by_role("heading", name="Sparade rapporter")).to_be_visible()
     expect(page.get_by_text("Rapporten är sparad som Support förra veckan.")).to_be_visible()

@@ -355,21 +355,12 @@ def test_jamfor_med_foregaende_period_shows_both_periods_side_by_side(simulated)
         "compare": "1",
     }
     page = client.get("/basrapporter/", params).content.decode()
-    scope = Scope.whole(org.id)
-    now = run_report(
-        org,
-        "acd.incoming",
-        queues,
-        Period.parse(org.timezone, "2026-11-16", "2026-11-20", "08:00-17:00", "day"),
-        scope=scope,
-    )
-    then = run_report(
-        org,
-        "acd.incoming",
-        queues,
-        Period.parse(org.timezone, "2026-11-11", "2026-11-15", "08:00-17:00", "day"),
-        scope=scope,
-    )
+
+    def figures_of(first: str, last: str):  # type: ignore[no-untyped-def]
+        period = Period.parse(org.timezone, first, last, "08:00-17:00", "day")
+        return run_report(org, "acd.incoming", queues, period, scope=Scope.whole(org.id))
+
+    now, then = figures_of("2026-11-16", "2026-11-20"), figures_of("2026-11-11", "2026-11-15")
     assert then.total["incoming"] > 0 and now.total["incoming"] > 0
     assert 'name="compare" value="1" checked' in page
     assert "Föregående period" in page and "Jämförs med" in page

@@ -322,6 +322,22 @@ def test_a_session_open_at_the_end_of_a_file_is_completed_by_the_next(org, tmp_p
     assert _sessions(org, "day", "2026-11-17").total["logged_in_time"] == 7200 + 3600
 
 
+def test_a_session_across_three_files_keeps_the_pauses_of_the_middle_one(org, tmp_path) -> None:
+    """The files a collector sends as the log grows: the logins in the first, the lunch and
+    the meeting in the second (the sessions still open), the logouts in the third. The
+    pauses read in the second stay the sessions' when the third reads them again."""
+    lines = SESSIONS.splitlines(keepends=True)
+    point, _ = CollectionPoint.objects.get_or_create(
+        organization=org, name="pbx", format="asterisk-queue-log"
+    )
+    for part in (lines[:3], lines[3:9], lines[9:]):
+        (tmp_path / "queue_log").write_text("".join(part))
+        import_file(org, point, "asterisk-queue-log", tmp_path / "queue_log")
+    whole = _sessions(org, "day")
+    assert whole.total["logged_in_time"] == 7800 + 9000 + 7200
+    assert whole.total["paused_time"] == 1500
+
+
 def test_a_restart_ends_the_sessions_and_a_logout_without_login_is_rejected(db, tmp_path) -> None:
     org = Organization.objects.create(slug="restart", name="Omstart AB")
     text = f"""\

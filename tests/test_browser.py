@@ -596,3 +596,62 @@ def test_the_guide_step_by_step(simulated, live_server, smtp, browser) -> None:
     # He lands on the start page he chose.
     expect(pelle.get_by_role("heading", name="Basrapporter")).to_be_visible()
     swedish(pelle)
+
+
+@pytest.fixture
+def live_queue(world, tmp_path):  # type: ignore[no-untyped-def]
+    """Organization A's queue 400 (Support) with a queue_log followed by a collector: a caller
+    entered the queue 40 seconds ago (the line sent before the browser starts)."""
+    from django.utils import timezone
+
+    from vaxelstat.orgs.models import CollectionPoint, MeasuredObject
+
+    point = CollectionPoint.objects.create(
+        organization=world.a, name="live", format="asterisk-queue-log"
+    )
+    token = point.new_push_token()
+    point.save()
+    MeasuredObject.objects.get_or_create(
+        organization=world.a,
+        kind="acd",
+        source_identity="queue:400",
+        defaults={"number": "400", "display_name": "Växel"},
+    )
+    log = tmp_path / "queue_log"
+    now = int(timezone.now().timestamp())
+    log.write_text(
+        f"{now - 60}|NONE|400|PJSIP/1001|ADDMEMBER|\n"
+        f"{now - 60}|NONE|400|PJSIP/1002|ADDMEMBER|\n"
+        f"{now - 40}|c1.1|400|NONE|ENTERQUEUE||0701234567|1\n"
+    )
+    return point, token, log, now
+
+
+def test_vaggskarm_shows_a_call_waiting_until_its_connect_arrives(
+    live_queue, live_server, browser
+) -> None:
+    """A collector sends the ENTERQUEUE: Väggskärm shows the call waiting and how long;
+    then it sends the CONNECT, and the board shows it on a call, without reloading."""
+    from playwright.sync_api import expect
+
+    from vaxelstat.collect import Collector
+
+    point, token, log, now = live_queue
+    collector = Collector(live_server.url, point.id, token, [str(log)], log.with_suffix(".state"))
+    collector.round()
+    page = alice_logged_in(browser, live_server.url, {"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/vaggskarm/")
+    tile = page.get_by_role("region", name="Support")
+    expect(tile.locator(".waiting-now dd")).to_have_text("1")
+    expect(tile.locator(".longest-now dd")).to_have_text(re.compile(r"00:00:[4-9]\d|00:01:\d\d"))
+    expect(tile.locator(".agents-now dd")).to_have_text("2")
+    expect(tile.locator(".free-now dd")).to_have_text("2")
+    expect(page.locator("#newest-line")).to_contain_text("sedan")
+    page.evaluate("window.notReloaded = true")
+    with open(log, "a", encoding="utf-8") as f:
+        f.write(f"{now - 2}|c1.1|400|PJSIP/1001|CONNECT|38|c1.2|2\n")
+    collector.round()
+    expect(tile.locator(".waiting-now dd")).to_have_text("0", timeout=20_000)
+    expect(tile.locator(".on-call-now dd")).to_have_text("1")
+    expect(tile.locator(".free-now dd")).to_have_text("1")
+    assert page.evaluate("window.notReloaded") is True

@@ -69,6 +69,7 @@ def _product_commands() -> dict[str, str]:
     from django.core.management import load_command_class
 
     commands = dict(_DJANGO_KEPT)
+    commands["collect"] = "Follow growing PBX logs beside the PBX and send their new lines."
     for name, app in _own_commands().items():
         command = load_command_class(app, name)
         commands[name] = getattr(command, "summary", "") or command.help.split(". ")[0]
@@ -108,6 +109,11 @@ def main() -> None:
     if argv and argv[0] in ("--version", "version"):
         sys.stdout.write(f"vaxelstat {_version()}\n")
         return
+    if argv and argv[0] == "collect":
+        # The collector runs beside the PBX: no database, no Django.
+        from vaxelstat.collect import main as collect
+
+        sys.exit(collect(argv[1:]))
     django.setup()
     if not argv or argv in (["-h"], ["--help"], ["help"]):
         _usage(sys.stdout)

@@ -46,9 +46,11 @@ def forget_held_of_stored_calls(
     ws: Workspace, store: CallStore, org_id: int, point_id: int
 ) -> None:
     """A record held back with its call (not yet ended in its file) is not held where the
-    collection point already holds that call's legs: an earlier file read again after the
-    call was counted, or the files read out of order. Holding it would walk it alone later,
-    and count the call twice."""
+    collection point already holds that call's legs as ended: an earlier file read again
+    after the call was counted, or the files read out of order. Holding it would walk it
+    alone later, and count the call twice. A call the point holds in progress is still
+    open: this file's lines of it are held with the earlier ones (a queue call or an agent's
+    session across three files keeps its middle file's lines: its pauses, its CONNECT)."""
     (held, earliest, latest) = ws.one(
         "SELECT count(*), min(start_utc), max(start_utc) FROM ws_held"
     )
@@ -63,7 +65,9 @@ def forget_held_of_stored_calls(
     )
     ws.run(
         "DELETE FROM ws_rejects WHERE line IN (SELECT line FROM ws_held "
-        "WHERE call_id IN (SELECT call_id FROM stored_held))"
+        "WHERE call_id IN (SELECT call_id FROM stored_held GROUP BY call_id "
+        "HAVING count(*) FILTER (WHERE note = $in_progress) = 0))",
+        {"in_progress": IN_PROGRESS},
     )
     ws.con.unregister("stored_held")
 

@@ -100,7 +100,7 @@ def _bad(expr: str, unit: int = 1) -> str:
     )
 
 
-def _agent(expr: str) -> str:
+def member_sql(expr: str) -> str:
     """The member's number: 'Local/1001@from-queue/n' → '1001'; 'PJSIP/1001-0000001a' → '1001';
     a member name stays as it is."""
     peer = f"split_part(split_part({expr}, '/', 2), '/', 1)"
@@ -212,7 +212,7 @@ def rules() -> list[str]:
         f"""CREATE OR REPLACE TEMP TABLE ql_call AS
            WITH ev AS (
              SELECT line, nd, epoch, callid, queue, event, d1, d2, d3, d4, ord,
-               {_agent("agent")} AS member,
+               {member_sql("agent")} AS member,
                CASE event {bad} ELSE false END AS bad
              FROM ql_ev WHERE event IN {CALL_EVENTS} AND epoch IS NOT NULL),
            entries AS (
@@ -388,7 +388,7 @@ def rules() -> list[str]:
            UNION
            SELECT DISTINCT 'queue:' || queue, 'ext:' || member FROM (
              SELECT queue, """
-        + _agent("agent")
+        + member_sql("agent")
         + """ AS member FROM ql_ev
              WHERE event = 'ADDMEMBER' AND agent NOT IN ('', 'NONE') AND epoch IS NOT NULL)""",
     ]
@@ -449,7 +449,7 @@ SESSION_HELD = "part of an agent's session, which has not ended in the file"
 
 
 @dataclass
-class _Agent:
+class MemberTime:
     """A member's time, whatever the queues: logged in while a member of at least one queue
     (ADDMEMBER to REMOVEMEMBER, or to a restart), paused while paused in every queue it is
     logged in to (PAUSE, PAUSEALL; a paused member takes no calls from that queue)."""
@@ -568,7 +568,7 @@ def agent_time(ws: Workspace, carried: int = 0) -> None:
     the file with it takes the line up again; or the member is a static one, logged in by the
     configuration, whose time the log does not give)."""
     rows = ws.run(
-        f"""SELECT e.line, e.epoch, e.queue, {_agent("e.agent")} AS member, e.event, e.d1, x.raw
+        f"""SELECT e.line, e.epoch, e.queue, {member_sql("e.agent")} AS member, e.event, e.d1, x.raw
             FROM ql_ev e JOIN ql_text x USING (line)
             WHERE e.epoch IS NOT NULL AND (e.event IN {MEMBER_EVENTS} OR e.event = 'QUEUESTART')
             ORDER BY e.ord"""  # noqa: S608
@@ -577,7 +577,7 @@ def agent_time(ws: Workspace, carried: int = 0) -> None:
         return
     (last,) = ws.one("SELECT max(epoch) FROM ql_ev")
     raw = {line: text for line, _, _, _, _, _, text in rows}
-    agents: dict[str, _Agent] = {}
+    agents: dict[str, MemberTime] = {}
     legs: list[Leg] = []
     rejects: list[Reject] = []
     for line, epoch, queue, member, event, d1, _ in rows:
@@ -587,7 +587,7 @@ def agent_time(ws: Workspace, carried: int = 0) -> None:
             continue
         if member in ("", "NONE"):
             continue
-        agent = agents.setdefault(member, _Agent(member))
+        agent = agents.setdefault(member, MemberTime(member))
         ended = agent.event(epoch, event, queue, d1, line)
         if ended is None:
             detail = (

@@ -283,6 +283,65 @@ def test_a_pause_reason_is_under_other_in_the_specification(staffed) -> None:
     assert sum(counts.values()) == sum(1 for leg in legs if leg["direction"] != "agent")
 
 
+def test_paused_time_by_reason_adds_up_to_paused_time_and_takes_the_admins_names(
+    staffed,
+) -> None:
+    """1001's lunch (PAUSE|Lunch, 15 min) and 1002's meeting (PAUSEALL, then PAUSE|Möte:
+    10 min), by reason; each agent's reasons are its Pausad tid; the admin's name for a
+    reason is the page's."""
+    from test_accounts import logged_in
+
+    from vaxelstat.accounts.forms import OrganizationServiceForm
+    from vaxelstat.accounts.models import User
+    from vaxelstat.reports.pauses import pauses
+
+    everyone = find_objects(staffed, "user", "all")
+    found = pauses(staffed, everyone, _day(staffed), Scope.whole(staffed.id))
+    by_number = {o.number: found.seconds[o.id] for o in everyone}
+    assert by_number == {"1001": {"Lunch": 900}, "1002": {"Möte": 600}, "1003": {}}
+    assert found.reasons == [("Lunch", "Lunch"), ("Möte", "Möte")]
+    for o in everyone:
+        assert found.total[o.id] == EXPECTED_DAY[o.number]["paused_time"]
+    # An admin names the reasons (a line without '=' is refused, with its number).
+    form = OrganizationServiceForm(
+        {**_service_fields(staffed), "pauses": "Lunch = Lunchrast\nMöte"}, instance=staffed
+    )
+    assert not form.is_valid() and "Rad 2" in str(form.errors["pauses"])
+    form = OrganizationServiceForm(
+        {**_service_fields(staffed), "pauses": "Lunch = Lunchrast\n\n Möte =  Veckomöte "},
+        instance=staffed,
+    )
+    assert form.is_valid(), form.errors
+    form.save()
+    staffed.refresh_from_db()
+    assert staffed.pause_reason_names == {"Lunch": "Lunchrast", "Möte": "Veckomöte"}
+    user = User.objects.create_user("ann@ag.example", "Ann-lösen-2026", organization=staffed)
+    page = logged_in(user).get(
+        "/basrapporter/pausorsaker/",
+        {
+            "report": "agent.sessions",
+            "from": "2026-11-16",
+            "to": "2026-11-16",
+            "o": [o.id for o in everyone],
+        },
+    )
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert '<th scope="col" class="num">Lunchrast</th>' in text and "Veckomöte" in text
+    assert '<td class="num">00:25:00</td>' in text  # 15 + 10 minutes in all
+
+
+def _service_fields(org: Organization) -> dict:  # type: ignore[type-arg]
+    return {
+        "service_level_seconds": org.service_level_seconds,
+        "short_abandon_seconds": org.short_abandon_seconds,
+        "service_level_target": org.service_level_target,
+        "alert_min_calls": org.alert_min_calls,
+        "callback_hours": org.callback_hours,
+        "alerts": "",
+    }
+
+
 def test_a_session_open_at_the_end_of_a_file_is_completed_by_the_next(org, tmp_path) -> None:
     lines = SESSIONS.splitlines(keepends=True)
     # The first file ends after 1001's lunch began (09:40): 1001 and 1002 are logged in.

@@ -177,12 +177,21 @@ class OrganizationSecurityForm(forms.ModelForm):
         labels = {"require_two_factor": _("Kräv tvåfaktorautentisering för alla användare")}
 
 
+# How many pause reasons an admin may name.
+MOST_PAUSE_NAMES = 100
+
+
 class OrganizationServiceForm(forms.ModelForm):
     """Servicenivå och larm: what counts as answered in time, the target, who gets the larm."""
 
     alerts = forms.CharField(
         label=_("Larm till (flera adresser med kommatecken emellan; tomt: inga larm)"),
         required=False,
+    )
+    pauses = forms.CharField(
+        label=_("Pausorsakernas namn (en per rad: orsaken som växeln skriver = namnet)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "1 = Lunch"}),
     )
 
     class Meta:
@@ -207,6 +216,9 @@ class OrganizationServiceForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["alerts"].initial = ", ".join(self.instance.alert_emails)
+        self.fields["pauses"].initial = "\n".join(
+            f"{code} = {name}" for code, name in self.instance.pause_reason_names.items()
+        )
 
     def clean_alerts(self) -> list[str]:
         from vaxelstat.exports.views import addresses
@@ -219,9 +231,34 @@ class OrganizationServiceForm(forms.ModelForm):
             raise forms.ValidationError(error)
         return found
 
+    def clean_pauses(self) -> dict[str, str]:
+        """Lines of `reason = name`; at most MOST_PAUSE_NAMES, a reason of at most 64
+        characters and a name of at most 100 (the PBX's reason field is short)."""
+        names: dict[str, str] = {}
+        lines = [line for line in self.cleaned_data["pauses"].splitlines() if line.strip()]
+        if len(lines) > MOST_PAUSE_NAMES:
+            raise forms.ValidationError(
+                _("Högst %(most)s pausorsaker.") % {"most": MOST_PAUSE_NAMES}
+            )
+        for number, line in enumerate(lines, 1):
+            code, equals, name = line.partition("=")
+            code, name = code.strip(), name.strip()
+            if not equals or not code or not name:
+                raise forms.ValidationError(
+                    _("Rad %(line)s: skriv orsaken, ett likhetstecken och namnet (1 = Lunch).")
+                    % {"line": number}
+                )
+            if len(code) > 64 or len(name) > 100:
+                raise forms.ValidationError(
+                    _("Rad %(line)s: orsaken högst 64 tecken, namnet högst 100.") % {"line": number}
+                )
+            names[code] = name
+        return names
+
     def save(self, commit: bool = True) -> Organization:
         org: Organization = super().save(commit=False)
         org.alert_emails = self.cleaned_data["alerts"]
+        org.pause_reason_names = self.cleaned_data["pauses"]
         if commit:
             org.save()
         return org

@@ -41,6 +41,9 @@ class Organization(models.Model):
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(CALLBACK_HOURS_MOST)],
     )
+    # The names an admin gives the pause reasons the PBX writes (PAUSE's reason field: a
+    # code, say): {"1": "Lunch"}; a reason without a name is shown as the PBX wrote it.
+    pause_reason_names = models.JSONField("pausorsakernas namn", default=dict, blank=True)
     # Larm: when a group's service level today falls below the target (with at least this many
     # calls), these addresses get one e-mail per group and day.
     alert_emails = models.JSONField("larm till", default=list, blank=True)

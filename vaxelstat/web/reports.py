@@ -37,6 +37,7 @@ from vaxelstat.reports.measures import (
     described,
     english,
 )
+from vaxelstat.reports.pauses import pauses
 from vaxelstat.reports.period import GROUP_NAMES, GROUPS, Period, PeriodError, TooLarge, local_today
 from vaxelstat.reports.render import clock
 from vaxelstat.reports.specification import (
@@ -380,6 +381,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "last_import": last_import,
         "calls_link": reverse("report-calls") + "?" + choice.query(),
         "staffing_link": reverse("staffing") + "?" + choice.query(),
+        "pauses_link": reverse("pauses") + "?" + choice.query(),
         "may_save": request.user.may_open("advanced"),  # type: ignore[union-attr]
         "save_periods": SavedReport.Period.choices,
     }
@@ -511,6 +513,45 @@ def journey_page(request: HttpRequest) -> HttpResponse:
             "ending": _(ENDINGS[ending]) if ending else "",
             "call_id": call_id,
             "back": back if url_has_allowed_host_and_scheme(back, {request.get_host()}) else "",
+        },
+    )
+
+
+@login_required
+def pauses_page(request: HttpRequest) -> HttpResponse:
+    """Pausad tid per orsak: the chosen agents' paused time of the period by the reason the
+    PBX gave (named as the admin names them), beside Agenter – Inloggad tid."""
+    if not request.user.may_open("reports"):  # type: ignore[union-attr]
+        raise Http404
+    choice = read_choice(request)
+    if choice.report.scope != "agent" or not choice.objects or choice.error:
+        raise Http404
+    org = choice.org
+    try:
+        found = pauses(org, choice.objects, choice.period(), scope_for(request.user, org))
+    except TooLarge:
+        raise Http404 from None
+    rows = [
+        {
+            "agent": agent,
+            "cells": [clock(found.seconds[agent.id].get(r, 0)) for r, _ in found.reasons],
+            "total": clock(found.total[agent.id]),
+        }
+        for agent in choice.objects
+    ]
+    totals = [
+        clock(sum(found.seconds[a.id].get(r, 0) for a in choice.objects)) for r, _ in found.reasons
+    ]
+    return render(
+        request,
+        "web/pauses.html",
+        {
+            "choice": choice,
+            "reasons": [name or _("(ingen orsak)") for _r, name in found.reasons],
+            "rows": rows,
+            "totals": totals,
+            "total": clock(sum(found.total.values())),
+            "back": reverse("reports") + "?" + choice.query(),
         },
     )
 

@@ -109,6 +109,50 @@ def test_agent_calls_per_agent_are_the_hand_counted_figures(org) -> None:
     assert (result.total["offered"], result.total["answered"]) == (7, 3)
 
 
+def test_per_agent_and_queue_adds_up_to_each_agents_row(org) -> None:
+    """1001 was offered a and b in support and d in sales: two rows (support 2 offered, 1
+    answered; sales 1, 1); in every row offered = answered + not answered, and an agent's
+    rows are its row of agent.calls."""
+    from test_accounts import logged_in
+
+    from vaxelstat.accounts.models import User
+    from vaxelstat.reports.agent_queues import agent_queues
+
+    everyone = find_objects(org, "user", "all")
+    found = agent_queues(org, everyone, _day(org), Scope.whole(org.id))
+    rows = {(agent.number, queue): values for agent, queue, values in found.rows}
+    assert set(rows) == {
+        ("1001", "support"),
+        ("1001", "sales"),
+        ("1002", "support"),
+        ("1003", "support"),
+    }
+    assert (rows[("1001", "support")]["offered"], rows[("1001", "support")]["answered"]) == (2, 1)
+    assert (rows[("1001", "sales")]["offered"], rows[("1001", "sales")]["talk_time"]) == (1, 200)
+    for values in rows.values():
+        assert values["offered"] == values["answered"] + values["not_answered"]
+    for number, expected in EXPECTED_CALLS.items():
+        mine = [v for (n, _q), v in rows.items() if n == number]
+        for key in ("offered", "answered", "not_answered", "talk_time"):
+            assert sum(v[key] for v in mine) == expected[key], (number, key)
+    assert found.total["offered"] == sum(e["offered"] for e in EXPECTED_CALLS.values())
+    user = User.objects.create_user("ann@aq.example", "Ann-lösen-2026", organization=org)
+    page = (
+        logged_in(user)
+        .get(
+            "/basrapporter/agenter-per-ko/",
+            {
+                "report": "agent.calls",
+                "from": "2026-11-16",
+                "to": "2026-11-16",
+                "o": [o.id for o in everyone],
+            },
+        )
+        .content.decode()
+    )
+    assert page.count('<tr><th scope="row">') == 4 and "sales" in page
+
+
 def test_offered_is_answered_and_not_answered_and_each_count_has_its_calls(org) -> None:
     period = _day(org, "hour")
     everyone = find_objects(org, "user", "all")

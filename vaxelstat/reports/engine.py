@@ -75,7 +75,8 @@ def sources(
     return source
 
 
-def _value(measure: Measure, raw: Any) -> Any:
+def figure_value(measure: Measure, raw: Any) -> Any:
+    """A figure as the engine gives it: counts and sums whole, the rest to one decimal."""
     if raw is None:
         return None
     if measure.agg in ("count", "sum", "max"):
@@ -120,7 +121,7 @@ def run_report(
     by_bucket = {bucket: values for bucket, values in rows}
     empty = [0 if m.agg in ("count", "sum") else None for m in columns]
     total_values = by_bucket.pop(None, empty)
-    total = {m.key: _value(m, v) for m, v in zip(columns, total_values, strict=True)}
+    total = {m.key: figure_value(m, v) for m, v in zip(columns, total_values, strict=True)}
     result_rows = []
     buckets = (
         [Bucket(o.id, o.display_name or o.number, None) for o in objects]
@@ -130,7 +131,7 @@ def run_report(
     for bucket in buckets:
         values = by_bucket.get(bucket.key, empty)
         result_rows.append(
-            (bucket, {m.key: _value(m, v) for m, v in zip(columns, values, strict=True)})
+            (bucket, {m.key: figure_value(m, v) for m, v in zip(columns, values, strict=True)})
         )
     return ReportResult(report, org, period, objects, columns, total, result_rows)
 

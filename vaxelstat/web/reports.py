@@ -26,6 +26,7 @@ from vaxelstat.ingest.models import ImportRun
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.orgs.visibility import current_organization, scope_for, visible_objects
 from vaxelstat.params import ids, whole
+from vaxelstat.reports.agent_queues import agent_queues
 from vaxelstat.reports.engine import ReportResult, run_report
 from vaxelstat.reports.journey import ENDINGS, call_ending
 from vaxelstat.reports.measures import (
@@ -382,6 +383,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "calls_link": reverse("report-calls") + "?" + choice.query(),
         "staffing_link": reverse("staffing") + "?" + choice.query(),
         "pauses_link": reverse("pauses") + "?" + choice.query(),
+        "agent_queues_link": reverse("agent-queues") + "?" + choice.query(),
         "may_save": request.user.may_open("advanced"),  # type: ignore[union-attr]
         "save_periods": SavedReport.Period.choices,
     }
@@ -513,6 +515,44 @@ def journey_page(request: HttpRequest) -> HttpResponse:
             "ending": _(ENDINGS[ending]) if ending else "",
             "call_id": call_id,
             "back": back if url_has_allowed_host_and_scheme(back, {request.get_host()}) else "",
+        },
+    )
+
+
+@login_required
+def agent_queues_page(request: HttpRequest) -> HttpResponse:
+    """Agenter per kö: agent.calls with a row per agent and the queue that rang it."""
+    if not request.user.may_open("reports"):  # type: ignore[union-attr]
+        raise Http404
+    choice = read_choice(request)
+    if choice.report.key != "agent.calls" or not choice.objects or choice.error:
+        raise Http404
+    org = choice.org
+    try:
+        found = agent_queues(org, choice.objects, choice.period(), scope_for(request.user, org))
+    except TooLarge:
+        raise Http404 from None
+    numbers = Numbers.current()
+    groups = {
+        o.number: o.display_name or o.number
+        for o in MeasuredObject.objects.filter(organization=org, kind__in=("acd", "hunt"))
+    }
+    return render(
+        request,
+        "web/agent_queues.html",
+        {
+            "choice": choice,
+            "columns": [{"label": m.label, "help": measure_help(m)} for m in found.columns],
+            "rows": [
+                {
+                    "agent": agent,
+                    "queue": f"{groups.get(queue, queue)} ({queue})",
+                    "cells": [numbers.shown(m, values[m.key]) for m in found.columns],
+                }
+                for agent, queue, values in found.rows
+            ],
+            "total": [numbers.shown(m, found.total[m.key]) for m in found.columns],
+            "back": reverse("reports") + "?" + choice.query(),
         },
     )
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("basrapporter/samtal/vag/", reports.journey_page, name="call-journey"),
     path("basrapporter/bemanning/", reports.staffing_page, name="staffing"),
     path("basrapporter/pausorsaker/", reports.pauses_page, name="pauses"),
+    path("basrapporter/agenter-per-ko/", reports.agent_queues_page, name="agent-queues"),
     path("hjalp/", menu.help_page, name="help"),
     path("sok/", menu.search_page, name="search"),
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),

@@ -1,0 +1,62 @@
+"""Agenter per kö: agent.calls with a row per agent and queue (the group that rang the agent:
+its legs' Gruppsamtal från), from the same measures, so offered = answered + not answered in
+every row and the rows of an agent add up to its row of agent.calls."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from vaxelstat.calls.scope import Scope
+from vaxelstat.calls.store import get_store
+from vaxelstat.orgs.models import MeasuredObject, Organization
+from vaxelstat.reports.engine import figure_value, measure_sql
+from vaxelstat.reports.measures import REPORTS, Measure, columns_of
+from vaxelstat.reports.period import Period
+
+REPORT = "agent.calls"
+# (agent, queue) as one bucket in each engine's SQL.
+_BUCKET = {
+    "duckdb": "CAST(object_id AS VARCHAR) || '|' || group_from",
+    "clickhouse": "concat(toString(object_id), '|', group_from)",
+}
+
+
+@dataclass
+class AgentQueues:
+    columns: list[Measure]
+    # (agent, queue number, figures by column key), by agent (as chosen) and queue.
+    rows: list[tuple[MeasuredObject, str, dict[str, Any]]]
+    total: dict[str, Any]
+
+
+def agent_queues(
+    org: Organization, agents: list[MeasuredObject], period: Period, scope: Scope
+) -> AgentQueues:
+    report = REPORTS[REPORT]
+    columns = columns_of(report)
+    store = get_store()
+    where, params = period.filter(store.dialect)
+    # At most every agent in every queue it was rung by: refused before it is made.
+    period.check_cells(len(columns), len(agents) * 10)
+    found = store.aggregate(
+        scope,
+        [a.id for a in agents],
+        f"{report.legs} AND direction <> 'agent' AND {where}",
+        params,
+        _BUCKET[store.dialect],
+        [measure_sql(m, store.dialect) for m in columns],
+    )
+    by_id = {a.id: a for a in agents}
+    order = {a.id: i for i, a in enumerate(agents)}
+    rows, total = (
+        [],
+        {m.key: figure_value(m, 0 if m.agg in ("count", "sum") else None) for m in columns},
+    )
+    for bucket, values in found:
+        figures = {m.key: figure_value(m, v) for m, v in zip(columns, values, strict=True)}
+        if bucket is None:
+            total = figures
+            continue
+        agent, _, queue = str(bucket).partition("|")
+        rows.append((by_id[int(agent)], queue, figures))
+    rows.sort(key=lambda r: (order[r[0].id], r[1]))
+    return AgentQueues(columns, rows, total)

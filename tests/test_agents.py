@@ -441,6 +441,27 @@ def test_a_session_across_three_files_keeps_the_pauses_of_the_middle_one(org, tm
     assert whole.total["paused_time"] == 1500
 
 
+def test_a_session_of_days_keeps_a_pause_read_in_a_later_file(org, tmp_path) -> None:
+    """Logged in two days before (one file), a lunch on the 16th (the next file, the session
+    still open), the logout an hour later (a third): the lunch stays the session's."""
+    point, _ = CollectionPoint.objects.get_or_create(
+        organization=org, name="pbx", format="asterisk-queue-log"
+    )
+    parts = (
+        # (The file ends two hours before the lunch: its session's in-progress part is there.)
+        f"{T - 2 * 86400}|NONE|support|PJSIP/1003|ADDMEMBER|\n"
+        f"{T - 7200}|NONE|sales|PJSIP/1002|ADDMEMBER|\n"
+        f"{T - 7100}|NONE|sales|PJSIP/1002|REMOVEMEMBER|\n",
+        f"{T + 600}|NONE|support|PJSIP/1003|PAUSE|Lunch\n"
+        f"{T + 1800}|NONE|support|PJSIP/1003|UNPAUSE|\n",
+        f"{T + 3600}|NONE|support|PJSIP/1003|REMOVEMEMBER|\n",
+    )
+    for part in parts:
+        (tmp_path / "queue_log").write_text(part)
+        import_file(org, point, "asterisk-queue-log", tmp_path / "queue_log")
+    assert _sessions(org, "day").total["paused_time"] == 1200
+
+
 def test_a_restart_ends_the_sessions_and_a_logout_without_login_is_rejected(db, tmp_path) -> None:
     org = Organization.objects.create(slug="restart", name="Omstart AB")
     text = f"""\

@@ -170,3 +170,18 @@ def test_a_wrong_token_stops_the_collector_with_the_servers_reason(
         text=True,
     )
     assert done.returncode == 2 and "wrong token" in done.stderr
+
+
+def test_an_answer_rejecting_every_line_of_a_long_piece_is_read(
+    live_server, tmp_path: Path
+) -> None:
+    """Twenty calls that entered the queue and have not ended: the server holds every line
+    (a 422 naming twenty records), and the collector goes on from after them."""
+    org, point, token = _point("held")
+    log = tmp_path / "queue_log"
+    t = int(END.timestamp())
+    _append(log, [f"{t + i}|held-{i}|400|NONE|ENTERQUEUE||07011100{i:02d}|1\n" for i in range(20)])
+    state = tmp_path / "state.json"
+    sent = Collector(live_server.url, point.id, token, [str(log)], state, FORMAT).round()
+    assert sent == log.stat().st_size
+    assert json.loads(state.read_text())["files"][0]["offset"] == sent

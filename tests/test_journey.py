@@ -14,7 +14,8 @@ from vaxelstat.ingest.pipeline import import_file
 from vaxelstat.orgs.models import CollectionPoint, MeasuredObject, Organization
 from vaxelstat.reports import journey
 from vaxelstat.reports.engine import find_objects, run_report
-from vaxelstat.reports.measures import BY_KEY, IDENTITIES, JOURNEY_ENDINGS, REPORTS
+from vaxelstat.reports.journey import JOURNEY_ENDINGS
+from vaxelstat.reports.measures import BY_KEY, IDENTITIES, REPORTS
 from vaxelstat.reports.period import Period
 from vaxelstat.reports.specification import specification
 
@@ -164,10 +165,10 @@ def test_the_identity_holds_in_every_hour_and_each_count_opens_its_calls(org) ->
         assert spec.total == len(calls)
 
 
-def test_the_endings_are_one_list() -> None:
-    assert [key for key, *_ in JOURNEY_ENDINGS] == list(journey.ENDINGS)
+def test_each_ending_is_a_measure_of_every_front_door() -> None:
+    assert list(journey.ENDINGS) == [key for key, *_ in JOURNEY_ENDINGS]
     for scope in ("user_in", "group", "routing"):
-        for key, sv, en, *_ in JOURNEY_ENDINGS:
+        for key, _name, sv, en, *_ in JOURNEY_ENDINGS:
             measure = BY_KEY[(scope, f"ended_{key}")]
             assert (measure.label_sv, measure.label_en, measure.source) == (sv, en, "journey")
 
@@ -180,7 +181,8 @@ def test_visa_samtalets_vag_shows_the_steps_and_how_the_call_ended(org) -> None:
 
     admin = User.objects.create_user("ann@jv.example", "Ann-lösen-2026", organization=org)
     client = logged_in(admin)
-    page = client.get("/basrapporter/samtal/vag/", {"call": "j3"}).content.decode()
+    point = CollectionPoint.objects.get(organization=org).id
+    page = client.get("/basrapporter/samtal/vag/", {"point": point, "call": "j3"}).content.decode()
     steps = re.findall(r"<li>(.*?)</li>", page, re.S)
     text = [" ".join(re.sub(r"<[^>]+>", " ", s).split()) for s in steps]
     assert len(text) == 4
@@ -202,18 +204,25 @@ def test_visa_samtalets_vag_shows_the_steps_and_how_the_call_ended(org) -> None:
             "measure": "ended_not_connected",
         },
     ).content.decode()
-    assert "/basrapporter/samtal/vag/?call=j2&amp;back=" in calls
+    assert f"/basrapporter/samtal/vag/?point={point}&amp;call=j2&amp;back=" in calls
     # A reader granted queue 400 only sees its steps, and how many others there are.
     reader = User.objects.create_user("bo@jv.example", "Bo-lösen-2026!", organization=org)
     reader.sees_all = False
     reader.save()
     reader.visible_objects.set(MeasuredObject.objects.filter(organization=org, number="400"))
-    limited = logged_in(reader).get("/basrapporter/samtal/vag/", {"call": "j3"}).content.decode()
+    limited = (
+        logged_in(reader)
+        .get("/basrapporter/samtal/vag/", {"point": point, "call": "j3"})
+        .content.decode()
+    )
     assert len(re.findall(r"<li>", limited)) == 1 and "3 steg till" in limited
     assert "ivr-1" not in limited and "Det slutade" not in limited
     # A call of no step the reader may see is not found; nor is another organization's.
-    assert logged_in(reader).get("/basrapporter/samtal/vag/", {"call": "j7"}).status_code == 404
-    assert client.get("/basrapporter/samtal/vag/", {"call": "nope"}).status_code == 404
+    journey_of = "/basrapporter/samtal/vag/"
+    assert logged_in(reader).get(journey_of, {"point": point, "call": "j7"}).status_code == 404
+    assert client.get(journey_of, {"point": point, "call": "nope"}).status_code == 404
+    # Another point's call of the same id is another call.
+    assert client.get(journey_of, {"point": point + 1, "call": "j3"}).status_code == 404
 
 
 def test_on_the_demo_the_front_door_adds_up_to_where_calls_ended(simulated) -> None:

@@ -10,9 +10,11 @@ state file after each answer, so a restart goes on where it stopped: nothing is 
 a request whose answer was lost is sent again once (the import reads the same lines twice as
 once). A rotated file (renamed away and a new one created, or copied and truncated) is read
 to its end first where it can be found beside the new one (a name that begins with the
-file's, holding the lines sent so far). When the server is away or busy the collector waits
-longer each time (up to five minutes), then sends what is waiting; a wrong token, point or
-format stops it with the server's reason.
+file's, holding the lines sent so far): followed on while the PBX still writes to it (it
+does until it opens its log again), then finished, then any file rotated after it (two
+rotations while the collector was stopped), then the new one. When the server is away or
+busy the collector waits longer each time (up to five minutes), then sends what is waiting;
+a wrong token, point or format stops it with the server's reason.
 
 It needs nothing but Python's standard library and no database: it is the product's only
 piece that runs on the PBX's machine. The token is read from VAXELSTAT_PUSH_TOKEN or
@@ -21,6 +23,7 @@ piece that runs on the PBX's machine. The token is read from VAXELSTAT_PUSH_TOKE
 
 import argparse
 import hashlib
+import http.client
 import json
 import os
 import signal
@@ -37,6 +40,9 @@ from typing import Any
 HEAD = 4096
 MAX_BACKOFF = 300.0
 DEFAULT_CHUNK = 4 * 1024 * 1024
+# A rotated file written to this recently is still the PBX's (it writes to the renamed file
+# until it opens its log again): followed on, before the new one.
+SETTLE_S = 10.0
 # Answers that mean the lines were read (a 422: the server read and rejected them all, and
 # keeps them as rejected records to be fixed and read again there).
 DELIVERED = {200, 422}
@@ -104,6 +110,35 @@ def _rotated(followed: Followed) -> Path | None:
     return None
 
 
+# Rotated files compressed by logrotate: not the log's text.
+COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip")
+
+
+def _rotated_since(path: Path, old: Path) -> list[Path]:
+    """The files rotated after `old` (written to later than it), oldest first."""
+    when = old.stat().st_mtime
+    found = []
+    for sibling in path.parent.iterdir():
+        if (
+            sibling.name.startswith(path.name)
+            and sibling not in (path, old)
+            and not sibling.name.endswith(COMPRESSED)
+            and sibling.is_file()
+            and sibling.stat().st_mtime > when
+        ):
+            found.append(sibling)
+    return sorted(found, key=lambda p: p.stat().st_mtime)
+
+
+def _answer(body: bytes) -> dict[str, Any]:
+    """The push endpoint's answer; a body that is not its JSON (a proxy's page) is an
+    error to wait out."""
+    try:
+        return dict(json.loads(body or b"{}"))
+    except (ValueError, TypeError) as exc:
+        raise OSError(f"an answer that is not the push endpoint's: {body[:200]!r}") from exc
+
+
 class Collector:
     def __init__(
         self,
@@ -116,10 +151,12 @@ class Collector:
         chunk: int = DEFAULT_CHUNK,
         timeout: float = 60.0,
         log: Any = None,
+        settle: float = SETTLE_S,
     ) -> None:
         self.endpoint = f"{url.rstrip('/')}/ingest/push/{point}/"
         self.token, self.fmt, self.chunk, self.timeout = token, fmt, chunk, timeout
         self.state = state
+        self.settle = settle
         self.log = log or sys.stderr
         saved = self._load()
         self.files = [
@@ -163,14 +200,18 @@ class Collector:
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
-                return dict(json.loads(answer.read() or b"{}"))
+                return _answer(answer.read())
         except urllib.error.HTTPError as exc:
-            text = exc.read().decode("utf-8", "replace")[:500]
+            body = exc.read()
             if exc.code in DELIVERED:
-                return dict(json.loads(text or "{}"))
+                return _answer(body)
+            text = body.decode("utf-8", "replace")[:500]
             if exc.code in FATAL:
                 raise Fatal(f"{self.endpoint}: {exc.code} {text}") from exc
             raise OSError(f"{self.endpoint}: {exc.code} {text}") from exc
+        except http.client.HTTPException as exc:
+            # A connection cut in the middle of the answer: sent again.
+            raise OSError(f"{self.endpoint}: {type(exc).__name__}: {exc}") from exc
 
     def _lines(self, path: Path, offset: int, to_end: bool = False) -> bytes:
         """The complete lines after `offset` (at most a chunk; a rotated file's last line
@@ -188,10 +229,12 @@ class Collector:
         """Send `path`'s lines after the followed offset; return the bytes sent."""
         sent = 0
         while body := self._lines(path, followed.offset, to_end):
+            # The file's first bytes as sent (read before the answer: the file may rotate
+            # while it is awaited).
+            head = _head(path, followed.offset + len(body)) if followed.offset < HEAD else ""
             answer = self._send(Path(followed.path).name, body)
             followed.offset += len(body)
-            if followed.offset - len(body) < HEAD:
-                followed.head = _head(path, followed.offset)
+            followed.head = head or followed.head
             self._save()
             sent += len(body)
             if answer.get("rejected"):
@@ -201,21 +244,38 @@ class Collector:
                 )
         return sent
 
+    def _finish_rotated(self, followed: Followed) -> tuple[int, bool]:
+        """The rest of a rotated file; return the bytes sent and whether it is finished.
+        The PBX writes to the renamed file until it opens its log again: one written to in
+        the last `settle` seconds is followed on, and the new file waits its turn. Files
+        rotated since (two rotations while the collector was stopped) follow it whole,
+        oldest first."""
+        old = _rotated(followed)
+        path = Path(followed.path)
+        if old is None:
+            self.log.write(
+                f"{path}: rotated, and its earlier file was not found beside it: lines "
+                f"written after byte {followed.offset} of it were not sent\n"
+            )
+            return 0, True
+        sent = self._send_from(followed, old)
+        if time.time() - old.stat().st_mtime < self.settle:
+            return sent, False
+        sent += self._send_from(followed, old, to_end=True)
+        for between in _rotated_since(path, old):
+            sent += self._send_from(Followed(followed.path), between, to_end=True)
+        return sent, True
+
     def round(self) -> int:
         """One pass over the files; return the bytes sent."""
         sent = 0
         for followed in self.files:
             path = Path(followed.path)
             if followed.inode and not _is_same(path, followed):
-                # Rotated: the rest of the old file first, where it is to be found.
-                old = _rotated(followed)
-                if old is not None:
-                    sent += self._send_from(followed, old, to_end=True)
-                else:
-                    self.log.write(
-                        f"{path}: rotated, and its earlier file was not found beside it: "
-                        f"lines written after byte {followed.offset} of it were not sent\n"
-                    )
+                done, finished = self._finish_rotated(followed)
+                sent += done
+                if not finished:
+                    continue
                 followed.dev = followed.inode = followed.offset = 0
                 followed.head = ""
                 self._save()

@@ -56,6 +56,12 @@ def forget_held_of_stored_calls(
     )
     if not held:
         return
+    # A call held since long ago (an agent logged in since Friday) is stored up to the
+    # earlier file's end, where its in-progress note is: the window reaches to this file's
+    # last leg.
+    (last_leg,) = ws.one("SELECT max(start_utc) FROM staged")
+    if last_leg is not None and last_leg > latest:
+        latest = last_leg
     # The held starts are local times: a day either side covers every offset.
     ws.con.register(
         "stored_held",

@@ -8,16 +8,11 @@ from typing import Any
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
-from vaxelstat.reports.engine import figure_value, measure_sql
+from vaxelstat.reports.engine import figure_value, measure_sql, object_and, split_pair
 from vaxelstat.reports.measures import REPORTS, Measure, columns_of
 from vaxelstat.reports.period import Period
 
 REPORT = "agent.calls"
-# (agent, queue) as one bucket in each engine's SQL.
-_BUCKET = {
-    "duckdb": "CAST(object_id AS VARCHAR) || '|' || group_from",
-    "clickhouse": "concat(toString(object_id), '|', group_from)",
-}
 
 
 @dataclass
@@ -42,7 +37,7 @@ def agent_queues(
         [a.id for a in agents],
         f"{report.legs} AND direction <> 'agent' AND {where}",
         params,
-        _BUCKET[store.dialect],
+        object_and("group_from", store.dialect),
         [measure_sql(m, store.dialect) for m in columns],
     )
     by_id = {a.id: a for a in agents}
@@ -56,7 +51,7 @@ def agent_queues(
         if bucket is None:
             total = figures
             continue
-        agent, _, queue = str(bucket).partition("|")
-        rows.append((by_id[int(agent)], queue, figures))
+        agent, queue = split_pair(bucket)
+        rows.append((by_id[agent], queue, figures))
     rows.sort(key=lambda r: (order[r[0].id], r[1]))
     return AgentQueues(columns, rows, total)

@@ -75,6 +75,24 @@ def sources(
     return source
 
 
+# Two columns as one bucket (an object and a text: an agent and its pause reason or queue),
+# "object|text", in each engine's SQL.
+_PAIR = {
+    "duckdb": "CAST(object_id AS VARCHAR) || '|' || {}",
+    "clickhouse": "concat(toString(object_id), '|', {})",
+}
+
+
+def object_and(column: str, dialect: str) -> str:
+    """The bucket of each object and a text column's value (read back by split_pair)."""
+    return _PAIR[dialect].format(column)
+
+
+def split_pair(bucket: object) -> tuple[int, str]:
+    object_id, _, text = str(bucket).partition("|")
+    return int(object_id), text
+
+
 def figure_value(measure: Measure, raw: Any) -> Any:
     """A figure as the engine gives it: counts and sums whole, the rest to one decimal."""
     if raw is None:

@@ -27,18 +27,70 @@ from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.reports.period import Period
 
-# Each ending's name on the page of a call's journey.
-ENDINGS = {
-    "answered": gettext_noop("Besvarat"),
-    "voicemail": gettext_noop("Röstsvar"),
-    "abandoned": gettext_noop("Avslutat i kö"),
-    "no_agent": gettext_noop("Ingen ledig"),
-    "no_answer": gettext_noop("Ej svar eller upptaget"),
-    "not_connected": gettext_noop("Ej framkopplat"),
-    "forwarded": gettext_noop("Vidarekopplat"),
-}
-# A step's depth at the same second: routing first, then groups, then users.
-_DEPTH = (
+# Each ending: its key, its name on a call's page, the measure's label (Swedish, English)
+# and the end of its definition (Swedish, English).
+JOURNEY_ENDINGS = (
+    (
+        "answered",
+        gettext_noop("Besvarat"),
+        "Slutade besvarat",
+        "Ended answered",
+        "en användare eller en grupps medlem svarade (i något steg)",
+        "a user or a group's member answered it (at any step)",
+    ),
+    (
+        "voicemail",
+        gettext_noop("Röstsvar"),
+        "Slutade i röstsvar",
+        "Ended in voicemail",
+        "ingen svarade och en röstbrevlåda tog det",
+        "no one answered and a mailbox took it",
+    ),
+    (
+        "abandoned",
+        gettext_noop("Avslutat i kö"),
+        "Slutade avslutat i kö",
+        "Ended abandoned in a queue",
+        "uppringaren lade på medan en grupp sökte en medlem (grupp sist)",
+        "the caller hung up while a group sought a member (a group last)",
+    ),
+    (
+        "no_agent",
+        gettext_noop("Ingen ledig"),
+        "Slutade ingen ledig",
+        "Ended with no one free",
+        "gruppen sist hade ingen ledig medlem",
+        "the group last had no member free",
+    ),
+    (
+        "no_answer",
+        gettext_noop("Ej svar eller upptaget"),
+        "Slutade ej svar eller upptaget",
+        "Ended no answer or busy",
+        "en användare sist svarade inte eller var upptagen",
+        "a user last did not answer or was busy",
+    ),
+    (
+        "not_connected",
+        gettext_noop("Ej framkopplat"),
+        "Slutade ej framkopplat",
+        "Ended not connected",
+        "en regel eller IVR sist kopplade det ingenstans (uppringaren lade på i menyn, stängt)",
+        "a rule or IVR last sent it nowhere (the caller hung up in the menu, closed)",
+    ),
+    (
+        "forwarded",
+        gettext_noop("Vidarekopplat"),
+        "Slutade vidarekopplat",
+        "Ended forwarded",
+        "det kopplades vidare till något som inte mäts (ett externt nummer)",
+        "it was sent on to something not measured (an outside number)",
+    ),
+)
+ENDINGS = {key: name for key, name, *_ in JOURNEY_ENDINGS}
+# A step's depth at the same second: routing first, then groups, then users (SQL: the
+# reports' and a call's page's order).
+DEPTH = (
     "CASE object_kind WHEN 'rule' THEN 0 WHEN 'ivr' THEN 1 WHEN 'acd' THEN 2 "
     "WHEN 'hunt' THEN 2 ELSE 3 END"
 )
@@ -54,7 +106,7 @@ def journey_source(legs: str = "{legs}") -> str:
         WHERE start_local >= $journey_from AND start_local < $journey_to),
       steps AS (
         SELECT collection_point_id, call_id, leg_id, start_utc, type, forwarded_to,
-          {_DEPTH} AS depth,
+          {DEPTH} AS depth,
           -- A member rung by a group is the group's step.
           CASE WHEN object_kind = 'user' AND group_from <> '' THEN 0 ELSE 1 END AS own
         FROM near WHERE direction = 'in' AND NOT internal),
@@ -88,24 +140,33 @@ def journey_params(period: Period) -> dict[str, Any]:
 
 
 def call_ending(
-    scope: Scope, object_ids: list[int], call_id: str, first: datetime, last: datetime
+    scope: Scope,
+    object_ids: list[int],
+    point_id: int,
+    call_id: str,
+    first: datetime,
+    last: datetime,
 ) -> str | None:
-    """How the external call of this id ended (an ENDINGS key), as the reports count it; None
-    where it is no external incoming call or its front door is not one the reader may see.
-    `first` and `last`: the local starts of its legs."""
+    """How the external call of this point and id ended (an ENDINGS key), as the reports
+    count it; None where it is no external incoming call or its front door is not one the
+    reader may see. `first` and `last`: the local starts of its legs."""
     params = {
         "journey_from": first - timedelta(days=1),
         "journey_to": last + timedelta(days=1),
         "call": call_id,
+        "point": point_id,
     }
     rows = get_store().aggregate(
         scope,
         object_ids,
-        "call_id = $call AND j_front",
+        "j_front",
         params,
         "j_end",
         ["count(*)"],
-        journey_source(),
+        # (The call's legs only: the statement reads no other.)
+        journey_source(
+            "(SELECT * FROM {legs} WHERE call_id = $call AND collection_point_id = $point)"
+        ),
     )
     endings = [ending for ending, _count in rows if ending is not None]
     return endings[0] if endings else None

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import get_language
 
+from vaxelstat.reports.journey import JOURNEY_ENDINGS
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -668,58 +670,7 @@ def _callbacks(scope: str) -> list[Measure]:
 MEASURES += [m for scope in CALLBACK_SCOPES for m in _callbacks(scope)]
 
 # Samtalets väg (vaxelstat.reports.journey): the external calls that came in by an object
-# first (its front door), by where they ended.
-JOURNEY_ENDINGS = (
-    (
-        "answered",
-        "Slutade besvarat",
-        "Ended answered",
-        "en användare eller en grupps medlem svarade (i något steg)",
-        "a user or a group's member answered it (at any step)",
-    ),
-    (
-        "voicemail",
-        "Slutade i röstsvar",
-        "Ended in voicemail",
-        "ingen svarade och en röstbrevlåda tog det",
-        "no one answered and a mailbox took it",
-    ),
-    (
-        "abandoned",
-        "Slutade avslutat i kö",
-        "Ended abandoned in a queue",
-        "uppringaren lade på medan en grupp sökte en medlem (grupp sist)",
-        "the caller hung up while a group sought a member (a group last)",
-    ),
-    (
-        "no_agent",
-        "Slutade ingen ledig",
-        "Ended with no one free",
-        "gruppen sist hade ingen ledig medlem",
-        "the group last had no member free",
-    ),
-    (
-        "no_answer",
-        "Slutade ej svar eller upptaget",
-        "Ended no answer or busy",
-        "en användare sist svarade inte eller var upptagen",
-        "a user last did not answer or was busy",
-    ),
-    (
-        "not_connected",
-        "Slutade ej framkopplat",
-        "Ended not connected",
-        "en regel eller IVR sist kopplade det ingenstans (uppringaren lade på i menyn, stängt)",
-        "a rule or IVR last sent it nowhere (the caller hung up in the menu, closed)",
-    ),
-    (
-        "forwarded",
-        "Slutade vidarekopplat",
-        "Ended forwarded",
-        "det kopplades vidare till något som inte mäts (ett externt nummer)",
-        "it was sent on to something not measured (an outside number)",
-    ),
-)
+# first (its front door), by where they ended (its JOURNEY_ENDINGS).
 
 
 # The kinds of object a call from outside may come in by, with their scope and their legs
@@ -750,7 +701,7 @@ def _journey(scope: str) -> list[Measure]:
             source="journey",
         )
     ]
-    for key, sv, en, def_sv, def_en in JOURNEY_ENDINGS:
+    for key, _name, sv, en, def_sv, def_en in JOURNEY_ENDINGS:
         measures.append(
             Measure(
                 scope,

@@ -7,16 +7,12 @@ from dataclasses import dataclass
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
+from vaxelstat.reports.engine import object_and, split_pair
 from vaxelstat.reports.measures import PAUSED
 from vaxelstat.reports.period import Period
 
 # The reason of a pause the PBX gave none.
 NO_REASON = ""
-# (object, reason) as one bucket in each engine's SQL.
-_BUCKET = {
-    "duckdb": "CAST(object_id AS VARCHAR) || '|' || note",
-    "clickhouse": "concat(toString(object_id), '|', note)",
-}
 
 
 @dataclass
@@ -38,7 +34,7 @@ def pauses(org: Organization, agents: list[MeasuredObject], period: Period, scop
         [a.id for a in agents],
         f"{PAUSED} AND {where}",
         params,
-        _BUCKET[store.dialect],
+        object_and("note", store.dialect),
         ["sum(talk_s)"],
     )
     seconds: dict[int, dict[str, int]] = {a.id: {} for a in agents}
@@ -46,8 +42,8 @@ def pauses(org: Organization, agents: list[MeasuredObject], period: Period, scop
     for bucket, (value,) in rows:
         if bucket is None:
             continue
-        agent, _, reason = str(bucket).partition("|")
-        seconds[int(agent)][reason] = int(value or 0)
+        agent, reason = split_pair(bucket)
+        seconds[agent][reason] = int(value or 0)
         by_reason[reason] = by_reason.get(reason, 0) + int(value or 0)
     names = org.pause_reason_names
     reasons = [

@@ -5,6 +5,7 @@ bucket as the engine's figure, so counting them gives the figure.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
@@ -20,6 +21,7 @@ from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
 from vaxelstat.reports.engine import sources
+from vaxelstat.reports.journey import DEPTH
 from vaxelstat.reports.measures import BY_KEY, REPORTS
 from vaxelstat.reports.period import Period, local_start
 from vaxelstat.reports.render import clock
@@ -155,7 +157,17 @@ def specification(
                 "object_kind": obj.kind,
                 "object_number": obj.number,
                 "object_name": obj.display_name,
-                **{k: row[k] for k in (*TEXT_FIELDS, "wait_s", "talk_s", "call_id", "leg_id")},
+                **{
+                    k: row[k]
+                    for k in (
+                        *TEXT_FIELDS,
+                        "wait_s",
+                        "talk_s",
+                        "call_id",
+                        "leg_id",
+                        "collection_point_id",
+                    )
+                },
             }
         )
     return Specification(total, calls)
@@ -163,28 +175,40 @@ def specification(
 
 # A call's steps shown at most (a call of more legs is no call a person placed).
 MOST_STEPS = 200
-# At the same second: routing first, then groups, then users (as Samtalets väg reads them).
-DEPTH = {"rule": 0, "ivr": 1, "acd": 2, "hunt": 2, "user": 3}
 
 
 def call_steps(
-    org: Organization, call_id: str, *, scope: Scope
+    org: Organization, point_id: int, call_id: str, *, scope: Scope
 ) -> tuple[list[dict[str, Any]], int]:
-    """Samtalets väg: the legs of one call, in order, of the objects the reader may see, as
-    the specification gives legs; and how many of its legs are at objects the reader may not
+    """Samtalets väg: the legs of one call (of a collection point), in order (at the same
+    second as the journey orders steps), of the objects the reader may see, as the
+    specification gives legs; and how many of its legs are at objects the reader may not
     see (named by count only)."""
     store = get_store()
     objects = {o.id: o for o in MeasuredObject.objects.filter(organization=org)}
-    where = "call_id = $call AND direction <> 'agent'"
-    params = {"call": call_id}
+    where = "call_id = $call AND collection_point_id = $point AND direction <> 'agent'"
+    params: dict[str, Any] = {"call": call_id, "point": point_id}
     total, rows = store.legs_page(
-        scope, list(objects), where, params, "start_utc, leg_id", MOST_STEPS, 0
+        scope, list(objects), where, params, f"start_utc, {DEPTH}, leg_id", MOST_STEPS, 0
+    )
+    if not rows:
+        return [], 0
+    # The rest of the call, counted: around the steps seen (a call lasts less than a day).
+    params.update(
+        first=min(r["start_utc"] for r in rows) - timedelta(days=1),
+        last=max(r["start_utc"] for r in rows) + timedelta(days=1),
     )
     everyone, _rows = store.legs_page(
-        Scope.whole(org.id), list(objects), where, params, "start_utc, leg_id", 0, 0
+        Scope.whole(org.id),
+        list(objects),
+        f"{where} AND start_utc BETWEEN $first AND $last",
+        params,
+        "start_utc",
+        0,
+        0,
     )
     steps = []
-    for row in sorted(rows, key=lambda r: (r["start_utc"], DEPTH.get(r["object_kind"], 3))):
+    for row in rows:
         obj = objects[row["object_id"]]
         steps.append(
             {

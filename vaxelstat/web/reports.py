@@ -203,10 +203,7 @@ def change(measure: Measure, now: Any, before: Any, numbers: Numbers) -> str:
         points = f"{abs(diff):.1f}".replace(".", numbers.decimal)
         unit = _("procentenheter")
         return f"{sign}{points}\xa0{unit}"
-    if measure.unit == "seconds":
-        shown = clock(abs(diff))
-    else:
-        shown = f"{abs(diff):,}".replace(",", numbers.thousands)
+    shown = numbers.shown(measure, abs(diff))
     if not before:
         return f"{sign}{shown}"
     share = f"{abs(100 * diff / before):.1f}".replace(".", numbers.decimal)
@@ -485,10 +482,11 @@ def journey_page(request: HttpRequest) -> HttpResponse:
         raise Http404
     org = current_organization(request)
     call_id = request.GET.get("call", "")[:200]
+    point_id = whole(request.GET.get("point"), 1) or 0
     # Where the reader came from (the specification), to go back to.
     back = request.GET.get("back", "")[:4000]
     scope = scope_for(request.user, org)
-    steps, unseen = call_steps(org, call_id, scope=scope) if call_id else ([], 0)
+    steps, unseen = call_steps(org, point_id, call_id, scope=scope) if call_id else ([], 0)
     if not steps:
         raise Http404
     show(org, steps)
@@ -502,6 +500,7 @@ def journey_page(request: HttpRequest) -> HttpResponse:
     ending = call_ending(
         scope,
         list(visible_objects(request.user, org).values_list("id", flat=True)),
+        point_id,
         call_id,
         min(s["start_local"] for s in steps),
         max(s["start_local"] for s in steps),
@@ -533,9 +532,10 @@ def agent_queues_page(request: HttpRequest) -> HttpResponse:
     except TooLarge:
         raise Http404 from None
     numbers = Numbers.current()
+    # The queues by name where the reader may see them, else by number.
     groups = {
         o.number: o.display_name or o.number
-        for o in MeasuredObject.objects.filter(organization=org, kind__in=("acd", "hunt"))
+        for o in visible_objects(request.user, org).filter(kind__in=("acd", "hunt"))
     }
     return render(
         request,

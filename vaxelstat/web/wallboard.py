@@ -92,7 +92,10 @@ def wallboard(request: HttpRequest) -> HttpResponse:
         "org": org,
         "tiles": today_tiles(org, list(groups), scope_for(request.user, org), going_on),
         "newest": newest,
-        "newest_age": clock(int((timezone.now() - newest).total_seconds())) if newest else "",
+        # (A PBX whose clock is ahead writes lines "from the future": no time ago.)
+        "newest_age": clock(max(0, int((timezone.now() - newest).total_seconds())))
+        if newest
+        else "",
         "today": local_today(org.tzinfo),
         "now": timezone.now(),
         "last_import": last_import(org),

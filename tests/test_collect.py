@@ -43,6 +43,20 @@ def _append(path: Path, lines: list[str]) -> None:
         f.write("".join(lines))
 
 
+def _command(point: CollectionPoint, url: str, *options: object) -> list[str]:
+    """`vaxelstat collect` for the point at `url` (the last option its file)."""
+    return [
+        sys.executable,
+        "-m",
+        "vaxelstat.collect",
+        "--point",
+        str(point.id),
+        "--url",
+        url,
+        *map(str, options),
+    ]
+
+
 def _whole(tmp_path: Path, lines: list[str]):  # type: ignore[no-untyped-def]
     """The store's legs of the whole log imported at once (another organization)."""
     org, point, _ = _point("whole")
@@ -87,22 +101,9 @@ def test_a_log_followed_through_rotations_and_restarts_ends_as_one_import(
 
     # The real command, killed (SIGKILL, between or in the middle of requests) and started
     # again while the rest is written.
-    command = [
-        sys.executable,
-        "-m",
-        "vaxelstat.collect",
-        "--point",
-        str(point.id),
-        "--url",
-        live_server.url,
-        "--format",
-        FORMAT,
-        "--state",
-        str(state),
-        "--interval",
-        "0.5",
-        str(log),
-    ]
+    command = _command(
+        point, live_server.url, "--format", FORMAT, "--state", str(state), "--interval", "0.5", log
+    )
     env = {**os.environ, "VAXELSTAT_PUSH_TOKEN": token}
     first = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
     time.sleep(1.2)
@@ -152,19 +153,7 @@ def test_a_wrong_token_stops_the_collector_with_the_servers_reason(
     with pytest.raises(Fatal, match="401.*wrong token"):
         wrong.round()
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "vaxelstat.collect",
-            "--point",
-            str(point.id),
-            "--url",
-            live_server.url,
-            "--once",
-            "--state",
-            str(tmp_path / "t.json"),
-            str(log),
-        ],
+        _command(point, live_server.url, "--once", "--state", str(tmp_path / "t.json"), log),
         env={**os.environ, "VAXELSTAT_PUSH_TOKEN": "nope"},
         capture_output=True,
         text=True,

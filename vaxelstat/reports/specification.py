@@ -73,6 +73,32 @@ class Specification:
     calls: list[dict[str, Any]]
 
 
+def leg_of(row: dict[str, Any], obj: MeasuredObject, tz: Any) -> dict[str, Any]:
+    """A stored leg as the specification and a call's page give it: its type, its local
+    start (with the offset where the local time is ambiguous), its object and its columns."""
+    return {
+        "type": row["type"],
+        "type_label": TYPE_LABELS[row["type"]],
+        "start": local_start(row["start_local"], row["start_utc"], tz),
+        "start_local": row["start_local"],
+        "start_utc": row["start_utc"],
+        "object_kind": obj.kind,
+        "object_number": obj.number,
+        "object_name": obj.display_name,
+        **{
+            k: row[k]
+            for k in (
+                *TEXT_FIELDS,
+                "wait_s",
+                "talk_s",
+                "call_id",
+                "leg_id",
+                "collection_point_id",
+            )
+        },
+    }
+
+
 def specification(
     org: Organization,
     report_key: str,
@@ -146,30 +172,7 @@ def specification(
         offset,
         source,
     )
-    calls = []
-    for row in rows:
-        obj = names[row["object_id"]]
-        calls.append(
-            {
-                "type": row["type"],
-                "type_label": TYPE_LABELS[row["type"]],
-                "start": local_start(row["start_local"], row["start_utc"], period.tz),
-                "object_kind": obj.kind,
-                "object_number": obj.number,
-                "object_name": obj.display_name,
-                **{
-                    k: row[k]
-                    for k in (
-                        *TEXT_FIELDS,
-                        "wait_s",
-                        "talk_s",
-                        "call_id",
-                        "leg_id",
-                        "collection_point_id",
-                    )
-                },
-            }
-        )
+    calls = [leg_of(row, names[row["object_id"]], period.tz) for row in rows]
     return Specification(total, calls)
 
 
@@ -207,22 +210,7 @@ def call_steps(
         0,
         0,
     )
-    steps = []
-    for row in rows:
-        obj = objects[row["object_id"]]
-        steps.append(
-            {
-                "type": row["type"],
-                "type_label": TYPE_LABELS[row["type"]],
-                "start": local_start(row["start_local"], row["start_utc"], org.tzinfo),
-                "start_local": row["start_local"],
-                "start_utc": row["start_utc"],
-                "object_kind": obj.kind,
-                "object_number": obj.number,
-                "object_name": obj.display_name,
-                **{k: row[k] for k in (*TEXT_FIELDS, "wait_s", "talk_s", "call_id", "leg_id")},
-            }
-        )
+    steps = [leg_of(row, objects[row["object_id"]], org.tzinfo) for row in rows]
     return steps, everyone - total
 
 

@@ -518,19 +518,29 @@ def journey_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def agent_queues_page(request: HttpRequest) -> HttpResponse:
-    """Agenter per kö: agent.calls with a row per agent and the queue that rang it."""
+def _agents_figures(request: HttpRequest, fits: Any, compute: Any) -> tuple[Choice, Any, Any]:
+    """The choice of a page beside the agents' reports, its organization and `compute`'s
+    figures (of what the reader may see); 404 where the page is not the report's (`fits`),
+    nothing is chosen, or the choice is refused."""
     if not request.user.may_open("reports"):  # type: ignore[union-attr]
         raise Http404
     choice = read_choice(request)
-    if choice.report.key != "agent.calls" or not choice.objects or choice.error:
+    if not fits(choice) or not choice.objects or choice.error:
         raise Http404
     org = choice.org
     try:
-        found = agent_queues(org, choice.objects, choice.period(), scope_for(request.user, org))
+        found = compute(org, choice.objects, choice.period(), scope_for(request.user, org))
     except TooLarge:
         raise Http404 from None
+    return choice, org, found
+
+
+@login_required
+def agent_queues_page(request: HttpRequest) -> HttpResponse:
+    """Agenter per kö: agent.calls with a row per agent and the queue that rang it."""
+    choice, org, found = _agents_figures(
+        request, lambda c: c.report.key == "agent.calls", agent_queues
+    )
     numbers = Numbers.current()
     # The queues by name where the reader may see them, else by number.
     groups = {
@@ -561,16 +571,7 @@ def agent_queues_page(request: HttpRequest) -> HttpResponse:
 def pauses_page(request: HttpRequest) -> HttpResponse:
     """Pausad tid per orsak: the chosen agents' paused time of the period by the reason the
     PBX gave (named as the admin names them), beside Agenter – Inloggad tid."""
-    if not request.user.may_open("reports"):  # type: ignore[union-attr]
-        raise Http404
-    choice = read_choice(request)
-    if choice.report.scope != "agent" or not choice.objects or choice.error:
-        raise Http404
-    org = choice.org
-    try:
-        found = pauses(org, choice.objects, choice.period(), scope_for(request.user, org))
-    except TooLarge:
-        raise Http404 from None
+    choice, org, found = _agents_figures(request, lambda c: c.report.scope == "agent", pauses)
     rows = [
         {
             "agent": agent,

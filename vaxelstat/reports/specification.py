@@ -80,8 +80,6 @@ def leg_of(row: dict[str, Any], obj: MeasuredObject, tz: Any) -> dict[str, Any]:
         "type": row["type"],
         "type_label": TYPE_LABELS[row["type"]],
         "start": local_start(row["start_local"], row["start_utc"], tz),
-        "start_local": row["start_local"],
-        "start_utc": row["start_utc"],
         "object_kind": obj.kind,
         "object_number": obj.number,
         "object_name": obj.display_name,
@@ -210,7 +208,14 @@ def call_steps(
         0,
         0,
     )
-    steps = [leg_of(row, objects[row["object_id"]], org.tzinfo) for row in rows]
+    steps = [
+        {
+            **leg_of(row, objects[row["object_id"]], org.tzinfo),
+            "start_local": row["start_local"],
+            "start_utc": row["start_utc"],
+        }
+        for row in rows
+    ]
     return steps, everyone - total
 
 

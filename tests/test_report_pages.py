@@ -68,6 +68,8 @@ def test_a_figure_opens_exactly_its_calls(simulated) -> None:
     )
     assert link
     url, shown = link.group(1).replace("&amp;", "&"), link.group(2)
+    # The link is short: the report's choices under a key, its measure and its bucket.
+    assert re.fullmatch(r"/basrapporter/samtal/\?ref=[\w-]{16}&measure=answered&bucket=3", url)
     calls = client.get(url).content.decode()
     count = re.search(
         r'<p id="call-count" role="status">(\d+) samtal</p>', calls.replace("\xa0", "")
@@ -413,9 +415,10 @@ def test_jamfor_med_foregaende_period_shows_both_periods_side_by_side(simulated)
         r'[^"]*bucket=1)">([^<]+)</a>',
         page,
     )
-    assert link and "from=2026-11-11" in link.group(1) and "to=2026-11-15" in link.group(1)
-    assert link.group(2) == shown(then.rows[1][1]["answered"])
+    assert link and link.group(2) == shown(then.rows[1][1]["answered"])
     listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    # (Its calls are the period before's: the list's back link names its dates.)
+    assert "from=2026-11-11&amp;to=2026-11-15" in listed
     count = re.search(r'id="call-count" role="status">(\d+) samtal', listed.replace("\xa0", ""))
     assert count and count.group(1) == link.group(2).replace("\xa0", "")
     # The chart: each count's bars of both periods, the earlier named so.
@@ -454,3 +457,30 @@ def test_hjalp_works_the_comparison_example_through(simulated) -> None:
     ):
         shown = change(MEASURES[("group", key)], now, then, numbers)
         assert shown.replace("\xa0", " ") in page.replace("\xa0", " "), shown
+
+
+def test_a_short_key_is_its_organizations_and_keeps_the_readers_limits(simulated) -> None:
+    """A figure's short key opens its report's calls for whoever may see them: an unknown
+    key is not found, another organization's key is not found, and a reader granted one
+    group sees only that group's calls under a key made of both groups."""
+    queues = find_objects(simulated.a, "acd", "all")
+    params = {**PERIOD, "report": "acd.incoming", "group": "day", "o": [o.id for o in queues]}
+    page = logged_in(simulated.alice).get("/basrapporter/", params).content.decode()
+    key = re.search(r"/basrapporter/samtal/\?ref=([\w-]+)&amp;measure=incoming", page).group(1)  # type: ignore[union-attr]
+    calls = logged_in(simulated.alice).get("/basrapporter/samtal/", {"ref": key})
+    assert calls.status_code == 200
+    assert (
+        logged_in(simulated.alice).get("/basrapporter/samtal/", {"ref": "x" * 16}).status_code
+        == 404
+    )
+    assert (
+        logged_in(simulated.charlie).get("/basrapporter/samtal/", {"ref": key}).status_code == 404
+    )
+    everyone = int(
+        re.search(
+            r'id="call-count" role="status">(\d+)', calls.content.decode().replace("\xa0", "")
+        ).group(1)
+    )  # type: ignore[union-attr]
+    bob = logged_in(simulated.bob).get("/basrapporter/samtal/", {"ref": key}).content.decode()
+    seen = int(re.search(r'id="call-count" role="status">(\d+)', bob.replace("\xa0", "")).group(1))  # type: ignore[union-attr]
+    assert 0 < seen < everyone

@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
 
 from vaxelstat import control, tmpfiles
 from vaxelstat.calls.store import close_stores, get_store
@@ -167,11 +168,20 @@ def _loop(name: str, every_s: float, job: Callable[[], object], stop: threading.
         _run(name, job)
 
 
+def forget_report_keys() -> int:
+    """The short keys of reports no page has shown for QUERY_DAYS (their links go stale)."""
+    from vaxelstat.saved.models import QUERY_DAYS, ReportQuery
+
+    old = timezone.now() - timedelta(days=QUERY_DAYS)
+    return ReportQuery.objects.filter(made__lt=old).delete()[0]
+
+
 def nightly() -> None:
     """The night's work: gallring (each organization's retention), then the call store's
     compaction."""
     _run("gallring", run_retention)
     _run("call store compaction", lambda: get_store().unscoped_compact())
+    _run("report keys", forget_report_keys)
 
 
 # The night's work runs at this local time (TIME_ZONE), and at start when the last run is more

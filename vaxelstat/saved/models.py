@@ -1,11 +1,15 @@
-from datetime import date, datetime, time
+import base64
+import hashlib
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vaxelstat.exports.content import ExportRequest
 from vaxelstat.exports.models import Export
+from vaxelstat.orgs.models import Organization
 from vaxelstat.reports.period import next_sending, relative_dates
 
 # Scheduled reports are sent at this local time of the organization.
@@ -123,3 +127,44 @@ class Dashboard(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReportQuery(models.Model):
+    """A report's choices (Basrapporter's query string) under a short key: a report's page
+    names them once and each figure's link to its calls carries the key, its measure and its
+    bucket (a year in half hours has 50,000 links). The same choices get the same key; the
+    reader's permissions are applied when the link is opened, as for any address. Kept
+    QUERY_DAYS after last made (the night's work removes older ones)."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE)
+    key = models.CharField(max_length=22, unique=True)
+    query = models.TextField()
+    made = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+    @classmethod
+    def key_of(cls, organization_id: int, query: str) -> str:
+        digest = hashlib.sha256(f"{organization_id}\n{query}".encode()).digest()
+        return base64.urlsafe_b64encode(digest[:12]).decode()
+
+    @classmethod
+    def keep(cls, organization: "Organization", query: str) -> str:
+        """The key of these choices (made or touched now)."""
+        key = cls.key_of(organization.pk, query)
+        now = timezone.now()
+        # Touched at most once a day: a report page shown again writes nothing.
+        kept = ReportQuery.objects.filter(key=key)
+        if not kept.exists():
+            ReportQuery.objects.bulk_create(
+                [ReportQuery(organization=organization, key=key, query=query)],
+                ignore_conflicts=True,
+            )
+        else:
+            kept.filter(made__lt=now - timedelta(days=1)).update(made=now)
+        return key
+
+
+# How long a report's short key lasts after the page that made it was last shown.
+QUERY_DAYS = 90

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -49,7 +49,7 @@ from vaxelstat.reports.specification import (
     specification,
 )
 from vaxelstat.reports.staffing import staffing
-from vaxelstat.saved.models import SavedReport
+from vaxelstat.saved.models import ReportQuery, SavedReport
 
 PAGE_SIZE = 50
 
@@ -154,9 +154,30 @@ class Choice:
         return replace(self, first=before.first, last=before.last, compare=False)
 
 
+def report_params(request: HttpRequest) -> QueryDict:
+    """The query's choices: the request's own, over those a short key (`ref`) names (a
+    figure's link: its report's choices once in the database, its measure and bucket in the
+    link). An unknown key is a 404; the reader's permissions apply as to any address."""
+    ref = request.GET.get("ref", "")
+    if not ref:
+        return request.GET
+    stored = (
+        ReportQuery.objects.filter(organization=current_organization(request), key=ref[:22])
+        .values_list("query", flat=True)
+        .first()
+    )
+    if stored is None:
+        raise Http404
+    params = QueryDict(stored, mutable=True)
+    for key in request.GET:
+        if key != "ref":
+            params.setlist(key, request.GET.getlist(key))
+    return params
+
+
 def read_choice(request: HttpRequest) -> Choice:
     org = current_organization(request)
-    params = request.GET
+    params = report_params(request)
     report = REPORTS.get(params.get("report", ""), REPORTS["acd.incoming"])
     today = local_today(org.tzinfo)
     error = ""
@@ -228,8 +249,10 @@ def report_table(
     numbers = Numbers.current()
 
     def links_of(of: Choice) -> dict[str, str]:
-        base = reverse("report-calls") + "?" + (of.query(o="") if by_object else of.query())
-        href = escape(base)
+        # The choices once, under a short key: each link carries the key, its measure and
+        # its bucket (or object).
+        key = ReportQuery.keep(of.org, of.query(o="") if by_object else of.query())
+        href = escape(reverse("report-calls") + "?ref=" + key)
         return {m.key: f"{href}&amp;measure={m.key}" for m in result.columns}
 
     def cells(
@@ -397,7 +420,7 @@ def calls_page(request: HttpRequest) -> HttpResponse:
     choice = read_choice(request)
     if choice.error or not choice.objects:
         raise Http404
-    params = request.GET
+    params = report_params(request)
     period = choice.period()
     measure = params.get("measure") or None
     # Any measure of the report's scope: an advanced report chooses its own columns.

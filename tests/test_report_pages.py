@@ -484,3 +484,22 @@ def test_a_short_key_is_its_organizations_and_keeps_the_readers_limits(simulated
     bob = logged_in(simulated.bob).get("/basrapporter/samtal/", {"ref": key}).content.decode()
     seen = int(re.search(r'id="call-count" role="status">(\d+)', bob.replace("\xa0", "")).group(1))  # type: ignore[union-attr]
     assert 0 < seen < everyone
+
+
+def test_the_nights_work_forgets_keys_no_page_has_shown_for_90_days(simulated) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vaxelstat.saved.models import ReportQuery
+    from vaxelstat.server import forget_report_keys
+
+    fresh = ReportQuery.keep(simulated.a, "report=acd.incoming&o=1")
+    stale = ReportQuery.keep(simulated.a, "report=acd.incoming&o=2")
+    ReportQuery.objects.filter(key=stale).update(made=timezone.now() - timedelta(days=91))
+    assert forget_report_keys() == 1
+    assert set(ReportQuery.objects.values_list("key", flat=True)) == {fresh}
+    # A key touched again by its page (a day later or more) lives on.
+    ReportQuery.objects.filter(key=fresh).update(made=timezone.now() - timedelta(days=2))
+    assert ReportQuery.keep(simulated.a, "report=acd.incoming&o=1") == fresh
+    assert ReportQuery.objects.get(key=fresh).made > timezone.now() - timedelta(minutes=1)

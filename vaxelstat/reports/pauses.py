@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
-from vaxelstat.reports.engine import object_and, split_pair
-from vaxelstat.reports.measures import PAUSED
+from vaxelstat.reports.engine import measure_sql, object_and, split_pair
+from vaxelstat.reports.measures import AGENT_LEGS, BY_KEY
 from vaxelstat.reports.period import Period
 
 # The reason of a pause the PBX gave none.
@@ -29,13 +29,15 @@ def pauses(org: Organization, agents: list[MeasuredObject], period: Period, scop
     period.check_cells(1, len(agents))
     store = get_store()
     where, params = period.filter(store.dialect)
+    # Pausad tid as the measure table defines it, per agent and reason.
+    paused = BY_KEY[("agent", "paused_time")]
     rows = store.aggregate(
         scope,
         [a.id for a in agents],
-        f"{PAUSED} AND {where}",
+        f"{AGENT_LEGS} AND {paused.where} AND {where}",
         params,
         object_and("note", store.dialect),
-        ["sum(talk_s)"],
+        [measure_sql(paused, store.dialect)],
     )
     seconds: dict[int, dict[str, int]] = {a.id: {} for a in agents}
     by_reason: dict[str, int] = {}

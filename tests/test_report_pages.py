@@ -503,3 +503,56 @@ def test_the_nights_work_forgets_keys_no_page_has_shown_for_90_days(simulated) -
     ReportQuery.objects.filter(key=fresh).update(made=timezone.now() - timedelta(days=2))
     assert ReportQuery.keep(simulated.a, "report=acd.incoming&o=1") == fresh
     assert ReportQuery.objects.get(key=fresh).made > timezone.now() - timedelta(minutes=1)
+
+
+def test_a_long_table_is_shown_a_page_at_a_time_and_each_pages_figures_open_their_calls(
+    simulated,
+) -> None:  # type: ignore[no-untyped-def]
+    from vaxelstat.web.reports import ROWS_SHOWN
+
+    queues = find_objects(simulated.a, "acd", "all")
+    query = {**PERIOD, "time": "", "report": "acd.incoming", "group": "15min"}
+    period = Period.parse(simulated.a.timezone, PERIOD["from"], PERIOD["to"], None, "15min")
+    expected = run_report(
+        simulated.a, "acd.incoming", queues, period, scope=Scope.whole(simulated.a.id)
+    )
+    rows = len(expected.rows)  # 12 days of 96 quarters
+    assert rows == 12 * 96 > 4 * ROWS_SHOWN
+    client = logged_in(simulated.alice)
+    first = client.get("/basrapporter/", {**query, "o": [o.id for o in queues]})
+    page = first.content.decode()
+    assert page.count('<tr><th scope="row">') == ROWS_SHOWN
+    assert f"Rad 1–{ROWS_SHOWN} av 1\xa0152" in page
+    assert cell(page, expected.rows[ROWS_SHOWN - 1][0].label, 0) is not None
+    assert expected.rows[ROWS_SHOWN][0].label not in page.split('id="chart-data"')[0]
+    # Nästa: the next rows, by the same address with its page.
+    following = re.search(r'<a href="([^"]+)" data-fragment>Nästa</a>', page)
+    assert following
+    second = client.get(following.group(1).replace("&amp;", "&")).content.decode()
+    assert f"Rad {ROWS_SHOWN + 1}–{2 * ROWS_SHOWN} av 1\xa0152" in second
+    answered = expected.report.columns.index("answered")
+    busiest = max(range(ROWS_SHOWN, 2 * ROWS_SHOWN), key=lambda i: expected.rows[i][1]["answered"])
+    bucket, values = expected.rows[busiest]
+    assert values["answered"] > 0
+    assert cell(second, bucket.label, answered) == str(values["answered"])
+    # The figure's link names its bucket by its place in the whole table and opens its calls.
+    link = re.search(
+        rf'<a href="(/basrapporter/samtal/\?[^"]*measure=answered&amp;bucket={busiest})">', second
+    )
+    assert link
+    calls = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert f'<p id="call-count" role="status">{values["answered"]} samtal</p>' in calls
+    # A page past the last is the last; the chart has every row on every page.
+    last = client.get("/basrapporter/", {**query, "o": [o.id for o in queues], "table_page": 99})
+    text = last.content.decode()
+    assert f"Rad {4 * ROWS_SHOWN + 1:,}–1,152 av 1,152".replace(",", "\xa0") in text
+    assert text.count('<tr><th scope="row">') == rows - 4 * ROWS_SHOWN
+    chart = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', text, re.S)
+    assert chart and len(__import__("json").loads(chart.group(1))["labels"]) == rows
+    # A browser that takes gzip gets the page gzipped.
+    zipped = client.get(
+        "/basrapporter/", {**query, "o": [o.id for o in queues]}, HTTP_ACCEPT_ENCODING="gzip"
+    )
+    assert zipped["Content-Encoding"] == "gzip"
+    assert __import__("gzip").decompress(zipped.content).decode().count("<tr>") > 0
+    assert len(zipped.content) < len(first.content) / 4

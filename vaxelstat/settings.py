@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "vaxelstat.web.access.AccessLog",
+    # (Before every other: the answer is compressed after they made it.)
+    "vaxelstat.web.compress.CompressText",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

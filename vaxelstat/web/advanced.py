@@ -15,6 +15,7 @@ from vaxelstat.web.reports import (
     read_choice,
     report_table,
     reports_by_kind_list,
+    table_page,
 )
 
 
@@ -27,7 +28,11 @@ def advanced_page(request: HttpRequest) -> HttpResponse:
     columns = chosen_columns(choice.report, request.GET.getlist("m")) or columns_of(choice.report)
     by_object = request.GET.get("rows") == "object"
     result = choice.result(request.user, columns=columns, by_object=by_object)
-    table = report_table(choice, result, by_object=by_object) if result is not None else None
+    table = (
+        report_table(choice, result, by_object=by_object, page=table_page(request))
+        if result is not None
+        else None
+    )
     chosen = {m.key for m in columns}
     context = {
         "choice": choice,

@@ -231,17 +231,66 @@ def change(measure: Measure, now: Any, before: Any, numbers: Numbers) -> str:
     return f"{sign}{shown} ({sign}{share}\xa0%)"
 
 
+# The most rows of a report's table one page shows (the chart shows them all): a year in
+# 30-minute buckets is 7,300 rows, pages of these few are quick to make, send and read.
+ROWS_SHOWN = 250
+
+
+def table_page(request: HttpRequest) -> tuple[int, Any]:
+    """The table's page a report's address asks for (`table_page`, from 1), and how to link
+    to another of its pages (the same address, the same choices)."""
+    page = whole(request.GET.get("table_page"), 1) or 1
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query["table_page"] = str(number)
+        return request.path + "?" + query.urlencode()
+
+    return page, link
+
+
+def _grouped(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+def _paging(count: int, page: int, link: Any) -> tuple[range, dict[str, Any] | None]:
+    """The rows a page of the table shows, and its navigation (None where one page holds
+    them all)."""
+    pages = max(1, -(-count // ROWS_SHOWN))
+    page = min(page, pages)
+    shown = range((page - 1) * ROWS_SHOWN, min(count, page * ROWS_SHOWN))
+    if pages == 1:
+        return shown, None
+    return shown, {
+        "text": _("Rad %(first)s–%(last)s av %(rows)s")
+        % {
+            "first": _grouped(shown.start + 1),
+            "last": _grouped(shown.stop),
+            "rows": _grouped(count),
+        },
+        "links": [
+            (_("Första"), link(1) if page > 1 else ""),
+            (_("Föregående"), link(page - 1) if page > 1 else ""),
+            (_("Nästa"), link(page + 1) if page < pages else ""),
+            (_("Sista"), link(pages) if page < pages else ""),
+        ],
+    }
+
+
 def report_table(
     choice: Choice,
     result: ReportResult,
     by_object: bool = False,
     previous: tuple[Choice, ReportResult] | None = None,
+    page: tuple[int, Any] = (1, None),
 ) -> dict[str, Any]:
     """The table and the chart's series, formatted; each figure links to its calls (of its
     row's bucket, or with a row per object, of its row's object). With `previous` (the same
     report of the period before: Jämför med föregående period), each measure has a column of
     each period, row by row in order (the first day against the first day), its total
-    beside the total and the change under them; the earlier figures link to their calls."""
+    beside the total and the change under them; the earlier figures link to their calls.
+    The table shows ROWS_SHOWN rows at a time: `page` is the page asked for and how to link
+    to another (table_page); the chart has every row."""
     columns = [
         {"key": m.key, "label": m.label, "help": measure_help(m), "unit": m.unit}
         for m in result.columns
@@ -281,29 +330,31 @@ def report_table(
     everyone = ",".join(str(o.id) for o in choice.objects)
     total = cells(result.total, f"&amp;o={everyone}" if by_object else "", links)
     labels = [label(result, bucket) for bucket, _values in result.rows]
-    rows = [
-        (labels[i], cells(values, where(i, bucket), links))
-        for i, (bucket, values) in enumerate(result.rows)
-    ]
+    count = max(len(result.rows), len(previous[1].rows) if previous is not None else 0)
+    shown, paging = _paging(count, *page)
+
+    def now(i: int) -> tuple[str, list[str]]:
+        if i >= len(result.rows):
+            return ("", cells(None, "", links))
+        bucket, values = result.rows[i]
+        return (labels[i], cells(values, where(i, bucket), links))
+
     earlier: dict[str, Any] = {}
     if previous is not None:
         before_choice, before = previous
         before_links = links_of(before_choice)
-        # Row by row in order; where one period has more rows (31 days against 30, the
-        # autumn's 25 hours), the other's cells are blank.
-        count = max(len(result.rows), len(before.rows))
-        pairs = []
-        for i in range(count):
-            now = rows[i] if i < len(rows) else ("", cells(None, "", links))
-            if i < len(before.rows):
-                bucket, values = before.rows[i]
-                then = (
-                    label(before, bucket),
-                    cells(values, where(i, bucket), before_links, "num earlier"),
-                )
-            else:
-                then = ("", cells(None, "", before_links, "num earlier"))
-            pairs.append((now, then))
+
+        def then(i: int) -> tuple[str, list[str]]:
+            # Row by row in order; where one period has more rows (31 days against 30, the
+            # autumn's 25 hours), the other's cells are blank.
+            if i >= len(before.rows):
+                return ("", cells(None, "", before_links, "num earlier"))
+            bucket, values = before.rows[i]
+            return (
+                label(before, bucket),
+                cells(values, where(i, bucket), before_links, "num earlier"),
+            )
+
         first_label = _("%(first)s – %(last)s") % {
             "first": before.period.first.isoformat(),
             "last": before.period.last.isoformat(),
@@ -320,21 +371,22 @@ def report_table(
                 )
             ),
         }
+        pairs = [(now(i), then(i)) for i in shown]
         body = "".join(
-            f'<tr><th scope="row">{html.escape(now[0])}</th>'
-            f'<th scope="row" class="earlier">{html.escape(then[0])}</th>'
-            + "".join(a + b for a, b in zip(now[1], then[1], strict=True))
+            f'<tr><th scope="row">{html.escape(a[0])}</th>'
+            f'<th scope="row" class="earlier">{html.escape(b[0])}</th>'
+            + "".join(x + y for x, y in zip(a[1], b[1], strict=True))
             + "</tr>\n"
-            for now, then in pairs
+            for a, b in pairs
         )
         total_cells = "".join(a + b for a, b in zip(total, earlier["total"], strict=True))
         labels += [""] * (count - len(labels))
     else:
-        # The rows as one piece of HTML: a template loop over 7,300 rows costs more than
-        # the figures. Labels are escaped here; the cells were made above.
+        # The rows as one piece of HTML: a template loop over hundreds of rows costs more
+        # than the figures. Labels are escaped here; the cells were made above.
         body = "".join(
             f'<tr><th scope="row">{html.escape(text)}</th>{"".join(row)}</tr>\n'
-            for text, row in rows
+            for text, row in map(now, shown)
         )
         total_cells = "".join(total)
     counts = [m for m in result.columns if m.agg == "count"]
@@ -365,6 +417,7 @@ def report_table(
         "body": mark_safe(body),  # noqa: S308
         "chart": chart,
         "earlier": earlier,
+        "paging": paging,
     }
 
 
@@ -384,7 +437,11 @@ def report_page(request: HttpRequest) -> HttpResponse:
             compare_error = before.error
         else:
             previous = (before, before_result)
-    table = report_table(choice, result, previous=previous) if result is not None else None
+    table = (
+        report_table(choice, result, previous=previous, page=table_page(request))
+        if result is not None
+        else None
+    )
     last_import = ImportRun.last_of(choice.org)
     context = {
         "choice": choice,

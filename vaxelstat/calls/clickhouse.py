@@ -466,7 +466,7 @@ class ClickHouseStore(CallStore):
         where, values = self._in_scope(scope)
         return self.query(f"SELECT * FROM legs WHERE {where} ORDER BY start_utc, leg_id", values)
 
-    def aggregate(
+    def _aggregate(
         self,
         scope: Scope,
         object_ids: list[int],

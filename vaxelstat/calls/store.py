@@ -24,7 +24,7 @@ import duckdb
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from vaxelstat.calls import generate
+from vaxelstat.calls import generate, results
 from vaxelstat.calls.legs import STORE_COLUMN_NAMES, STORE_COLUMNS
 from vaxelstat.calls.scope import Scope
 
@@ -36,11 +36,41 @@ class StoreBusy(Exception):
     """Another process holds the call store open for writing."""
 
 
+# The methods that change calls: an organization's (its id their first argument), or any
+# organization's. Each gives the calls a new version when it ends (vaxelstat.calls.results:
+# figures kept of the calls before are not given again).
+WRITES = {
+    "apply": True,
+    "delete_organization": True,
+    "delete_calls_before": True,
+    "generate_synthetic": True,
+    "unscoped_delete_all": False,
+    "unscoped_drop_before": False,
+}
+
+
+def _announcing(write: Callable[..., Any], by_organization: bool) -> Callable[..., Any]:
+    def announced(self: "CallStore", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return write(self, *args, **kwargs)
+        finally:
+            results.changed(args[0] if by_organization else results.EVERYONE)
+
+    announced.__doc__, announced.__name__ = write.__doc__, write.__name__
+    return announced
+
+
 class CallStore:
     """The interface every engine implements."""
 
     # Which SQL the report engine writes for this store (reports.engine.SQL, period.BUCKETS).
     dialect = "duckdb"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, by_organization in WRITES.items():
+            if name in cls.__dict__:
+                setattr(cls, name, _announcing(cls.__dict__[name], by_organization))
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -123,7 +153,37 @@ class CallStore:
     ) -> list[tuple[Any, list[Any]]]:
         """Each bucket's measures, and the total (bucket None), over the legs of these
         objects (those of them in scope) that match `where` (SQL with named parameters).
-        `source`: SQL of the legs with columns of their own (over `{legs}`: see from_legs)."""
+        `source`: SQL of the legs with columns of their own (over `{legs}`: see from_legs).
+        The answer is kept until the organization's calls change (vaxelstat.calls.results);
+        it is shared, to be read, never changed."""
+        allowed = scope.allowed(object_ids)
+        key = (
+            self.url,
+            scope.org_id,
+            results.version(scope.org_id),
+            tuple(allowed),
+            where,
+            results.frozen(params),
+            bucket,
+            tuple(measures),
+            source,
+        )
+        return results.kept.get_or_make(  # type: ignore[no-any-return]
+            key,
+            lambda: self._aggregate(scope, allowed, where, params, bucket, measures, source),
+        )
+
+    def _aggregate(
+        self,
+        scope: Scope,
+        object_ids: list[int],
+        where: str,
+        params: dict[str, Any],
+        bucket: str,
+        measures: list[str],
+        source: str = "",
+    ) -> list[tuple[Any, list[Any]]]:
+        """aggregate, as the engine answers it."""
         raise NotImplementedError
 
     def legs_page(
@@ -365,7 +425,7 @@ class DuckDBStore(CallStore):
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
-    def aggregate(
+    def _aggregate(
         self,
         scope: Scope,
         object_ids: list[int],

@@ -146,9 +146,12 @@ def run_report(
     rounded = [i for i, m in enumerate(columns) if m.agg not in WHOLE]
     by_bucket = {}
     for bucket, values in rows:
-        for i in rounded:
-            if values[i] is not None:
-                values[i] = round(float(values[i]), 1)
+        if rounded:
+            # (A copy: the store's answer is kept for other readers as it is.)
+            values = list(values)
+            for i in rounded:
+                if values[i] is not None:
+                    values[i] = round(float(values[i]), 1)
         by_bucket[bucket] = dict(zip(keys, values, strict=True))
     empty = dict(
         zip(keys, [0 if m.agg in ("count", "sum") else None for m in columns], strict=True)

@@ -14,6 +14,7 @@ from vaxelstat.ingest.pipeline import import_file
 from vaxelstat.orgs.models import CollectionPoint, Organization
 from vaxelstat.reports.engine import find_objects, run_report
 from vaxelstat.reports.period import Period
+from vaxelstat.reports.specification import specification
 
 pytestmark = pytest.mark.usefixtures("engine")
 
@@ -38,11 +39,15 @@ def write(path: Path, lines: list[str]) -> Path:
 
 
 def figures(org: Organization) -> tuple[int, int]:
-    """(incoming, answered) of queue 400 in June 2026."""
+    """(incoming, answered) of queue 400 in June 2026; the calls the specification lists
+    and the start page counts (kept too) agree."""
     period = Period.parse(org.timezone, "2026-06-01", "2026-06-30")
-    result = run_report(
-        org, "acd.incoming", find_objects(org, "acd", "all"), period, scope=Scope.whole(org.id)
-    )
+    queues = find_objects(org, "acd", "all")
+    result = run_report(org, "acd.incoming", queues, period, scope=Scope.whole(org.id))
+    listed = specification(org, "acd.incoming", queues, period, scope=Scope.whole(org.id))
+    assert listed.total == len(listed.calls) == result.total["incoming"]
+    counted = get_store().counts_by_object(Scope.whole(org.id))
+    assert sum(n for o, n in counted.items() if o in {q.id for q in queues}) == listed.total
     return result.total["incoming"], result.total["answered"]
 
 
@@ -65,10 +70,18 @@ def test_the_same_report_is_kept_until_the_organizations_calls_change(
         return engine_answer(self, *args, **kwargs)
 
     monkeypatch.setattr(type(store), "_aggregate", counted)
+    listed: list[int] = []
+    engine_page = type(store)._legs_page
+
+    def pages(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        listed.append(1)
+        return engine_page(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(store), "_legs_page", pages)
     import_file(org, point, "asterisk-queue-log", write(tmp_path / "a", call(1, True)), "a")
     assert figures(org) == (1, 1)
     assert figures(org) == (1, 1)
-    assert len(asked) == 1  # the second time, the kept answer
+    assert len(asked) == 1 and len(listed) == 1  # the second time, the kept answers
     # Another organization's import leaves this one's answer kept.
     import_file(other, other_point, "asterisk-queue-log", write(tmp_path / "o", call(9, True)), "o")
     assert figures(org) == (1, 1) and len(asked) == 1
@@ -85,7 +98,7 @@ def test_the_same_report_is_kept_until_the_organizations_calls_change(
     store.unscoped_drop_before(datetime(2026, 6, 1).date())
     assert figures(org) == (1, 0) and len(asked) == 4
     store.delete_organization(org.id)
-    assert figures(org) == (0, 0) and len(asked) == 5
+    assert figures(org) == (0, 0) and len(asked) == 5 and len(listed) == 5
 
 
 def test_kept_answers_are_bounded_oldest_first(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,6 @@
-"""`make bench`: import speed on 1-million-line files from the simulator, as medians.
+"""`make bench`: import speed on 1-million-line files from the simulator, as medians, with
+the peak memory of the process that imports (each import runs in a process of its own, which
+the bench starts: its peak is the import's, not the simulation's).
 
 Run: make bench
      .venv/bin/python -m vaxelstat.bench --lines 1000000 --repeat 3
@@ -6,9 +8,12 @@ It uses a throwaway data directory and never touches ./var.
 """
 
 import argparse
+import json
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -62,7 +67,49 @@ def throwaway_data(prefix: str) -> Iterator[Path]:
         shutil.rmtree(data, ignore_errors=True)
 
 
+def _import_in_a_process(fmt: str, path: Path, slug: str) -> tuple[float, int, float]:
+    """(seconds, legs, peak memory in MB) of one import in a process of its own (of the same
+    data directory), its organization's legs deleted after."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "vaxelstat.bench", "--import-one", fmt, str(path), slug],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    out = child.stdout.read() if child.stdout else ""
+    _pid, status, usage = os.wait4(child.pid, 0)
+    if status:
+        raise SystemExit(f"the import of {path} failed")
+    done = json.loads(out.strip().splitlines()[-1])
+    return float(done["seconds"]), int(done["legs"]), usage.ru_maxrss / 1024
+
+
+def _import_one(fmt: str, path: Path, slug: str) -> None:
+    """(In the import's own process.) Import the file into a new organization; print its
+    time and legs as JSON; delete its legs."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaxelstat.settings")
+    import django
+
+    django.setup()
+    from vaxelstat.calls.store import close_stores, get_store
+    from vaxelstat.ingest.pipeline import import_file
+    from vaxelstat.orgs.models import CollectionPoint, Organization
+
+    org = Organization.objects.create(slug=slug, name="Bench")
+    point = CollectionPoint.objects.create(
+        organization=org, name="pbx", format=fmt, settings={"trunk_peers": ["trunk"]}
+    )
+    t0 = time.perf_counter()
+    summary = import_file(org, point, fmt, path)
+    seconds = time.perf_counter() - t0
+    get_store().delete_organization(org.id)
+    close_stores()
+    print(json.dumps({"seconds": seconds, "legs": summary.imported}))
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--import-one"]:
+        _import_one(sys.argv[2], Path(sys.argv[3]), sys.argv[4])
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000, help="lines per file")
     parser.add_argument("--repeat", type=int, default=3)
@@ -79,7 +126,7 @@ def _bench(args: argparse.Namespace, data: Path) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from vaxelstat.calls.store import get_store
+    from vaxelstat.calls.store import close_stores
     from vaxelstat.demo.asterisk_writer import write_master_csv, write_queue_log
     from vaxelstat.demo.simulator import simulate
     from vaxelstat.ingest.pipeline import import_file
@@ -96,27 +143,24 @@ def _bench(args: argparse.Namespace, data: Path) -> None:
     write_queue_log(result.queue_log, full_queue_log)
     del result
 
+    close_stores()  # (each import's process opens the store)
     for fmt, full, name in (
         ("asterisk-queue-log", full_queue_log, "queue_log"),
         ("asterisk-cdr", full_cdr, "Master.csv"),
     ):
         path = data / name
         lines = _first_lines(full, path, args.lines)
-        times = []
+        times, peaks, imported = [], [], 0
         for i in range(args.repeat):
-            org = Organization.objects.create(slug=f"bench-{fmt}-{i}", name="Bench")
-            point = CollectionPoint.objects.create(
-                organization=org, name="pbx", format=fmt, settings={"trunk_peers": ["trunk"]}
-            )
-            t0 = time.perf_counter()
-            summary = import_file(org, point, fmt, path)
-            times.append(time.perf_counter() - t0)
-            get_store().delete_organization(org.id)
+            seconds, imported, peak_mb = _import_in_a_process(fmt, path, f"bench-{fmt}-{i}")
+            times.append(seconds)
+            peaks.append(peak_mb)
         median = statistics.median(times)
         runs = ", ".join(f"{t:.2f}" for t in times)
         print(
-            f"import {fmt}: {lines:,} lines, {summary.imported:,} legs, median {median:.2f} s "
-            f"= {lines / median:,.0f} lines/s (of {args.repeat} runs: {runs} s)"
+            f"import {fmt}: {lines:,} lines, {imported:,} legs, median {median:.2f} s "
+            f"= {lines / median:,.0f} lines/s (of {args.repeat} runs: {runs} s), "
+            f"peak memory {max(peaks):,.0f} MB"
         )
 
     # The next lines of the same PBX, as the spool or a push brings them, into the collection

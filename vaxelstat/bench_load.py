@@ -1,20 +1,20 @@
-"""`make bench`'s load test: users at once (50 by default) over a mix of report pages, the
-specification, a dashboard, the start page and the API, against `vaxelstat serve` on loopback,
-on the embedded default and on the ClickHouse path; p50/p95/p99, errors and requests per
-second.
+"""`make bench`'s load test: clients at once over a mix of report pages, the specification, a
+dashboard, the start page and the API, against `vaxelstat serve` on loopback, on the embedded
+default and on the ClickHouse path; requests per second, p50/p95/p99 and errors.
 
-Run: .venv/bin/python -m vaxelstat.bench_load [--users 50] [--seconds 30] [--path both]
+Run: .venv/bin/python -m vaxelstat.bench_load [--users 50] [--seconds 20] [--path both]
 
 Each path gets a throwaway data directory with the demo's traffic (`vaxelstat demo --no-serve`),
-then a server (its first 5 seconds of answers warm it up and are not counted): on the
-embedded default one process (SQLite, DuckDB); on the ClickHouse path the server
-VAXELSTAT_BENCH_CLICKHOUSE_URL names, else the suite's stand-in over chDB
+then a server: on the embedded default one process (SQLite, DuckDB); on the ClickHouse path
+the server VAXELSTAT_BENCH_CLICKHOUSE_URL names, else the suite's stand-in over chDB
 (tests/clickhouse_http.py, up to 8 statements at once on this machine: its figures are chDB
 behind a Python HTTP server, not a ClickHouse server's), with PostgreSQL as app database where
-one answers at VAXELSTAT_BENCH_PG (then `serve --workers 2`). Each user is a logged-in session
-(and an API key of its own) that asks for a page, waits 0.5 to 1.5 seconds, and asks again; the
-users, the client and the server share this machine's cores. Errors count from the start,
-times after the warm-up.
+one answers at VAXELSTAT_BENCH_PG (then `serve --workers 2`). Each client is a logged-in
+session (and an API key of its own). Measured one after the other on the same server, each
+for --seconds after 5 seconds not counted (the server warms up): the throughput of 1, 5, 20
+and 50 clients that ask again as soon as they have an answer, then --users people who wait
+1 to 3 seconds (2 on average) between answer and question. The clients and the server share
+this machine's cores. Errors count from the start, times after the warm-up.
 """
 
 import argparse
@@ -112,11 +112,13 @@ class User(threading.Thread):
         mix: list[tuple[str, str, bool]],
         counted: float,
         until: float,
+        think: tuple[float, float] = (0.5, 1.5),
     ) -> None:
-        """A user who asks from now until `until`; the answers from `counted` on count."""
+        """A user who asks from now until `until`, waiting `think` (from, to) seconds between
+        answer and question; the answers from `counted` on count."""
         super().__init__(daemon=True)
         self.port, self.session, self.key, self.mix = port, session, key, mix
-        self.counted, self.until = counted, until
+        self.counted, self.until, self.think = counted, until, think
         self.times: list[tuple[str, float]] = []
         self.errors: list[str] = []
         self.random = random.Random(session)
@@ -143,7 +145,7 @@ class User(threading.Thread):
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             if began >= self.counted:
                 self.times.append((name, time.monotonic() - began))
-            time.sleep(self.random.uniform(0.5, 1.5))
+            time.sleep(self.random.uniform(*self.think))
         connection.close()
 
 
@@ -201,7 +203,18 @@ def _postgres() -> Iterator[str | None]:
         admin.close()
 
 
-def run_path(path: str, users: int, seconds: float, days: int, threads: int = 0) -> str:
+# The numbers of clients whose throughput is measured (each asks again at once).
+LEVELS = (1, 5, 20, 50)
+
+
+def run_path(
+    path: str,
+    users: int,
+    seconds: float,
+    days: int,
+    threads: int = 0,
+    levels: tuple[int, ...] = LEVELS,
+) -> str:
     data = Path(tempfile.mkdtemp(prefix=f"vaxelstat-load-{path}-"))
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, data, True)
@@ -240,7 +253,13 @@ def run_path(path: str, users: int, seconds: float, days: int, threads: int = 0)
             raise SystemExit(f"the demo failed on the {path} path: {demo.stderr[-2000:]}")
         prepared = json.loads(
             subprocess.run(
-                [sys.executable, "-m", "vaxelstat.bench_load", "--prepare", str(users)],
+                [
+                    sys.executable,
+                    "-m",
+                    "vaxelstat.bench_load",
+                    "--prepare",
+                    str(max(users, *levels)),
+                ],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -272,40 +291,61 @@ def run_path(path: str, users: int, seconds: float, days: int, threads: int = 0)
         port = json.loads(info.read_text())["port"]
         time.sleep(2)  # (the web processes start)
         mix = _requests(prepared, date.today())
-        # The first seconds warm the server up (its caches, its pages' templates): not counted.
-        counted = time.monotonic() + WARM_UP_S
-        until = counted + seconds
-        crowd = [
-            User(port, session, key, mix, counted, until)
-            for session, key in zip(prepared["sessions"], prepared["keys"], strict=True)
-        ]
-        for user in crowd:
-            user.start()
-        for user in crowd:
-            user.join()
-        took = seconds
-        named = [t for u in crowd for t in u.times]
-        times = [t for _, t in named]
-        errors = [e for u in crowd for e in u.errors]
-        shown = ", ".join(sorted(set(errors))[:5])
-        return (
-            f"load {path}: {users} users for {seconds:.0f} s on {described}: "
-            f"{len(times):,} requests, {len(times) / took:.1f}/s, "
-            f"p50 {_ms(times, 50)} ms, p95 {_ms(times, 95)} ms, p99 {_ms(times, 99)} ms, "
-            f"{len(errors)} errors"
-            + (f" ({shown})" if errors else "")
-            + "".join(
-                f"\n  {name}: {len(of)}, p50 {_ms(of, 50)} ms, p95 {_ms(of, 95)} ms"
-                for name, _, _ in mix
-                if (of := [t for n, t in named if n == name])
+        lines = [f"load {path}, on {described}:"]
+        # Throughput: clients that ask again as soon as they have their answer.
+        for clients in levels:
+            lines.append(
+                _crowd(port, prepared, mix, clients, seconds, (0.0, 0.0), f"{clients} clients")
             )
+        # People: each waits about 2 seconds between answer and question.
+        lines.append(
+            _crowd(port, prepared, mix, users, seconds, (1.0, 3.0), f"{users} users, 2 s apart")
         )
+        return "\n".join(lines)
+
+
+def _crowd(
+    port: int,
+    prepared: dict[str, Any],
+    mix: list[tuple[str, str, bool]],
+    users: int,
+    seconds: float,
+    think: tuple[float, float],
+    name: str,
+) -> str:
+    """`users` asking for `seconds` (after WARM_UP_S not counted): one line of figures, then
+    one per kind of request."""
+    counted = time.monotonic() + WARM_UP_S
+    until = counted + seconds
+    crowd = [
+        User(port, session, key, mix, counted, until, think)
+        for session, key in list(zip(prepared["sessions"], prepared["keys"], strict=True))[:users]
+    ]
+    for user in crowd:
+        user.start()
+    for user in crowd:
+        user.join()
+    named = [t for u in crowd for t in u.times]
+    times = [t for _, t in named]
+    errors = [e for u in crowd for e in u.errors]
+    shown = ", ".join(sorted(set(errors))[:5])
+    return (
+        f"  {name}: {len(times):,} requests, {len(times) / seconds:.1f}/s, "
+        f"p50 {_ms(times, 50)} ms, p95 {_ms(times, 95)} ms, p99 {_ms(times, 99)} ms, "
+        f"{len(errors)} errors"
+        + (f" ({shown})" if errors else "")
+        + "".join(
+            f"\n    {kind}: {len(of)}, p50 {_ms(of, 50)} ms, p95 {_ms(of, 95)} ms"
+            for kind, _, _ in mix
+            if (of := [t for n, t in named if n == kind])
+        )
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--seconds", type=float, default=20.0, help="of each measurement")
     parser.add_argument("--days", type=int, default=30, help="days of the demo's traffic")
     parser.add_argument("--path", choices=["both", "embedded", "clickhouse"], default="both")
     parser.add_argument(

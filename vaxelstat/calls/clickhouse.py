@@ -442,7 +442,7 @@ class ClickHouseStore(CallStore):
             "visible": sorted(scope.objects),
         }
 
-    def counts_by_object(self, scope: Scope) -> dict[int, int]:
+    def _counts_by_object(self, scope: Scope) -> dict[int, int]:
         where, values = self._in_scope(scope)
         rows = self.query(
             f"SELECT object_id, count() AS n FROM legs WHERE {where} AND direction <> 'agent' "
@@ -493,7 +493,7 @@ class ClickHouseStore(CallStore):
             for r in rows
         ]
 
-    def legs_page(
+    def _legs_page(
         self,
         scope: Scope,
         object_ids: list[int],

@@ -52,13 +52,17 @@ class _Kept:
         self._values = 0
         self._lock = threading.Lock()
 
-    def get_or_make(self, key: Hashable, make: Callable[[], list[tuple[Any, list[Any]]]]) -> Any:
+    def get_or_make(
+        self, key: Hashable, make: Callable[[], Any], size_of: Callable[[Any], int] | None = None
+    ) -> Any:
+        """The answer kept under `key`, else `make`'s (kept, unless it is too large).
+        `size_of`: how many values an answer holds (by default rows of (bucket, values))."""
         with self._lock:
             if key in self._answers:
                 self._answers.move_to_end(key)
                 return self._answers[key][0]
         answer = make()
-        size = sum(len(values) + 1 for _bucket, values in answer)
+        size = size_of(answer) if size_of else sum(len(values) + 1 for _b, values in answer)
         with self._lock:
             if key not in self._answers and size <= MOST_VALUES // 4:
                 self._answers[key] = (answer, size)

@@ -13,6 +13,7 @@ hands its work to the process that holds the store (see vaxelstat.control).
 
 import re
 import threading
+import uuid
 from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, date, datetime
@@ -75,6 +76,12 @@ class CallStore:
     def __init__(self, url: str) -> None:
         self.url = url
 
+    @property
+    def kept_as(self) -> str:
+        """What this store's kept answers are kept under: its own (another process may have
+        written the same store before this one opened it)."""
+        return self.__dict__.setdefault("_kept_as", f"{self.url}#{uuid.uuid4().hex}")  # type: ignore[no-any-return]
+
     def writing(self) -> threading.Lock:
         """Held by an import from reading what the store holds until it has applied what
         its file adds: two imports into one point cannot both add the same leg."""
@@ -114,7 +121,15 @@ class CallStore:
         raise NotImplementedError
 
     def counts_by_object(self, scope: Scope) -> dict[int, int]:
-        """The calls of each object: its legs, not an agent's time (direction 'agent')."""
+        """The calls of each object: its legs, not an agent's time (direction 'agent'); kept
+        until the organization's calls change, as aggregate's answers are."""
+        objects = results.frozen(scope.objects) if scope.objects is not None else None
+        key = (self.kept_as, "counts", scope.org_id, results.version(scope.org_id), objects)
+        return results.kept.get_or_make(  # type: ignore[no-any-return]
+            key, lambda: self._counts_by_object(scope), len
+        )
+
+    def _counts_by_object(self, scope: Scope) -> dict[int, int]:
         raise NotImplementedError
 
     def count(self, scope: Scope) -> int:
@@ -158,7 +173,7 @@ class CallStore:
         it is shared, to be read, never changed."""
         allowed = scope.allowed(object_ids)
         key = (
-            self.url,
+            self.kept_as,
             scope.org_id,
             results.version(scope.org_id),
             tuple(allowed),
@@ -198,7 +213,39 @@ class CallStore:
         source: str = "",
     ) -> tuple[int, list[dict[str, Any]]]:
         """How many legs of these objects (those of them in scope) match `where`, and a page
-        of them in `order` (`source` as for aggregate)."""
+        of them in `order` (`source` as for aggregate); kept as aggregate's answers are."""
+        allowed = scope.allowed(object_ids)
+        key = (
+            self.kept_as,
+            "legs",
+            scope.org_id,
+            results.version(scope.org_id),
+            tuple(allowed),
+            where,
+            results.frozen(params),
+            order,
+            limit,
+            offset,
+            source,
+        )
+        return results.kept.get_or_make(  # type: ignore[no-any-return]
+            key,
+            lambda: self._legs_page(scope, allowed, where, params, order, limit, offset, source),
+            lambda answer: 1 + sum(len(leg) for leg in answer[1]),
+        )
+
+    def _legs_page(
+        self,
+        scope: Scope,
+        object_ids: list[int],
+        where: str,
+        params: dict[str, Any],
+        order: str,
+        limit: int | None,
+        offset: int,
+        source: str = "",
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """legs_page, as the engine answers it."""
         raise NotImplementedError
 
     @staticmethod
@@ -395,7 +442,7 @@ class DuckDBStore(CallStore):
             sorted(scope.objects),
         ]
 
-    def counts_by_object(self, scope: Scope) -> dict[int, int]:
+    def _counts_by_object(self, scope: Scope) -> dict[int, int]:
         where, values = self._in_scope(scope)
         with closing(self._cursor()) as cur:
             rows = cur.execute(
@@ -451,7 +498,7 @@ class DuckDBStore(CallStore):
             rows = cur.execute(sql, _named(sql, values)).fetchall()
         return [(None if is_total else bucket, list(values)) for bucket, is_total, *values in rows]
 
-    def legs_page(
+    def _legs_page(
         self,
         scope: Scope,
         object_ids: list[int],

@@ -76,11 +76,21 @@ def _import_in_a_process(fmt: str, path: Path, slug: str) -> tuple[float, int, f
         text=True,
     )
     out = child.stdout.read() if child.stdout else ""
-    _pid, status, usage = os.wait4(child.pid, 0)
-    if status:
+    if child.wait():
         raise SystemExit(f"the import of {path} failed")
     done = json.loads(out.strip().splitlines()[-1])
-    return float(done["seconds"]), int(done["legs"]), usage.ru_maxrss / 1024
+    return float(done["seconds"]), int(done["legs"]), float(done["peak_mb"])
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: its own since it began, unlike the
+    rusage of a child, which Linux counts from before the child's exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _import_one(fmt: str, path: Path, slug: str) -> None:
@@ -103,7 +113,7 @@ def _import_one(fmt: str, path: Path, slug: str) -> None:
     seconds = time.perf_counter() - t0
     get_store().delete_organization(org.id)
     close_stores()
-    print(json.dumps({"seconds": seconds, "legs": summary.imported}))
+    print(json.dumps({"seconds": seconds, "legs": summary.imported, "peak_mb": _peak_mb()}))
 
 
 def main() -> None:

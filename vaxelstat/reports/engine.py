@@ -4,7 +4,9 @@ The organization comes first and the call store adds its filter itself; the obje
 may see are the objects asked for. The engine never formats a figure; renderers do.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from vaxelstat.calls.scope import Scope
@@ -54,8 +56,26 @@ class ReportResult:
     objects: list[MeasuredObject]
     columns: list[Measure]
     total: dict[str, Any]
-    # (bucket, figures by column key), every bucket of the period in order.
-    rows: list[tuple[Bucket, dict[str, Any]]]
+    # Every bucket of the period in order (or every object, with a row per object).
+    buckets: Sequence[Bucket]
+    # Each column's figures (by its measure's key), one per bucket, in the buckets' order.
+    figures: dict[str, Sequence[Any]]
+
+    def values_at(self, index: int) -> dict[str, Any]:
+        """The figures of one row, by column key."""
+        return {key: column[index] for key, column in self.figures.items()}
+
+    @cached_property
+    def rows(self) -> list[tuple[Bucket, dict[str, Any]]]:
+        """(bucket, figures by column key) of every bucket in order: made when asked for (a
+        page shows some of them, and its chart reads the columns)."""
+        keys = list(self.figures)
+        return [
+            (bucket, dict(zip(keys, values, strict=True)))
+            for bucket, values in zip(
+                self.buckets, zip(*self.figures.values(), strict=True), strict=True
+            )
+        ]
 
 
 def sources(
@@ -141,30 +161,37 @@ def run_report(
         source,
     )
     keys = [m.key for m in columns]
-    # Counts, sums and maxima come from both stores as whole numbers; the rest are rounded
-    # here, column by column (a year in 30-minute buckets has 150,000 figures).
-    rounded = [i for i, m in enumerate(columns) if m.agg not in WHOLE]
-    by_bucket = {}
-    for bucket, values in rows:
-        if rounded:
-            # (A copy: the store's answer is kept for other readers as it is.)
-            values = list(values)
-            for i in rounded:
-                if values[i] is not None:
-                    values[i] = round(float(values[i]), 1)
-        by_bucket[bucket] = dict(zip(keys, values, strict=True))
-    empty = dict(
-        zip(keys, [0 if m.agg in ("count", "sum") else None for m in columns], strict=True)
-    )
-    total = by_bucket.pop(None, empty)
-    buckets = (
+    buckets: Sequence[Bucket] = (
         [Bucket(o.id, o.display_name or o.number, None) for o in objects]
         if by_object
         else period.buckets()
     )
-    # A bucket without legs shares the one row of zeros (rows are read, never changed).
-    result_rows = [(bucket, by_bucket.get(bucket.key, empty)) for bucket in buckets]
-    return ReportResult(report, org, period, objects, columns, total, result_rows)
+    place = {b.key: i for i, b in enumerate(buckets)} if by_object else period.bucket_places()
+    # The store answers for the buckets that have legs: each answer in its bucket's place,
+    # the others zeros (no count, no mean), then the figures column by column.
+    empty = tuple(0 if m.agg in ("count", "sum") else None for m in columns)
+    ordered: list[Sequence[Any]] = [empty] * len(buckets)
+    total_values: Sequence[Any] = empty
+    for bucket, values in rows:
+        if bucket is None:
+            total_values = values
+        elif (i := place.get(bucket)) is not None:
+            ordered[i] = values
+    figures: list[Sequence[Any]] = (
+        list(zip(*ordered, strict=True)) if ordered else [() for _ in columns]
+    )
+    # Counts, sums and maxima come from both stores as whole numbers; the rest are rounded
+    # here (a year in 30-minute buckets has 150,000 figures).
+    for i, m in enumerate(columns):
+        if m.agg not in WHOLE:
+            figures[i] = [v if v is None else round(float(v), 1) for v in figures[i]]
+    total = {
+        m.key: v if v is None or m.agg in WHOLE else round(float(v), 1)
+        for m, v in zip(columns, total_values, strict=True)
+    }
+    return ReportResult(
+        report, org, period, objects, columns, total, buckets, dict(zip(keys, figures, strict=True))
+    )
 
 
 def find_objects(org: Organization, kind: str, names: str) -> list[MeasuredObject]:

@@ -439,6 +439,10 @@ class Period:
         period: the same for every report and page of it)."""
         return _buckets(self)
 
+    def bucket_places(self) -> dict[object, int]:
+        """Each bucket's place in buckets(), by its key."""
+        return _places(self)
+
     def _buckets(self) -> list[Bucket]:
         if self.group in _STEP:
             return self._time_buckets(_STEP[self.group])
@@ -472,3 +476,8 @@ class Period:
 @functools.lru_cache(maxsize=32)
 def _buckets(period: Period) -> tuple[Bucket, ...]:
     return tuple(period._buckets())  # noqa: SLF001
+
+
+@functools.lru_cache(maxsize=32)
+def _places(period: Period) -> dict[object, int]:
+    return {bucket.key: i for i, bucket in enumerate(period.buckets())}

@@ -329,15 +329,14 @@ def report_table(
     links = links_of(choice)
     everyone = ",".join(str(o.id) for o in choice.objects)
     total = cells(result.total, f"&amp;o={everyone}" if by_object else "", links)
-    labels = [label(result, bucket) for bucket, _values in result.rows]
-    count = max(len(result.rows), len(previous[1].rows) if previous is not None else 0)
+    labels = [label(result, bucket) for bucket in result.buckets]
+    count = max(len(result.buckets), len(previous[1].buckets) if previous is not None else 0)
     shown, paging = _paging(count, *page)
 
     def now(i: int) -> tuple[str, list[str]]:
-        if i >= len(result.rows):
+        if i >= len(result.buckets):
             return ("", cells(None, "", links))
-        bucket, values = result.rows[i]
-        return (labels[i], cells(values, where(i, bucket), links))
+        return (labels[i], cells(result.values_at(i), where(i, result.buckets[i]), links))
 
     earlier: dict[str, Any] = {}
     if previous is not None:
@@ -347,9 +346,9 @@ def report_table(
         def then(i: int) -> tuple[str, list[str]]:
             # Row by row in order; where one period has more rows (31 days against 30, the
             # autumn's 25 hours), the other's cells are blank.
-            if i >= len(before.rows):
+            if i >= len(before.buckets):
                 return ("", cells(None, "", before_links, "num earlier"))
-            bucket, values = before.rows[i]
+            bucket, values = before.buckets[i], before.values_at(i)
             return (
                 label(before, bucket),
                 cells(values, where(i, bucket), before_links, "num earlier"),
@@ -395,7 +394,7 @@ def report_table(
     percents = [m for m in result.columns if m.unit == "percent"]
 
     def drawn(m: Measure, of: ReportResult) -> dict[str, Any]:
-        return {"label": m.label, "data": [values[m.key] for _b, values in of.rows]}
+        return {"label": m.label, "data": list(of.figures[m.key])}
 
     chart: dict[str, Any] = {
         "labels": labels,

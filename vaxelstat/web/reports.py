@@ -105,6 +105,11 @@ class Choice:
     # Jämför med föregående period: the same report of the period before, beside it.
     compare: bool = False
 
+    @property
+    def chosen(self) -> set[int]:
+        """The ids of the objects chosen (a page's list ticks them)."""
+        return {o.id for o in self.objects}
+
     def query(self, **changes: Any) -> str:
         values: dict[str, Any] = {
             "report": self.report.key,

@@ -154,15 +154,16 @@ class ReportQuery(models.Model):
         """The key of these choices (made or touched now)."""
         key = cls.key_of(organization.pk, query)
         now = timezone.now()
-        # Touched at most once a day: a report page shown again writes nothing.
-        kept = ReportQuery.objects.filter(key=key)
-        if not kept.exists():
+        # Touched at most once a day: a report page shown again writes nothing (not even an
+        # update of no row, which takes SQLite's write lock).
+        made = ReportQuery.objects.filter(key=key).values_list("made", flat=True).first()
+        if made is None:
             ReportQuery.objects.bulk_create(
                 [ReportQuery(organization=organization, key=key, query=query)],
                 ignore_conflicts=True,
             )
-        else:
-            kept.filter(made__lt=now - timedelta(days=1)).update(made=now)
+        elif made < now - timedelta(days=1):
+            ReportQuery.objects.filter(key=key, made__lt=now - timedelta(days=1)).update(made=now)
         return key
 
 

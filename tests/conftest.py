@@ -87,21 +87,24 @@ def engine(request, settings) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def empty_call_store() -> Iterator[None]:
+def empty_call_store(django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Empty the call store after each test, as the database is rolled back.
 
     SQLite reuses the ids of rolled-back rows, so legs left behind would belong to the
     next test's organization. The legs of data a module shares (whose rows outlive the test)
-    are put back as they were, whatever the test did to them.
+    are put back as they were, whatever the test did to them. (A write to the store renews
+    the organization's version in the cache, which on PostgreSQL is the app database's: a
+    test without the database may have written the store.)
     """
     yield
-    for store in store_module._stores.values():
-        store.unscoped_delete_all()
-    for url, groups in _shared_legs:
-        store = store_module.get_store(url)
-        for org_id, point_id, rows in groups:
-            earliest, latest = rows["start_utc"][0].as_py(), rows["start_utc"][-1].as_py()
-            store.apply(org_id, point_id, rows, [], earliest, latest)
+    with django_db_blocker.unblock():
+        for store in store_module._stores.values():
+            store.unscoped_delete_all()
+        for url, groups in _shared_legs:
+            store = store_module.get_store(url)
+            for org_id, point_id, rows in groups:
+                earliest, latest = rows["start_utc"][0].as_py(), rows["start_utc"][-1].as_py()
+                store.apply(org_id, point_id, rows, [], earliest, latest)
 
 
 @pytest.fixture
@@ -355,8 +358,8 @@ def shared_simulation(django_db_setup, django_db_blocker, tmp_path_factory, simu
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
-        for store in store_module._stores.values():
-            store.unscoped_delete_all()
+            for store in store_module._stores.values():
+                store.unscoped_delete_all()
 
 
 @pytest.fixture

@@ -125,3 +125,53 @@ def test_kept_answers_are_bounded_oldest_first(monkeypatch) -> None:  # type: ig
     big = [(b, [0] * 9) for b in range(20)]
     assert kept.get_or_make("big", lambda: big) is big
     assert kept.get_or_make("big", lambda: list(big)) is not big
+
+
+def test_a_reader_who_sees_less_never_gets_a_kept_answer_of_more(org, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    point = CollectionPoint.objects.create(
+        organization=org, name="pbx", format="asterisk-queue-log"
+    )
+    lines = call(1, True) + [line.replace("|400|", "|500|") for line in call(2, True)]
+    import_file(org, point, "asterisk-queue-log", write(tmp_path / "a", lines), "a")
+    queues = find_objects(org, "acd", "all")
+    assert len(queues) == 2
+    period = Period.parse(org.timezone, "2026-06-01", "2026-06-30")
+    one = next(q for q in queues if q.number == "400")
+    everything = run_report(org, "acd.incoming", queues, period, scope=Scope.whole(org.id))
+    limited = Scope(org.id, frozenset({one.id}))
+    seen = run_report(org, "acd.incoming", queues, period, scope=limited)
+    assert (everything.total["incoming"], seen.total["incoming"]) == (2, 1)
+    store = get_store()
+    assert sum(store.counts_by_object(Scope.whole(org.id)).values()) > sum(
+        store.counts_by_object(limited).values()
+    )
+    listed = specification(org, "acd.incoming", queues, period, scope=limited)
+    assert listed.total == 1 and {c["object_number"] for c in listed.calls} == {"400"}
+
+
+def test_a_clickhouse_server_keeps_no_answer_without_a_version_every_process_shares(
+    org, settings, clickhouse_server_url, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """`vaxelstat import` may write a ClickHouse server beside the serving process: with the
+    versions in one process's memory (SQLite's cache) nothing is kept; with the app
+    database's cache (PostgreSQL's) answers are."""
+    settings.CALLSTORE_URL = clickhouse_server_url
+    point = CollectionPoint.objects.create(
+        organization=org, name="pbx", format="asterisk-queue-log"
+    )
+    import_file(org, point, "asterisk-queue-log", write(tmp_path / "a", call(1, True)), "a")
+    store = get_store()
+    asked: list[int] = []
+    engine_answer = type(store)._aggregate
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(1)
+        return engine_answer(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(store), "_aggregate", counted)
+    monkeypatch.setattr(results, "shared", lambda: False)  # (SQLite's: the process's memory)
+    assert not store.keeps_answers
+    assert figures(org) == figures(org) == (1, 1) and len(asked) == 2
+    monkeypatch.setattr(results, "shared", lambda: True)
+    assert store.keeps_answers
+    assert figures(org) == figures(org) == (1, 1) and len(asked) == 3

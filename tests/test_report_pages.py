@@ -554,5 +554,22 @@ def test_a_long_table_is_shown_a_page_at_a_time_and_each_pages_figures_open_thei
         "/basrapporter/", {**query, "o": [o.id for o in queues]}, HTTP_ACCEPT_ENCODING="gzip"
     )
     assert zipped["Content-Encoding"] == "gzip"
-    assert __import__("gzip").decompress(zipped.content).decode().count("<tr>") > 0
+    unzipped = __import__("gzip").decompress(zipped.content).decode()
+    assert unzipped.count('<tr><th scope="row">') == ROWS_SHOWN
+    assert f"Rad 1–{ROWS_SHOWN} av 1\xa0152" in unzipped
     assert len(zipped.content) < len(first.content) / 4
+    # A page that is no page's number is the first.
+    for wrong in ("0", "abc", "9" * 40, "-2"):
+        odd = client.get(
+            "/basrapporter/", {**query, "o": [o.id for o in queues], "table_page": wrong}
+        )
+        assert odd.status_code == 200
+        assert f"Rad 1–{ROWS_SHOWN} av 1\xa0152" in odd.content.decode(), wrong
+    # Beside the period before, the pages pair the two periods' rows in order.
+    compared = client.get(
+        "/basrapporter/",
+        {**query, "o": [o.id for o in queues], "compare": "1", "table_page": "2"},
+    ).content.decode()
+    assert f"Rad {ROWS_SHOWN + 1}–{2 * ROWS_SHOWN} av 1\xa0152" in compared
+    assert compared.count('<th scope="row" class="earlier">') == ROWS_SHOWN + 1  # and Totalt
+    assert cell(compared, bucket.label, answered) == str(values["answered"])  # (this period's)

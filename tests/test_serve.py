@@ -183,7 +183,7 @@ def test_an_import_killed_half_way_leaves_the_store_as_it_was(data: Path, tmp_pa
     def stored() -> int:
         store = DuckDBStore(f"duckdb:///{data / 'calls.duckdb'}")
         try:
-            return sum(store.counts_by_object(Scope.whole(1)).values())
+            return store.count(Scope.whole(1))  # (the file's legs, read anew each time)
         finally:
             store.close()
 

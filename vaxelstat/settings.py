@@ -11,6 +11,7 @@ VAXELSTAT_TRUSTED_PROXIES  the reverse proxies' addresses (docs/production.md)
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -122,6 +123,15 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The process's memory: rate limits' counters and the call store's versions
+    # (vaxelstat.calls.results), one an organization (the default of 300 entries would drop
+    # them by the thousand).
+    CACHES: dict[str, dict[str, Any]] = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 else:
     # Rate limits count in the cache. With SQLite, one process serves (the process's
     # memory); otherwise several may (`serve --workers`, or several machines), so they count
@@ -135,6 +145,8 @@ else:
             # no counter starts over within its window. (Two processes counting the same
             # request at once may count it once: a limit lets a few more through then.)
             "TIMEOUT": 7200,
+            # Rate limits' counters and the call store's versions, one an organization.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 

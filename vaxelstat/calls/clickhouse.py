@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from pyarrow import feather
 
 from vaxelstat import tmpfiles
+from vaxelstat.calls import results
 from vaxelstat.calls.arrow import ARROW_TYPES
 from vaxelstat.calls.legs import STORE_COLUMN_NAMES, STORE_COLUMNS
 from vaxelstat.calls.scope import Scope
@@ -329,6 +330,16 @@ class ClickHouseStore(CallStore):
         else:
             # In process (chDB) no answer is lost, and no insert is dropped as a repeat.
             self.execute(f"CREATE TABLE IF NOT EXISTS legs ({columns}) ENGINE = MergeTree {layout}")
+
+    @property
+    def keeps_answers(self) -> bool:
+        """chDB is this process's alone. A server may be written by other processes (`vaxelstat
+        import` beside the server): answers are kept where they all renew one version (the
+        app database's cache), and not on a cluster, whose replicas may answer a read just
+        after a write with what they held before it (the answer would be kept as the new)."""
+        if isinstance(self.transport, ChdbTransport):
+            return True
+        return results.shared() and not self.cluster
 
     def _made(self) -> bool:
         """Whether this database holds the store's tables (the local one and `legs`)."""

@@ -7,7 +7,8 @@ key) and by the organization's version of its calls. Every write to an organizat
 gives it a new version (`changed`, after the write), so a kept answer is never one of calls
 that have since changed. The version is in Django's cache: the process's own with the
 embedded default, the app database's where several processes serve (each keeps its own
-answers, and all see one version).
+answers, and all see one version). A store keeps answers only where every process that may
+write it renews the version this one reads (CallStore.keeps_answers).
 """
 
 import threading
@@ -16,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 
 # How many figures the kept answers may hold in all (a year in 30-minute buckets of a
@@ -27,6 +29,13 @@ EVERYONE = 0
 
 def _key(org_id: int) -> str:
     return f"callstore-version:{org_id}"
+
+
+def shared() -> bool:
+    """Whether the versions are every process's (a cache they share: the app database's),
+    not this process's memory alone."""
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    return not backend.endswith(("LocMemCache", "DummyCache"))
 
 
 def version(org_id: int) -> tuple[str, str]:

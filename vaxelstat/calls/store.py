@@ -55,7 +55,10 @@ def _announcing(write: Callable[..., Any], by_organization: bool) -> Callable[..
         try:
             return write(self, *args, **kwargs)
         finally:
-            results.changed(args[0] if by_organization else results.EVERYONE)
+            if not by_organization:
+                results.changed(results.EVERYONE)
+            else:
+                results.changed(kwargs["org_id"] if "org_id" in kwargs else args[0])
 
     announced.__doc__, announced.__name__ = write.__doc__, write.__name__
     return announced
@@ -80,7 +83,23 @@ class CallStore:
     def kept_as(self) -> str:
         """What this store's kept answers are kept under: its own (another process may have
         written the same store before this one opened it)."""
-        return self.__dict__.setdefault("_kept_as", f"{self.url}#{uuid.uuid4().hex}")  # type: ignore[no-any-return]
+        return self.__dict__.setdefault("_kept_as", uuid.uuid4().hex)  # type: ignore[no-any-return]
+
+    @property
+    def keeps_answers(self) -> bool:
+        """Whether answers are kept (vaxelstat.calls.results): where no other process may
+        write the store while this one has it open (DuckDB's file: see StoreBusy), or where
+        every process renews one shared version."""
+        return True
+
+    def _kept(self, key: tuple[Any, ...], make: Callable[[], Any], size_of: Any = None) -> Any:
+        """An answer kept under (this store, the organization's version, key), or made."""
+        if not self.keeps_answers:
+            return make()
+        org_id = key[1]
+        return results.kept.get_or_make(
+            (self.kept_as, results.version(org_id), *key), make, size_of
+        )
 
     def writing(self) -> threading.Lock:
         """Held by an import from reading what the store holds until it has applied what
@@ -124,9 +143,8 @@ class CallStore:
         """The calls of each object: its legs, not an agent's time (direction 'agent'); kept
         until the organization's calls change, as aggregate's answers are."""
         objects = results.frozen(scope.objects) if scope.objects is not None else None
-        key = (self.kept_as, "counts", scope.org_id, results.version(scope.org_id), objects)
-        return results.kept.get_or_make(  # type: ignore[no-any-return]
-            key, lambda: self._counts_by_object(scope), len
+        return self._kept(  # type: ignore[no-any-return]
+            ("counts", scope.org_id, objects), lambda: self._counts_by_object(scope), len
         )
 
     def _counts_by_object(self, scope: Scope) -> dict[int, int]:
@@ -173,9 +191,8 @@ class CallStore:
         it is shared, to be read, never changed."""
         allowed = scope.allowed(object_ids)
         key = (
-            self.kept_as,
+            "aggregate",
             scope.org_id,
-            results.version(scope.org_id),
             tuple(allowed),
             where,
             results.frozen(params),
@@ -183,9 +200,8 @@ class CallStore:
             tuple(measures),
             source,
         )
-        return results.kept.get_or_make(  # type: ignore[no-any-return]
-            key,
-            lambda: self._aggregate(scope, allowed, where, params, bucket, measures, source),
+        return self._kept(  # type: ignore[no-any-return]
+            key, lambda: self._aggregate(scope, allowed, where, params, bucket, measures, source)
         )
 
     def _aggregate(
@@ -216,10 +232,8 @@ class CallStore:
         of them in `order` (`source` as for aggregate); kept as aggregate's answers are."""
         allowed = scope.allowed(object_ids)
         key = (
-            self.kept_as,
             "legs",
             scope.org_id,
-            results.version(scope.org_id),
             tuple(allowed),
             where,
             results.frozen(params),
@@ -228,7 +242,7 @@ class CallStore:
             offset,
             source,
         )
-        return results.kept.get_or_make(  # type: ignore[no-any-return]
+        return self._kept(  # type: ignore[no-any-return]
             key,
             lambda: self._legs_page(scope, allowed, where, params, order, limit, offset, source),
             lambda answer: 1 + sum(len(leg) for leg in answer[1]),

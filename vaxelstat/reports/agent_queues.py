@@ -8,7 +8,13 @@ from typing import Any
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
-from vaxelstat.reports.engine import figure_value, measure_sql, object_and, split_pair
+from vaxelstat.reports.engine import (
+    ZERO_IF_NONE,
+    figure_value,
+    measure_sql,
+    object_and,
+    split_pair,
+)
 from vaxelstat.reports.measures import REPORTS, Measure, columns_of
 from vaxelstat.reports.period import Period
 
@@ -44,7 +50,7 @@ def agent_queues(
     order = {a.id: i for i, a in enumerate(agents)}
     rows, total = (
         [],
-        {m.key: figure_value(m, 0 if m.agg in ("count", "sum") else None) for m in columns},
+        {m.key: figure_value(m, 0 if m.agg in ZERO_IF_NONE else None) for m in columns},
     )
     for bucket, values in found:
         figures = {m.key: figure_value(m, v) for m, v in zip(columns, values, strict=True)}

@@ -117,13 +117,21 @@ def split_pair(bucket: object) -> tuple[int, str]:
 WHOLE = ("count", "sum", "max")
 
 
+# Measures that are 0, not blank, where nothing is counted.
+ZERO_IF_NONE = ("count", "sum")
+
+
 def figure_value(measure: Measure, raw: Any) -> Any:
     """A figure as the engine gives it: counts and sums whole, the rest to one decimal."""
     if raw is None:
         return None
     if measure.agg in WHOLE:
         return int(raw)
-    return round(float(raw), 1)
+    return _one_decimal(raw)
+
+
+def _one_decimal(raw: Any) -> Any:
+    return None if raw is None else round(float(raw), 1)
 
 
 def run_report(
@@ -169,7 +177,7 @@ def run_report(
     place = {b.key: i for i, b in enumerate(buckets)} if by_object else period.bucket_places()
     # The store answers for the buckets that have legs: each answer in its bucket's place,
     # the others zeros (no count, no mean), then the figures column by column.
-    empty = tuple(0 if m.agg in ("count", "sum") else None for m in columns)
+    empty = tuple(0 if m.agg in ZERO_IF_NONE else None for m in columns)
     ordered: list[Sequence[Any]] = [empty] * len(buckets)
     total_values: Sequence[Any] = empty
     for bucket, values in rows:
@@ -184,9 +192,9 @@ def run_report(
     # here (a year in 30-minute buckets has 150,000 figures).
     for i, m in enumerate(columns):
         if m.agg not in WHOLE:
-            figures[i] = [v if v is None else round(float(v), 1) for v in figures[i]]
+            figures[i] = [_one_decimal(v) for v in figures[i]]
     total = {
-        m.key: v if v is None or m.agg in WHOLE else round(float(v), 1)
+        m.key: v if m.agg in WHOLE else _one_decimal(v)
         for m, v in zip(columns, total_values, strict=True)
     }
     return ReportResult(

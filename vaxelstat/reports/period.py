@@ -205,6 +205,11 @@ def next_sending(every: str, moment: datetime, tz: zoneinfo.ZoneInfo, at: time) 
     raise PeriodError(gettext("Okänt utskick: %(every)s") % {"every": every})
 
 
+def grouped(n: int) -> str:
+    """A whole number with its thousands apart (a no-break space: 7 300)."""
+    return f"{n:,}".replace(",", "\u00a0")
+
+
 @dataclass(frozen=True)
 class Bucket:
     key: object  # what the engine's bucket expression gives: a datetime, a date or an int
@@ -265,10 +270,7 @@ class Period:
                     "Rapporten blir för stor: %(cells)s värden, högst %(most)s. Välj en grövre "
                     "gruppering eller en kortare period."
                 )
-                % {
-                    "cells": f"{cells:,}".replace(",", "\u00a0"),
-                    "most": f"{MAX_CELLS:,}".replace(",", "\u00a0"),
-                }
+                % {"cells": grouped(cells), "most": grouped(MAX_CELLS)}
             )
 
     @classmethod

@@ -39,7 +39,15 @@ from vaxelstat.reports.measures import (
     english,
 )
 from vaxelstat.reports.pauses import pauses
-from vaxelstat.reports.period import GROUP_NAMES, GROUPS, Period, PeriodError, TooLarge, local_today
+from vaxelstat.reports.period import (
+    GROUP_NAMES,
+    GROUPS,
+    Period,
+    PeriodError,
+    TooLarge,
+    grouped,
+    local_today,
+)
 from vaxelstat.reports.render import clock
 from vaxelstat.reports.specification import (
     Filters,
@@ -254,10 +262,6 @@ def table_page(request: HttpRequest) -> tuple[int, Any]:
     return page, link
 
 
-def _grouped(n: int) -> str:
-    return f"{n:,}".replace(",", "\u00a0")
-
-
 def _paging(count: int, page: int, link: Any) -> tuple[range, dict[str, Any] | None]:
     """The rows a page of the table shows, and its navigation (None where one page holds
     them all)."""
@@ -269,9 +273,9 @@ def _paging(count: int, page: int, link: Any) -> tuple[range, dict[str, Any] | N
     return shown, {
         "text": _("Rad %(first)s–%(last)s av %(rows)s")
         % {
-            "first": _grouped(shown.start + 1),
-            "last": _grouped(shown.stop),
-            "rows": _grouped(count),
+            "first": grouped(shown.start + 1),
+            "last": grouped(shown.stop),
+            "rows": grouped(count),
         },
         "links": [
             (_("Första"), link(1) if page > 1 else ""),
@@ -287,15 +291,15 @@ def report_table(
     result: ReportResult,
     by_object: bool = False,
     previous: tuple[Choice, ReportResult] | None = None,
-    page: tuple[int, Any] = (1, None),
+    page: tuple[int, Any] | None = None,
 ) -> dict[str, Any]:
     """The table and the chart's series, formatted; each figure links to its calls (of its
     row's bucket, or with a row per object, of its row's object). With `previous` (the same
     report of the period before: Jämför med föregående period), each measure has a column of
     each period, row by row in order (the first day against the first day), its total
     beside the total and the change under them; the earlier figures link to their calls.
-    The table shows ROWS_SHOWN rows at a time: `page` is the page asked for and how to link
-    to another (table_page); the chart has every row."""
+    With `page` (the page asked for and how to link to another: table_page) the table shows
+    ROWS_SHOWN rows at a time, else all of them; the chart has every row."""
     columns = [
         {"key": m.key, "label": m.label, "help": measure_help(m), "unit": m.unit}
         for m in result.columns
@@ -336,7 +340,7 @@ def report_table(
     total = cells(result.total, f"&amp;o={everyone}" if by_object else "", links)
     labels = [label(result, bucket) for bucket in result.buckets]
     count = max(len(result.buckets), len(previous[1].buckets) if previous is not None else 0)
-    shown, paging = _paging(count, *page)
+    shown, paging = _paging(count, *page) if page is not None else (range(count), None)
 
     def now(i: int) -> tuple[str, list[str]]:
         if i >= len(result.buckets):

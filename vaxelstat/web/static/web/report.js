@@ -120,6 +120,7 @@
       select.addEventListener("change", () => {
         const url = new URL(window.location.href);
         url.searchParams.set("report", select.value);
+        url.searchParams.delete("table_page");  // another report begins at its first rows
         load(url.toString(), true);
       });
     }

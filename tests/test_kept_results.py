@@ -38,6 +38,19 @@ def write(path: Path, lines: list[str]) -> Path:
     return path
 
 
+def engine_asked(monkeypatch, store, method: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """A list that grows by one each time the store's engine itself answers (`method`)."""
+    asked: list[int] = []
+    answer = getattr(type(store), method)
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(1)
+        return answer(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(store), method, counted)
+    return asked
+
+
 def figures(org: Organization) -> tuple[int, int]:
     """(incoming, answered) of queue 400 in June 2026; the calls the specification lists
     and the start page counts (kept too) agree."""
@@ -62,22 +75,8 @@ def test_the_same_report_is_kept_until_the_organizations_calls_change(
         organization=other, name="pbx", format="asterisk-queue-log"
     )
     store = get_store()
-    asked: list[str] = []
-    engine_answer = type(store)._aggregate
-
-    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        asked.append(args[2])
-        return engine_answer(self, *args, **kwargs)
-
-    monkeypatch.setattr(type(store), "_aggregate", counted)
-    listed: list[int] = []
-    engine_page = type(store)._legs_page
-
-    def pages(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        listed.append(1)
-        return engine_page(self, *args, **kwargs)
-
-    monkeypatch.setattr(type(store), "_legs_page", pages)
+    asked = engine_asked(monkeypatch, store, "_aggregate")
+    listed = engine_asked(monkeypatch, store, "_legs_page")
     import_file(org, point, "asterisk-queue-log", write(tmp_path / "a", call(1, True)), "a")
     assert figures(org) == (1, 1)
     assert figures(org) == (1, 1)
@@ -161,14 +160,7 @@ def test_a_clickhouse_server_keeps_no_answer_without_a_version_every_process_sha
     )
     import_file(org, point, "asterisk-queue-log", write(tmp_path / "a", call(1, True)), "a")
     store = get_store()
-    asked: list[int] = []
-    engine_answer = type(store)._aggregate
-
-    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        asked.append(1)
-        return engine_answer(self, *args, **kwargs)
-
-    monkeypatch.setattr(type(store), "_aggregate", counted)
+    asked = engine_asked(monkeypatch, store, "_aggregate")
     monkeypatch.setattr(results, "shared", lambda: False)  # (SQLite's: the process's memory)
     assert not store.keeps_answers
     assert figures(org) == figures(org) == (1, 1) and len(asked) == 2

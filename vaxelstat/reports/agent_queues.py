@@ -6,15 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaxelstat.calls.scope import Scope
-from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
-from vaxelstat.reports.engine import (
-    ZERO_IF_NONE,
-    figure_value,
-    measure_sql,
-    object_and,
-    split_pair,
-)
+from vaxelstat.reports.engine import ZERO_IF_NONE, by_object_and, figure_value
 from vaxelstat.reports.measures import REPORTS, Measure, columns_of
 from vaxelstat.reports.period import Period
 
@@ -34,17 +27,15 @@ def agent_queues(
 ) -> AgentQueues:
     report = REPORTS[REPORT]
     columns = columns_of(report)
-    store = get_store()
-    where, params = period.filter(store.dialect)
     # At most every agent in every queue it was rung by: refused before it is made.
     period.check_cells(len(columns), len(agents) * 10)
-    found = store.aggregate(
+    found = by_object_and(
+        period,
         scope,
         [a.id for a in agents],
-        f"{report.legs} AND direction <> 'agent' AND {where}",
-        params,
-        object_and("group_from", store.dialect),
-        [measure_sql(m, store.dialect) for m in columns],
+        f"{report.legs} AND direction <> 'agent'",
+        "group_from",
+        columns,
     )
     by_id = {a.id: a for a in agents}
     order = {a.id: i for i, a in enumerate(agents)}
@@ -52,12 +43,12 @@ def agent_queues(
         [],
         {m.key: figure_value(m, 0 if m.agg in ZERO_IF_NONE else None) for m in columns},
     )
-    for bucket, values in found:
+    for pair, values in found:
         figures = {m.key: figure_value(m, v) for m, v in zip(columns, values, strict=True)}
-        if bucket is None:
+        if pair is None:
             total = figures
             continue
-        agent, queue = split_pair(bucket)
+        agent, queue = pair
         rows.append((by_id[agent], queue, figures))
     rows.sort(key=lambda r: (order[r[0].id], r[1]))
     return AgentQueues(columns, rows, total)

@@ -103,14 +103,38 @@ _PAIR = {
 }
 
 
-def object_and(column: str, dialect: str) -> str:
-    """The bucket of each object and a text column's value (read back by split_pair)."""
+def _object_and(column: str, dialect: str) -> str:
+    """The bucket of each object and a text column's value (read back by _split_pair)."""
     return _PAIR[dialect].format(column)
 
 
-def split_pair(bucket: object) -> tuple[int, str]:
+def _split_pair(bucket: object) -> tuple[int, str]:
     object_id, _, text = str(bucket).partition("|")
     return int(object_id), text
+
+
+def by_object_and(
+    period: Period,
+    scope: Scope,
+    object_ids: list[int],
+    legs: str,
+    column: str,
+    measures: list[Measure],
+) -> list[tuple[tuple[int, str] | None, list[Any]]]:
+    """The measures of the period's legs (`legs`: SQL of which) per object and value of a
+    text column (an agent and its pause reason or queue): ((object id, text), figures as
+    the store gives them), and the total (None, figures)."""
+    store = get_store()
+    where, params = period.filter(store.dialect)
+    rows = store.aggregate(
+        scope,
+        object_ids,
+        f"{legs} AND {where}",
+        params,
+        _object_and(column, store.dialect),
+        [measure_sql(m, store.dialect) for m in measures],
+    )
+    return [(None if bucket is None else _split_pair(bucket), values) for bucket, values in rows]
 
 
 # Measures whose figures are whole numbers as the stores give them.

@@ -5,9 +5,8 @@ admin names them. Each agent's reasons add up to its Pausad tid of Agenter – I
 from dataclasses import dataclass
 
 from vaxelstat.calls.scope import Scope
-from vaxelstat.calls.store import get_store
 from vaxelstat.orgs.models import MeasuredObject, Organization
-from vaxelstat.reports.engine import measure_sql, object_and, split_pair
+from vaxelstat.reports.engine import by_object_and
 from vaxelstat.reports.measures import AGENT_LEGS, BY_KEY
 from vaxelstat.reports.period import Period
 
@@ -27,24 +26,17 @@ class Pauses:
 def pauses(org: Organization, agents: list[MeasuredObject], period: Period, scope: Scope) -> Pauses:
     """The paused seconds of these agents in the period by reason (of what `scope` may see)."""
     period.check_cells(1, len(agents))
-    store = get_store()
-    where, params = period.filter(store.dialect)
     # Pausad tid as the measure table defines it, per agent and reason.
     paused = BY_KEY[("agent", "paused_time")]
-    rows = store.aggregate(
-        scope,
-        [a.id for a in agents],
-        f"{AGENT_LEGS} AND {paused.where} AND {where}",
-        params,
-        object_and("note", store.dialect),
-        [measure_sql(paused, store.dialect)],
+    rows = by_object_and(
+        period, scope, [a.id for a in agents], f"{AGENT_LEGS} AND {paused.where}", "note", [paused]
     )
     seconds: dict[int, dict[str, int]] = {a.id: {} for a in agents}
     by_reason: dict[str, int] = {}
-    for bucket, (value,) in rows:
-        if bucket is None:
+    for pair, (value,) in rows:
+        if pair is None:
             continue
-        agent, reason = split_pair(bucket)
+        agent, reason = pair
         seconds[agent][reason] = int(value or 0)
         by_reason[reason] = by_reason.get(reason, 0) + int(value or 0)
     names = org.pause_reason_names

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from rows import store_rows
 
 from vaxelstat.calls import clickhouse
 from vaxelstat.calls.scope import Scope
@@ -150,42 +151,13 @@ def test_an_insert_whose_answer_was_lost_is_stored_once(
         point = CollectionPoint.objects.create(organization=org, name="pbx", format="canonical")
         start = datetime(2026, 11, 20, 9, tzinfo=UTC)
         source = get_store(clickhouse_server_url)
-        rows = _rows(org.id, point.id, start, 50)
+        rows = store_rows(org.id, point.id, start, 50)
         store.apply(org.id, point.id, rows, [], start, start + timedelta(hours=1))
         assert proxy.inserts == 3  # sent again after each lost answer
         assert source.count(Scope.whole(org.id)) == 50
     finally:
         store.close()
         proxy.close()
-
-
-def _rows(org_id: int, point_id: int, start: datetime, n: int) -> Any:
-    import pyarrow as pa
-
-    from vaxelstat.calls.arrow import schema
-    from vaxelstat.calls.legs import STORE_COLUMNS
-
-    values: dict[str, list[Any]] = {name: [] for name, _ in STORE_COLUMNS}
-    for i in range(n):
-        leg = {
-            "org_id": org_id,
-            "object_id": 1,
-            "object_kind": "user",
-            "collection_point_id": point_id,
-            "import_id": 1,
-            "leg_id": f"leg-{i}",
-            "call_id": f"call-{i}",
-            "start_utc": (start + timedelta(seconds=i)).replace(tzinfo=None),
-            "start_local": (start + timedelta(seconds=i)).replace(tzinfo=None),
-            "direction": "in",
-            "internal": False,
-            "type": "in_answered",
-            "wait_s": 3,
-            "talk_s": 60,
-        }
-        for name, kind in STORE_COLUMNS:
-            values[name].append(leg.get(name, "" if kind == "VARCHAR" else 0))
-    return pa.table(values, schema=schema(STORE_COLUMNS))
 
 
 @pytest.mark.slow  # a simulated fortnight

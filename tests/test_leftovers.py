@@ -34,8 +34,16 @@ def test_the_temporary_files_of_a_dead_process_are_removed(settings, tmp_path: P
     os.utime(old_unnamed, (hour_ago, hour_ago))
     new_unnamed = folder / "tmpdef.arrow"
     new_unnamed.write_bytes(b"z")
-    assert tmpfiles.remove_leftovers() == 2
-    assert sorted(p.name for p in folder.iterdir()) == sorted([mine.name, new_unnamed.name])
+    # An import's workspace spilled to disk: its folder, with what is in it.
+    dead_spill = folder / f"{_dead_pid()}-import"
+    dead_spill.mkdir()
+    (dead_spill / "duckdb_temp_storage-0.tmp").write_bytes(b"w" * 1000)
+    my_spill = folder / f"{os.getpid()}-import"
+    my_spill.mkdir(exist_ok=True)
+    assert tmpfiles.remove_leftovers() == 3
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [mine.name, new_unnamed.name, my_spill.name]
+    )
     assert mine.name.startswith(f"{os.getpid()}-")
 
 

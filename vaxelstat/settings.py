@@ -9,6 +9,7 @@ VAXELSTAT_TRUSTED_PROXIES  the reverse proxies' addresses (docs/production.md)
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,47 @@ CALLSTORE_URL = os.environ.get("CALLSTORE_URL", f"duckdb:///{DATA_DIR / 'calls.d
 # Memory DuckDB's block allocator keeps once it has used it (taken as needed, never given
 # back): an import then reuses pages instead of asking the kernel for fresh ones.
 DUCKDB_BLOCK_MEMORY = os.environ.get("VAXELSTAT_DUCKDB_BLOCK_MEMORY", "1GB")
+
+
+def _memory() -> int:
+    """The memory this process may use, in bytes: the machine's, or its control group's where
+    that is less (a container's)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        return total
+    return min(total, int(limit)) if limit.isdigit() else total
+
+
+# Below this an import's statements fail for want of memory instead of spilling (measured:
+# 64 MB fails a file of 40,000 lines; 256 MB reads 3 million).
+MIN_IMPORT_MEMORY_MB = 256
+
+
+def _import_memory(value: str | None) -> str:
+    """The most memory an import's workspace may hold, as DuckDB reads it ('1500MB', '2GB')."""
+    if not value:
+        # Four tenths of the machine's: a million-line Master.csv (about 1.4 GB) fits on a
+        # machine of 4 GB; a larger file, or a smaller machine, spills to disk.
+        return f"{max(MIN_IMPORT_MEMORY_MB, _memory() * 4 // 10 // 2**20)}MiB"
+    size = re.fullmatch(r"\s*([0-9]+)\s*([MG])(B|iB)\s*", value, re.IGNORECASE)
+    number, unit = (
+        (int(size[1]), size[2].upper() + size[3][:-1].lower() + "B") if size else (0, "MB")
+    )
+    if number * (1024 if unit[0] == "G" else 1) < MIN_IMPORT_MEMORY_MB:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"VAXELSTAT_IMPORT_MEMORY={value!r}: give a size in MB or GB of at least "
+            f"{MIN_IMPORT_MEMORY_MB}MB, such as 1500MB or 2GB"
+        )
+    return f"{number}{unit}"
+
+
+# Beyond this an import's workspace writes what it holds to the data directory's tmp/ (the
+# import goes on, slower); VAXELSTAT_IMPORT_MEMORY, e.g. 2GB.
+IMPORT_MEMORY = _import_memory(os.environ.get("VAXELSTAT_IMPORT_MEMORY"))
 SPOOL_DIR = DATA_DIR / "spool"
 # How often the server's collector looks into the spool folders, in seconds.
 SPOOL_SECONDS = float(os.environ.get("VAXELSTAT_SPOOL_SECONDS", "5"))

@@ -6,6 +6,7 @@ still at work (a CLI import beside the server, on a shared store).
 """
 
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -52,7 +53,8 @@ def alive(pid: int) -> bool:
 
 
 def remove_leftovers() -> int:
-    """Remove the temporary files of processes that are gone; return how many."""
+    """Remove the temporary files and folders (an import's spilled workspace) of processes
+    that are gone; return how many."""
     removed = 0
     now = time.time()
     for path in folder().iterdir():
@@ -63,7 +65,10 @@ def remove_leftovers() -> int:
                 if head.isdigit()
                 else (now - path.stat().st_mtime > UNNAMED_AFTER_S)
             )
-            if gone and path.is_file():
+            if gone and path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+                removed += 1
+            elif gone:
                 path.unlink()
                 removed += 1
         except FileNotFoundError:

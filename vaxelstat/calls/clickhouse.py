@@ -18,21 +18,21 @@ import json
 import queue
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from pyarrow import feather
 
 from vaxelstat import tmpfiles
 from vaxelstat.calls import results
 from vaxelstat.calls.arrow import ARROW_TYPES
 from vaxelstat.calls.legs import STORE_COLUMN_NAMES, STORE_COLUMNS
 from vaxelstat.calls.scope import Scope
-from vaxelstat.calls.store import CallStore
+from vaxelstat.calls.store import OTHER_POINT, CallStore
 
 TYPES = {
     "INTEGER": "Int32",
@@ -153,14 +153,13 @@ class ChdbTransport:
         result = self._query(text, "ArrowStream", values)
         return pa.ipc.open_stream(result.bytes()).read_all()
 
-    def insert_arrow(self, table: str, rows: pa.Table, sync: bool) -> None:
-        with tmpfiles.named(".arrow") as tmp:
-            feather.write_feather(rows, tmp.name, compression="uncompressed")
-            names = ", ".join(rows.column_names)
-            self.query(
-                f"INSERT INTO {table} ({names}) SELECT {names} FROM file({{path:String}}, 'Arrow')",
-                {"path": ("String", tmp.name)},
-            )
+    def insert_file(self, table: str, path: Path, names: list[str], sync: bool) -> None:
+        """Insert the rows of an Arrow file (columns `names`) with one statement."""
+        columns = ", ".join(names)
+        self.query(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM file({{path:String}}, 'Arrow')",
+            {"path": ("String", str(path))},
+        )
 
     def close(self) -> None:
         for _ in self._all:  # (each back from its statement)
@@ -234,6 +233,19 @@ def server_options(url: str) -> dict[str, Any]:
     }
 
 
+class _Read:
+    """A file's bytes as an insert's body, read from its start each time the body is sent
+    (clickhouse-connect sends an insert again once where the connection closed)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __iter__(self) -> Iterator[bytes]:
+        with open(self.path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                yield chunk
+
+
 class ServerTransport:
     """A ClickHouse server over HTTP(S) through clickhouse-connect."""
 
@@ -261,23 +273,52 @@ class ServerTransport:
     def query_arrow(self, text: str, params: dict[str, tuple[str, str]]) -> pa.Table:
         return self.client.query_arrow(text, parameters=self._values(params))
 
-    def insert_arrow(self, table: str, rows: pa.Table, sync: bool) -> None:
-        """Insert the rows with one statement. Where the connection fails before the answer
-        (the server may have stored them), the insert is sent once more with the same
-        deduplication token: the table stores such a block once (the store's tables keep the
-        tokens of their last DEDUPLICATION_WINDOW inserts)."""
+    def insert_file(self, table: str, path: Path, names: list[str], sync: bool) -> None:
+        """Insert the rows of an Arrow file (columns `names`) with one statement, the file
+        sent as it is read. Where the connection fails before the answer (the server may
+        have stored them), the insert is sent once more with the same deduplication token:
+        the table stores such a block once (the store's tables keep the tokens of their last
+        DEDUPLICATION_WINDOW inserts)."""
         from clickhouse_connect.driver.exceptions import OperationalError
 
         settings: dict[str, Any] = {"insert_deduplication_token": uuid.uuid4().hex}
         if sync:
             settings["insert_distributed_sync"] = 1
+        # (An iterable body, which urllib3 sends as it reads it: its length said, as one body,
+        # not in chunks. clickhouse-connect's types name no iterable.)
+        body: Any = _Read(path)
+        length = {"Content-Length": str(path.stat().st_size)}
         try:
-            self.client.insert_arrow(table, rows, settings=settings)
+            self.client.raw_insert(
+                table, names, body, settings=settings, fmt="Arrow", transport_settings=length
+            )
         except OperationalError:
-            self.client.insert_arrow(table, rows, settings=settings)
+            self.client.raw_insert(
+                table, names, body, settings=settings, fmt="Arrow", transport_settings=length
+            )
 
     def close(self) -> None:
         self.client.close()
+
+
+def _written(
+    rows: pa.Table | pa.RecordBatchReader, out: IO[bytes], org_id: int, point_id: int
+) -> int:
+    """Write the rows to an Arrow file, a batch at a time; return how many. A row of another
+    organization or point than the one named fails it (OTHER_POINT)."""
+    batches = rows.to_batches() if isinstance(rows, pa.Table) else rows
+    count = 0
+    with pa.ipc.new_file(out, rows.schema) as writer:
+        for batch in batches:
+            if batch.num_rows and not (
+                pc.all(pc.equal(batch["org_id"], org_id)).as_py()
+                and pc.all(pc.equal(batch["collection_point_id"], point_id)).as_py()
+            ):
+                raise ValueError(OTHER_POINT)
+            writer.write_batch(batch)
+            count += batch.num_rows
+    out.flush()
+    return count
 
 
 class ClickHouseStore(CallStore):
@@ -413,36 +454,37 @@ class ClickHouseStore(CallStore):
         self,
         org_id: int,
         point_id: int,
-        rows: pa.Table,
+        rows: pa.Table | pa.RecordBatchReader,
         replaces: list[str],
         earliest: datetime,
         latest: datetime,
     ) -> None:
         # ClickHouse has no transactions over two statements: the replaced legs go first, so
         # a failure between the two loses them until the file is imported again (which then
-        # finds them missing and stores them); a file's own legs go in with one INSERT.
-        if rows.num_rows and not (
-            pc.all(pc.equal(rows["org_id"], org_id)).as_py()
-            and pc.all(pc.equal(rows["collection_point_id"], point_id)).as_py()
-        ):
-            raise ValueError("legs of another organization or point")
-        if replaces:
-            self.execute(
-                f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id "
-                "AND collection_point_id = $point_id AND start_utc BETWEEN $earliest AND $latest "
-                "AND has($ids, leg_id)",
-                {
-                    "org_id": org_id,
-                    "point_id": point_id,
-                    "earliest": earliest,
-                    "latest": latest,
-                    "ids": replaces,
-                },
-            )
-        if rows.num_rows:
-            # On a cluster the insert returns once every shard has its legs, so that a
-            # re-import right after sees them.
-            self.transport.insert_arrow("legs", rows, sync=bool(self.cluster))
+        # finds them missing and stores them); a file's own legs go in with one INSERT, of a
+        # file written a batch at a time (and checked as it is written: of rows of another
+        # organization or point, nothing is stored).
+        with tmpfiles.named(".arrow") as tmp:
+            count = _written(rows, tmp, org_id, point_id)
+            if replaces:
+                self.execute(
+                    f"DELETE FROM {self.local}{self._on_cluster} WHERE org_id = $org_id "
+                    "AND collection_point_id = $point_id "
+                    "AND start_utc BETWEEN $earliest AND $latest AND has($ids, leg_id)",
+                    {
+                        "org_id": org_id,
+                        "point_id": point_id,
+                        "earliest": earliest,
+                        "latest": latest,
+                        "ids": replaces,
+                    },
+                )
+            if count:
+                # On a cluster the insert returns once every shard has its legs, so that a
+                # re-import right after sees them.
+                self.transport.insert_file(
+                    "legs", Path(tmp.name), rows.schema.names, sync=bool(self.cluster)
+                )
 
     def _in_scope(self, scope: Scope) -> tuple[str, dict[str, Any]]:
         """The WHERE clause (and its values) of the legs in scope."""

@@ -64,6 +64,10 @@ def _announcing(write: Callable[..., Any], by_organization: bool) -> Callable[..
     return announced
 
 
+# Why a store refuses rows given to it for another organization or point than they are of.
+OTHER_POINT = "legs of another organization or point"
+
+
 class CallStore:
     """The interface every engine implements."""
 
@@ -130,13 +134,15 @@ class CallStore:
         self,
         org_id: int,
         point_id: int,
-        rows: "pa.Table",
+        rows: "pa.Table | pa.RecordBatchReader",
         replaces: list[str],
         earliest: datetime,
         latest: datetime,
     ) -> None:
-        """Store `rows` (STORE_COLUMNS) in place of the point's legs `replaces` (ids, within
-        the window): all of it or, where the engine allows, nothing."""
+        """Store `rows` (STORE_COLUMNS; a reader's batches are read once, one at a time) in
+        place of the point's legs `replaces` (ids, within the window): all of it or, where
+        the engine allows, nothing. Rows of another organization or point than the one named
+        are refused (ValueError, OTHER_POINT), and nothing is stored."""
         raise NotImplementedError
 
     def counts_by_object(self, scope: Scope) -> dict[int, int]:
@@ -408,7 +414,7 @@ class DuckDBStore(CallStore):
         self,
         org_id: int,
         point_id: int,
-        rows: "pa.Table",
+        rows: "pa.Table | pa.RecordBatchReader",
         replaces: list[str],
         earliest: datetime,
         latest: datetime,
@@ -430,17 +436,22 @@ class DuckDBStore(CallStore):
                             "ids": replaces,
                         },
                     )
-                # The rows come sorted by start: the store stays clustered by start. Rows of
-                # another organization or point than the one named are refused.
-                (inserted,) = cur.execute(
+                # The rows come sorted by start: the store stays clustered by start. A row of
+                # another organization or point than the one named fails the statement (the
+                # rows are read once: they are checked as they go in).
+                cur.execute(
                     f"INSERT INTO legs ({', '.join(STORE_COLUMN_NAMES)}) "  # noqa: S608
                     f"SELECT {', '.join(STORE_COLUMN_NAMES)} FROM applied_rows "
-                    f"WHERE org_id = $org AND collection_point_id = $point",
-                    {"org": org_id, "point": point_id},
-                ).fetchone()
-                if inserted != rows.num_rows:
-                    raise ValueError("legs of another organization or point")
+                    f"WHERE CASE WHEN org_id = $org AND collection_point_id = $point THEN true "
+                    f"ELSE error($other) END",
+                    {"org": org_id, "point": point_id, "other": OTHER_POINT},
+                )
                 cur.execute("COMMIT")
+            except duckdb.Error as exc:
+                _rollback(cur)
+                if OTHER_POINT in str(exc):
+                    raise ValueError(OTHER_POINT) from exc
+                raise
             except BaseException:
                 _rollback(cur)
                 raise

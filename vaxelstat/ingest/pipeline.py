@@ -336,6 +336,12 @@ def _import_file(
             # What the engine could not read at all (an extension_pattern its regular
             # expressions refuse, say): the file is not read, and the message says why.
             detail = str(exc).splitlines()[0]
+            if isinstance(exc, duckdb.OutOfMemoryException):
+                detail += (
+                    f" (an import may hold {settings.IMPORT_MEMORY}: set "
+                    "VAXELSTAT_IMPORT_MEMORY higher, or free the disk of the data directory, "
+                    "where an import writes what it cannot hold)"
+                )
             raise UnreadableFile(f"{path}: could not be read: {detail}") from exc
         except NotReadable as exc:
             raise UnreadableFile(f"{path}: could not be read: {exc}") from exc

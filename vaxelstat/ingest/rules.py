@@ -26,12 +26,15 @@ from vaxelstat.calls.store import CallStore
 from vaxelstat.ingest.workspace import Workspace
 
 PICKUP_OF = "pickup of "
+# The settled legs leave the workspace this many at a time (some 35 MB).
+BATCH_ROWS = 100_000
 
 
 @dataclass
 class Settled:
-    # The legs to store (STORE_COLUMNS, in start order), and the ids of stored legs they replace.
-    rows: pa.Table
+    # The legs to store (STORE_COLUMNS, in start order), read once, a batch at a time (a file's
+    # legs are never all in Python's memory), and the ids of stored legs they replace.
+    rows: pa.RecordBatchReader
     replaces: list[str]
     inserted: int
     duplicates: int
@@ -138,7 +141,7 @@ def settle(
         f"UNION ALL SELECT {', '.join(STORE_COLUMN_NAMES)} FROM changed "
         f"ORDER BY start_utc",
         params={"org_id": org_id, "point_id": point_id, "import_id": import_id, "tz": timezone},
-    ).to_arrow_table()
+    ).to_arrow_reader(BATCH_ROWS)
     return Settled(
         rows=rows,
         replaces=sorted(set(replaces) | set(changed)),

@@ -13,6 +13,7 @@ and vaxelstat.ingest.rules settles them against what the store already holds. No
 knows the store's engine: the legs leave as an Arrow table.
 """
 
+import os
 import threading
 from collections.abc import Sequence
 from datetime import UTC
@@ -22,6 +23,7 @@ import duckdb
 import pyarrow as pa
 from django.conf import settings
 
+from vaxelstat import tmpfiles
 from vaxelstat.calls import arrow
 from vaxelstat.calls.legs import LEG_FIELDS, STAGE_COLUMNS, Leg
 
@@ -59,7 +61,10 @@ def _connection(small: bool) -> duckdb.DuckDBPyConnection:
     thread for small files, one with every thread for the rest; the number of threads is a
     database's, not a connection's). A database for every import keeps the memory its
     allocator has touched (VAXELSTAT_DUCKDB_BLOCK_MEMORY): a fresh one per file paid the
-    page faults again every time. Each import's tables are temporary: its connection's own."""
+    page faults again every time. Each import's tables are temporary: its connection's own.
+    Each database holds at most IMPORT_MEMORY; beyond it, it writes what it holds to a folder
+    of its own in the data directory's tmp/ (which tmpfiles.remove_leftovers removes once
+    this process is gone)."""
     with _databases_lock:
         if small not in _databases:
             # Every statement orders what it needs itself: tables may come out in any order
@@ -68,6 +73,8 @@ def _connection(small: bool) -> duckdb.DuckDBPyConnection:
             config: dict[str, Any] = {
                 "block_allocator_memory": settings.DUCKDB_BLOCK_MEMORY,
                 "preserve_insertion_order": False,
+                "memory_limit": settings.IMPORT_MEMORY,
+                "temp_directory": str(tmpfiles.folder() / f"{os.getpid()}-import"),
             }
             if small:
                 config["threads"] = 1

@@ -20,6 +20,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# Import memory bounds measured on the Master.csv (each once).
+BOUNDS = ("1GB", "512MB")
+
 
 def _first_lines(source: Path, target: Path, count: int) -> int:
     """Copy the first `count` lines; return how many there were."""
@@ -67,13 +70,20 @@ def throwaway_data(prefix: str) -> Iterator[Path]:
         shutil.rmtree(data, ignore_errors=True)
 
 
-def _import_in_a_process(fmt: str, path: Path, slug: str) -> tuple[float, int, float]:
+def _import_in_a_process(
+    fmt: str, path: Path, slug: str, memory: str = ""
+) -> tuple[float, int, float]:
     """(seconds, legs, peak memory in MB) of one import in a process of its own (of the same
-    data directory), its organization's legs deleted after."""
+    data directory; its workspace held to `memory` where given), its organization's legs
+    deleted after."""
+    env = dict(os.environ)
+    if memory:
+        env["VAXELSTAT_IMPORT_MEMORY"] = memory
     child = subprocess.Popen(
         [sys.executable, "-m", "vaxelstat.bench", "--import-one", fmt, str(path), slug],
         stdout=subprocess.PIPE,
         text=True,
+        env=env,
     )
     out = child.stdout.read() if child.stdout else ""
     if child.wait():
@@ -171,6 +181,18 @@ def _bench(args: argparse.Namespace, data: Path) -> None:
             f"import {fmt}: {lines:,} lines, {imported:,} legs, median {median:.2f} s "
             f"= {lines / median:,.0f} lines/s (of {args.repeat} runs: {runs} s), "
             f"peak memory {max(peaks):,.0f} MB"
+        )
+
+    # The same Master.csv with the workspace held to a bound it cannot keep the file in: what
+    # a bound costs in time, and how far it holds the process's peak.
+    for memory in BOUNDS:
+        seconds, imported, peak_mb = _import_in_a_process(
+            "asterisk-cdr", data / "Master.csv", f"bench-bounded-{memory}", memory
+        )
+        print(
+            f"import asterisk-cdr with VAXELSTAT_IMPORT_MEMORY={memory}: {lines:,} lines, "
+            f"{imported:,} legs, {seconds:.2f} s = {lines / seconds:,.0f} lines/s, "
+            f"peak memory {peak_mb:,.0f} MB"
         )
 
     # The next lines of the same PBX, as the spool or a push brings them, into the collection

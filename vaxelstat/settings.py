@@ -123,7 +123,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Each web thread keeps its connection (a request opened and closed one: a fifth of a
+    # page's time, measured); Django closes it after an error and after a minute.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
     # The process's memory: rate limits' counters and the call store's versions
     # (vaxelstat.calls.results), one an organization (the default of 300 entries would drop
     # them by the thousand).
@@ -133,6 +135,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
+    # A session is read from the process's memory, written through to the database (the
+    # embedded default is one process: no other holds a copy a logout would leave behind).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # Rate limits count in the cache. With SQLite, one process serves (the process's
     # memory); otherwise several may (`serve --workers`, or several machines), so they count

@@ -3,6 +3,7 @@ directory's tmp/, the legs are the same, and they reach the store a batch at a t
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,22 +19,32 @@ from vaxelstat.calls.store import OTHER_POINT, get_store
 from vaxelstat.demo.asterisk_writer import write_master_csv
 from vaxelstat.demo.simulator import simulate
 from vaxelstat.ingest import workspace
-from vaxelstat.ingest.pipeline import import_file
+from vaxelstat.ingest.models import ImportRun
+from vaxelstat.ingest.pipeline import UnreadableFile, import_file
 from vaxelstat.orgs.models import CollectionPoint, Organization
 
 
-@pytest.fixture
-def bounded() -> Iterator[Any]:
-    """The workspace database of large files held to 160 MB (a file of 120,000 lines needs
-    more), put back as it was after the test."""
+@contextmanager
+def held_to(limit: str) -> Iterator[None]:
+    """The workspace database of large files held to `limit`, put back as it was after."""
     database = workspace._connection(small=False)
     (before,) = database.execute("SELECT current_setting('memory_limit')").fetchone()
-    database.execute("SET memory_limit = '160MB'")
+    database.execute(f"SET memory_limit = '{limit}'")
     try:
-        yield database
+        yield
     finally:
         database.execute(f"SET memory_limit = '{before.replace(' ', '')}'")
         database.close()
+
+
+@pytest.fixture(scope="module")
+def large_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Master.csv of some 120,000 lines (a week of the demo's PBX, 20 times over)."""
+    path = tmp_path_factory.mktemp("large") / "Master.csv"
+    cdr = simulate(seed=9, days=7, end=datetime(2026, 11, 20, 18, tzinfo=UTC), scale=20.0).cdr
+    write_master_csv(cdr, path, "Europe/Stockholm")
+    assert path.stat().st_size > 25 * 2**20
+    return path
 
 
 def _legs(org: Organization) -> list[tuple[Any, ...]]:
@@ -46,12 +57,9 @@ def _legs(org: Organization) -> list[tuple[Any, ...]]:
 @pytest.mark.slow
 @pytest.mark.usefixtures("engine")
 def test_a_file_larger_than_the_bound_spills_to_the_data_directory_and_gives_the_same_legs(
-    db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    db, large_master: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "Master.csv"
-    cdr = simulate(seed=9, days=7, end=datetime(2026, 11, 20, 18, tzinfo=UTC), scale=20.0).cdr
-    write_master_csv(cdr, path, "Europe/Stockholm")
-    assert path.stat().st_size > 25 * 2**20  # some 120,000 lines
+    path = large_master
     free, held = (Organization.objects.create(slug=slug, name=slug) for slug in ("free", "held"))
     for org in (free, held):
         CollectionPoint.objects.create(organization=org, name="pbx", format="asterisk-cdr")
@@ -70,16 +78,31 @@ def test_a_file_larger_than_the_bound_spills_to_the_data_directory_and_gives_the
         return result
 
     monkeypatch.setattr(workspace.Workspace, "run", watched)
-    request.getfixturevalue("bounded")
-    held_summary = import_file(held, held.collection_points.get(), "asterisk-cdr", path)
+    # (The file needs more than 160 MB; below some 100 MB it fails for want of memory.)
+    with held_to("160MB"):
+        held_summary = import_file(held, held.collection_points.get(), "asterisk-cdr", path)
 
     assert spilled, "the bound held the file in memory: nothing was written to disk"
     folder = Path(spilled[0][1]).parent
-    assert folder.name == f"{os.getpid()}-import" and folder.parent.name == "tmp"
+    assert folder.name == f"{os.getpid()}-import-large" and folder.parent.name == "tmp"
     assert max(size for size, _ in spilled) > 2**20
     assert held_summary.imported == free_summary.imported > 80_000
     assert held_summary.rejected == free_summary.rejected == 0
     assert _legs(held) == _legs(free)
+
+
+@pytest.mark.slow
+def test_a_bound_too_small_for_the_file_fails_it_with_a_message_naming_the_setting(
+    org, large_master: Path
+) -> None:
+    point = CollectionPoint.objects.create(organization=org, name="pbx", format="asterisk-cdr")
+    with held_to("32MB"), pytest.raises(UnreadableFile) as failed:
+        import_file(org, point, "asterisk-cdr", large_master)
+    message = str(failed.value)
+    assert message.startswith(f"{large_master}: could not be read: Out of Memory Error")
+    assert "set VAXELSTAT_IMPORT_MEMORY higher" in message
+    assert get_store().count(Scope.whole(org.id)) == 0
+    assert not ImportRun.objects.filter(organization=org).exists()
 
 
 @pytest.mark.usefixtures("both_engines")
@@ -101,11 +124,15 @@ def test_a_store_takes_legs_a_batch_at_a_time_and_none_where_one_is_of_another_p
     )
     assert store.count(Scope.whole(org.id)) == 250
 
-    # The second batch is another point's: the first is not stored either.
-    mixed = [good.to_batches(100)[0], store_rows(org.id, other.id, start, 100).to_batches()[0]]
+    # The second batch is another point's: the first, the point's own, is not stored either.
+    later = datetime(2026, 11, 20, 10, tzinfo=UTC)
+    mixed = [
+        store_rows(org.id, point.id, later, 100).to_batches()[0],
+        store_rows(org.id, other.id, later, 100).to_batches()[0],
+    ]
     with pytest.raises(ValueError, match=OTHER_POINT):
         store.apply(
-            org.id, other.id, pa.RecordBatchReader.from_batches(good.schema, mixed), [], *window
+            org.id, point.id, pa.RecordBatchReader.from_batches(good.schema, mixed), [], *window
         )
     assert store.count(Scope.whole(org.id)) == 250
 

@@ -74,9 +74,9 @@ def _import_in_a_process(
     fmt: str, path: Path, slug: str, memory: str = ""
 ) -> tuple[float, int, float]:
     """(seconds, legs, peak memory in MB) of one import in a process of its own (of the same
-    data directory; its workspace held to `memory` where given), its organization's legs
-    deleted after."""
-    env = dict(os.environ)
+    data directory; its workspace held to `memory`, else to the default bound), its
+    organization's legs deleted after."""
+    env = {k: v for k, v in os.environ.items() if k != "VAXELSTAT_IMPORT_MEMORY"}
     if memory:
         env["VAXELSTAT_IMPORT_MEMORY"] = memory
     child = subprocess.Popen(

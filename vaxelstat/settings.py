@@ -124,7 +124,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL;",
     }
     # Each web thread keeps its connection (a request opened and closed one: a fifth of a
-    # page's time, measured); Django closes it after an error and after a minute.
+    # page's time, measured) for a minute.
     DATABASES["default"]["CONN_MAX_AGE"] = 60
     # The process's memory: rate limits' counters and the call store's versions
     # (vaxelstat.calls.results), one an organization (the default of 300 entries would drop
@@ -135,9 +135,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
-    # A session is read from the process's memory, written through to the database (the
-    # embedded default is one process: no other holds a copy a logout would leave behind).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # Rate limits count in the cache. With SQLite, one process serves (the process's
     # memory); otherwise several may (`serve --workers`, or several machines), so they count
@@ -157,6 +154,11 @@ else:
     }
 
 CALLSTORE_URL = os.environ.get("CALLSTORE_URL", f"duckdb:///{DATA_DIR / 'calls.duckdb'}")
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and CALLSTORE_URL.startswith("duckdb:"):
+    # A session is read from the process's memory (the cache), written through to the
+    # database: the embedded default is one process (DuckDB lets one open the store), so no
+    # other holds a copy that a logout would leave behind.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Memory DuckDB's block allocator keeps once it has used it (taken as needed, never given
 # back): an import then reuses pages instead of asking the kernel for fresh ones.
 DUCKDB_BLOCK_MEMORY = os.environ.get("VAXELSTAT_DUCKDB_BLOCK_MEMORY", "1GB")
@@ -166,11 +168,15 @@ def _memory() -> int:
     """The memory this process may use, in bytes: the machine's, or its control group's where
     that is less (a container's)."""
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-    except OSError:
-        return total
-    return min(total, int(limit)) if limit.isdigit() else total
+    # (cgroup v2's file, then v1's: "max", or a number past the machine's, is no limit.)
+    for name in ("memory.max", "memory/memory.limit_in_bytes"):
+        try:
+            limit = (Path("/sys/fs/cgroup") / name).read_text().strip()
+        except OSError:
+            continue
+        if limit.isdigit():
+            return min(total, int(limit))
+    return total
 
 
 # Below this an import's statements fail for want of memory instead of spilling (measured:

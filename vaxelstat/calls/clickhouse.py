@@ -288,14 +288,15 @@ class ServerTransport:
         # not in chunks. clickhouse-connect's types name no iterable.)
         body: Any = _Read(path)
         length = {"Content-Length": str(path.stat().st_size)}
-        try:
-            self.client.raw_insert(
-                table, names, body, settings=settings, fmt="Arrow", transport_settings=length
-            )
-        except OperationalError:
-            self.client.raw_insert(
-                table, names, body, settings=settings, fmt="Arrow", transport_settings=length
-            )
+        for attempt in (1, 2):
+            try:
+                self.client.raw_insert(
+                    table, names, body, settings=settings, fmt="Arrow", transport_settings=length
+                )
+                return
+            except OperationalError:
+                if attempt == 2:
+                    raise
 
     def close(self) -> None:
         self.client.close()

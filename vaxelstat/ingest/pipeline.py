@@ -301,7 +301,24 @@ def import_file(
         if _no_space(exc) or (exc.__cause__ is not None and _no_space(exc.__cause__)):
             log.warning("%s: the disk is full", path)
             raise _no_space_error(path) from exc
+        if short := _out_of_memory(exc):
+            raise UnreadableFile(
+                f"{path}: could not be read: {short} (an import may hold "
+                f"{settings.IMPORT_MEMORY}: set VAXELSTAT_IMPORT_MEMORY higher, or free the "
+                "disk of the data directory, where an import writes what it cannot hold)"
+            ) from exc
         raise
+
+
+def _out_of_memory(exc: BaseException) -> str:
+    """DuckDB's words where an error, or an error it came of, is its want of memory (in the
+    workspace, or in the store's insert as it reads the workspace's batches); else ''."""
+    while exc is not None:
+        for line in str(exc).splitlines():
+            if "Out of Memory Error" in line:
+                return line[line.index("Out of Memory Error") :]
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return ""
 
 
 def _import_file(
@@ -336,12 +353,6 @@ def _import_file(
             # What the engine could not read at all (an extension_pattern its regular
             # expressions refuse, say): the file is not read, and the message says why.
             detail = str(exc).splitlines()[0]
-            if isinstance(exc, duckdb.OutOfMemoryException):
-                detail += (
-                    f" (an import may hold {settings.IMPORT_MEMORY}: set "
-                    "VAXELSTAT_IMPORT_MEMORY higher, or free the disk of the data directory, "
-                    "where an import writes what it cannot hold)"
-                )
             raise UnreadableFile(f"{path}: could not be read: {detail}") from exc
         except NotReadable as exc:
             raise UnreadableFile(f"{path}: could not be read: {exc}") from exc

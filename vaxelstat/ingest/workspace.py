@@ -10,7 +10,7 @@ their ParseResult (`add_result`). Either way the workspace ends with the tables
 - `ws_memberships`: (grp, member) identities of group membership the file shows,
 
 and vaxelstat.ingest.rules settles them against what the store already holds. Nothing here
-knows the store's engine: the legs leave as an Arrow table.
+knows the store's engine: the legs leave as Arrow record batches.
 """
 
 import os
@@ -62,9 +62,10 @@ def _connection(small: bool) -> duckdb.DuckDBPyConnection:
     database's, not a connection's). A database for every import keeps the memory its
     allocator has touched (VAXELSTAT_DUCKDB_BLOCK_MEMORY): a fresh one per file paid the
     page faults again every time. Each import's tables are temporary: its connection's own.
-    Each database holds at most IMPORT_MEMORY; beyond it, it writes what it holds to a folder
-    of its own in the data directory's tmp/ (which tmpfiles.remove_leftovers removes once
-    this process is gone)."""
+    The database of the rest holds at most IMPORT_MEMORY, that of small files the least an
+    import needs (MIN_IMPORT_MEMORY_MB); beyond it, each writes what it holds to a folder of
+    its own in the data directory's tmp/ (which tmpfiles.remove_leftovers removes once this
+    process is gone)."""
     with _databases_lock:
         if small not in _databases:
             # Every statement orders what it needs itself: tables may come out in any order
@@ -73,8 +74,12 @@ def _connection(small: bool) -> duckdb.DuckDBPyConnection:
             config: dict[str, Any] = {
                 "block_allocator_memory": settings.DUCKDB_BLOCK_MEMORY,
                 "preserve_insertion_order": False,
-                "memory_limit": settings.IMPORT_MEMORY,
-                "temp_directory": str(tmpfiles.folder() / f"{os.getpid()}-import"),
+                "memory_limit": (
+                    f"{settings.MIN_IMPORT_MEMORY_MB}MB" if small else settings.IMPORT_MEMORY
+                ),
+                "temp_directory": str(
+                    tmpfiles.folder() / f"{os.getpid()}-import-{'small' if small else 'large'}"
+                ),
             }
             if small:
                 config["threads"] = 1

@@ -164,12 +164,13 @@ def _bench(args: argparse.Namespace, data: Path) -> None:
     del result
 
     close_stores()  # (each import's process opens the store)
+    lines_of: dict[str, int] = {}
     for fmt, full, name in (
         ("asterisk-queue-log", full_queue_log, "queue_log"),
         ("asterisk-cdr", full_cdr, "Master.csv"),
     ):
         path = data / name
-        lines = _first_lines(full, path, args.lines)
+        lines = lines_of[name] = _first_lines(full, path, args.lines)
         times, peaks, imported = [], [], 0
         for i in range(args.repeat):
             seconds, imported, peak_mb = _import_in_a_process(fmt, path, f"bench-{fmt}-{i}")
@@ -185,6 +186,7 @@ def _bench(args: argparse.Namespace, data: Path) -> None:
 
     # The same Master.csv with the workspace held to a bound it cannot keep the file in: what
     # a bound costs in time, and how far it holds the process's peak.
+    lines = lines_of["Master.csv"]
     for memory in BOUNDS:
         seconds, imported, peak_mb = _import_in_a_process(
             "asterisk-cdr", data / "Master.csv", f"bench-bounded-{memory}", memory

@@ -10,15 +10,18 @@ the server VAXELSTAT_BENCH_CLICKHOUSE_URL names, else the suite's stand-in over 
 (tests/clickhouse_http.py, up to 8 statements at once on this machine: its figures are chDB
 behind a Python HTTP server, not a ClickHouse server's), with PostgreSQL as app database where
 one answers at VAXELSTAT_BENCH_PG (then `serve --workers 2`). Each client is a logged-in
-session (and an API key of its own). Measured one after the other on the same server, each
-for --seconds after 5 seconds not counted (the server warms up): the throughput of 1, 5, 20
-and 50 clients that ask again as soon as they have an answer, then --users people who wait
-1 to 3 seconds (2 on average) between answer and question. The clients and the server share
-this machine's cores. Errors count from the start, times after the warm-up.
+session (and an API key of its own) that asks as a browser does: it takes gzip and sends back
+the cookies the server set (the CSRF cookie: without it every page makes a new one).
+Measured one after the other on the same server, each for --seconds after 5 seconds not counted
+(the server warms up): the throughput of 1, 5, 20 and 50 clients that ask again as soon as they
+have an answer, then --users people who wait 1 to 3 seconds (2 on average) between answer and
+question. The clients and the server share this machine's cores. Errors count from the start,
+times after the warm-up.
 """
 
 import argparse
 import http.client
+import http.cookies
 import json
 import os
 import random
@@ -122,21 +125,28 @@ class User(threading.Thread):
         self.times: list[tuple[str, float]] = []
         self.errors: list[str] = []
         self.random = random.Random(session)
+        # As a browser: the cookies the server set (the CSRF cookie a form's page sets), sent
+        # back with every page; compressed answers taken.
+        self.cookies = {"sessionid": session}
 
     def run(self) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         while time.monotonic() < self.until:
             name, path, api = self.random.choice(self.mix)
-            headers = {"Host": "localhost"}
+            headers = {"Host": "localhost", "Accept-Encoding": "gzip"}
             if api:
                 headers["Authorization"] = f"Bearer {self.key}"
             else:
-                headers["Cookie"] = f"sessionid={self.session}"
+                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
             began = time.monotonic()
             try:
                 connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 response.read()
+                if not api:
+                    for header in response.headers.get_all("Set-Cookie") or []:
+                        for morsel in http.cookies.SimpleCookie(header).values():
+                            self.cookies[morsel.key] = morsel.value
                 if response.status != 200:
                     self.errors.append(f"{name}: {response.status}")
             except (OSError, http.client.HTTPException) as exc:

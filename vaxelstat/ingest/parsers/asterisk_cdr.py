@@ -675,7 +675,7 @@ def _walk_ctes(minutes: bool) -> str:
              WHERE r.kind NOT IN ('', 'hunt', 'queue', 'par')
                AND NOT (r.kind = 'dial' AND r.rownum IN (SELECT rownum FROM cdr_again))),
            acting AS (
-             SELECT rownum, cid, pos, kind, dst, dcontext, mailbox, b, disposition, uniqueid,
+             SELECT rownum, cid, pos, kind, dst, mailbox, b, disposition, uniqueid,
                seq, start_u, end_u, answer_u, billsec, busy_box, a, target, dialled, ivr_id,
                ivr_key, dial_args,
                greatest(0, epoch(coalesce(answer_u, end_u)) - epoch(start_u))::INTEGER
@@ -762,9 +762,9 @@ def _walk_ctes(minutes: bool) -> str:
                pos NOT IN (SELECT before FROM around_again WHERE before IS NOT NULL)
                AND coalesce(next_dial_user <> answerer, false) AS transferred
              FROM near)
-           SELECT rownum, cid, pos, kind, step, ring_s, b_is_user, dst, dcontext, mailbox, b,
+           SELECT rownum, cid, pos, kind, step, ring_s, b_is_user, dst, mailbox, b,
              disposition, uniqueid, seq, start_u, end_u, billsec, busy_box, a, target,
-             answered_b, dialled, ivr_id, ivr_key,
+             dialled, ivr_id, ivr_key,
              -- A picker's Kötid runs from when the phone it took the call from began ringing.
              CASE WHEN kind = 'pickup'
                   THEN greatest(0, epoch(coalesce(answer_u, start_u))
@@ -934,9 +934,9 @@ def continued_statements() -> list[str]:
 
 
 # A Dial's leg for the user it rang, by its row (`rownum`).
-DIAL_IN_LEG = """'cdr:' || s.uniqueid || ':' || s.seq || ':in' AS leg_id, c.call_id,
+DIAL_IN_LEG = """'cdr:' || s.uniqueid || ':' || s.seq || ':in' AS leg_id, s.cid,
               'user' AS kind, 'ext:' || s.b AS identity, s.b AS number, s.start_u, 'in' AS dir,
-              c.internal, coalesce(s.fate, 'in_answered') AS type, c.from_number, c.from_name,
+              NULL::BOOLEAN AS internal, coalesce(s.fate, 'in_answered') AS type,
               s.forwarded_from, '' AS group_from, s.b AS member, '' AS member_name, s.dst,
               s.ring_s AS wait,
               CASE WHEN s.disposition = 'ANSWERED' THEN s.billsec ELSE 0 END
@@ -957,8 +957,7 @@ def _dial_in_leg(continued: bool) -> str:
     call (`cdr_continued`), the first Dial's leg ends as the later row did: as that row's own
     leg (whose is then none), or answered where that row answered."""
     dials = (
-        "cdr_fate s JOIN cdr_caller c ON c.cid = s.cid "
-        "LEFT JOIN cdr_again_talk t ON t.first_row = s.rownum "
+        "cdr_fate s LEFT JOIN cdr_again_talk t ON t.first_row = s.rownum "
         "WHERE s.kind = 'dial' AND s.b_is_user"
     )
     if not continued:
@@ -991,7 +990,7 @@ def _dial_in_leg(continued: bool) -> str:
 
 def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = False) -> str:
     # s: an acting step with its fate, c: the call's caller; o: the caller's own Dial.
-    steps = "cdr_fate s JOIN cdr_caller c ON c.cid = s.cid"
+    steps = "cdr_fate s"
     # An IVR at one end of a Local channel whose other end dialled on sent the call nowhere
     # (it was the call's sound, not a step before the dial): no key, no Framkopplat.
     one_end = (
@@ -1003,13 +1002,18 @@ def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = 
     # From the steps to the legs in one statement: DuckDB keeps the steps in memory for the
     # statement, which costs less than a table of their own.
     return f"""INSERT INTO staged
-       WITH {_walk_ctes(minutes)}
-       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':out', c.call_id, 'user',
+       WITH {_walk_ctes(minutes)},
+       -- Every leg by its call (`cid`): the caller's number and name, and whether the call
+       -- is internal where the leg says NULL, are joined once, at the end.
+       cdr_legs (leg_id, cid, kind, identity, number, start_u, dir, internal, type,
+                 forwarded_from, group_from, member, member_name, dst, wait, talk,
+                 forwarded_to, note) AS (
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':out', o.cid, 'user',
               'ext:' || o.caller, o.caller, s.start_u, 'out',
               o.b_is_user OR (s.b = '' AND {_is_ext("s.dst")}),
               CASE WHEN o.answered OR o.later_talk IS NOT NULL
                    THEN 'out_answered' ELSE 'out_unanswered' END,
-              c.from_number, c.from_name, '', '', o.caller, '', s.dst,
+              '', '', o.caller, '', s.dst,
               CASE WHEN o.answered OR o.later_talk IS NULL OR o.by_pickup THEN o.ring_s
                    ELSE (o.answered_at - epoch(s.start_u))::INTEGER END,
               CASE WHEN o.answered THEN s.billsec ELSE coalesce(o.later_talk, 0) END
@@ -1019,14 +1023,14 @@ def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = 
                    WHEN s.disposition = 'BUSY' THEN 'busy'
                    WHEN s.disposition IN ('FAILED', 'CONGESTION') THEN 'technical error'
                    WHEN o.to_mailbox THEN 'voicemail' ELSE '' END
-       FROM cdr_out o JOIN cdr_steps s ON s.rownum = o.rownum JOIN cdr_caller c ON c.cid = o.cid
+       FROM cdr_out o JOIN cdr_steps s ON s.rownum = o.rownum
        UNION ALL
        SELECT {_dial_in_leg(continued)}
        UNION ALL
-       SELECT 'cdr:' || v.uniqueid || ':' || v.seq || ':out', v.call_id, 'user',
+       SELECT 'cdr:' || v.uniqueid || ':' || v.seq || ':out', v.cid, 'user',
               'ext:' || v.origin, v.origin, v.start_u, 'out', true,
               CASE WHEN v.answered_at IS NULL THEN 'out_unanswered' ELSE 'out_answered' END,
-              v.from_number, v.from_name, '', '', v.origin, '', v.dst,
+              '', '', v.origin, '', v.dst,
               CASE WHEN v.answered_at IS NULL THEN v.first_ring
                    ELSE greatest(0, v.answered_at - epoch(v.start_u))::INTEGER END,
               CASE WHEN v.answered_at IS NULL THEN 0 ELSE coalesce(v.talk, 0) END, '',
@@ -1037,29 +1041,28 @@ def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = 
                    ELSE '' END
        FROM cdr_service v WHERE v.src <> ''
        UNION ALL
-       SELECT 'cdr:' || v.uniqueid || ':' || v.seq || ':in', v.call_id, 'user',
-              'ext:' || v.origin, v.origin, v.start_u, 'in', v.internal,
+       SELECT 'cdr:' || v.uniqueid || ':' || v.seq || ':in', v.cid, 'user',
+              'ext:' || v.origin, v.origin, v.start_u, 'in', NULL,
               CASE WHEN v.disposition = 'ANSWERED' THEN 'in_answered' ELSE 'in_no_answer' END,
-              v.from_number, v.from_name, '', '', v.origin, '', v.dst, v.first_ring,
+              '', '', v.origin, '', v.dst, v.first_ring,
               CASE WHEN v.disposition = 'ANSWERED' THEN v.billsec ELSE 0 END, '', ''
        FROM cdr_service v WHERE v.src = ''
        UNION ALL
-       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':forward', c.call_id, 'user',
-              'ext:' || s.dst, s.dst, s.start_u, 'in', c.internal, 'in_forwarded',
-              c.from_number, c.from_name, '', '', s.dst, '', s.dst, 0, 0,
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':forward', s.cid, 'user',
+              'ext:' || s.dst, s.dst, s.start_u, 'in', NULL, 'in_forwarded',
+              '', '', s.dst, '', s.dst, 0, 0,
               CASE WHEN s.forwarding THEN s.b ELSE s.dialled END, ''
        FROM {steps} WHERE s.forwarding OR s.local_forwarding
        UNION ALL
-       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':pickup', c.call_id, 'user',
-              'ext:' || s.a, s.a, s.start_u, 'in', c.internal, 'in_answered',
-              c.from_number, c.from_name,
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':pickup', s.cid, 'user',
+              'ext:' || s.a, s.a, s.start_u, 'in', NULL, 'in_answered',
               CASE WHEN s.forwarded_from <> '' THEN s.forwarded_from ELSE s.target END, '',
               s.a, '', '', s.pickup_wait, s.billsec, '', 'pickup of ' || s.target
        FROM {steps} WHERE s.kind = 'pickup'
        UNION ALL
-       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':group', c.call_id, 'hunt',
-              'group:' || s.dst, s.dst, s.start_u, 'in', c.internal,
-              coalesce(s.fate, 'answered'), c.from_number, c.from_name, s.forwarded_from, '',
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':group', s.cid, 'hunt',
+              'group:' || s.dst, s.dst, s.start_u, 'in', NULL,
+              coalesce(s.fate, 'answered'), s.forwarded_from, '',
               coalesce(k.winner, ''), '', '',
               CASE WHEN k.winner IS NULL THEN k.max_ring ELSE k.winner_ring END,
               coalesce(k.winner_talk, 0), s.forwarded_to,
@@ -1071,24 +1074,23 @@ def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = 
        FROM {steps} JOIN cdr_blocks k ON k.first_row = s.rownum
        WHERE s.kind = 'hunt'
        UNION ALL
-       SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':member:' || m.b, c.call_id, 'user',
-              'ext:' || m.b, m.b, m.start_u, 'in', c.internal,
+       SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':member:' || m.b, m.cid, 'user',
+              'ext:' || m.b, m.b, m.start_u, 'in', NULL,
               CASE WHEN m.rownum = k.winner_row THEN 'in_answered' ELSE 'in_no_answer' END,
-              c.from_number, c.from_name, f.forwarded_from, m.dst, m.b, '', '',
+              f.forwarded_from, m.dst, m.b, '', '',
               greatest(0, epoch(coalesce(m.answer_u, m.end_u)) - epoch(m.start_u))::INTEGER,
               CASE WHEN m.rownum = k.winner_row THEN m.billsec ELSE 0 END, '', ''
        FROM cdr_steps m
        JOIN cdr_blocks k ON k.cid = m.cid AND k.blk = m.blk
        JOIN cdr_fate f ON f.rownum = k.first_row
-       JOIN cdr_caller c ON c.cid = m.cid
        WHERE m.kind = 'hunt' AND m.disposition NOT IN ('BUSY', 'CONGESTION', 'FAILED')
        UNION ALL
-       SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':in', c.call_id, 'user', 'ext:' || m.b,
-              m.b, m.start_u, 'in', c.internal,
+       SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':in', m.cid, 'user', 'ext:' || m.b,
+              m.b, m.start_u, 'in', NULL,
               CASE WHEN m.rownum = k.holder_row AND f.fate IS NOT NULL THEN f.fate
                    WHEN m.disposition = 'ANSWERED' THEN 'in_answered'
                    WHEN m.disposition = 'BUSY' THEN 'in_busy' ELSE 'in_no_answer' END,
-              c.from_number, c.from_name, f.forwarded_from, '', m.b, '', m.dst,
+              f.forwarded_from, '', m.b, '', m.dst,
               greatest(0, epoch(coalesce(m.answer_u, m.end_u)) - epoch(m.start_u))::INTEGER,
               CASE WHEN m.disposition = 'ANSWERED' THEN m.billsec ELSE 0 END
                 + coalesce(t.talk, 0),
@@ -1103,7 +1105,6 @@ def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = 
        FROM cdr_steps m
        JOIN cdr_blocks k ON k.cid = m.cid AND k.blk = m.blk
        JOIN cdr_fate f ON f.rownum = k.first_row
-       JOIN cdr_caller c ON c.cid = m.cid
        LEFT JOIN cdr_again_talk t ON t.first_row = m.rownum
        WHERE m.kind = 'par' AND {_is_ext("m.b")}
          AND m.rownum NOT IN (SELECT rownum FROM cdr_again)
@@ -1112,12 +1113,12 @@ def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = 
        QUALIFY row_number() OVER (PARTITION BY m.cid, m.blk, m.b
                                   ORDER BY m.disposition = 'ANSWERED' DESC, m.pos) = 1
        UNION ALL
-       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':' || s.kind, c.call_id, s.kind,
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':' || s.kind, s.cid, s.kind,
               CASE s.kind WHEN 'rule' THEN 'tc:' || s.dst ELSE 'ivr:' || s.ivr_id END,
               CASE s.kind WHEN 'rule' THEN s.dst ELSE s.ivr_id END, s.start_u, 'in',
-              c.internal,
+              NULL,
               CASE WHEN s.kind = 'ivr' AND {one_end} THEN 'not_connected' ELSE s.fate END,
-              c.from_number, c.from_name, s.forwarded_from, '', '', '', '',
+              s.forwarded_from, '', '', '', '',
               CASE s.kind WHEN 'rule' THEN 0
                    ELSE (epoch(s.end_u) - epoch(s.start_u))::INTEGER END,
               0, CASE WHEN s.kind = 'ivr' AND {one_end} THEN '' ELSE s.forwarded_to END,
@@ -1129,13 +1130,18 @@ def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = 
        FROM {steps}
        WHERE s.kind IN ('rule', 'ivr')
        UNION ALL
-       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':vm', c.call_id, 'user',
-              'ext:' || s.mailbox, s.mailbox, s.start_u, 'in', c.internal,
-              'in_voicemail', c.from_number, c.from_name, s.forwarded_from, '', '', '', '', 0, 0,
+       SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':vm', s.cid, 'user',
+              'ext:' || s.mailbox, s.mailbox, s.start_u, 'in', NULL,
+              'in_voicemail', s.forwarded_from, '', '', '', '', 0, 0,
               '', CASE WHEN s.busy_box THEN 'busy' ELSE 'voicemail' END
        FROM {steps} LEFT JOIN cdr_groups g ON g.cid = s.cid
        WHERE s.kind = 'vm' AND NOT s.takes_message AND {_is_ext("s.mailbox")}
-         AND NOT list_contains(coalesce(g.numbers, []), s.mailbox)"""
+         AND NOT list_contains(coalesce(g.numbers, []), s.mailbox))
+       SELECT l.leg_id, c.call_id, l.kind, l.identity, l.number, l.start_u, l.dir,
+              coalesce(l.internal, c.internal), l.type, c.from_number, c.from_name,
+              l.forwarded_from, l.group_from, l.member, l.member_name, l.dst, l.wait, l.talk,
+              l.forwarded_to, l.note
+       FROM cdr_legs l JOIN cdr_caller c ON c.cid = l.cid"""
 
 
 def memberships_query() -> str:

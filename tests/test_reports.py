@@ -414,6 +414,19 @@ def test_the_specification_filters_orders_and_pages(engine, org, tmp_path: Path)
     assert ids(filters=Filters(wait_min=10, wait_max=30)) == ["csv:l2", "csv:l1"]
     assert ids(filters=Filters(talk_min=150)) == ["csv:l2"]
     assert ids(filters=Filters(text={"from": "0702"})) == ["csv:l2"]
+    # The total whatever the page: full (counted), the last (the page says it), past the
+    # last leg, none asked for.
+    for limit, offset, shown in ((2, 0, 2), (3, 2, 2), (5, 0, 4), (2, 9, 0), (0, 0, 0)):
+        found = specification(
+            org,
+            "acd.incoming",
+            queue,
+            period,
+            limit=limit,
+            offset=offset,
+            scope=Scope.whole(org.id),
+        )
+        assert (found.total, len(found.calls)) == (4, shown), (limit, offset)
     first = specification(
         org, "acd.incoming", queue, period, limit=1, scope=Scope.whole(org.id)
     ).calls[0]

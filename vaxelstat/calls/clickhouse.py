@@ -568,12 +568,18 @@ class ClickHouseStore(CallStore):
             f"AND has($object_ids, object_id) AND ({where})"
         )
         values = {**params, "org_id": org_id, "object_ids": object_ids}
-        total = int(self.query(f"SELECT count() AS n {matching}", values)[0]["n"])
+
+        def count() -> int:
+            return int(self.query(f"SELECT count() AS n {matching}", values)[0]["n"])
+
+        total = count() if limit is None else None
         values.update(limit=limit if limit is not None else total, offset=offset)
         rows = self.query(
             f"SELECT * {matching} ORDER BY {order} LIMIT $limit OFFSET $offset", values
         )
-        return total, rows
+        if total is None:
+            total = self.counted_by_page(len(rows), limit, offset)
+        return (count() if total is None else total), rows
 
     def generate_synthetic(
         self,

@@ -269,6 +269,16 @@ class CallStore:
         raise NotImplementedError
 
     @staticmethod
+    def counted_by_page(found: int, limit: int | None, offset: int) -> int | None:
+        """How many legs match, where the page of them found says it: a page not full (nor
+        past the last leg) is the last, after `offset` legs; None where they must be counted
+        (a full page, a page past the end, no page asked for). A call's few legs, or a cell
+        of a few calls, are then one query, not two."""
+        if limit and found < limit and (found or not offset):
+            return offset + found
+        return None
+
+    @staticmethod
     def from_legs(source: str) -> str:
         """What a query reads legs from: the table, or `source` with the organization's legs
         (the store's own filter, `$org_id`) where it says `{legs}`."""
@@ -552,7 +562,12 @@ class DuckDBStore(CallStore):
         values = {**params, "org_id": org_id, "object_ids": object_ids}
         with closing(self._cursor()) as cur:
             count_sql = f"SELECT count(*) {matching}"  # noqa: S608
-            (total,) = cur.execute(count_sql, _named(count_sql, values)).fetchone()
+
+            def count() -> int:
+                (n,) = cur.execute(count_sql, _named(count_sql, values)).fetchone()
+                return int(n)
+
+            total = count() if limit is None else None
             # The page is found on the narrow columns, then its few legs are read whole: much
             # cheaper than sorting every matching leg with all its columns.
             page_sql = (
@@ -561,6 +576,10 @@ class DuckDBStore(CallStore):
             )
             values.update(limit=limit if limit is not None else total, offset=offset)
             keys = cur.execute(page_sql, _named(page_sql, values)).fetchall()
+            if total is None:
+                total = self.counted_by_page(len(keys), limit, offset)
+            if total is None:
+                total = count()
             rows = []
             if keys:
                 cur.execute(

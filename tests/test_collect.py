@@ -67,6 +67,8 @@ def _whole(tmp_path: Path, lines: list[str]):  # type: ignore[no-untyped-def]
     return stored(org)
 
 
+# (It starts the collector's command: a process.)
+@pytest.mark.slow
 def test_a_log_followed_through_rotations_and_restarts_ends_as_one_import(
     live_server, day, tmp_path: Path
 ) -> None:
@@ -143,6 +145,8 @@ def test_the_server_away_then_back_loses_nothing(live_server, day, tmp_path: Pat
     assert stored(org) == _whole(tmp_path, day[:500])
 
 
+# (It starts the collector's command: a process.)
+@pytest.mark.slow
 def test_a_wrong_token_stops_the_collector_with_the_servers_reason(
     live_server, day, tmp_path: Path
 ) -> None:

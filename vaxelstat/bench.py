@@ -118,9 +118,9 @@ def _import_one(fmt: str, path: Path, slug: str) -> None:
     point = CollectionPoint.objects.create(
         organization=org, name="pbx", format=fmt, settings={"trunk_peers": ["trunk"]}
     )
-    # What a server has loaded after its first import, not counted in each: pyarrow's reading
-    # of Python values (the queue_log's agent time) imports pandas, a quarter of a second once
-    # a process.
+    # Not counted in each import: pyarrow's first reading of Python values (the queue_log's
+    # agent time) imports pandas where it is installed, a quarter of a second once a process.
+    # Only a development install has pandas (chDB's); a server's has none to import.
     import pyarrow as pa
 
     pa.array([0])

@@ -129,6 +129,15 @@ class User(threading.Thread):
         # back with every page; compressed answers taken.
         self.cookies = {"sessionid": session}
 
+    def _keep_cookies(self, headers: list[str]) -> None:
+        """As a browser keeps what Set-Cookie says: a cookie set, or a cookie deleted."""
+        for header in headers:
+            for morsel in http.cookies.SimpleCookie(header).values():
+                if morsel["max-age"] == "0":
+                    self.cookies.pop(morsel.key, None)
+                else:
+                    self.cookies[morsel.key] = morsel.coded_value
+
     def run(self) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         while time.monotonic() < self.until:
@@ -144,12 +153,10 @@ class User(threading.Thread):
                 response = connection.getresponse()
                 response.read()
                 if not api:
-                    for header in response.headers.get_all("Set-Cookie") or []:
-                        for morsel in http.cookies.SimpleCookie(header).values():
-                            self.cookies[morsel.key] = morsel.value
+                    self._keep_cookies(response.headers.get_all("Set-Cookie") or [])
                 if response.status != 200:
                     self.errors.append(f"{name}: {response.status}")
-            except (OSError, http.client.HTTPException) as exc:
+            except (OSError, http.client.HTTPException, http.cookies.CookieError) as exc:
                 self.errors.append(f"{name}: {type(exc).__name__}")
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)

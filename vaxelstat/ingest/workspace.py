@@ -36,9 +36,7 @@ STAGE_SCHEMA = arrow.schema(STAGE_COLUMNS)
 
 
 def legs_table(legs: Sequence[Leg]) -> pa.Table:
-    """Legs as an Arrow table of STAGE_COLUMNS (start as naive UTC), a column at a time.
-    (`Table.from_pydict`, not `pa.table`: that one asks whether its argument is a pandas
-    frame, and imports pandas to know, a quarter of a second.)"""
+    """Legs as an Arrow table of STAGE_COLUMNS (start as naive UTC), a column at a time."""
     columns: dict[str, list[Any]] = {}
     for (name, _), field_name in zip(STAGE_COLUMNS, LEG_FIELDS, strict=True):
         values = list(map(attrgetter(field_name), legs))
@@ -89,15 +87,25 @@ def _connection(small: bool) -> duckdb.DuckDBPyConnection:
         return _databases[small].cursor()
 
 
+_parsing = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> duckdb.DuckDBPyConnection:
+    """A database of its own that only parses (DuckDB's default one would be another in-memory
+    database of the process, with a thread a core)."""
+    return duckdb.connect(":memory:", config={"threads": 1})
+
+
 @functools.lru_cache(maxsize=256)
 def _parsed(sql: str) -> "duckdb.Statement | str":
     """A statement as DuckDB parsed it, once a process (the same statement runs for every file:
     the walk of a Master.csv is 43 kB of SQL, whose parsing took 20 ms of each file's import,
-    a fifth of a small file's). A parsed statement is read, never changed, by each run of it,
-    on any connection. Text that is not one statement is left to DuckDB to parse (and
-    refuse)."""
+    a fifth of a small file's). Each run takes a copy of it, on any connection. Text that is
+    not one statement is left to DuckDB to parse (and run, or refuse)."""
     try:
-        statements = duckdb.extract_statements(sql)
+        with _parsing:
+            statements = duckdb.extract_statements(sql, connection=_parser())
     except duckdb.Error:
         return sql
     return statements[0] if len(statements) == 1 else sql

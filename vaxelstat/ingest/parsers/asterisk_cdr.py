@@ -894,8 +894,7 @@ def _walk_ctes(minutes: bool) -> str:
              -- A pickup: the user answered a call, not placed one.
              HAVING NOT bool_or(pickup_row)),
            v AS (
-             SELECT c.cid, c.call_id, c.origin, c.src, c.from_number, c.from_name,
-               c.internal, c.first_pos_row, o.* EXCLUDE (cid)
+             SELECT c.cid, c.origin, c.src, c.first_pos_row, o.* EXCLUDE (cid)
              FROM outcome o JOIN cdr_caller c ON c.cid = o.cid)
            -- A call to a user's number that reached no one was not answered: no service
            -- answers a user's number (a ring group's or a conference's number, however it
@@ -989,7 +988,8 @@ def _dial_in_leg(continued: bool) -> str:
 
 
 def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = False) -> str:
-    # s: an acting step with its fate, c: the call's caller; o: the caller's own Dial.
+    # s: an acting step with its fate; o: the caller's own Dial; c (at the end): the call's
+    # caller.
     steps = "cdr_fate s"
     # An IVR at one end of a Local channel whose other end dialled on sent the call nowhere
     # (it was the call's sound, not a step before the dial): no key, no Framkopplat.

@@ -120,7 +120,7 @@ class User(threading.Thread):
         """A user who asks from now until `until`, waiting `think` (from, to) seconds between
         answer and question; the answers from `counted` on count."""
         super().__init__(daemon=True)
-        self.port, self.session, self.key, self.mix = port, session, key, mix
+        self.port, self.key, self.mix = port, key, mix
         self.counted, self.until, self.think = counted, until, think
         self.times: list[tuple[str, float]] = []
         self.errors: list[str] = []

@@ -578,8 +578,8 @@ class ClickHouseStore(CallStore):
             f"SELECT * {matching} ORDER BY {order} LIMIT $limit OFFSET $offset", values
         )
         if total is None:
-            total = self.counted_by_page(len(rows), limit, offset)
-        return (count() if total is None else total), rows
+            total = self.total_of_page(len(rows), limit, offset, count)
+        return total, rows
 
     def generate_synthetic(
         self,

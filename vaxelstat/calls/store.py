@@ -269,14 +269,14 @@ class CallStore:
         raise NotImplementedError
 
     @staticmethod
-    def counted_by_page(found: int, limit: int | None, offset: int) -> int | None:
-        """How many legs match, where the page of them found says it: a page not full (nor
-        past the last leg) is the last, after `offset` legs; None where they must be counted
-        (a full page, a page past the end, no page asked for). A call's few legs, or a cell
-        of a few calls, are then one query, not two."""
+    def total_of_page(found: int, limit: int | None, offset: int, count: Callable[[], int]) -> int:
+        """How many legs match, a page of `limit` from `offset` having found `found`: a page
+        not full (nor past the last leg) is the last, after `offset` legs; else (a full page,
+        a page past the end, no page asked for) `count()`. A call's few legs, or a cell of a
+        few calls, are then one query, not two."""
         if limit and found < limit and (found or not offset):
             return offset + found
-        return None
+        return count()
 
     @staticmethod
     def from_legs(source: str) -> str:
@@ -576,9 +576,7 @@ class DuckDBStore(CallStore):
             values.update(limit=limit if limit is not None else total, offset=offset)
             keys = cur.execute(page_sql, _named(page_sql, values)).fetchall()
             if total is None:
-                total = self.counted_by_page(len(keys), limit, offset)
-            if total is None:
-                total = count()
+                total = self.total_of_page(len(keys), limit, offset, count)
             rows = []
             if keys:
                 cur.execute(

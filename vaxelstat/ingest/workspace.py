@@ -43,7 +43,7 @@ def legs_table(legs: Sequence[Leg]) -> pa.Table:
         if field_name == "start":
             values = [value.astimezone(UTC).replace(tzinfo=None) for value in values]
         columns[name] = values
-    return pa.Table.from_pydict(columns, schema=STAGE_SCHEMA)
+    return pa.table(columns, schema=STAGE_SCHEMA)
 
 
 # Below this many bytes a file is read on one thread: for a small file a second thread costs

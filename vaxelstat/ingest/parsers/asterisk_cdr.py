@@ -990,7 +990,6 @@ def _dial_in_leg(continued: bool) -> str:
 def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = False) -> str:
     # s: an acting step with its fate; o: the caller's own Dial; c (at the end): the call's
     # caller.
-    steps = "cdr_fate s"
     # An IVR at one end of a Local channel whose other end dialled on sent the call nowhere
     # (it was the call's sound, not a step before the dial): no key, no Framkopplat.
     one_end = (
@@ -1052,13 +1051,13 @@ def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = 
               'ext:' || s.dst, s.dst, s.start_u, 'in', NULL, 'in_forwarded',
               '', '', s.dst, '', s.dst, 0, 0,
               CASE WHEN s.forwarding THEN s.b ELSE s.dialled END, ''
-       FROM {steps} WHERE s.forwarding OR s.local_forwarding
+       FROM cdr_fate s WHERE s.forwarding OR s.local_forwarding
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':pickup', s.cid, 'user',
               'ext:' || s.a, s.a, s.start_u, 'in', NULL, 'in_answered',
               CASE WHEN s.forwarded_from <> '' THEN s.forwarded_from ELSE s.target END, '',
               s.a, '', '', s.pickup_wait, s.billsec, '', 'pickup of ' || s.target
-       FROM {steps} WHERE s.kind = 'pickup'
+       FROM cdr_fate s WHERE s.kind = 'pickup'
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':group', s.cid, 'hunt',
               'group:' || s.dst, s.dst, s.start_u, 'in', NULL,
@@ -1071,7 +1070,7 @@ def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = 
                    -- Nobody answered in the group's time: it sent the call on.
                    WHEN s.fate = 'forwarded' AND s.next_kind = 'vm' THEN 'voicemail'
                    WHEN s.fate = 'forwarded' THEN 'timeout' ELSE '' END
-       FROM {steps} JOIN cdr_blocks k ON k.first_row = s.rownum
+       FROM cdr_fate s JOIN cdr_blocks k ON k.first_row = s.rownum
        WHERE s.kind = 'hunt'
        UNION ALL
        SELECT 'cdr:' || m.uniqueid || ':' || m.seq || ':member:' || m.b, m.cid, 'user',
@@ -1127,14 +1126,14 @@ def legs_statement(minutes: bool = False, continued: bool = False, ends: bool = 
                    WHEN s.kind = 'ivr' AND s.ivr_key = 'i' THEN 'invalid key'
                    WHEN s.kind = 'ivr' AND s.ivr_key NOT IN ('s', 'h', '') THEN 'key ' || s.ivr_key
                    WHEN s.to_own_mailbox THEN 'voicemail' ELSE '' END
-       FROM {steps}
+       FROM cdr_fate s
        WHERE s.kind IN ('rule', 'ivr')
        UNION ALL
        SELECT 'cdr:' || s.uniqueid || ':' || s.seq || ':vm', s.cid, 'user',
               'ext:' || s.mailbox, s.mailbox, s.start_u, 'in', NULL,
               'in_voicemail', s.forwarded_from, '', '', '', '', 0, 0,
               '', CASE WHEN s.busy_box THEN 'busy' ELSE 'voicemail' END
-       FROM {steps} LEFT JOIN cdr_groups g ON g.cid = s.cid
+       FROM cdr_fate s LEFT JOIN cdr_groups g ON g.cid = s.cid
        WHERE s.kind = 'vm' AND NOT s.takes_message AND {_is_ext("s.mailbox")}
          AND NOT list_contains(coalesce(g.numbers, []), s.mailbox))
        SELECT l.leg_id, c.call_id, l.kind, l.identity, l.number, l.start_u, l.dir,

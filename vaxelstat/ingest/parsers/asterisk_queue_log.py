@@ -761,7 +761,7 @@ def _read_table(ws: Workspace, path: Path, settings: SourceSettings) -> None:
     ws.add_rejects(rejects)
     types = {"INTEGER": pa.int32(), "BIGINT": pa.int64(), "DOUBLE": pa.float64()}
     schema = pa.schema([(n, types.get(k, pa.string())) for n, k in EVENT_COLUMNS])
-    ws.con.register("ql_table_rows", pa.Table.from_pydict(columns, schema=schema))
+    ws.con.register("ql_table_rows", pa.table(columns, schema=schema))
     try:
         # Table exports may be newest first: the order is (time, line).
         ws.run("CREATE OR REPLACE TEMP TABLE ql_text AS SELECT line, raw FROM ql_table_rows")

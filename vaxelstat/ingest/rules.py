@@ -117,10 +117,7 @@ def settle(
     if batch != "fresh":
         run(f"ALTER TABLE {batch} RENAME TO fresh")
     run("CREATE OR REPLACE TEMP TABLE ids (kind VARCHAR, identity VARCHAR, object_id BIGINT)")
-    if object_ids:
-        ws.con.executemany(
-            "INSERT INTO ids VALUES (?, ?, ?)", [(k, i, o) for (k, i), o in object_ids.items()]
-        )
+    ws.insert("ids", [(k, i, o) for (k, i), o in object_ids.items()])
     changed = _pickups(ws, store, org_id, point_id, earliest, latest)
     replaces, calls_replaced = _corrections(
         ws, store, org_id, point_id, earliest, latest, same_file

@@ -153,6 +153,21 @@ class Workspace:
         row: tuple[Any, ...] = self.run(sql, values).fetchall()[0]
         return row
 
+    def insert(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Rows (values in the order of the table's columns) into one of the workspace's
+        tables, a column at a time through Arrow: DuckDB's executemany runs its statement once
+        a row (half a millisecond each, measured: 0.58 s for the ids of 1,000 objects, which
+        every import of the organization paid)."""
+        if not rows:
+            return
+        names = [d[0] for d in self.con.execute(f"SELECT * FROM {table} LIMIT 0").description]  # noqa: S608
+        columns = list(zip(*rows, strict=True))
+        self.con.register("ws_rows", pa.table(dict(zip(names, map(list, columns), strict=True))))
+        try:
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM ws_rows")  # noqa: S608
+        finally:
+            self.con.unregister("ws_rows")
+
     def add_legs(self, legs: Sequence[Leg]) -> None:
         if legs:
             table = legs_table(legs)
@@ -164,27 +179,22 @@ class Workspace:
 
     def add_rejects(self, rejects: Sequence["Reject"]) -> None:
         if rejects:
-            self.con.executemany(
-                "INSERT INTO ws_rejects VALUES (?, ?, ?, ?)",
-                [(r.line, str(r.reason), r.detail, r.raw) for r in rejects],
-            )
+            self.insert("ws_rejects", [(r.line, str(r.reason), r.detail, r.raw) for r in rejects])
 
     def add_held(self, held: Sequence[tuple[int, str, Any]]) -> None:
         """(line, call id, start as naive UTC or local) of records held back with a call not
         ended in the file (rules.forget_held_of_stored_calls forgets those the point holds)."""
         if held:
-            self.con.executemany("INSERT INTO ws_held VALUES (?, ?, ?)", list(held))
+            self.insert("ws_held", held)
 
     def add_result(self, result: "ParseResult") -> None:
         """What a parser written in Python found."""
         self.add_legs(result.legs)
         self.add_rejects(result.rejects)
         if result.names:
-            self.con.executemany("INSERT INTO ws_names VALUES (?, ?)", list(result.names.items()))
+            self.insert("ws_names", list(result.names.items()))
         if result.memberships:
-            self.con.executemany(
-                "INSERT INTO ws_memberships VALUES (?, ?)", sorted(result.memberships)
-            )
+            self.insert("ws_memberships", sorted(result.memberships))
         self.lines += result.lines
 
     def reject_implausible_legs(self) -> int:
@@ -222,9 +232,8 @@ class Workspace:
             values,
         ).fetchall()
         if found:
-            self.con.executemany(
-                "INSERT INTO ws_rejects VALUES (0, ?, ?, ?)",
-                [(reason, detail, raw) for _, reason, detail, raw in found],
+            self.insert(
+                "ws_rejects", [(0, reason, detail, raw) for _, reason, detail, raw in found]
             )
             self.con.execute(
                 "DELETE FROM staged WHERE leg_id IN (SELECT unnest($ids::VARCHAR[]))",

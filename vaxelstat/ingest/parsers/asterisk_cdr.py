@@ -1412,7 +1412,7 @@ def _hold_open_calls(ws: Workspace, path: Path, source: SourceSettings, read: in
         for k, (n, text) in enumerate(records)
         if k in rows
     ]
-    ws.con.executemany("INSERT INTO ws_rejects VALUES (?, ?, ?, ?)", held)
+    ws.insert("ws_rejects", held)
     # Which call each held record is of (the rules forget the hold of a call already stored:
     # an earlier file read again); the local start is near enough to find it by.
     lines = {k: n for k, (n, _) in enumerate(records) if k in rows}
@@ -1489,8 +1489,8 @@ def _reject_rows(
     """Reject rows of `cdr_parsed` (rowid, reason, detail) on their lines (a rare case: the
     file is read again only then); line 0 where a record spans several lines."""
     records = _records_read(ws, path, header, read)
-    ws.con.executemany(
-        "INSERT INTO ws_rejects VALUES (?, ?, ?, ?)",
+    ws.insert(
+        "ws_rejects",
         [
             (
                 records[row][0] if records is not None else 0,
@@ -1530,7 +1530,7 @@ def _reject_without_start(ws: Workspace, path: Path, names: list[str], header: b
         start = "calldate" if "calldate" in columns and "start" not in columns else "start"
         if fields[columns.index(start)].strip() in ("", "NULL"):
             rejects.append((number, str(Reason.BAD_TIME), f"no {start}", text))
-    ws.con.executemany("INSERT INTO ws_rejects VALUES (?, ?, ?, ?)", rejects)
+    ws.insert("ws_rejects", rejects)
     ws.run("DELETE FROM cdr_parsed WHERE start IS NULL")
 
 

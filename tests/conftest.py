@@ -408,12 +408,23 @@ def clickhouse_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 # The call store engines a test of a rule runs on: DuckDB, ClickHouse in process (chDB) and a
-# ClickHouse server over HTTP.
+# ClickHouse server over HTTP (the last one in `make test` only: see below).
 ENGINES = [
     "duckdb",
     "chdb",
     pytest.param("clickhouse_server", marks=pytest.mark.clickhouse_server),
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on a ClickHouse server starts one (the stand-in over chDB, a process of its own,
+    in each test process) and sends the statements chDB runs in process over HTTP: it is
+    slow by the suite's rule (`make test-sqlite` leaves it out; `make test`, the slow run and
+    the run on PostgreSQL take it). Every rule's test still runs on DuckDB and chDB in the
+    quick run."""
+    for item in items:
+        if item.get_closest_marker("clickhouse_server"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

@@ -3,9 +3,13 @@ engine's (as `vaxelstat report --format json` prints it), the calls behind a fig
 the figure, and the OpenAPI document describes every path and parameter the API reads."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from vaxelstat.api.models import ApiToken
 from vaxelstat.api.openapi import document
@@ -45,6 +49,18 @@ def test_no_key_a_wrong_key_and_a_deleted_key_are_refused(world) -> None:
     token.refresh_from_db()
     assert token.last_used is not None and key.startswith(token.prefix)
     assert token.token_sha256 != key and key not in str(token.__dict__)
+    # Its last use is kept to the minute, as its page shows it: a use in another minute is
+    # written, one in the same minute again is not (a write a request).
+    earlier = timezone.now() - timedelta(minutes=5)
+    ApiToken.objects.filter(pk=token.pk).update(last_used=earlier)
+    assert get(key, "/reports").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used > earlier + timedelta(minutes=4)
+    written = token.last_used
+    with CaptureQueriesContext(connection) as queries:
+        assert get(key, "/reports").status_code == 200
+    if timezone.now().replace(second=0, microsecond=0) == written.replace(second=0, microsecond=0):
+        assert not [q for q in queries if q["sql"].startswith("UPDATE")]
     token.delete()
     assert get(key, "/reports").status_code == 401
     # A deactivated user's key stops working; one without Basrapporter is refused.

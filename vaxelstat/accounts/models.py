@@ -8,6 +8,12 @@ from django.utils.translation import gettext_lazy as _
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
+    def get_queryset(self) -> models.QuerySet["User"]:
+        """Users with their organization: every page asks for it (the session's user is
+        loaded by this manager), and a query of its own each request cost more than the join
+        (a user table is small)."""
+        return super().get_queryset().select_related("organization")
+
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> "User":
         if not email:
             raise ValueError("An e-mail address is required")

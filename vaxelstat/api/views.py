@@ -81,7 +81,13 @@ def with_key(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
         user = token.user
         if user.organization is None or not user.may_open("reports"):
             return _error(403, "this API key's user may not read reports")
-        ApiToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
+        # When the key was last used, to the minute (as its page shows it): written once a
+        # minute at most, not on every request (each a write to the app database).
+        now = timezone.now()
+        if token.last_used is None or token.last_used.replace(
+            second=0, microsecond=0
+        ) != now.replace(second=0, microsecond=0):
+            ApiToken.objects.filter(pk=token.pk).update(last_used=now)
         request.user = user
         # The API speaks English to programs, whatever the key's user reads on the pages.
         with translation.override("en"):

@@ -535,9 +535,14 @@ def calls_page(request: HttpRequest) -> HttpResponse:
 
     group_kind = choice.report.kind != "user"
     show(choice.org, spec.calls)
+    # Each call's way through the switchboard, which comes back here.
+    journey = reverse("call-journey")
+    back = urlencode({"back": request.get_full_path()})
     for call in spec.calls:
         call["type_label"] = _(call["type_label"])
         call["when"] = call["start"].replace("T", " ")
+        way = urlencode({"point": call["collection_point_id"], "call": call["call_id"]})
+        call["journey"] = f"{journey}?{way}&{back}"
     return render(
         request,
         "web/calls.html",

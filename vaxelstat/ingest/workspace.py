@@ -49,7 +49,9 @@ def legs_table(legs: Sequence[Leg]) -> pa.Table:
 # Below this many bytes a file is read on one thread: for a small file a second thread costs
 # more than it saves (a quarter of the time of a file of a few calls).
 SMALL_FILE = 1 << 20
-_databases: dict[bool, duckdb.DuckDBPyConnection] = {}
+# The process's workspace databases, by (small files?, the folder each writes what it cannot
+# hold to).
+_databases: dict[tuple[bool, str], duckdb.DuckDBPyConnection] = {}
 _databases_lock = threading.Lock()
 # Held by a reader that needs a table in the file's order (insertion order is a setting of the
 # whole database, which other imports share).
@@ -65,9 +67,11 @@ def _connection(small: bool) -> duckdb.DuckDBPyConnection:
     The database of the rest holds at most IMPORT_MEMORY, that of small files the least an
     import needs (MIN_IMPORT_MEMORY_MB); beyond it, each writes what it holds to a folder of
     its own in the data directory's tmp/ (which tmpfiles.remove_leftovers removes once this
-    process is gone)."""
+    process is gone); a data directory that changed (a test's) gets databases of its own."""
+    spill = str(tmpfiles.folder() / f"{os.getpid()}-import-{'small' if small else 'large'}")
+    key = (small, spill)
     with _databases_lock:
-        if small not in _databases:
+        if key not in _databases:
             # Every statement orders what it needs itself: tables may come out in any order
             # (cheaper with two threads or more). The setting is the database's: a reader
             # that needs the file's order takes it under ORDERED_READ.
@@ -77,14 +81,12 @@ def _connection(small: bool) -> duckdb.DuckDBPyConnection:
                 "memory_limit": (
                     f"{settings.MIN_IMPORT_MEMORY_MB}MB" if small else settings.IMPORT_MEMORY
                 ),
-                "temp_directory": str(
-                    tmpfiles.folder() / f"{os.getpid()}-import-{'small' if small else 'large'}"
-                ),
+                "temp_directory": spill,
             }
             if small:
                 config["threads"] = 1
-            _databases[small] = duckdb.connect(":memory:", config=config)
-        return _databases[small].cursor()
+            _databases[key] = duckdb.connect(":memory:", config=config)
+        return _databases[key].cursor()
 
 
 _parsing = threading.Lock()

@@ -423,7 +423,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     the run on PostgreSQL take it). Every rule's test still runs on DuckDB and chDB in the
     quick run."""
     for item in items:
-        if item.get_closest_marker("clickhouse_server"):
+        if item.get_closest_marker("clickhouse_server") or "clickhouse_server_url" in getattr(
+            item, "fixturenames", ()
+        ):
             item.add_marker(pytest.mark.slow)
 
 

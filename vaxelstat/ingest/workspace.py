@@ -162,9 +162,9 @@ class Workspace:
         every import of the organization paid)."""
         if not rows:
             return
-        names = [d[0] for d in self.con.execute(f"SELECT * FROM {table} LIMIT 0").description]  # noqa: S608
-        columns = list(zip(*rows, strict=True))
-        self.con.register("ws_rows", pa.table(dict(zip(names, map(list, columns), strict=True))))
+        # (The insert takes the columns by position: their names here are any.)
+        columns = zip(*rows, strict=True)
+        self.con.register("ws_rows", pa.table({f"c{i}": list(c) for i, c in enumerate(columns)}))
         try:
             self.con.execute(f"INSERT INTO {table} SELECT * FROM ws_rows")  # noqa: S608
         finally:

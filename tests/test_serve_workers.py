@@ -14,6 +14,8 @@ import psycopg
 import pytest
 from test_serve import VAXELSTAT, T, env_for
 
+from vaxelstat.server import STOP_WAIT_S
+
 pytestmark = [pytest.mark.slow, pytest.mark.clickhouse_server]
 
 PG = os.environ.get("VAXELSTAT_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -121,7 +123,8 @@ def test_several_web_processes_answer_and_the_worker_runs_once(
         )
     finally:
         process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=60)[0]
+        # (A stop waits up to STOP_WAIT_S for the worker, then as long for the web processes.)
+        output = process.communicate(timeout=2 * STOP_WAIT_S + 30)[0]
     assert process.returncode == 0, output
     assert "3 web processes of 2 threads and one worker" in output
     assert "started again" in output
@@ -164,5 +167,6 @@ def test_a_web_only_server_answers_and_leaves_the_work_to_the_worker(
         assert (spool / "queue_log").exists() and not (spool / "done").exists()
     finally:
         process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=60)[0]
+        # (A stop waits up to STOP_WAIT_S for the worker, then as long for the web processes.)
+        output = process.communicate(timeout=2 * STOP_WAIT_S + 30)[0]
     assert "and no worker" in output

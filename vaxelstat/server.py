@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from vaxelstat import control, tmpfiles
 from vaxelstat.calls.store import close_stores, get_store
+from vaxelstat.ingest import workspace
 from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS
 from vaxelstat.ingest.parsers.base import Reason
 from vaxelstat.ingest.pipeline import NoSpace, UnreadableFile, import_file
@@ -294,7 +295,10 @@ def _stop_worker(stop: threading.Event) -> None:
     deadline = time.monotonic() + STOP_WAIT_S
     for worker in WORKERS:
         worker.join(max(0.0, deadline - time.monotonic()))
+    if busy := [worker.name for worker in WORKERS if worker.is_alive()]:
+        log.warning("stopping without waiting longer for: %s", ", ".join(busy))
     WORKERS.clear()
+    workspace.close_all()
 
 
 def default_threads() -> int:
@@ -421,6 +425,7 @@ def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool 
     except KeyboardInterrupt:
         pass
     finally:
+        began = time.monotonic()
         control.withdraw()
         for process in processes:
             if process.poll() is None:
@@ -431,10 +436,11 @@ def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool 
             try:
                 process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
+                log.warning("web process %d did not stop: killed", process.pid)
                 process.kill()
         listener.close()
         close_stores()
-        log.info("stopped")
+        log.info("stopped in %.1f s", time.monotonic() - began)
 
 
 def _stop_when_orphaned(parent: int) -> None:

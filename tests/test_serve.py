@@ -170,6 +170,20 @@ def test_sigterm_stops_the_server_cleanly(server: dict, data: Path) -> None:
     assert (data / "calls.duckdb").exists()
 
 
+def test_sigusr1_prints_every_threads_stack_and_the_server_serves_on(server: dict) -> None:
+    """What a server that does not stop or answer is doing: `kill -USR1` prints its threads'
+    stacks (the worker's loops among them) to stderr, and it serves on."""
+    process = server["process"]
+    process.send_signal(signal.SIGUSR1)
+    with urllib.request.urlopen(f"http://127.0.0.1:{server['port']}/healthz", timeout=10) as r:
+        assert json.loads(r.read())["status"] == "ok"
+    process.send_signal(signal.SIGTERM)
+    output = process.communicate(timeout=60)[0]
+    assert process.returncode == 0, output
+    assert "most recent call first" in output
+    assert "in _loop" in output and "in _nightly_loop" in output
+
+
 def test_an_import_killed_half_way_leaves_the_store_as_it_was(data: Path, tmp_path: Path) -> None:
     from vaxelstat.calls.store import DuckDBStore
     from vaxelstat.demo.asterisk_writer import write_master_csv

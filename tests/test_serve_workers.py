@@ -1,6 +1,7 @@
 """`vaxelstat serve --workers N`: N web processes and one worker, on PostgreSQL and a ClickHouse
 server (the stand-in over chDB), in processes of their own."""
 
+import contextlib
 import json
 import os
 import signal
@@ -70,6 +71,39 @@ def _serving(data: Path, env: dict[str, str], *args: str) -> tuple[subprocess.Po
     return process, json.loads(info_path.read_text())["port"]
 
 
+def _processes_of(data: Path) -> list[int]:
+    """The processes serving from this data directory (a web process its server no longer
+    knows, too)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0") if entry.name.isdigit() else []
+        except OSError:
+            continue
+        if f"VAXELSTAT_DATA={data}".encode() in environ:
+            found.append(int(entry.name))
+    return found
+
+
+def _stopped(process: subprocess.Popen[str], data: Path) -> str:
+    """What a stopping server printed. One that has not stopped in its own bound (it waits up
+    to STOP_WAIT_S for the worker, then as long for the web processes) has every thread's
+    stack printed, of each of its processes (SIGUSR1), and the test fails with them."""
+    try:
+        return process.communicate(timeout=2 * STOP_WAIT_S + 30)[0]
+    except subprocess.TimeoutExpired:
+        pass
+    for pid in _processes_of(data):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGUSR1)
+    time.sleep(2)
+    for pid in _processes_of(data):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    output = process.communicate(timeout=30)[0]
+    pytest.fail(f"the server did not stop (exit {process.returncode}); it printed:\n{output}")
+
+
 def test_several_web_processes_answer_and_the_worker_runs_once(
     tmp_path: Path, app_database: str, clickhouse_server_url: str
 ) -> None:
@@ -123,8 +157,7 @@ def test_several_web_processes_answer_and_the_worker_runs_once(
         )
     finally:
         process.send_signal(signal.SIGTERM)
-        # (A stop waits up to STOP_WAIT_S for the worker, then as long for the web processes.)
-        output = process.communicate(timeout=2 * STOP_WAIT_S + 30)[0]
+        output = _stopped(process, data)
     assert process.returncode == 0, output
     assert "3 web processes of 2 threads and one worker" in output
     assert "started again" in output
@@ -167,6 +200,5 @@ def test_a_web_only_server_answers_and_leaves_the_work_to_the_worker(
         assert (spool / "queue_log").exists() and not (spool / "done").exists()
     finally:
         process.send_signal(signal.SIGTERM)
-        # (A stop waits up to STOP_WAIT_S for the worker, then as long for the web processes.)
-        output = process.communicate(timeout=2 * STOP_WAIT_S + 30)[0]
+        output = _stopped(process, data)
     assert "and no worker" in output

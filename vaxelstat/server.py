@@ -6,6 +6,7 @@ processes on one listening socket and keeps the worker (spool collector, exports
 reports, alerts, the night's work) in this process alone: each job runs once, whatever N.
 """
 
+import faulthandler
 import logging
 import os
 import shutil
@@ -262,6 +263,12 @@ WORKERS: list[threading.Thread] = []
 STOP_WAIT_S = 30.0
 
 
+def _stacks_on_request() -> None:
+    """SIGUSR1 writes every thread's stack to stderr (the journal): what a process that does
+    not stop, or does not answer, is doing (`kill -USR1 PID`)."""
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+
 def _stop_signal(signum: int, frame: object) -> None:
     """SIGTERM (systemd's stop) stops as Ctrl-C does."""
     raise KeyboardInterrupt
@@ -328,6 +335,7 @@ def serve(host: str, port: int, threads: int = 0, workers: int = 1, web_only: bo
     actual_port = int(server.effective_port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, _stop_signal)
+    _stacks_on_request()
     settings.CONTROL_TOKEN = control.announce(actual_port)
     # From the announcement on, a stop (Ctrl-C, SIGTERM) at any moment withdraws it.
     try:
@@ -394,6 +402,7 @@ def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool 
     actual_port = listener.getsockname()[1]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, _stop_signal)
+    _stacks_on_request()
     settings.CONTROL_TOKEN = control.announce(actual_port)
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -457,6 +466,7 @@ def serve_web_process(fd: int, threads: int) -> None:
     listener = socket.socket(fileno=fd)
     server = _web_server(threads, sockets=[listener])
     signal.signal(signal.SIGTERM, _stop_signal)
+    _stacks_on_request()
     parent = os.getppid()
     threading.Thread(target=_stop_when_orphaned, args=(parent,), daemon=True).start()
     try:

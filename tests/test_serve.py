@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -182,6 +183,29 @@ def test_sigusr1_prints_every_threads_stack_and_the_server_serves_on(server: dic
     assert process.returncode == 0, output
     assert "most recent call first" in output
     assert "in _loop" in output and "in _nightly_loop" in output
+
+
+def test_a_web_process_whose_server_is_gone_stops(data: Path) -> None:
+    """A web process started as its server stopped (its parent already another process):
+    it stops on its own, not serve on without a worker, holding the port and the server's
+    output."""
+    assert vaxelstat(data, "migrate").returncode == 0
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.set_inheritable(True)
+        fd = listener.fileno()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "vaxelstat.cli", "serve", "--web-process", str(fd)],
+            env=env_for(data) | {"VAXELSTAT_SERVER_PID": str(os.getpid() + 10_000_000)},
+            pass_fds=(fd,),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail(f"the web process serves on: {process.communicate()[0]}")
 
 
 def test_an_import_killed_half_way_leaves_the_store_as_it_was(data: Path, tmp_path: Path) -> None:

@@ -383,6 +383,7 @@ RESTART_AFTER_S = 1.0
 def _web_process(listener: socket.socket, threads: int, web_only: bool) -> subprocess.Popen[bytes]:
     fd = listener.fileno()
     env = dict(os.environ)
+    env["VAXELSTAT_SERVER_PID"] = str(os.getpid())
     if not web_only:
         # /healthz of a web process asks whether the worker (this process) lives.
         env["VAXELSTAT_WORKER_PID"] = str(os.getpid())
@@ -455,7 +456,8 @@ def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool 
 def _stop_when_orphaned(parent: int) -> None:
     """Stop this process once the process that started it is gone (killed outright, it
     could not stop its web processes: they would serve on without a worker, and hold the
-    port a new start needs)."""
+    port a new start needs). `parent` is the server's pid as it said it (a process started
+    while the server stopped finds it gone at once, not another parent to wait on)."""
     while os.getppid() == parent:
         time.sleep(1.0)
     os.kill(os.getpid(), signal.SIGTERM)
@@ -467,7 +469,7 @@ def serve_web_process(fd: int, threads: int) -> None:
     server = _web_server(threads, sockets=[listener])
     signal.signal(signal.SIGTERM, _stop_signal)
     _stacks_on_request()
-    parent = os.getppid()
+    parent = int(os.environ.get("VAXELSTAT_SERVER_PID", "0")) or os.getppid()
     threading.Thread(target=_stop_when_orphaned, args=(parent,), daemon=True).start()
     try:
         server.run()

@@ -30,7 +30,6 @@ from django.utils import timezone
 
 from vaxelstat import control, tmpfiles
 from vaxelstat.calls.store import close_stores, get_store
-from vaxelstat.ingest import workspace
 from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS
 from vaxelstat.ingest.parsers.base import Reason
 from vaxelstat.ingest.pipeline import NoSpace, UnreadableFile, import_file
@@ -305,7 +304,6 @@ def _stop_worker(stop: threading.Event) -> None:
     if busy := [worker.name for worker in WORKERS if worker.is_alive()]:
         log.warning("stopping without waiting longer for: %s", ", ".join(busy))
     WORKERS.clear()
-    workspace.close_all()
 
 
 def default_threads() -> int:

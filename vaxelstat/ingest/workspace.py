@@ -89,16 +89,6 @@ def _connection(small: bool) -> duckdb.DuckDBPyConnection:
         return _databases[key].cursor()
 
 
-def close_all() -> None:
-    """Close the process's workspace databases (at a stop, once the worker's threads are done:
-    closed at the interpreter's exit instead, a database joins its threads while a daemon thread
-    the exit has frozen may hold one of its locks)."""
-    with _databases_lock:
-        for database in _databases.values():
-            database.close()
-        _databases.clear()
-
-
 _parsing = threading.Lock()
 
 

@@ -175,8 +175,11 @@ def test_sigusr1_prints_every_threads_stack_and_the_server_serves_on(server: dic
     """What a server that does not stop or answer is doing: `kill -USR1` prints its threads'
     stacks (the worker's loops among them) to stderr, and it serves on."""
     process = server["process"]
+    health = f"http://127.0.0.1:{server['port']}/healthz"
+    with urllib.request.urlopen(health, timeout=10) as r:
+        assert json.loads(r.read())["worker"] == "ok"  # (its threads have begun)
     process.send_signal(signal.SIGUSR1)
-    with urllib.request.urlopen(f"http://127.0.0.1:{server['port']}/healthz", timeout=10) as r:
+    with urllib.request.urlopen(health, timeout=10) as r:
         assert json.loads(r.read())["status"] == "ok"
     process.send_signal(signal.SIGTERM)
     output = process.communicate(timeout=60)[0]
@@ -202,10 +205,12 @@ def test_a_web_process_whose_server_is_gone_stops(data: Path) -> None:
             text=True,
         )
         try:
-            process.communicate(timeout=60)
+            output = process.communicate(timeout=60)[0]
         except subprocess.TimeoutExpired:
             process.kill()
             pytest.fail(f"the web process serves on: {process.communicate()[0]}")
+    assert process.returncode == 0, output
+    assert "is gone: this web process stops" in output and "Traceback" not in output
 
 
 def test_an_import_killed_half_way_leaves_the_store_as_it_was(data: Path, tmp_path: Path) -> None:

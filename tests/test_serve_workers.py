@@ -86,22 +86,29 @@ def _processes_of(data: Path) -> list[int]:
 
 
 def _stopped(process: subprocess.Popen[str], data: Path) -> str:
-    """What a stopping server printed. One that has not stopped in its own bound (it waits up
-    to STOP_WAIT_S for the worker, then as long for the web processes) has every thread's
-    stack printed, of each of its processes (SIGUSR1), and the test fails with them."""
+    """What a stopping server printed. Where it has not stopped in its own bound (it waits up
+    to STOP_WAIT_S for the worker, then as long for the web processes), each of the processes
+    serving from the test's data directory prints its threads' stacks (SIGUSR1), one after
+    the other, and the test fails with them and the processes' command lines."""
     try:
         return process.communicate(timeout=2 * STOP_WAIT_S + 30)[0]
     except subprocess.TimeoutExpired:
         pass
+    left = []
     for pid in _processes_of(data):
-        with contextlib.suppress(ProcessLookupError):
+        with contextlib.suppress(OSError):
+            command = (Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")).decode()
+            left.append(f"{pid}: {command}")
             os.kill(pid, signal.SIGUSR1)
-    time.sleep(2)
+            time.sleep(1)
     for pid in _processes_of(data):
-        with contextlib.suppress(ProcessLookupError):
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-    output = process.communicate(timeout=30)[0]
-    pytest.fail(f"the server did not stop (exit {process.returncode}); it printed:\n{output}")
+    try:
+        output = process.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired as exc:
+        output = f"(something else holds its output)\n{exc.output}"
+    pytest.fail(f"the server did not stop; its processes: {left}; it printed:\n{output}")
 
 
 def test_several_web_processes_answer_and_the_worker_runs_once(
@@ -121,6 +128,10 @@ def test_several_web_processes_answer_and_the_worker_runs_once(
     try:
         web = _wait_for("3 web processes", lambda: len(_children(process.pid)) == 3 and 1)
         assert web
+        # Each knows its server by the pid the server gave it.
+        for child in _children(process.pid):
+            environ = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+            assert f"VAXELSTAT_SERVER_PID={process.pid}".encode() in environ
 
         def health() -> dict:  # type: ignore[type-arg]
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
@@ -161,6 +172,8 @@ def test_several_web_processes_answer_and_the_worker_runs_once(
     assert process.returncode == 0, output
     assert "3 web processes of 2 threads and one worker" in output
     assert "started again" in output
+    # Nothing is left serving (its output closed: no process holds it).
+    assert _processes_of(data) == []
 
 
 def test_several_web_processes_need_a_clickhouse_server_and_postgresql(tmp_path: Path) -> None:

@@ -263,9 +263,14 @@ STOP_WAIT_S = 30.0
 
 
 def _stacks_on_request() -> None:
-    """SIGUSR1 writes every thread's stack to stderr (the journal): what a process that does
-    not stop, or does not answer, is doing (`kill -USR1 PID`)."""
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    """SIGUSR1 writes every Python thread's stack to stderr (the journal): what a process that
+    does not stop, or does not answer, is doing (`kill -USR1 PID`). Registered first thing, so
+    a process still starting prints too (the signal's default would end it)."""
+    try:
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    except (AttributeError, OSError, RuntimeError, ValueError) as exc:
+        # (No SIGUSR1 here, or no stderr to write to: the server serves without it.)
+        log.warning("SIGUSR1 will not print the threads' stacks: %s", exc)
 
 
 def _stop_signal(signum: int, frame: object) -> None:
@@ -295,15 +300,27 @@ def _start_worker(stop: threading.Event) -> None:
         worker.start()
 
 
-def _stop_worker(stop: threading.Event) -> None:
+def _stop_worker(stop: threading.Event) -> bool:
+    """Stop the worker's threads; False where one is still at work after STOP_WAIT_S (what
+    it does is taken up at the next start)."""
     stop.set()
-    # The work under way finishes (or, past STOP_WAIT_S, is taken up at the next start).
     deadline = time.monotonic() + STOP_WAIT_S
     for worker in WORKERS:
         worker.join(max(0.0, deadline - time.monotonic()))
-    if busy := [worker.name for worker in WORKERS if worker.is_alive()]:
-        log.warning("stopping without waiting longer for: %s", ", ".join(busy))
+    busy = [worker.name for worker in WORKERS if worker.is_alive()]
     WORKERS.clear()
+    if busy:
+        log.warning("stopping without waiting longer for: %s", ", ".join(busy))
+    return not busy
+
+
+def _close_stores_unless_busy(idle: bool) -> None:
+    """Close the stores, unless a worker's thread is still at work in them: the store's own
+    log then brings it back at the next start (a close under an insert would break it)."""
+    if idle:
+        close_stores()
+    else:
+        log.warning("the stores are left to their logs: work in them was under way")
 
 
 def default_threads() -> int:
@@ -320,6 +337,7 @@ def serve(host: str, port: int, threads: int = 0, workers: int = 1, web_only: bo
     above 1, that many web processes beside this one's worker (see why_not_many). With
     `web_only`, no worker here (another machine's serve runs it). `threads` 0: the
     default_threads()."""
+    _stacks_on_request()
     threads = threads or default_threads()
     if workers > 1:
         serve_many(host, port, threads, workers, web_only)
@@ -333,7 +351,6 @@ def serve(host: str, port: int, threads: int = 0, workers: int = 1, web_only: bo
     actual_port = int(server.effective_port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, _stop_signal)
-    _stacks_on_request()
     settings.CONTROL_TOKEN = control.announce(actual_port)
     # From the announcement on, a stop (Ctrl-C, SIGTERM) at any moment withdraws it.
     try:
@@ -348,11 +365,11 @@ def serve(host: str, port: int, threads: int = 0, workers: int = 1, web_only: bo
     except KeyboardInterrupt:
         pass
     finally:
+        began = time.monotonic()
         control.withdraw()
         server.close()
-        _stop_worker(stop)
-        close_stores()
-        log.info("stopped")
+        _close_stores_unless_busy(_stop_worker(stop))
+        log.info("stopped in %.1f s", time.monotonic() - began)
 
 
 def why_not_many() -> str | None:
@@ -400,8 +417,12 @@ def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool 
     listener.set_inheritable(True)
     actual_port = listener.getsockname()[1]
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, _stop_signal)
-    _stacks_on_request()
+    # A stop is asked for by a signal and taken between the supervisor's steps: raised where
+    # the signal came (as in serve), it could come while a web process was being started,
+    # which then served on, forked but not yet known, after the rest had stopped.
+    asked: list[int] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda signum, frame: asked.append(signum))
     settings.CONTROL_TOKEN = control.announce(actual_port)
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -415,10 +436,10 @@ def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool 
             "(Ctrl-C stops)",
             flush=True,
         )
-        while True:
+        while not asked:
             time.sleep(RESTART_AFTER_S)
             for i, process in enumerate(processes):
-                if process.poll() is not None:
+                if process.poll() is not None and not asked:
                     log.warning(
                         "web process %d stopped (exit %s): started again",
                         process.pid,
@@ -430,15 +451,13 @@ def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool 
                         # (No memory or processes left: tried again the next round; the
                         # others serve meanwhile.)
                         log.exception("a web process could not be started")
-    except KeyboardInterrupt:
-        pass
     finally:
         began = time.monotonic()
         control.withdraw()
         for process in processes:
             if process.poll() is None:
                 process.terminate()
-        _stop_worker(stop)
+        idle = _stop_worker(stop)
         deadline = time.monotonic() + STOP_WAIT_S
         for process in processes:
             try:
@@ -447,29 +466,39 @@ def serve_many(host: str, port: int, threads: int, workers: int, web_only: bool 
                 log.warning("web process %d did not stop: killed", process.pid)
                 process.kill()
         listener.close()
-        close_stores()
+        _close_stores_unless_busy(idle)
         log.info("stopped in %.1f s", time.monotonic() - began)
 
 
 def _stop_when_orphaned(parent: int) -> None:
-    """Stop this process once the process that started it is gone (killed outright, it
-    could not stop its web processes: they would serve on without a worker, and hold the
-    port a new start needs). `parent` is the server's pid as it said it (a process started
-    while the server stopped finds it gone at once, not another parent to wait on)."""
+    """Stop this process once its server is gone (killed outright, it could not stop its
+    web processes: they would serve on without a worker, and hold the port a new start
+    needs)."""
     while os.getppid() == parent:
         time.sleep(1.0)
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+def _server_pid() -> int:
+    """The pid of the server that started this web process, as it passed it
+    (VAXELSTAT_SERVER_PID); else this process's parent."""
+    value = os.environ.get("VAXELSTAT_SERVER_PID", "")
+    return int(value) if value.isdigit() else os.getppid()
+
+
 def serve_web_process(fd: int, threads: int) -> None:
     """One of serve_many's web processes: pages on the socket it was given, no worker."""
+    _stacks_on_request()
+    parent = _server_pid()
+    if os.getppid() != parent:
+        # Started as its server stopped (the server already gone): it serves nothing.
+        log.warning("the server (pid %d) is gone: this web process stops", parent)
+        return
     listener = socket.socket(fileno=fd)
     server = _web_server(threads, sockets=[listener])
     signal.signal(signal.SIGTERM, _stop_signal)
-    _stacks_on_request()
-    parent = int(os.environ.get("VAXELSTAT_SERVER_PID", "0")) or os.getppid()
-    threading.Thread(target=_stop_when_orphaned, args=(parent,), daemon=True).start()
     try:
+        threading.Thread(target=_stop_when_orphaned, args=(parent,), daemon=True).start()
         server.run()
     except KeyboardInterrupt:
         pass

@@ -44,6 +44,14 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _knows_server(child: int, server: int) -> bool:
+    try:
+        environ = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return f"VAXELSTAT_SERVER_PID={server}".encode() in environ
+
+
 def _wait_for(what: str, check, seconds: float = 30.0):  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -126,12 +134,15 @@ def test_several_web_processes_answer_and_the_worker_runs_once(
     assert run("org", "add", "acme", "--name", "Acme AB").returncode == 0
     process, port = _serving(data, env, "--workers", "3", "--threads", "2")
     try:
-        web = _wait_for("3 web processes", lambda: len(_children(process.pid)) == 3 and 1)
-        assert web
-        # Each knows its server by the pid the server gave it.
-        for child in _children(process.pid):
-            environ = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
-            assert f"VAXELSTAT_SERVER_PID={process.pid}".encode() in environ
+        # Each knows its server by the pid the server gave it (once it has started: a child
+        # just forked, not yet running its own program, still shows the server's environment).
+        _wait_for(
+            "3 web processes that know their server",
+            lambda: (
+                len(web := _children(process.pid)) == 3
+                and all(_knows_server(child, process.pid) for child in web)
+            ),
+        )
 
         def health() -> dict:  # type: ignore[type-arg]
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:

@@ -519,12 +519,6 @@ def walk_statements() -> list[str]:
     ]
 
 
-# Users' answered legs: of a Dial, or of a parallel Dial's row.
-ANSWERED = f"""cdr_answered AS (
-           SELECT cid, b, pos, rownum FROM cdr_steps
-           WHERE kind IN ('dial', 'par') AND disposition = 'ANSWERED' AND {_is_ext("b")})"""
-
-
 def _hour(t: str, minutes: bool) -> str:
     """The key of a local time in `cdr_hours`: its hour, or its minute in an hour whose
     offset changes within it."""
@@ -613,10 +607,15 @@ def walk_tables(minutes: bool) -> list[str]:
         # rang such a user again (after a Local channel optimised away, say): those add talk
         # to the first leg and the caller's, and give no leg (a Dial leaves the call where
         # it was; a parallel Dial still moves it on).
+        # Each such Dial names the user's first answered leg (`first_row`), which its talk is
+        # added to.
         f"""CREATE OR REPLACE TEMP TABLE cdr_again AS
-           WITH {ANSWERED}
+           WITH cdr_answered AS (
+             SELECT cid, b, pos, rownum FROM cdr_steps
+             WHERE kind IN ('dial', 'par') AND disposition = 'ANSWERED' AND {_is_ext("b")})
            SELECT r.rownum, any_value(r.cid) AS cid, any_value(r.b) AS b,
-             any_value(r.pos) AS pos, any_value(r.billsec) AS billsec
+             any_value(r.pos) AS pos, any_value(r.billsec) AS billsec,
+             arg_min(e.rownum, e.pos) AS first_row
            FROM cdr_steps r JOIN cdr_answered e ON e.cid = r.cid AND e.b = r.b AND e.pos < r.pos
            WHERE r.kind IN ('dial', 'par') GROUP BY r.rownum""",
         # Ring-group blocks (rows dialled together) and queue passages: one step each.
@@ -817,12 +816,10 @@ WALK_TABLES = ("cdr_steps", "cdr_again", "cdr_blocks", "cdr_fate")
 def _walk_ctes() -> str:
     """What the legs read of the walk's tables, besides the tables."""
     return f"""
-       {ANSWERED},
+       -- (A user's first answered leg comes before all the Dials that rang them again.)
        cdr_again_talk AS (
-           SELECT a.cid, a.b, sum(a.billsec) AS talk,
-             (SELECT arg_min(e.rownum, e.pos) FROM cdr_answered e
-              WHERE e.cid = a.cid AND e.b = a.b) AS first_row
-           FROM cdr_again a GROUP BY ALL),
+           SELECT cid, b, sum(billsec) AS talk, any_value(first_row) AS first_row
+           FROM cdr_again GROUP BY cid, b),
        -- The group numbers of the calls that leave a message in a mailbox.
        cdr_groups AS (
            SELECT cid, list(DISTINCT dst) AS numbers FROM cdr_steps

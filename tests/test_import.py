@@ -1,5 +1,6 @@
 """Importing files: the pipeline, its de-duplication, and the command's exit codes."""
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from vaxelstat.bench import _where_it_went
 from vaxelstat.calls.scope import Scope
 from vaxelstat.calls.store import get_store
 from vaxelstat.demo import switchboard as sb
@@ -273,3 +275,34 @@ def test_calls_open_when_queue_log_rotates_are_completed_by_the_next_file(
         source_name="queue_log" if same_name else "",
     )
     assert legs_of(rotated) == before
+
+
+def test_at_debug_an_import_logs_the_time_of_each_step(org, tmp_path: Path, caplog) -> None:
+    """Where an import's time goes: each statement of its workspace, the sort of its legs and
+    the store's insert, with its time (what `make bench` prints, step by step)."""
+    path = tmp_path / "queue_log"
+    path.write_text(GOOD)
+    point = collection_point_for(org, "asterisk-queue-log")
+    with caplog.at_level(logging.DEBUG, logger="vaxelstat.ingest"):
+        import_file(org, point, "asterisk-queue-log", path)
+    steps = [
+        r.getMessage().partition(" s: ")
+        for r in caplog.records
+        if r.name.startswith("vaxelstat.ingest") and " s: " in r.getMessage()
+    ]
+    names = [name for _, _, name in steps]
+    assert any(name.startswith("CREATE OR REPLACE TEMP TABLE ql_ev AS SELECT") for name in names)
+    assert "the legs in start order" in names and "the store takes the legs" in names
+    assert all(float(seconds) >= 0 for seconds, _, _ in steps)
+    # A statement is named by its first words, without its comments.
+    assert all(len(name) <= 80 and "--" not in name for name in names)
+
+
+def test_the_bench_says_where_an_imports_time_went() -> None:
+    lines = _where_it_went(2.0, [(0.5, "walk"), (1.0, "read"), (0.01, "a"), (0.02, "b")])
+    assert [line.split(None, 2) for line in lines] == [
+        ["1.00", "s", "read"],
+        ["0.50", "s", "walk"],
+        ["0.03", "s", "2 other steps"],
+        ["0.47", "s", "outside the steps"],
+    ]

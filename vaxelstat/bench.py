@@ -1,6 +1,8 @@
 """`make bench`: import speed on 1-million-line files from the simulator, as medians, with
 the peak memory of the process that imports (each import runs in a process of its own, which
-the bench starts: its peak is the import's, not the simulation's).
+the bench starts: its peak is the import's, not the simulation's), and where the time of the
+run nearest the median went, step by step (the workspace's statements, the sort of the legs,
+the store's insert: what the import logs at DEBUG).
 
 Run: make bench
      .venv/bin/python -m vaxelstat.bench --lines 1000000 --repeat 3
@@ -9,6 +11,7 @@ It uses a throwaway data directory and never touches ./var.
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import statistics
@@ -72,10 +75,10 @@ def throwaway_data(prefix: str) -> Iterator[Path]:
 
 def _import_in_a_process(
     fmt: str, path: Path, slug: str, memory: str = ""
-) -> tuple[float, int, float]:
-    """(seconds, legs, peak memory in MB) of one import in a process of its own (of the same
-    data directory; its workspace held to `memory`, else to the default bound), its
-    organization's legs deleted after."""
+) -> tuple[float, int, float, list[tuple[float, str]]]:
+    """(seconds, legs, peak memory in MB, the time of each step the import logged) of one
+    import in a process of its own (of the same data directory; its workspace held to
+    `memory`, else to the default bound), its organization's legs deleted after."""
     env = {k: v for k, v in os.environ.items() if k != "VAXELSTAT_IMPORT_MEMORY"}
     if memory:
         env["VAXELSTAT_IMPORT_MEMORY"] = memory
@@ -89,7 +92,35 @@ def _import_in_a_process(
     if child.wait():
         raise SystemExit(f"the import of {path} failed")
     done = json.loads(out.strip().splitlines()[-1])
-    return float(done["seconds"]), int(done["legs"]), float(done["peak_mb"])
+    steps = [(float(seconds), str(name)) for seconds, name in done["steps"]]
+    return float(done["seconds"]), int(done["legs"]), float(done["peak_mb"]), steps
+
+
+class _Steps(logging.Handler):
+    """The steps an import logs at DEBUG with their time ("0.123 s: what"), as (seconds,
+    what): the workspace's statements, the sort of the legs, the store's insert."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.steps: list[tuple[float, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        seconds, _, what = record.getMessage().partition(" s: ")
+        try:
+            self.steps.append((float(seconds), what))
+        except ValueError:
+            pass  # another debug line
+
+
+def _where_it_went(seconds: float, steps: list[tuple[float, str]]) -> list[str]:
+    """Lines of where an import's time went: its steps of at least 3% of it, the others
+    summed, and what no step covers (the app database, Python, waiting for the digest)."""
+    big = sorted((s for s in steps if s[0] >= 0.03 * seconds), reverse=True)
+    rest = [t for t, _ in steps if t < 0.03 * seconds]
+    lines = [f"    {t:5.2f} s  {what}" for t, what in big]
+    lines.append(f"    {sum(rest):5.2f} s  {len(rest)} other steps")
+    lines.append(f"    {seconds - sum(t for t, _ in steps):5.2f} s  outside the steps")
+    return lines
 
 
 def _peak_mb() -> float:
@@ -130,12 +161,19 @@ def _import_one(fmt: str, path: Path, slug: str) -> None:
     point = CollectionPoint.objects.create(
         organization=org, name="pbx", format=fmt, settings={"trunk_peers": ["trunk"]}
     )
+    steps = _Steps()
+    ingest = logging.getLogger("vaxelstat.ingest")
+    ingest.setLevel(logging.DEBUG)
+    ingest.propagate = False  # (not to the console: the bench prints them itself)
+    ingest.addHandler(steps)
     t0 = time.perf_counter()
     summary = import_file(org, point, fmt, path)
     seconds = time.perf_counter() - t0
+    ingest.removeHandler(steps)
     get_store().delete_organization(org.id)
     close_stores()
-    print(json.dumps({"seconds": seconds, "legs": summary.imported, "peak_mb": _peak_mb()}))
+    done = {"seconds": seconds, "legs": summary.imported, "peak_mb": _peak_mb()}
+    print(json.dumps({**done, "steps": steps.steps}))
 
 
 def main() -> None:
@@ -183,11 +221,12 @@ def _bench(args: argparse.Namespace, data: Path) -> None:
     ):
         path = data / name
         lines = lines_of[name] = _first_lines(full, path, args.lines)
-        times, peaks, imported = [], [], 0
+        times, peaks, imported, steps_of = [], [], 0, []
         for i in range(args.repeat):
-            seconds, imported, peak_mb = _import_in_a_process(fmt, path, f"bench-{fmt}-{i}")
+            seconds, imported, peak_mb, steps = _import_in_a_process(fmt, path, f"bench-{fmt}-{i}")
             times.append(seconds)
             peaks.append(peak_mb)
+            steps_of.append(steps)
         median = statistics.median(times)
         runs = ", ".join(f"{t:.2f}" for t in times)
         print(
@@ -195,12 +234,16 @@ def _bench(args: argparse.Namespace, data: Path) -> None:
             f"= {lines / median:,.0f} lines/s (of {args.repeat} runs: {runs} s), "
             f"peak memory {max(peaks):,.0f} MB"
         )
+        # The run nearest the median, step by step.
+        nearest = min(range(args.repeat), key=lambda i: abs(times[i] - median))
+        print(f"  where its run of {times[nearest]:.2f} s went:")
+        print("\n".join(_where_it_went(times[nearest], steps_of[nearest])))
 
     # The same Master.csv with the workspace held to a bound it cannot keep the file in: what
     # a bound costs in time, and how far it holds the process's peak.
     lines = lines_of["Master.csv"]
     for memory in BOUNDS:
-        seconds, imported, peak_mb = _import_in_a_process(
+        seconds, imported, peak_mb, _ = _import_in_a_process(
             "asterisk-cdr", data / "Master.csv", f"bench-bounded-{memory}", memory
         )
         print(

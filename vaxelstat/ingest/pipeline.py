@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import socket
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -432,6 +433,7 @@ def _import_file(
                     ws, store, org.id, point.id, run.id, org.timezone, object_ids, same_file
                 )
                 if settled is not None:
+                    applying = time.perf_counter()
                     store.apply(
                         org.id,
                         point.id,
@@ -440,6 +442,7 @@ def _import_file(
                         settled.earliest,
                         settled.latest,
                     )
+                    log.debug("%.3f s: the store takes the legs", time.perf_counter() - applying)
         except BaseException:
             # Where nothing of the file is stored, nor is its run, nor are its records; where
             # the store took the legs (it failed after its commit), the run stays incomplete

@@ -14,8 +14,10 @@ knows the store's engine: the legs leave as Arrow record batches.
 """
 
 import functools
+import logging
 import os
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC
 from operator import attrgetter
@@ -33,6 +35,9 @@ if TYPE_CHECKING:
     from vaxelstat.ingest.parsers.base import ParseResult, Reject
 
 STAGE_SCHEMA = arrow.schema(STAGE_COLUMNS)
+# At DEBUG, the time of every statement an import runs here (`make bench`'s --statements reads
+# them: where an import's time goes).
+log = logging.getLogger(__name__)
 
 
 def legs_table(legs: Sequence[Leg]) -> pa.Table:
@@ -113,6 +118,12 @@ def _parsed(sql: str) -> "duckdb.Statement | str":
     return statements[0] if len(statements) == 1 else sql
 
 
+def statement_name(sql: str) -> str:
+    """A statement as a log names it: its first 80 characters, without its comments."""
+    text = " ".join(line.split("--")[0] for line in sql.splitlines())
+    return " ".join(text.split())[:80]
+
+
 class Workspace:
     def __init__(self, size: int = 0) -> None:
         """`size`: the size in bytes of the file to be read."""
@@ -147,7 +158,11 @@ class Workspace:
     def run(self, sql: str, values: dict[str, Any] | None = None) -> Any:
         """Run a statement with the `$name` values it names (DuckDB refuses any other)."""
         values = values or {}
-        return self.con.execute(_parsed(sql), {k: v for k, v in values.items() if f"${k}" in sql})
+        started = time.perf_counter()
+        result = self.con.execute(_parsed(sql), {k: v for k, v in values.items() if f"${k}" in sql})
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%.3f s: %s", time.perf_counter() - started, statement_name(sql))
+        return result
 
     def one(self, sql: str, values: dict[str, Any] | None = None) -> tuple[Any, ...]:
         """The one row a statement gives (read whole: DuckDB lets no other work on the

@@ -164,8 +164,11 @@ def _import_one(fmt: str, path: Path, slug: str) -> None:
     steps = _Steps()
     ingest = logging.getLogger("vaxelstat.ingest")
     ingest.setLevel(logging.DEBUG)
-    ingest.propagate = False  # (not to the console: the bench prints them itself)
     ingest.addHandler(steps)
+    # The bench prints the steps itself: the console keeps to what it showed (a warning, an
+    # error: why an import failed).
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(max(handler.level, logging.INFO))
     t0 = time.perf_counter()
     summary = import_file(org, point, fmt, path)
     seconds = time.perf_counter() - t0

@@ -101,15 +101,15 @@ class _Steps(logging.Handler):
     what): the workspace's statements, the sort of the legs, the store's insert."""
 
     def __init__(self) -> None:
+        from vaxelstat.ingest.workspace import step_of  # (once Django is set up)
+
         super().__init__(logging.DEBUG)
+        self.step_of = step_of
         self.steps: list[tuple[float, str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        seconds, _, what = record.getMessage().partition(" s: ")
-        try:
-            self.steps.append((float(seconds), what))
-        except ValueError:
-            pass  # another debug line
+        if (step := self.step_of(record.getMessage())) is not None:
+            self.steps.append(step)
 
 
 def _where_it_went(seconds: float, steps: list[tuple[float, str]]) -> list[str]:
@@ -175,8 +175,16 @@ def _import_one(fmt: str, path: Path, slug: str) -> None:
     ingest.removeHandler(steps)
     get_store().delete_organization(org.id)
     close_stores()
-    done = {"seconds": seconds, "legs": summary.imported, "peak_mb": _peak_mb()}
-    print(json.dumps({**done, "steps": steps.steps}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "legs": summary.imported,
+                "peak_mb": _peak_mb(),
+                "steps": steps.steps,
+            }
+        )
+    )
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ from vaxelstat.ingest import rules
 from vaxelstat.ingest.models import ImportRun, RejectedRecord
 from vaxelstat.ingest.parsers import PARSERS, POINT_FORMATS, asterisk_cdr, asterisk_queue_log
 from vaxelstat.ingest.parsers.base import NotReadable, Reason, Reject, SourceSettings
-from vaxelstat.ingest.workspace import Workspace
+from vaxelstat.ingest.workspace import Workspace, log_step
 from vaxelstat.orgs.models import CollectionPoint, GroupMembership, MeasuredObject, Organization
 
 log = logging.getLogger(__name__)
@@ -442,7 +442,7 @@ def _import_file(
                         settled.earliest,
                         settled.latest,
                     )
-                    log.debug("%.3f s: the store takes the legs", time.perf_counter() - applying)
+                    log_step(log, applying, "the store takes the legs")
         except BaseException:
             # Where nothing of the file is stored, nor is its run, nor are its records; where
             # the store took the legs (it failed after its commit), the run stays incomplete

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from vaxelstat.calls.legs import IN_PROGRESS, SAME_LEG_WITHIN, STORE_COLUMN_NAMES, STORE_COLUMNS
 from vaxelstat.calls.store import CallStore
-from vaxelstat.ingest.workspace import Workspace
+from vaxelstat.ingest.workspace import Workspace, log_step
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def settle(
         f"ORDER BY start_utc",
         params={"org_id": org_id, "point_id": point_id, "import_id": import_id, "tz": timezone},
     ).to_arrow_reader(BATCH_ROWS)
-    log.debug("%.3f s: the legs in start order", time.perf_counter() - started)
+    log_step(log, started, "the legs in start order")
     return Settled(
         rows=rows,
         replaces=sorted(set(replaces) | set(changed)),

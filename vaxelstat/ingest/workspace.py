@@ -35,9 +35,26 @@ if TYPE_CHECKING:
     from vaxelstat.ingest.parsers.base import ParseResult, Reject
 
 STAGE_SCHEMA = arrow.schema(STAGE_COLUMNS)
-# At DEBUG, the time of every statement an import runs here (`make bench`'s --statements reads
-# them: where an import's time goes).
+# At DEBUG, the time of every statement an import runs here (`make bench` prints them: where
+# an import's time goes).
 log = logging.getLogger(__name__)
+# How a step of an import is logged with its time ("0.123 s: what"), and read back (step_of).
+STEP = "%.3f s: %s"
+
+
+def log_step(logger: logging.Logger, started: float, what: str) -> None:
+    """At DEBUG, a step of an import that began at `started` (time.perf_counter())."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(STEP, time.perf_counter() - started, what)
+
+
+def step_of(message: str) -> tuple[float, str] | None:
+    """(seconds, what) of a message log_step wrote; None for any other."""
+    seconds, _, what = message.partition(" s: ")
+    try:
+        return float(seconds), what
+    except ValueError:
+        return None
 
 
 def legs_table(legs: Sequence[Leg]) -> pa.Table:
@@ -161,7 +178,7 @@ class Workspace:
         started = time.perf_counter()
         result = self.con.execute(_parsed(sql), {k: v for k, v in values.items() if f"${k}" in sql})
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("%.3f s: %s", time.perf_counter() - started, statement_name(sql))
+            log_step(log, started, statement_name(sql))
         return result
 
     def one(self, sql: str, values: dict[str, Any] | None = None) -> tuple[Any, ...]:
